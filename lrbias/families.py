@@ -60,6 +60,7 @@ class FamilyKind:
     smoothness: str  # "C-inf" or "C1"
     description: str
     paper_form: Callable[[dict[str, sp.Rational]], sp.Expr] | None = None
+    simplify_derivatives: bool = False  # sympy.simplify each derivative (removes cancelling terms)
 
 
 def _softplus_pair(p: dict[str, sp.Rational]) -> sp.Expr:
@@ -100,8 +101,10 @@ KINDS: dict[str, FamilyKind] = {
         FamilyKind("square", "(s-1)^2/2", (), lambda p: (S - 1) ** 2 / 2, "C-inf",
                    "the square loss, halved"),
         FamilyKind("pseudo-huber", "sqrt(1+(s-1)^2) - 1", (),
-                   lambda p: sp.sqrt(1 + (S - 1) ** 2) - 1, "C-inf",
-                   "smooth Huber; grows like |s|"),
+                   # u^2 / (sqrt(1+u^2) + 1): the same function without the cancellation at u = 0
+                   lambda p: (S - 1) ** 2 / (sp.sqrt(1 + (S - 1) ** 2) + 1), "C-inf",
+                   "smooth Huber; grows like |s|",
+                   lambda p: sp.sqrt(1 + (S - 1) ** 2) - 1, simplify_derivatives=True),
         FamilyKind("logcosh", "log cosh(s-1)", (), lambda p: LogCosh(S - 1), "C-inf",
                    "grows like |s|"),
         FamilyKind(
@@ -173,6 +176,7 @@ class Family:
     smoothness: str
     description: str = ""
     formula: str = ""
+    simplify_derivatives: bool = False
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     symbol = S
@@ -186,7 +190,15 @@ class Family:
         """The k-th derivative of ℓ as a sympy expression (k = 0..3)."""
         key = f"d{k}"
         if key not in self._cache:
-            self._cache[key] = self.expr if k == 0 else classical_diff(self.derivative(k - 1))
+            if k == 0:
+                self._cache[key] = self.expr
+            elif self.simplify_derivatives:
+                # differentiate the (proven equal) display form and simplify: the stable form of
+                # the value is not the stable form of its derivatives
+                source = self.display_expr if k == 1 else self.derivative(k - 1)
+                self._cache[key] = sp.simplify(classical_diff(source))
+            else:
+                self._cache[key] = classical_diff(self.derivative(k - 1))
         return self._cache[key]
 
     @functools.cached_property
@@ -293,8 +305,8 @@ def _check_minimiser(expr: sp.Expr, spec: str) -> None:
             )
     grid = np.concatenate([np.linspace(-20, 20, 4001), np.geomspace(20, 1e6, 400),
                            -np.geomspace(20, 1e6, 400)])
-    values = evaluators.numpy_function(expr, S)(grid)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values = evaluators.numpy_function(expr, S)(grid)
         bad_nan = np.isnan(values) | (np.isinf(values) & (values < 0))
     if bad_nan.any():
         s_bad = grid[np.argmax(bad_nan)]
@@ -359,7 +371,7 @@ def get_family(spec: str) -> Family:
     )
     _check_minimiser(expr, canonical)
     return Family(canonical, name, values, expr, display, kind.smoothness, kind.description,
-                  kind.formula)
+                  kind.formula, kind.simplify_derivatives)
 
 
 def builtin_specs() -> list[str]:

@@ -63,7 +63,7 @@ class Sigmoid(sp.Function):
 
 
 class LogCosh(sp.Function):
-    """logcosh(x) = log(cosh(x)), evaluated as |x| + log1p(exp(-2|x|)) - log 2 in floats."""
+    """logcosh(x) = log(cosh(x)); in floats log1p(2 sinh²(x/2)) near 0, |x| + log1p(e^{-2|x|}) − log 2 beyond."""
 
     nargs = 1
 
@@ -160,8 +160,11 @@ def stabilise(expr: sp.Expr) -> sp.Expr:
 
 
 def _np_logcosh(x):
+    # small |x|: log1p(2 sinh(x/2)^2) (no cancellation); large |x|: |x| + log1p(e^-2|x|) - log 2
     ax = np.abs(x)
-    return ax + np.log1p(np.exp(-2.0 * ax)) - np.log(2.0)
+    small = np.log1p(2.0 * np.sinh(np.minimum(ax, 1.0) / 2.0) ** 2)
+    large = ax + np.log1p(np.exp(-2.0 * ax)) - np.log(2.0)
+    return np.where(ax < 1.0, small, large)
 
 
 def _np_sech(x):
