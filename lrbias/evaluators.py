@@ -14,7 +14,7 @@ returns the union of the candidate branches (a rigorous enclosure).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import mpmath
 import numpy as np
@@ -46,7 +46,7 @@ class _Backend:
     """Arithmetic of one multiprecision library, as used by the closure compiler."""
 
     name = "abstract"
-    funcs: dict[str, Callable[[Any], Any]] = {}
+    funcs: ClassVar[dict[str, Callable[[Any], Any]]] = {}
 
     def rational(self, p: int, q: int) -> Any:
         raise NotImplementedError
@@ -66,7 +66,7 @@ class _Backend:
 
 class _MpmathBackend(_Backend):
     name = "mpmath"
-    funcs = {
+    funcs: ClassVar[dict[str, Callable[[Any], Any]]] = {
         "exp": mpmath.exp,
         "log": mpmath.log,
         "cosh": mpmath.cosh,

@@ -137,14 +137,16 @@ def _format_value(v: Fraction) -> str:
     while d % 5 == 0:
         d //= 5
     if d == 1:  # terminating decimal
-        return format(float(v), ".15g") if len(repr(float(v))) < 20 else f"{v.numerator}/{v.denominator}"
+        text = format(float(v), ".15g")
+        return text if Fraction(text) == v else f"{v.numerator}/{v.denominator}"
     return f"{v.numerator}/{v.denominator}"
 
 
 def _parse_value(kind: FamilyKind, ps: ParamSpec, text: str) -> Fraction:
     text = text.strip()
+    not_a_number = f"{kind.name}: {ps.name}={text!r} is not a number; accepted: {ps.rule}"
     if not _NUMBER_RE.match(text):
-        raise ParameterError(f"{kind.name}: {ps.name}={text!r} is not a number; accepted: {ps.rule}")
+        raise ParameterError(not_a_number)
     try:
         if "/" in text:
             num, den = text.split("/")
@@ -152,7 +154,7 @@ def _parse_value(kind: FamilyKind, ps: ParamSpec, text: str) -> Fraction:
         else:
             value = Fraction(text)
     except (ValueError, ZeroDivisionError):
-        raise ParameterError(f"{kind.name}: {ps.name}={text!r} is not a number; accepted: {ps.rule}") from None
+        raise ParameterError(not_a_number) from None
     if not ps.check(value):
         raise ParameterError(f"{kind.name}: {ps.name}={text} is out of range; accepted: {ps.rule}")
     return value
@@ -380,5 +382,19 @@ def builtin_specs() -> list[str]:
             "square", "pseudo-huber", "logcosh", "huber:delta=1", "quartic"]
 
 
-__all__ = ["Derivatives", "Family", "FamilyKind", "KINDS", "ParamSpec", "builtin_specs",
-           "get_family", "parse_spec", "S", "Sech", "Sigmoid", "Softplus", "Tanh", "LogCosh"]
+__all__ = [
+    "KINDS",
+    "Derivatives",
+    "Family",
+    "FamilyKind",
+    "LogCosh",
+    "ParamSpec",
+    "S",
+    "Sech",
+    "Sigmoid",
+    "Softplus",
+    "Tanh",
+    "builtin_specs",
+    "get_family",
+    "parse_spec",
+]

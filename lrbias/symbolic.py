@@ -19,12 +19,12 @@ class Softplus(sp.Function):
     nargs = 1
 
     @classmethod
-    def eval(cls, x):  # noqa: D102
+    def eval(cls, x):
         if x.is_zero:
             return sp.log(2)
         return None
 
-    def fdiff(self, argindex=1):  # noqa: D102
+    def fdiff(self, argindex=1):
         return Sigmoid(self.args[0])
 
     def _eval_rewrite_as_exp(self, x, **kwargs):
@@ -43,12 +43,12 @@ class Sigmoid(sp.Function):
     nargs = 1
 
     @classmethod
-    def eval(cls, x):  # noqa: D102
+    def eval(cls, x):
         if x.is_zero:
             return sp.Rational(1, 2)
         return None
 
-    def fdiff(self, argindex=1):  # noqa: D102
+    def fdiff(self, argindex=1):
         x = self.args[0]
         return Sigmoid(x) * Sigmoid(-x)
 
@@ -63,17 +63,20 @@ class Sigmoid(sp.Function):
 
 
 class LogCosh(sp.Function):
-    """logcosh(x) = log(cosh(x)); in floats log1p(2 sinh²(x/2)) near 0, |x| + log1p(e^{-2|x|}) − log 2 beyond."""
+    """logcosh(x) = log(cosh(x)).
+
+    In floats: log1p(2 sinh²(x/2)) for |x| < 1, |x| + log1p(e^{-2|x|}) − log 2 beyond.
+    """
 
     nargs = 1
 
     @classmethod
-    def eval(cls, x):  # noqa: D102
+    def eval(cls, x):
         if x.is_zero:
             return sp.Integer(0)
         return None
 
-    def fdiff(self, argindex=1):  # noqa: D102
+    def fdiff(self, argindex=1):
         return Tanh(self.args[0])
 
     def _eval_rewrite_as_exp(self, x, **kwargs):
@@ -92,12 +95,12 @@ class Tanh(sp.Function):
     nargs = 1
 
     @classmethod
-    def eval(cls, x):  # noqa: D102
+    def eval(cls, x):
         if x.is_zero:
             return sp.Integer(0)
         return None
 
-    def fdiff(self, argindex=1):  # noqa: D102
+    def fdiff(self, argindex=1):
         return Sech(self.args[0]) ** 2
 
     def _eval_rewrite_as_exp(self, x, **kwargs):
@@ -116,12 +119,12 @@ class Sech(sp.Function):
     nargs = 1
 
     @classmethod
-    def eval(cls, x):  # noqa: D102
+    def eval(cls, x):
         if x.is_zero:
             return sp.Integer(1)
         return None
 
-    def fdiff(self, argindex=1):  # noqa: D102
+    def fdiff(self, argindex=1):
         x = self.args[0]
         return -Sech(x) * Tanh(x)
 

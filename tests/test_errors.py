@@ -65,7 +65,8 @@ def test_cli_exits_2_with_one_line(capsys, spec, error, message):
     assert err.count("\n") == 1 and message in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("argv", [["dor"], ["nosuch"], ["families", "--bogus"], ["dor", "square", "--method", "x"]])
+@pytest.mark.parametrize("argv", [["dor"], ["nosuch"], ["families", "--bogus"],
+                                  ["dor", "square", "--method", "x"]])
 def test_cli_usage_errors_exit_2(argv, capsys):
     with pytest.raises(SystemExit) as info:
         main(argv)

@@ -36,7 +36,8 @@ def agreement(float_fn, reference_k, reference_k1, s: float) -> tuple[bool, str]
         if abs(ref) < TINY:
             return abs(got) < 1e-290, f"ref {mpmath.nstr(ref, 5)} got {got}"
         tol = 1e-10 * abs(ref) + 64 * EPS * (slope * abs(mpmath.mpf(s)) + abs(ref))
-        return abs(mpmath.mpf(got) - ref) <= tol, f"ref {mpmath.nstr(ref, 17)} got {got!r} tol {mpmath.nstr(tol, 3)}"
+        detail = f"ref {mpmath.nstr(ref, 17)} got {got!r} tol {mpmath.nstr(tol, 3)}"
+        return abs(mpmath.mpf(got) - ref) <= tol, detail
 
 
 def _reference(fam, k):

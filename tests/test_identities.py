@@ -66,7 +66,7 @@ def _wrong_balancing(family, x, y, h):
 
 def _wrong_sharpness(family, t, _a, _b):
     """A deliberately wrong spectrum: λ_max = 2ℓ″(1) at every minimiser (true only at |x| = |y| = 1)."""
-    lo, hi = objective.hessian_eigenvalues(family, t, 1 / t, backend="mpmath")
+    _lo, hi = objective.hessian_eigenvalues(family, t, 1 / t, backend="mpmath")
     return hi, 2 * family.mp.d2(mpmath.mpf(1)), abs(hi)
 
 
