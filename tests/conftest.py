@@ -1,15 +1,15 @@
-"""Shared pytest configuration: Hypothesis profiles (select with --hypothesis-profile=NAME)."""
+"""Shared pytest configuration: Hypothesis profiles (select with --hypothesis-profile=NAME).
+
+The profiles ci/default/thorough are registered by lrbias.catalogue.profiles; the default is
+``default`` unless HYPOTHESIS_PROFILE says otherwise.
+"""
 
 from __future__ import annotations
 
 import os
 
-from hypothesis import HealthCheck, settings
+from hypothesis import settings
 
-settings.register_profile("ci", max_examples=30, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("default", max_examples=100, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("thorough", max_examples=1000, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
+import lrbias.catalogue.profiles  # noqa: F401  (registers the profiles)
+
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

@@ -1,0 +1,107 @@
+"""``lrbias check``: run the claim catalogue and print a summary table."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+from .catalogue.profiles import PROFILES, get_profile
+from .errors import LrbiasError
+
+EPILOG = """exit status: 1 if an exact entry fails, 0 otherwise (a failing paper or
+reconstructed entry is a finding, shown in the table, not an error); 2 on bad input."""
+
+
+def format_margin(value) -> str:
+    """A margin for the table: '-' when none was measured."""
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        return value
+    return f"{value:.3g}"
+
+
+def format_frontier(frontier) -> str:
+    """One-line summary of a validity frontier."""
+    if not frontier:
+        return "-"
+    parts = []
+    for family, info in frontier.get("families", {}).items():
+        ranges = info.get("holds_on") or []
+        text = ",".join(f"[{lo:g},{hi:g}]" for lo, hi in ranges) or "nowhere"
+        parts.append(f"{family}: C in {text}")
+    return "; ".join(parts)
+
+
+def print_table(results: list[dict], out=sys.stdout) -> None:
+    """The summary table: id, provenance, verdict, examples, worst margin, frontier."""
+    header = ("id", "provenance", "verdict", "examples", "worst margin", "frontier")
+    rows = [(r["id"], r["provenance"], r["verdict"].upper() if r["verdict"] == "fail" else r["verdict"],
+             str(r["examples"]), format_margin(r["worst_margin"]), format_frontier(r.get("frontier")))
+            for r in results]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(5)]
+    for row in [header, *rows]:
+        print("  ".join(c.ljust(w) for c, w in zip(row[:5], widths, strict=True)) + "  " + row[5],
+              file=out)
+    for r in results:
+        ce = r.get("counterexample")
+        if r["verdict"] != "pass" and (ce or r.get("notes")):
+            print(f"\n{r['id']}: {r['verdict']}", file=out)
+            for note in r.get("notes") or []:
+                print(f"  note: {note}", file=out)
+            if ce:
+                confirmed = {True: "confirmed at high precision", False: "NOT confirmed at high precision",
+                             None: "no high-precision confirmation"}[ce.get("confirmed")]
+                print(f"  counterexample ({confirmed}): {ce['case']}", file=out)
+                print(f"  margin {format_margin(ce['margin'])}; detail {ce['detail']}", file=out)
+                if ce.get("replay"):
+                    print(f"  replay: {ce['replay']}", file=out)
+
+
+def load_entries(variants: list[str] | None = None):
+    """The built-in catalogue (plus, later, variant files)."""
+    from theorems import all_entries
+
+    return all_entries()
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .catalogue.results import build_document, write_document
+    from .catalogue.session import run_selection, select
+
+    profile = get_profile(args.profile)
+    if args.seed < 0:
+        raise LrbiasError(f"--seed {args.seed} is negative; accepted: an integer >= 0")
+    entries = select(load_entries(), args.ids)
+    results, elapsed = run_selection(entries, profile, seed=args.seed,
+                                     database=Path(args.database) if args.database else None,
+                                     progress=sys.stderr if not args.quiet else None)
+    print_table(results)
+    command = "lrbias check " + " ".join(shlex.quote(a) for a in [*args.ids, "--profile", args.profile,
+                                                                   "--seed", str(args.seed)])
+    if args.json:
+        write_document(Path(args.json), build_document(results, profile.name, args.seed, command, elapsed))
+        print(f"\nresults written to {args.json}")
+    exact_failed = [r["id"] for r in results if r["provenance"] == "exact" and r["verdict"] == "fail"]
+    return 1 if exact_failed else 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``lrbias check`` to the parser."""
+    p = sub.add_parser("check", help="run the claim catalogue and print a verdict table",
+                       description="Run catalogue entries: an adversarial Hypothesis search per "
+                       "claim (target() on the margin), counterexamples shrunk and confirmed at "
+                       "high precision, validity frontiers for reconstructed claims.",
+                       epilog=EPILOG)
+    p.add_argument("ids", nargs="*", help="entry ids, groups (e.g. 'exact', 'balancing') or globs; "
+                   "default: all")
+    p.add_argument("--profile", default="default", choices=tuple(PROFILES),
+                   help="search budget (default: default)")
+    p.add_argument("--seed", type=int, default=0, help="Hypothesis seed, recorded in the results (default 0)")
+    p.add_argument("--json", metavar="OUT", help="write the results document (JSON) to OUT")
+    p.add_argument("--database", metavar="DIR", help="Hypothesis example database folder, so a "
+                   "failure replays first next time (default: none)")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.set_defaults(func=_cmd_check)
