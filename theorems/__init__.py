@@ -10,7 +10,7 @@ from importlib import import_module
 
 from lrbias.catalogue.core import Entry
 
-GROUP_MODULES = ("exact",)
+GROUP_MODULES = ("exact", "concentration")
 
 
 def all_entries() -> list[Entry]:
