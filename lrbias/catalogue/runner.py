@@ -23,6 +23,7 @@ from .core import Check, Entry, Mutant, Verdict
 from .profiles import Profile
 
 TARGET_CLAMP = 1e300
+NEAR_BOUNDARY = 1e-6  # a passing margin below this is re-checked at high precision
 
 
 @dataclass
@@ -162,6 +163,20 @@ def run_entry(entry: Entry, profile: Profile, seed: int = 0, mutant: Mutant | No
         verdict = Verdict.PASS
 
     worst = stats["worst"] if math.isfinite(stats["worst"]) else None
+    if (verdict == Verdict.PASS and worst is not None and worst < NEAR_BOUNDARY
+            and entry.confirm is not None and mutant is None):
+        # a float pass this close to the boundary is only reported once high precision agrees
+        conf = entry.confirm(stats["worst_case"])
+        notes.append(f"worst case (margin {worst:.3g}) re-checked at high precision: {conf.verdict}, "
+                     f"margin {conf.margin:.3g}")
+        if conf.verdict == Verdict.FAIL:
+            verdict = Verdict.FAIL
+            counterexample = Counterexample(stats["worst_case"], worst, {}, True,
+                                            {"verdict": str(conf.verdict), "margin": conf.margin,
+                                             **dict(conf.detail)},
+                                            entry.replay(stats["worst_case"]) if entry.replay else None)
+        elif conf.verdict == Verdict.INCONCLUSIVE:
+            verdict = Verdict.INCONCLUSIVE
     return EntryResult(entry.id, entry.title, entry.provenance, str(verdict), stats["examples"],
                        stats["inconclusive"], worst, stats["worst_case"], counterexample, seed,
                        round(time.perf_counter() - started, 3), mutant.name if mutant else None,
