@@ -92,10 +92,11 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_cmd_dor)
 
-    from . import cli_check, cli_engines, cli_nn
+    from . import cli_check, cli_engines, cli_nn, cli_report
 
     cli_engines.register(sub)
     cli_check.register(sub)
+    cli_report.register(sub)
     cli_nn.register(sub)
     return parser
 

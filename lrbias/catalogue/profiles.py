@@ -1,4 +1,4 @@
-"""Named search profiles (``ci``, ``default``, ``thorough``), shared by pytest and ``lrbias check``.
+"""Named search profiles (``smoke``, ``ci``, ``default``, ``thorough``), shared by pytest and the CLI.
 
 They are registered as Hypothesis settings profiles of the same names, so
 ``pytest --hypothesis-profile=ci`` and ``lrbias check --profile ci`` mean the same budget.
@@ -25,6 +25,7 @@ class Profile:
 
 
 PROFILES: dict[str, Profile] = {
+    "smoke": Profile("smoke", 10, 100, 80, 4),
     "ci": Profile("ci", 30, 200, 150, 6),
     "default": Profile("default", 100, 600, 300, 8),
     "thorough": Profile("thorough", 1000, 3000, 1500, 12),

@@ -1,0 +1,116 @@
+"""``lrbias report``: run the catalogue, draw the figures, write DIR/index.html atomically.
+
+Everything is written into a fresh sibling folder first; only when the page, the results
+document and every figure are complete does that folder replace DIR (rename, then the old
+one is removed).  An interrupted or crashed run leaves the previous report untouched.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..catalogue.results import build_document, current_umask, write_atomic, write_document
+from . import figures as fig
+from .page import FigureRef, family_rows, render
+
+FAMILY_TABLE = ["softplus-pair:a=0.25", "softplus-pair:a=0.5", "softplus-pair:a=1", "logcosh",
+                "pseudo-huber", "huber:delta=1", "square", "quartic", "power:b=3"]
+
+FigureJob = tuple[str, str, Callable[[], tuple[str, str]]]
+
+
+def figure_jobs(extras: dict[str, Any]) -> list[FigureJob]:
+    """(name, caption, draw) for every figure; phase-based figures only when a phase sweep exists."""
+    jobs: list[FigureJob] = [
+        ("trajectories-good", "GD paths for a good-regularity loss (softplus-pair, a = 1/2) at κ = 8: "
+         "the runs bounce across the valley, then settle on the hyperbola near the balanced point.",
+         lambda: fig.trajectory_figure("softplus-pair:a=0.5", [(3.0, 0.4), (-2.5, -1.2), (0.3, 3.5)], 8.0)),
+        ("trajectories-square", "The same starts for the square loss at κ = 3: larger steps diverge or "
+         "end on sharper minimisers.",
+         lambda: fig.trajectory_figure("square", [(3.0, 0.4), (-2.5, -1.2), (0.3, 3.5)], 3.0)),
+        ("eos", "Edge of stability and catapult for softplus-pair (a = 1/2) at κ = 8: the loss spikes, "
+         "then the sharpness settles just under 2/h.",
+         lambda: fig.eos_figure("softplus-pair:a=0.5", (3.0, 0.4), 8.0)),
+        ("concentration", "Sharpness concentration: curvature away from the minimiser set, good vs bad "
+         "regularity.",
+         lambda: fig.concentration_figure(["softplus-pair:a=0.5", "logcosh", "square", "power:b=3"])),
+    ]
+    phase = extras.get("phase_diagram")
+    if phase:
+        jobs.append(("phase", "Phase diagram over (κ, dor), from the same batched sweeps as the frontiers.",
+                     lambda: fig.phase_figure(phase)))
+        jobs.append(("balancing", "Balancing: final over initial imbalance against κ.",
+                     lambda: fig.balancing_figure(phase)))
+    return jobs
+
+
+def _svg_size(svg: str) -> tuple[int, int]:
+    m = re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    if not m:
+        return 640, 480
+    return round(float(m.group(1)) * 4 / 3), round(float(m.group(2)) * 4 / 3)
+
+
+def write_report_folder(folder: Path, doc: dict, extras: dict[str, Any], nn_html: str | None = None,
+                        progress: TextIO | None = None) -> None:
+    """Write index.html, results.json and figures/*.svg into ``folder`` (which must exist)."""
+    (folder / "figures").mkdir()
+    refs = []
+    for name, caption, draw in figure_jobs(extras):
+        if progress is not None:
+            progress.write(f"figure {name}\n")
+        svg, alt = draw()
+        path = folder / "figures" / f"{name}.svg"
+        path.write_text(svg, encoding="utf-8")
+        width, height = _svg_size(svg)
+        refs.append(FigureRef(name, f"figures/{name}.svg", alt, caption, width, height))
+    write_document(folder / "results.json", doc)
+    write_atomic(folder / "index.html", render(doc, refs, family_rows(FAMILY_TABLE), nn_html))
+
+
+def replace_folder(new: Path, target: Path) -> None:
+    """Put ``new`` at ``target``; the old ``target`` survives until the new one is in place."""
+    target = Path(target)
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{next(tempfile._get_candidate_names())}")
+        target.rename(old)
+        try:
+            new.rename(target)
+        except BaseException:
+            old.rename(target)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        new.rename(target)
+
+
+def build_report(out: Path, results: list[dict], profile: str, seed: int, command: str,
+                 elapsed_s: float, extras: dict[str, Any] | None = None, nn_html: str | None = None,
+                 progress: TextIO | None = sys.stderr) -> Path:
+    """Assemble the document and write the report at ``out`` atomically; returns index.html's path."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    extras = extras or {}
+    doc = build_document(results, profile, seed, command, elapsed_s, extras)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    staging.chmod(0o777 & ~current_umask())
+    try:
+        write_report_folder(staging, doc, extras, nn_html, progress)
+        replace_folder(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out / "index.html"
+
+
+def command_line(argv: Sequence[str]) -> str:
+    """The one-line command that reproduces a run."""
+    import shlex
+
+    return "lrbias " + " ".join(shlex.quote(a) for a in argv)

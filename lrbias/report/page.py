@@ -1,0 +1,91 @@
+"""Render the report page (Jinja2, autoescaped) from a results document and figure files."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+
+from .. import __version__
+from .mathml import latex_to_mathml, sympy_to_mathml
+
+VERDICTS = ("pass", "fail", "inconclusive")
+
+
+@dataclass(frozen=True)
+class FigureRef:
+    """A figure file written next to index.html: relative path, alt text, caption, pixel size."""
+
+    name: str
+    src: str
+    alt: str
+    caption: str
+    width: int
+    height: int
+
+
+def anchor(entry_id: str) -> str:
+    """An HTML id for a catalogue entry."""
+    return "claim-" + re.sub(r"[^A-Za-z0-9_-]", "-", entry_id)
+
+
+def _margin_text(value: Any) -> str:
+    if value is None:
+        return "none measured (every case at infinite margin or undecided)"
+    if isinstance(value, str):
+        return value
+    return f"{value:.4g}"
+
+
+def _frontier_view(frontier: dict | None) -> dict | None:
+    if not frontier:
+        return None
+    families = {}
+    for spec, info in frontier["families"].items():
+        holds = info.get("holds_on") or []
+        families[spec] = {
+            "holds_text": " ∪ ".join(f"[{lo:.3g}, {hi:.3g}]" for lo, hi in holds) or "nowhere in range",
+            "boundary_text": "; ".join(f"{b['between'][0]:.3g}–{b['between'][1]:.3g} ({b['from']}→{b['to']})"
+                                       for b in info.get("boundaries", [])) or "no transition in range",
+            "points_text": ", ".join(f"{k:.3g}: {v}" for k, v, _ in info.get("points", [])),
+        }
+    return {"parameter": frontier.get("parameter", "kappa"), "families": families}
+
+
+def _entry_view(entry: dict) -> dict:
+    view = dict(entry)
+    view["anchor"] = anchor(entry["id"])
+    view["mathml"] = latex_to_mathml(entry.get("latex") or "", display=True) if entry.get("latex") else ""
+    view["worst_margin_text"] = _margin_text(entry.get("worst_margin"))
+    view["frontier"] = _frontier_view(entry.get("frontier"))
+    view.setdefault("notes", [])
+    return view
+
+
+def family_rows(specs: list[str]) -> list[dict]:
+    """Rows of the families table: spec, ℓ(s) in MathML, ℓ″(1), dor, smoothness."""
+    from ..families import get_family
+    from ..regularity import degree_of_regularity
+    from ..symbolic import to_elementary
+
+    rows = []
+    for spec in specs:
+        fam = get_family(spec)
+        dor = degree_of_regularity(fam)
+        rows.append({"spec": fam.spec, "mathml": sympy_to_mathml(to_elementary(fam.display_expr)),
+                     "curvature": f"{fam.curvature:.6g}", "dor": dor.exact or f"{dor.value:.4g} ± {dor.error:.2g}",
+                     "smoothness": fam.smoothness})
+    return rows
+
+
+def render(doc: dict, figures: list[FigureRef], families: list[dict] | None = None,
+           nn_html: str | None = None) -> str:
+    """The full HTML page as text."""
+    env = jinja2.Environment(loader=jinja2.PackageLoader("lrbias.report", "templates"),
+                             autoescape=True, undefined=jinja2.StrictUndefined)
+    template = env.get_template("report.html.j2")
+    return template.render(doc=doc, summary=doc["summary"], verdicts=VERDICTS, version=__version__,
+                           entries=[_entry_view(e) for e in doc["entries"]], figures=figures,
+                           families=families or [], nn=nn_html)
