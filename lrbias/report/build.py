@@ -98,6 +98,8 @@ def build_report(out: Path, results: list[dict], profile: str, seed: int, comman
     out.parent.mkdir(parents=True, exist_ok=True)
     extras = extras or {}
     doc = build_document(results, profile, seed, command, elapsed_s, extras)
+    for stale in out.parent.glob(f".{out.name}.tmp-*"):  # left by a run that was killed
+        shutil.rmtree(stale, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     staging.chmod(0o777 & ~current_umask())
     try:

@@ -1,0 +1,174 @@
+"""The HTML report: valid page, resolving links and images, schema, atomic writing, diff."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from html.parser import HTMLParser
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from lrbias.catalogue.results import load_document, validate
+from lrbias.cli import main
+from lrbias.report import build as report_build
+from lrbias.report.diff import diff_documents
+
+
+class PageParser(HTMLParser):
+    """Collects ids, links, images and checks that tags nest."""
+
+    VOID = {"meta", "img", "br", "hr", "link", "input", "mspace", "col", "area", "base", "source"}
+
+    def __init__(self):
+        super().__init__()
+        self.ids, self.hrefs, self.images, self.stack, self.errors = set(), [], [], [], []
+        self.math = 0
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "id" in a:
+            if a["id"] in self.ids:
+                self.errors.append(f"duplicate id {a['id']}")
+            self.ids.add(a["id"])
+        if tag == "a" and "href" in a:
+            self.hrefs.append(a["href"])
+        if tag == "img":
+            self.images.append(a)
+        if tag == "math":
+            self.math += 1
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in self.VOID:
+            self.stack.pop()
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID:
+            return
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"unexpected </{tag}> (open: {self.stack[-3:]})")
+            return
+        self.stack.pop()
+
+
+@pytest.fixture(scope="module")
+def report_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("rep") / "latest"
+    assert main(["report", "--out", str(out), "--profile", "smoke", "--no-nn"]) == 0
+    return out
+
+
+def test_page_is_well_formed_and_links_resolve(report_dir):
+    page = (report_dir / "index.html").read_text(encoding="utf-8")
+    parser = PageParser()
+    parser.feed(page)
+    assert not parser.errors, parser.errors[:5]
+    assert not parser.stack, f"unclosed tags {parser.stack}"
+    for href in parser.hrefs:
+        if href.startswith("#"):
+            assert href[1:] in parser.ids, f"anchor {href} does not resolve"
+        else:
+            assert not href.startswith(("http:", "https:", "//")), f"network link {href}"
+            assert (report_dir / href).exists(), f"link {href} does not resolve"
+    assert parser.images, "no figures"
+    for img in parser.images:
+        assert img.get("alt"), f"image without alt text {img}"
+        path = report_dir / img["src"]
+        assert path.exists() and path.stat().st_size > 1000 and path.read_text().lstrip().startswith("<svg")
+    assert parser.math >= 5, "math not rendered as MathML"
+    assert "<script" not in page and "https://" not in page.replace("https://json-schema.org", "")
+
+
+def test_page_shows_the_summary_and_every_claim(report_dir):
+    doc = load_document(report_dir / "results.json")
+    page = (report_dir / "index.html").read_text(encoding="utf-8")
+    assert doc["command"] in page.replace("&#39;", "'")
+    for entry in doc["entries"]:
+        assert f'id="claim-{entry["id"].replace(".", "-")}"' in page
+    assert "constants of reconstructed claims are ours" in page
+
+
+def test_results_match_the_json_schema(report_dir):
+    schema = json.loads(resources.files("lrbias.catalogue").joinpath("results.schema.json").read_text())
+    doc = json.loads((report_dir / "results.json").read_text())
+    jsonschema.validate(doc, schema)
+    broken = copy.deepcopy(doc)
+    broken["entries"][0]["verdict"] = "maybe"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema)
+    assert validate(broken)
+
+
+def test_crash_mid_run_leaves_old_report_intact(report_dir, tmp_path, monkeypatch):
+    out = tmp_path / "latest"
+    out.mkdir()
+    (out / "index.html").write_text("OLD REPORT")
+
+    def boom():
+        raise RuntimeError("crash while drawing")
+
+    real = report_build.figure_jobs
+    monkeypatch.setattr(report_build, "figure_jobs", lambda extras: [*real(extras)[:1], ("x", "x", boom)])
+    with pytest.raises(RuntimeError):
+        report_build.build_report(out, [], "smoke", 0, "lrbias report", 0.0, progress=None)
+    assert (out / "index.html").read_text() == "OLD REPORT"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest"], "staging folder left behind"
+
+
+def test_kill_mid_run_leaves_old_report_intact(tmp_path):
+    out = tmp_path / "latest"
+    out.mkdir()
+    (out / "index.html").write_text("OLD REPORT")
+    proc = subprocess.Popen([sys.executable, "-m", "lrbias.cli", "report", "--out", str(out),
+                             "--profile", "smoke", "--no-nn"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not list(tmp_path.glob(".latest.tmp-*/figures")):
+        time.sleep(0.05)
+    assert list(tmp_path.glob(".latest.tmp-*/figures")), "the run never reached the writing stage"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert (out / "index.html").read_text() == "OLD REPORT"
+    assert [p.name for p in out.iterdir()] == ["index.html"]
+
+
+def _doc_with(report_dir, verdict, margin):
+    doc = json.loads((report_dir / "results.json").read_text())
+    doc["entries"][0]["verdict"] = verdict
+    doc["entries"][0]["worst_margin"] = margin
+    return doc
+
+
+def test_diff_detects_a_known_flip(report_dir, tmp_path, capsys):
+    old = _doc_with(report_dir, "pass", 10.0)
+    new = _doc_with(report_dir, "fail", -1.0)
+    d = diff_documents(old, new)
+    assert [f["id"] for f in d.regressions] == [old["entries"][0]["id"]]
+    assert d.margins and d.margins[0]["change"] == -11.0
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    (tmp_path / "new.json").write_text(json.dumps(new))
+    html_out = tmp_path / "diff.html"
+    assert main(["diff", str(tmp_path / "old.json"), str(tmp_path / "new.json"), "--html", str(html_out)]) == 1
+    assert "REGRESSION" in capsys.readouterr().out
+    assert "regression" in html_out.read_text()
+    assert main(["diff", str(tmp_path / "new.json"), str(tmp_path / "old.json")]) == 0
+    assert main(["diff", str(tmp_path / "old.json"), str(tmp_path / "old.json")]) == 0
+    assert "no changes" in capsys.readouterr().out
+
+
+def test_diff_bad_input(tmp_path, capsys):
+    (tmp_path / "bad.json").write_text('{"schema": "other"}')
+    assert main(["diff", str(tmp_path / "bad.json"), str(tmp_path / "bad.json")]) == 2
+    assert main(["diff", str(tmp_path / "missing.json"), str(tmp_path / "bad.json")]) == 2
+    err = capsys.readouterr().err
+    assert "not a lrbias results document" in err and "no such results file" in err
