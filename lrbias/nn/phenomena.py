@@ -49,8 +49,12 @@ def edge_of_stability(run: RunResult, band: tuple[float, float] = (0.8, 1.2), ta
                  sharpness_final=run.top_sharpness[-1])
 
 
-def no_edge_of_stability(run: RunResult, far_below: float = 0.5, tail: float = 0.25) -> Check:
-    """No EoS: the run diverges, or the tail median of S·h/2 stays below ``far_below``."""
+def no_edge_of_stability(run: RunResult, far_below: float = 0.8, tail: float = 0.25) -> Check:
+    """No EoS: the run diverges, or the tail median of S·h/2 stays below ``far_below``.
+
+    The default 0.8 is the lower edge of the EoS band of :func:`edge_of_stability`: "no EoS" is
+    its complement for runs that settle.
+    """
     figures = {"lr": run.lr, "two_over_lr": 2 / run.lr, "far_below": far_below, "outcome": run.outcome}
     if run.outcome == "diverged":
         return holds(True, math.inf, **figures, reason=run.reason)
