@@ -13,7 +13,7 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("torchvision")
 
-from lrbias.nn.data import DataError, load_dataset, standardise  # noqa: E402
+from lrbias.nn.data import DataError, load_dataset, standardise
 
 pytestmark = pytest.mark.nn
 
@@ -89,14 +89,16 @@ def test_cifar10_fixture(tmp_path, monkeypatch) -> None:
     from torchvision.datasets import CIFAR10
 
     md5s, data, labels = make_cifar10(str(tmp_path))
-    monkeypatch.setattr(CIFAR10, "train_list", [[f"data_batch_{i}", md5s[f"data_batch_{i}"]] for i in range(1, 6)])
+    train_list = [[f"data_batch_{i}", md5s[f"data_batch_{i}"]] for i in range(1, 6)]
+    monkeypatch.setattr(CIFAR10, "train_list", train_list)
     monkeypatch.setattr(CIFAR10, "test_list", [["test_batch", md5s["test_batch"]]])
     monkeypatch.setattr(CIFAR10, "meta", {**CIFAR10.meta, "md5": md5s["batches.meta"]})
     ds = load_dataset("cifar10", 10, str(tmp_path))
     assert ds.x.shape == (10, 3072)
     np.testing.assert_array_equal(ds.y[:8], labels)
     # channel-first flattening: the first 1024 features are the red plane, as in the pickle rows
-    np.testing.assert_allclose(ds.x[:8], standardise(np.concatenate([data, _second_batch_head(tmp_path)]))[:8])
+    first_ten = np.concatenate([data, _second_batch_head(tmp_path)])
+    np.testing.assert_allclose(ds.x[:8], standardise(first_ten)[:8])
 
 
 def _second_batch_head(tmp_path) -> np.ndarray:

@@ -6,12 +6,12 @@ import pytest
 
 pytest.importorskip("torch")
 
-from lrbias.catalogue.core import Verdict  # noqa: E402
-from lrbias.errors import LrbiasError  # noqa: E402
-from lrbias.nn import phenomena  # noqa: E402
-from lrbias.nn.claims import CLAIMS, get_claims  # noqa: E402
-from lrbias.nn.config import RunConfig  # noqa: E402
-from lrbias.nn.trainer import RunResult  # noqa: E402
+from lrbias.catalogue.core import Verdict
+from lrbias.errors import LrbiasError
+from lrbias.nn import phenomena
+from lrbias.nn.claims import CLAIMS, get_claims
+from lrbias.nn.config import RunConfig
+from lrbias.nn.trainer import RunResult
 
 pytestmark = pytest.mark.nn
 
@@ -22,7 +22,8 @@ def fake(lr: float = 0.1, loss=(1.0, 0.5, 0.2), w1=(6.0, 8.0, 9.0), w2=(20.0, 15
     hist = {"step": list(range(len(loss))), "loss": list(loss), "accuracy": [0.5] * len(loss),
             "w1": list(w1), "w2": list(w2)}
     s_steps = [round(i * steps / (len(sharp) - 1)) for i in range(len(sharp))]
-    return RunResult(RunConfig(lr=lr), hist, s_steps, [[s] for s in sharp], outcome, "test", steps, 0.0, "cpu")
+    return RunResult(RunConfig(lr=lr), hist, s_steps, [[s] for s in sharp], outcome, "test", steps, 0.0,
+                     "cpu")
 
 
 def test_edge_of_stability() -> None:
@@ -71,7 +72,7 @@ def test_claim_specs() -> None:
     assert all(c.id.startswith("nn.") and c.provenance == "paper" and c.grids for c in CLAIMS)
     assert get_claims("all") == list(CLAIMS)
     assert [c.id for c in get_claims("nn.catapult-mse-relu")] == ["nn.catapult-mse-relu"]
-    with pytest.raises(LrbiasError, match="nn.bogus"):
+    with pytest.raises(LrbiasError, match=r"nn\.bogus"):
         get_claims("nn.bogus")
 
 

@@ -51,7 +51,8 @@ def test_largest_magnitude_variant_is_caught() -> None:
     assert wrong.top != pytest.approx(dense_top, rel=1e-3)
 
 
-@pytest.mark.parametrize(("x", "y"), [(0.3, 2.0), (1.0, 1.0), (-0.7, 1.5), (2.0, -2.0), (0.1, 0.1), (3.0, 0.5)])
+@pytest.mark.parametrize(("x", "y"),
+                         [(0.3, 2.0), (1.0, 1.0), (-0.7, 1.5), (2.0, -2.0), (0.1, 0.1), (3.0, 0.5)])
 def test_one_by_one_network_closed_form(x: float, y: float) -> None:
     """Linear 1→1→1 net, one sample (input 1, target 1), MSE: exactly f(x, y) = ½(xy − 1)² = ℓ(xy)."""
     net = torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False)).double()

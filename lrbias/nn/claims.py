@@ -75,7 +75,8 @@ TANH = Grid("tanh-mse", replace(BASE, activation="tanh", loss="mse", steps=1000)
 HUBER = Grid("relu-huber", replace(BASE, activation="relu", loss="huber", steps=1000), (0.2, 0.4))
 UNBALANCED = Grid("relu-mse-unbalanced", replace(BASE, activation="relu", loss="mse", steps=1000,
                                                   init_norms=(6.0, 20.0)), (0.03, 0.033, 0.036))
-CUBIC = Grid("cubic-mse", replace(BASE, activation="cubic", loss="mse", steps=1000), (0.001, 0.002, 0.004, 0.008))
+CUBIC = Grid("cubic-mse", replace(BASE, activation="cubic", loss="mse", steps=1000),
+             (0.001, 0.002, 0.004, 0.008))
 CUBIC_BN = Grid("cubic-bn-mse", replace(BASE, activation="cubic", norm="bn", loss="mse", steps=1000),
                 (0.0005, 0.001))
 
@@ -104,7 +105,8 @@ CLAIMS: tuple[NNClaim, ...] = (
     NNClaim("nn.no-eos-cubic", "relu³ without normalisation shows no EoS",
             "With a cubic activation (relu(z)³, bad regularity) and no BatchNorm the sharpness stays far "
             "below 2/h, or GD diverges.", "paper", (CUBIC,),
-            _each(CUBIC.name, phenomena.no_edge_of_stability), "tail median S·h/2 < 0.8 (below the EoS band), or diverged"),
+            _each(CUBIC.name, phenomena.no_edge_of_stability),
+            "tail median S·h/2 < 0.8 (below the EoS band), or diverged"),
     NNClaim("nn.bn-restores-eos", "BatchNorm restores EoS for relu³",
             "BatchNorm1d(affine=False) before the cubic activation restores the edge of stability.",
             "paper", (CUBIC_BN,), _each(CUBIC_BN.name, phenomena.edge_of_stability), EOS_BAND),

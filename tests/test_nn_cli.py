@@ -1,0 +1,67 @@
+"""``lrbias nn`` / ``lrbias nn-grid``: bad input is one line on stderr, exit 2, no traceback."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lrbias.cli import main
+
+BASE = ["nn", "--steps", "5", "--lr", "0.1"]
+
+
+def _one_line_error(capsys, argv: list[str], needle: str) -> str:
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err and lines[0].startswith("lrbias: error:")
+    assert needle in lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["nn", "--activation", "swish", "--lr", "0.1", "--steps", "5"], "unknown activation 'swish'"),
+    (["nn", "--lr", "0", "--steps", "5"], "--lr must be a finite number > 0, got 0.0"),
+    (["nn", "--lr", "-0.5", "--steps", "5"], "got -0.5"),
+    (["nn", "--lr", "nan", "--steps", "5"], "--lr"),
+    (["nn", "--lr", "0.1", "--steps", "0"], "--steps must be an integer >= 1, got 0"),
+    ([*BASE, "--loss", "hinge"], "accepted: mse, huber, ce"),
+    ([*BASE, "--norm", "gn"], "unknown norm 'gn'"),
+    ([*BASE, "--init-norms", "6"], "bad --init-norms '6'"),
+    ([*BASE, "--init-norms", "6,-2"], "bad --init-norms '6,-2'"),
+    ([*BASE, "--init-norms", "a,b"], "bad --init-norms 'a,b'"),
+    ([*BASE, "--dataset", "mnist"], "--data-root"),
+    ([*BASE, "--device", "tpu"], "unknown device 'tpu'"),
+    (["nn-grid", "--claims", "nn.nope"], "nn.nope"),
+    (["nn-grid", "--steps", "0"], "--steps must be an integer >= 1"),
+])
+def test_bad_input(capsys, argv: list[str], needle: str) -> None:
+    _one_line_error(capsys, argv, needle)
+
+
+@pytest.mark.nn
+def test_missing_mnist_root_names_the_path(capsys, tmp_path) -> None:
+    pytest.importorskip("torch")
+    missing = str(tmp_path / "no-mnist-here")
+    line = _one_line_error(capsys, [*BASE, "--dataset", "mnist", "--data-root", missing], missing)
+    assert "--download" in line
+
+
+@pytest.mark.nn
+def test_run_prints_summary_and_writes_json(capsys, tmp_path) -> None:
+    pytest.importorskip("torch")
+    out = tmp_path / "run.json"
+    code = main(["nn", "--n", "100", "--width", "10", "--steps", "6", "--lr", "0.2", "--activation", "tanh",
+                 "--sharpness-every", "3", "--init-norms", "6,20", "--device", "cpu", "--json", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    for label in ("final sharpness S", "ratio S*h/2", "loss max/start", "norm gap", "outcome"):
+        assert label in captured.out
+    data = json.loads(out.read_text())
+    assert data["config"]["init_norms"] == [6.0, 20.0]
+    assert len(data["history"]["loss"]) == 7 and data["sharpness_steps"] == [0, 3, 6]
+    assert data["summary"]["norm_gap_start"] == pytest.approx(14.0, rel=1e-5)
+    assert not list(tmp_path.glob(".lrbias-*"))  # no temp file left behind
