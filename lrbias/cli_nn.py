@@ -140,8 +140,10 @@ def _cmd_nn_grid(args: argparse.Namespace) -> int:
         check = verdicts[claim.id]
         figs = []
         for run in check.detail.get("runs", []):
-            keys = [k for k in ("ratio_median", "loss_max_over_start", "gap_final_over_start", "ratio_final")
-                    if k in run and run[k] is not None]
+            keys = [k for k in ("ratio_median", "loss_max_over_start", "gap_final_over_start", "ratio_final",
+                                "loss_fell") if k in run and run[k] is not None]
+            if run.get("outcome") == "diverged":
+                keys.append("outcome")
             figs.append(f"h={run.get('lr', '?'):g}:" + ",".join(f"{k}={_fmt(run[k])}" for k in keys)
                         if "lr" in run else ",".join(f"{k}={_fmt(v)}" for k, v in run.items()
                                                      if k not in ("verdict", "margin")))

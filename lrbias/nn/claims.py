@@ -13,13 +13,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from ..catalogue.core import Check, Verdict, fail, inconclusive, passed
 from . import phenomena
 from .config import NNConfigError, RunConfig
-from .trainer import Progress, RunResult, prepare, train
 
-Results = Mapping[str, Sequence[RunResult]]
+if TYPE_CHECKING:
+    from .trainer import Progress, RunResult
+
+Results = Mapping[str, Sequence["RunResult"]]
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,8 @@ def get_claims(selector: str) -> list[NNClaim]:
 def run_grids(claims: Sequence[NNClaim], overrides: Mapping[str, object] | None = None,
               progress: Progress | None = None) -> dict[str, list[RunResult]]:
     """Train every grid the claims need, once each; ``overrides`` replace config fields (e.g. device)."""
+    from .trainer import prepare, train
+
     out: dict[str, list[RunResult]] = {}
     for claim in claims:
         for grid in claim.grids:

@@ -12,9 +12,12 @@ import itertools
 import math
 import statistics
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..catalogue.core import Check, fail, holds, inconclusive
-from .trainer import RunResult
+
+if TYPE_CHECKING:
+    from .trainer import RunResult
 
 
 def _tail_ratios(run: RunResult, tail: float) -> list[float]:
