@@ -154,7 +154,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     batch = run_batch(fam, x0, y0, C=C, settings=Settings(max_steps=args.steps), seed=args.seed,
                       chunk_size=min(args.n, 65_536), progress=show)
     elapsed = time.perf_counter() - started
-    artefacts = None if args.no_artefact_check else float_artefact_check(fam, batch, limit=args.artefact_limit)
+    artefacts = None if args.no_artefact_check else float_artefact_check(
+        fam, batch, limit=args.artefact_limit, budget_s=args.artefact_budget)
     summary = {"loss": fam.spec, "settings": {"C": args.C, "x0": args.x0, "y0": args.y0, "n": args.n,
                                                "seed": args.seed, "steps": args.steps,
                                                "random_signs": args.random_signs},
@@ -175,7 +176,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         a = artefacts
         print(f"float-artefact check: {a.suspects} suspects {a.reasons}, {a.checked} re-run at high "
               f"precision, {a.agreements} agree, {len(a.flips)} flipped"
-              + (f", {a.skipped} not re-run (limit)" if a.skipped else ""))
+              + (f", {a.skipped} not re-run (limit or time budget)" if a.skipped else ""))
         for f in a.flips[:5]:
             print(f"  flip: start ({f['x0']!r}, {f['y0']!r}) h {f['h']!r}: float64 {f['float64']}, "
                   f"{f['precision']} {f['precise']}")
@@ -214,6 +215,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="sampling seed, recorded in the output (default 0)")
     p.add_argument("--steps", type=int, default=20_000, help="step budget per run (default 20000)")
     p.add_argument("--artefact-limit", type=int, default=200, help="most suspects re-run (default 200)")
+    p.add_argument("--artefact-budget", type=float, default=30.0,
+                   help="seconds spent re-running suspects at high precision (default 30)")
     p.add_argument("--no-artefact-check", action="store_true", help="skip the float-artefact check")
     p.add_argument("--progress", action="store_true", help="progress bar on stderr even when not a tty")
     p.add_argument("--json", action="store_true", help="print JSON")

@@ -10,6 +10,7 @@ outcomes are compared.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,19 +52,28 @@ def suspects(batch: BatchResult, ratio_band: float = 1e-3, line_rtol: float = 1e
 
 
 def float_artefact_check(family: Family, batch: BatchResult, limit: int = 200,
-                         settings: Settings | None = None, **suspect_kw) -> ArtefactReport:
-    """Re-run up to ``limit`` suspects of ``batch`` at adaptive precision and count the flips."""
+                         settings: Settings | None = None, budget_s: float = 30.0,
+                         **suspect_kw) -> ArtefactReport:
+    """Re-run up to ``limit`` suspects of ``batch`` at adaptive precision and count the flips.
+
+    Suspects are taken in order of the boundary they sit on (ratio near 1, near an invariant
+    line, huge transient, then undecided, the costliest to re-run); once ``budget_s`` seconds
+    are spent the rest are counted as ``skipped``, never as agreements.
+    """
     masks = suspects(batch, **suspect_kw)
-    union = np.zeros(len(batch), dtype=bool)
+    order: list[int] = []
+    seen = np.zeros(len(batch), dtype=bool)
     for m in masks.values():
-        union |= m
-    index = np.flatnonzero(union)
-    chosen = index[:limit]
+        new = np.flatnonzero(m & ~seen)
+        order.extend(int(i) for i in new)
+        seen |= m
     st = settings or batch.settings
-    report = ArtefactReport(int(index.size), int(chosen.size), 0,
-                            reasons={k: int(m.sum()) for k, m in masks.items()},
-                            skipped=int(index.size - chosen.size))
-    for i in chosen:
+    report = ArtefactReport(len(order), 0, 0, reasons={k: int(m.sum()) for k, m in masks.items()})
+    started = time.perf_counter()
+    for i in order[:limit]:
+        if time.perf_counter() - started > budget_s:
+            break
+        report.checked += 1
         precise = run_auto(family, float(batch.x0[i]), float(batch.y0[i]), float(batch.h[i]), st)
         float_outcome = str(Outcome(int(batch.outcome[i])))
         if precise.outcome == float_outcome:
@@ -73,4 +83,5 @@ def float_artefact_check(family: Family, batch: BatchResult, limit: int = 200,
                                  "h": float(batch.h[i]), "float64": float_outcome,
                                  "precise": precise.outcome, "precision": precise.precision,
                                  "reason": precise.reason})
+    report.skipped = report.suspects - report.checked
     return report
