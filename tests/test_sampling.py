@@ -1,0 +1,48 @@
+"""Sampling helpers: reproducible, off the invariant lines, clear errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lrbias.errors import LrbiasError
+from lrbias.sampling import Range, knob_values, off_lines, starts_annulus, starts_box
+
+
+def test_box_is_reproducible_and_off_lines():
+    a = starts_box(1000, Range(0.5, 4), Range(0.5, 4), seed=7, random_signs=True)
+    b = starts_box(1000, Range(0.5, 4), Range(0.5, 4), seed=7, random_signs=True)
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    assert off_lines(*a, 1e-3).all()
+    assert (a[0] < 0).any() and (a[1] > 0).any()
+    c = starts_box(1000, Range(0.5, 4), Range(0.5, 4), seed=8)
+    assert not np.array_equal(a[0], c[0])
+
+
+def test_annulus_radii():
+    x, y = starts_annulus(500, Range(1, 2), seed=1)
+    r = np.hypot(x, y)
+    assert r.min() >= 1 - 1e-12 and r.max() <= 2 + 1e-12 and off_lines(x, y, 1e-3).all()
+
+
+def test_knob_values():
+    v = knob_values(100, Range(2, 6), seed=0)
+    assert v.min() >= 2 and v.max() <= 6
+    assert np.all(knob_values(3, Range(4, 4), seed=0) == 4)
+
+
+@pytest.mark.parametrize(("text", "message"), [("3:2", "LO > HI"), ("a:b", "malformed"),
+                                               ("1:2:3", "malformed"), ("0:1", "positive"),
+                                               ("inf:5", "not finite")])
+def test_bad_ranges(text, message):
+    with pytest.raises(LrbiasError, match=message):
+        Range.parse(text, "--C", positive=True)
+
+
+def test_bad_n_and_seed():
+    with pytest.raises(LrbiasError, match="n = 0"):
+        starts_box(0, Range(1, 2), Range(1, 2), seed=0)
+    with pytest.raises(LrbiasError, match="seed"):
+        starts_box(5, Range(1, 2), Range(1, 2), seed=-1)
+    with pytest.raises(LrbiasError, match="invariant line"):
+        starts_box(5, Range(1, 1), Range(1, 1), seed=0)
