@@ -166,10 +166,12 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     print(f"sweep of {args.n} starts, loss {fam.spec}, C in [{c_range.lo:g}, {c_range.hi:g}], "
           f"x0 in {args.x0}, y0 in {args.y0}, seed {args.seed}, {elapsed:.2f} s")
     print("outcomes  " + "  ".join(f"{k} {v:.4f}" for k, v in summary["shares"].items()))
-    for key, label in (("ratio_quantiles", "ratio S∞h/2"), ("fmax_ratio_quantiles", "f_max/f0"),
-                       ("final_imbalance_quantiles", "|x∞²-y∞²|"), ("imbalance_ratio_quantiles", "|d∞|/|d0|")):
+    labels = (("ratio_quantiles", "ratio S∞h/2"), ("fmax_ratio_quantiles", "f_max/f0"),
+              ("final_imbalance_quantiles", "|x∞²-y∞²|"), ("imbalance_ratio_quantiles", "|d∞|/|d0|"))
+    for key, label in labels:
         q = summary[key]
-        text = "none converged" if q is None else f"q05 {q['q05']:.4g}  q50 {q['q50']:.4g}  q95 {q['q95']:.4g}"
+        text = ("none converged" if q is None else
+                f"q05 {q['q05']:.4g}  q50 {q['q50']:.4g}  q95 {q['q95']:.4g}")
         print(f"{label:12s} {text}   (converged runs)")
     print(f"catapult share (converged runs with f_max > f0): {summary['catapult_share']:.4f}")
     if artefacts is not None:

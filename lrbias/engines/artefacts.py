@@ -4,61 +4,77 @@ A float64 verdict is suspect when the run ends near a boundary of the decision r
 ratio S∞·h/2 within ``ratio_band`` of 1 (edge of the stability cap), a start within
 ``line_rtol`` of an invariant line y = ±x (where rounding alone can leave or keep the line),
 a huge transient (|s| beyond ``transient`` along the way, where float64 loses the small terms),
-or an undecided run.  Each suspect is re-run with adaptive precision (``run_auto``) and the
-outcomes are compared.
+or an undecided run.  Each suspect is re-run with adaptive precision (:func:`run_auto`) and
+compared with :func:`agree` (same outcome; converged runs also the same final point).  A
+disagreement is a *flip*.  Suspects are re-run in that order of kinds (undecided runs last:
+they cost the whole step budget) until ``limit`` runs or ``budget_s`` seconds are spent;
+the rest are counted as ``skipped``, never as agreements.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from ..families import Family
 from .batched import BatchResult
 from .outcome import Outcome, Settings
-from .scalar import run_auto
+from .scalar import agree, run_auto
+
+CHECK_MAX_DPS = 400
 
 
 @dataclass
 class ArtefactReport:
-    """How many suspects were re-run, how many agreed, and the flips (index, float, precise)."""
+    """Counts of suspects, re-runs and agreements; ``flips`` lists each disagreement.
+
+    ``flipped`` is the list of batch indices whose float64 verdict flipped; ``reasons`` counts
+    suspects per kind (a run may be of several kinds); ``skipped`` suspects were not re-run.
+    """
 
     suspects: int
-    checked: int
-    agreements: int
-    flips: list[dict] = field(default_factory=list)
+    checked: int = 0
+    agreements: int = 0
+    flips: list[dict[str, Any]] = field(default_factory=list)
     reasons: dict[str, int] = field(default_factory=dict)
     skipped: int = 0
+    inconclusive: int = 0
 
-    def as_dict(self) -> dict:
+    @property
+    def flipped(self) -> list[int]:
+        """Batch indices whose float64 verdict did not survive high precision."""
+        return [f["index"] for f in self.flips]
+
+    def as_dict(self) -> dict[str, Any]:
         """JSON-safe dictionary."""
         return {"suspects": self.suspects, "checked": self.checked, "agreements": self.agreements,
-                "flips": self.flips, "reasons": self.reasons, "skipped": self.skipped}
+                "flipped": self.flipped, "flips": self.flips, "reasons": self.reasons,
+                "skipped": self.skipped, "inconclusive": self.inconclusive}
 
 
 def suspects(batch: BatchResult, ratio_band: float = 1e-3, line_rtol: float = 1e-8,
              transient: float = 1e8) -> dict[str, np.ndarray]:
-    """Boolean masks (shape (n,)) of the runs near each boundary."""
+    """Boolean masks (shape (n,)) of the runs near each boundary, keyed by kind."""
     scale = np.abs(batch.x0) + np.abs(batch.y0)
     with np.errstate(invalid="ignore"):
         near_cap = batch.mask(Outcome.CONVERGED) & (np.abs(batch.ratio - 1) < ratio_band)
-    near_line = (np.minimum(np.abs(batch.x0 - batch.y0), np.abs(batch.x0 + batch.y0)) <= line_rtol * scale)
-    huge = np.nan_to_num(batch.smax, nan=np.inf) > transient
-    undecided = batch.mask(Outcome.UNDECIDED)
-    return {"ratio-near-1": near_cap, "near-invariant-line": near_line, "huge-transient": huge & ~batch.mask(Outcome.DIVERGED),
-            "undecided": undecided}
+    near_line = np.minimum(np.abs(batch.x0 - batch.y0), np.abs(batch.x0 + batch.y0)) <= line_rtol * scale
+    huge = (np.nan_to_num(batch.smax, nan=np.inf) > transient) & ~batch.mask(Outcome.DIVERGED)
+    return {"near-invariant-line": near_line, "ratio-near-1": near_cap, "huge-transient": huge,
+            "undecided": batch.mask(Outcome.UNDECIDED)}
 
 
 def float_artefact_check(family: Family, batch: BatchResult, limit: int = 200,
-                         settings: Settings | None = None, budget_s: float = 30.0,
-                         **suspect_kw) -> ArtefactReport:
-    """Re-run up to ``limit`` suspects of ``batch`` at adaptive precision and count the flips.
+                         budget_s: float | None = 30.0, settings: Settings | None = None,
+                         max_dps: int = CHECK_MAX_DPS, rtol: float = 1e-6,
+                         **suspect_kw: float) -> ArtefactReport:
+    """Re-run suspects of ``batch`` at adaptive precision (up to ``max_dps`` digits) and count flips.
 
-    Suspects are taken in order of the boundary they sit on (ratio near 1, near an invariant
-    line, huge transient, then undecided, the costliest to re-run); once ``budget_s`` seconds
-    are spent the rest are counted as ``skipped``, never as agreements.
+    A precise re-run that stays undecided because its precisions never agreed counts as
+    ``inconclusive`` (neither agreement nor flip).
     """
     masks = suspects(batch, **suspect_kw)
     order: list[int] = []
@@ -68,20 +84,25 @@ def float_artefact_check(family: Family, batch: BatchResult, limit: int = 200,
         order.extend(int(i) for i in new)
         seen |= m
     st = settings or batch.settings
-    report = ArtefactReport(len(order), 0, 0, reasons={k: int(m.sum()) for k, m in masks.items()})
+    report = ArtefactReport(len(order), reasons={k: int(m.sum()) for k, m in masks.items()})
     started = time.perf_counter()
-    for i in order[:limit]:
-        if time.perf_counter() - started > budget_s:
+    for i in order:
+        if report.checked >= limit or (budget_s is not None
+                                       and time.perf_counter() - started > budget_s):
             break
         report.checked += 1
-        precise = run_auto(family, float(batch.x0[i]), float(batch.y0[i]), float(batch.h[i]), st)
-        float_outcome = str(Outcome(int(batch.outcome[i])))
-        if precise.outcome == float_outcome:
+        precise = run_auto(family, float(batch.x0[i]), float(batch.y0[i]), float(batch.h[i]), st,
+                           max_dps=max_dps)
+        if precise.extra.get("precision_disagreement"):
+            report.inconclusive += 1
+            continue
+        fast = batch.records(i)[0]
+        if agree(fast, precise, rtol):
             report.agreements += 1
         else:
-            report.flips.append({"index": int(i), "x0": float(batch.x0[i]), "y0": float(batch.y0[i]),
-                                 "h": float(batch.h[i]), "float64": float_outcome,
-                                 "precise": precise.outcome, "precision": precise.precision,
-                                 "reason": precise.reason})
+            report.flips.append({"index": i, "x0": fast.x0, "y0": fast.y0, "h": fast.h,
+                                 "float64": fast.outcome, "float64_point": [fast.x, fast.y],
+                                 "precise": precise.outcome, "precise_point": [precise.x, precise.y],
+                                 "precision": precise.precision, "reason": precise.reason})
     report.skipped = report.suspects - report.checked
     return report

@@ -93,7 +93,8 @@ class BatchResult:
                 traj = [[float(a), float(b)] for a, b in t if math.isfinite(a)]
             out.append(RunRecord(
                 x0=float(self.x0[i]), y0=float(self.y0[i]), h=float(self.h[i]), C=float(self.C[i]),
-                outcome=str(oc), reason=_reason(oc, int(self.steps[i]), int(self.period[i])),
+                outcome=str(oc), reason=_reason(oc, int(self.steps[i]), int(self.period[i]),
+                                                    self.settings.max_steps),
                 steps=int(self.steps[i]), x=_num(self.x[i]), y=_num(self.y[i]),
                 sharpness=_num(self.sharpness[i]), ratio=_num(self.ratio[i]),
                 imbalance=_num(self.imbalance[i]), gap2=_num(self.gap2[i]),
@@ -107,12 +108,13 @@ def _num(v: float) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def _reason(oc: Outcome, steps: int, period: int) -> str:
+def _reason(oc: Outcome, steps: int, period: int, max_steps: int) -> str:
     return {
         Outcome.CONVERGED: f"|s-1| and |l'(s)| under tolerance at a stable minimiser after {steps} steps",
         Outcome.DIVERGED: f"left the bounded region (or overflowed) at step {steps}",
         Outcome.PERIODIC: f"orbit of period {period} detected at step {steps}",
-        Outcome.UNDECIDED: f"step budget of {steps} spent",
+        Outcome.UNDECIDED: (f"step budget of {steps} spent" if steps >= max_steps else
+                            f"stalled at the saddle (0, 0) at step {steps}: x² + y² under tol²"),
         Outcome.PRECISION_LOST: "enclosure too wide",
     }[oc]
 
@@ -171,7 +173,7 @@ def run_batch(family: Family, x0: Any, y0: Any, h: Any = None, C: Any = None,
         if progress is not None:
             progress(stop, n)
     with np.errstate(all="ignore"):
-        lo, hi = objective.hessian_eigenvalues(family, out["x"], out["y"])
+        _, hi = objective.hessian_eigenvalues(family, out["x"], out["y"])
     out["sharpness"] = np.where(np.isfinite(hi), hi, np.nan)
     trajectory = np.concatenate(trajectories, axis=1) if trajectories else None
     return BatchResult(family.spec, settings, x0, y0, h, C, out["outcome"], out["steps"], out["period"],
@@ -181,7 +183,11 @@ def run_batch(family: Family, x0: Any, y0: Any, h: Any = None, C: Any = None,
 
 def _run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st: Settings,
                out: dict[str, np.ndarray]) -> np.ndarray | None:
-    """Advance one chunk to a decision, writing results into the views in ``out``."""
+    """Advance one chunk to a decision, writing results into the views in ``out``.
+
+    Per step: s = xy, ℓ′(s) once, the excess loss (for the catapult figures), then the rules of
+    :class:`Settings` in the order diverged, converged, stalled at the saddle, periodic.
+    """
     d1, loss = family.np.d1, family.np.loss
     l1, curvature = family.min_value, family.curvature
     idx = np.arange(x0.shape[0])
@@ -195,8 +201,8 @@ def _run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st
     snap_x = snap_y = None
     snap_t = -1
     record = st.record_every
-    traj = [] if record else None
-    full_x = np.full(x0.shape[0], np.nan) if record else None
+    traj: list[np.ndarray] = []
+    saddle_q = st.tol * st.tol
 
     def finish(sel: np.ndarray, code: Outcome, t: int, period: int = 0) -> None:
         rows = idx[sel]
@@ -217,40 +223,46 @@ def _run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st
         for t in range(st.max_steps + 1):
             s = x * y
             g = d1(s)
+            abs_s = np.abs(s)
             if t > 0:
-                f = loss(s) - l1
+                f = loss(s)
+                f -= l1
                 up = f > fmax
-                fmax = np.where(up, f, fmax)
-                fmax_step = np.where(up, t, fmax_step)
-                smax = np.maximum(smax, np.abs(s))
+                np.copyto(fmax, f, where=up)
+                np.copyto(fmax_step, t, where=up)
+                np.maximum(smax, abs_s, out=smax)
             if record and t % record == 0:
-                full_x[:] = np.nan
-                full_y = full_x.copy()
-                full_x[idx[~done]] = x[~done]
-                full_y[idx[~done]] = y[~done]
-                traj.append(np.stack([full_x.copy(), full_y], axis=-1))
-            live = ~done
-            bad = live & ~((np.abs(s) <= st.bound) & (x * x + y * y <= st.bound) & np.isfinite(g))
+                frame = np.full((x0.shape[0], 2), np.nan)
+                frame[idx[~done], 0] = x[~done]
+                frame[idx[~done], 1] = y[~done]
+                traj.append(frame)
+            q = x * x
+            q += y * y
+            # q <= bound also bounds |s| <= q/2 and is False for NaN: one test for both rules.
+            bad = ~(q <= st.bound) | ~np.isfinite(g)
+            bad &= ~done
             if bad.any():
                 finish(bad, Outcome.DIVERGED, t)
-                live &= ~bad
-            near = live & (np.abs(s - 1) < st.tol) & (np.abs(g) < st.tol)
+            near = np.abs(s - 1) < st.tol
             if near.any():
-                hs = hh[near] * curvature * (x[near] ** 2 + y[near] ** 2)
-                stable = np.zeros_like(near)
-                stable[near] = (hs > 0) & (hs < 2)
+                near &= ~done
+                near &= np.abs(g) < st.tol
+                hs = hh * curvature * q
+                stable = near & (hs > 0) & (hs < 2)
                 if stable.any():
                     finish(stable, Outcome.CONVERGED, t)
-                    live &= ~stable
+            if t % PERIOD_CHECK_EVERY == 0:
+                stall = (q < saddle_q) & ~done
+                if stall.any():
+                    finish(stall, Outcome.UNDECIDED, t)
             if snap_x is not None and 2 <= t - snap_t <= st.period_max:
-                p = t - snap_t
                 rt = st.period_rtol
-                back = live & (np.abs(x - snap_x) <= rt * np.abs(x) + 1e-300) \
-                    & (np.abs(y - snap_y) <= rt * np.abs(y) + 1e-300) & (np.abs(s - 1) >= st.tol)
+                back = ((np.abs(x - snap_x) <= rt * np.abs(x)) & (np.abs(y - snap_y) <= rt * np.abs(y))
+                        & (np.abs(s - 1) >= st.tol) & ~done & (q >= saddle_q))
                 if back.any():
-                    finish(back, Outcome.PERIODIC, t, p)
-                    live &= ~back
-            if t == st.max_steps or not live.any():
+                    finish(back, Outcome.PERIODIC, t, t - snap_t)
+            if t == st.max_steps or done.all():
+                live = ~done
                 if live.any():
                     finish(live, Outcome.UNDECIDED, t)
                 break
@@ -258,7 +270,8 @@ def _run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st
                 snap_x, snap_y, snap_t = x.copy(), y.copy(), t
             hg = hh * g
             x, y = x - hg * y, y - hg * x
-            if done.any() and (done.mean() > 0.1 or t % COMPACT_EVERY == 0):
+            n_done = np.count_nonzero(done)
+            if n_done and (n_done * 10 > done.shape[0] or t % COMPACT_EVERY == 0):
                 keep = ~done
                 idx, x, y, hh, f0, fmax, fmax_step, smax = (a[keep] for a in (idx, x, y, hh, f0, fmax,
                                                                                fmax_step, smax))

@@ -17,10 +17,11 @@ import mpmath
 from .. import objective
 from ..errors import LrbiasError
 from ..families import Family
+from .batched import PERIOD_CHECK_EVERY
 from .outcome import Outcome, RunRecord, Settings, check_start
 
-AUTO_START_DPS = 30
-AUTO_MAX_DPS = 960
+AUTO_START_DPS = 25
+AUTO_MAX_DPS = 1600
 
 
 def _record(family: Family, x0: float, y0: float, h: float, oc: Outcome, reason: str, steps: int,
@@ -31,7 +32,7 @@ def _record(family: Family, x0: float, y0: float, h: float, oc: Outcome, reason:
     sharp = ratio = imb = gap2 = None
     if xf is not None and yf is not None and math.isfinite(xf) and math.isfinite(yf):
         with mpmath.workdps(max(mpmath.mp.dps, 30)):
-            lo, hi = objective.hessian_eigenvalues(family, mpmath.mpf(x), mpmath.mpf(y), backend="mpmath")
+            _, hi = objective.hessian_eigenvalues(family, mpmath.mpf(x), mpmath.mpf(y), backend="mpmath")
             sharp = float(hi)
         ratio = sharp * h / 2
         imb, gap2 = xf * xf - yf * yf, (xf - yf) ** 2
@@ -57,13 +58,15 @@ def run_mp(family: Family, x0: float, y0: float, h: float, dps: int = 50,
         tol, bound, rtol = mpmath.mpf(st.tol), mpmath.mpf(st.bound), mpmath.mpf(st.period_rtol)
         f0 = loss(x * y) - l1
         fmax, fmax_step = f0, 0
-        history: list[tuple[Any, Any]] = []
+        snap, snap_t = (x, y), -PERIOD_CHECK_EVERY
         traj = [] if st.record_every else None
         oc, reason, period = Outcome.UNDECIDED, f"step budget of {st.max_steps} spent", None
         t = 0
+        saddle_q = tol * tol
         for t in range(st.max_steps + 1):
             s = x * y
-            if not (abs(s) <= bound and x * x + y * y <= bound):
+            q = x * x + y * y
+            if not (abs(s) <= bound and q <= bound):
                 oc, reason = Outcome.DIVERGED, f"left the bounded region at step {t}"
                 break
             g = d1(s)
@@ -73,26 +76,24 @@ def run_mp(family: Family, x0: float, y0: float, h: float, dps: int = 50,
                     fmax, fmax_step = f, t
             if traj is not None and t % st.record_every == 0:
                 traj.append([float(x), float(y)])
-            if abs(s - 1) < tol and abs(g) < tol:
-                hs = hm * curvature * (x * x + y * y)
-                if 0 < hs < 2:
+            if abs(s - 1) < tol:
+                if abs(g) < tol and 0 < hm * curvature * q < 2:
                     oc = Outcome.CONVERGED
                     reason = f"|s-1| and |l'(s)| under tolerance at a stable minimiser after {t} steps"
                     break
-            elif t % 16 == 0 or history:
-                for p in range(2, min(st.period_max, len(history)) + 1):
-                    px, py = history[-p]
-                    if abs(x - px) <= rtol * abs(x) and abs(y - py) <= rtol * abs(y):
-                        oc, period = Outcome.PERIODIC, p
-                        reason = f"orbit of period {p} detected at step {t}"
-                        break
-                if oc == Outcome.PERIODIC:
+            elif q < saddle_q and t % PERIOD_CHECK_EVERY == 0:
+                oc = Outcome.UNDECIDED
+                reason = f"stalled at the saddle (0, 0) at step {t}: x² + y² under tol²"
+                break
+            elif 2 <= t - snap_t <= st.period_max and q >= saddle_q:
+                if abs(x - snap[0]) <= rtol * abs(x) and abs(y - snap[1]) <= rtol * abs(y):
+                    oc, period = Outcome.PERIODIC, t - snap_t
+                    reason = f"orbit of period {period} detected at step {t}"
                     break
-            history.append((x, y))
-            if len(history) > st.period_max:
-                history.pop(0)
             if t == st.max_steps:
                 break
+            if t % PERIOD_CHECK_EVERY == 0:
+                snap, snap_t = (x, y), t
             hg = hm * g
             x, y = x - hg * y, y - hg * x
         ratio = None
@@ -104,10 +105,18 @@ def run_mp(family: Family, x0: float, y0: float, h: float, dps: int = 50,
 
 
 def agree(a: RunRecord, b: RunRecord, rtol: float = 1e-8) -> bool:
-    """Same outcome (and period), and the same final point to ``rtol`` when there is one."""
+    """Whether two runs of one start reach the same verdict.
+
+    Same outcome always; periodic runs also the same period; converged runs also the same final
+    point to ``rtol`` (relative to 1 + |x| + |y|).  The last point of an undecided, diverged or
+    periodic run is not a verdict (it depends on where the budget or the detector stopped), so
+    it is not compared.
+    """
     if a.outcome != b.outcome or a.period != b.period:
         return False
-    if a.x is None or b.x is None:
+    if a.outcome != str(Outcome.CONVERGED):
+        return True
+    if a.x is None or b.x is None or a.y is None or b.y is None:
         return a.x is None and b.x is None
     scale = 1 + abs(a.x) + abs(a.y)
     return abs(a.x - b.x) <= rtol * scale and abs(a.y - b.y) <= rtol * scale
