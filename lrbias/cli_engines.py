@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 
+from .engines.outcome import json_safe
 from .errors import LrbiasError
 
 PRECISION_HELP = ("float64 (default), mp:DIGITS (mpmath at DIGITS decimal digits), auto (mpmath, "
@@ -71,7 +72,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         rec = run_arb(fam, x0, y0, h, value, st)
     data = {"loss": fam.spec, **rec.as_dict()}
     if args.json:
-        print(json.dumps(data, indent=1))
+        print(json.dumps(json_safe(data), indent=1, allow_nan=False))
         return 0
     print(f"loss {fam.spec}   start ({x0:g}, {y0:g})   h = {h:.6g}   C = h(x0²+y0²) = {h * q0:.6g}"
           f"   kappa = C·l''(1) = {h * q0 * fam.curvature:.6g}   precision {rec.precision}")
@@ -161,7 +162,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
                                                "random_signs": args.random_signs},
                "elapsed_s": round(elapsed, 3), **sweep_summary(fam, batch, artefacts)}
     if args.json:
-        print(json.dumps(summary, indent=1))
+        print(json.dumps(json_safe(summary), indent=1, allow_nan=False))
         return 0
     print(f"sweep of {args.n} starts, loss {fam.spec}, C in [{c_range.lo:g}, {c_range.hi:g}], "
           f"x0 in {args.x0}, y0 in {args.y0}, seed {args.seed}, {elapsed:.2f} s")

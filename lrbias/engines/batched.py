@@ -90,7 +90,7 @@ class BatchResult:
             traj = None
             if self.trajectory is not None:
                 t = self.trajectory[:, i, :]
-                traj = [[float(a), float(b)] for a, b in t if math.isfinite(a)]
+                traj = [[float(a), float(b)] for a, b in t if math.isfinite(a) and math.isfinite(b)]
             out.append(RunRecord(
                 x0=float(self.x0[i]), y0=float(self.y0[i]), h=float(self.h[i]), C=float(self.C[i]),
                 outcome=str(oc), reason=_reason(oc, int(self.steps[i]), int(self.period[i]),

@@ -54,9 +54,14 @@ def check_start(x0: float, y0: float, h: float) -> None:
         raise LrbiasError(f"h = {h} is invalid; accepted: a finite number > 0")
 
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
+def json_safe(value: Any) -> Any:
+    """``value`` with every non-finite float (at any depth of dicts, lists, tuples) made None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
     return value
 
 
@@ -91,5 +96,4 @@ class RunRecord:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-safe dictionary (non-finite numbers become None)."""
-        d = asdict(self)
-        return {k: _clean(v) for k, v in d.items()}
+        return json_safe(asdict(self))

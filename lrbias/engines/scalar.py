@@ -150,7 +150,9 @@ def run_arb(family: Family, x0: float, y0: float, h: float, bits: int = 256,
     """GD in python-flint ball arithmetic at ``bits`` of precision.
 
     Converged/diverged are decided only when the whole enclosure says so; a ball whose relative
-    radius exceeds ``max_rel_radius`` ends the run as ``precision-lost`` at that step.
+    radius exceeds ``max_rel_radius`` ends the run as ``precision-lost`` at that step, with no
+    final point.  Periodic orbits are not searched for: this is the short-horizon rigorous tier
+    (a long run ends ``precision-lost`` or ``undecided``, never with a wrong verdict).
     """
     st = settings or Settings()
     check_start(x0, y0, h)
@@ -169,7 +171,8 @@ def run_arb(family: Family, x0: float, y0: float, h: float, bits: int = 256,
         tol, bound = arb(st.tol), arb(st.bound)
         f0 = loss(x * y) - l1
         fmax, fmax_step = f0, 0
-        max_radius = 0.0
+        need_bits = math.ceil(-math.log2(max_rel_radius))
+        min_bits = bits
         oc, reason = Outcome.UNDECIDED, f"step budget of {st.max_steps} spent"
         t = 0
         for t in range(st.max_steps + 1):
@@ -177,9 +180,10 @@ def run_arb(family: Family, x0: float, y0: float, h: float, bits: int = 256,
             if abs(s) > bound or x * x + y * y > bound:
                 oc, reason = Outcome.DIVERGED, f"the whole enclosure left the bounded region at step {t}"
                 break
-            rel = max(_rel_radius(x), _rel_radius(y))
-            max_radius = max(max_radius, rel)
-            if not (rel <= max_rel_radius):
+            acc = min(x.rel_accuracy_bits(), y.rel_accuracy_bits())
+            min_bits = min(min_bits, acc)
+            if acc < need_bits and max(_rel_radius(x), _rel_radius(y)) > max_rel_radius:
+                rel = max(_rel_radius(x), _rel_radius(y))
                 oc = Outcome.PRECISION_LOST
                 reason = (f"enclosure relative radius {rel:.3g} passed {max_rel_radius:g} at step {t} "
                           f"({bits} bits): no verdict")
@@ -193,9 +197,14 @@ def run_arb(family: Family, x0: float, y0: float, h: float, bits: int = 256,
                 hs = hb * curvature * (x * x + y * y)
                 if hs > 0 and hs < 2:
                     oc = Outcome.CONVERGED
+                    rel = max(_rel_radius(x), _rel_radius(y))
                     reason = (f"the whole enclosure is under tolerance at a stable minimiser after "
-                              f"{t} steps (radius {rel:.2g})")
+                              f"{t} steps (relative radius {rel:.2g})")
                     break
+            elif t % PERIOD_CHECK_EVERY == 0 and x * x + y * y < tol * tol:
+                oc = Outcome.UNDECIDED
+                reason = f"stalled at the saddle (0, 0) at step {t}: x² + y² under tol²"
+                break
             if t == st.max_steps:
                 break
             hg = hb * g
@@ -204,7 +213,7 @@ def run_arb(family: Family, x0: float, y0: float, h: float, bits: int = 256,
         ratio = float((fmax / f0).mid()) if ok and f0 > 0 else None
         rec = _record(family, x0, y0, h, oc, reason, t, x.mid() if ok else None,
                       y.mid() if ok else None, ratio, fmax_step, f"arb:{bits}",
-                      extra={"max_relative_radius": max_radius,
+                      extra={"max_relative_radius": min(1.0, 2.0 ** -min_bits),
                              "final_x": x.str(radius=True) if ok else None,
                              "final_y": y.str(radius=True) if ok else None})
         return rec
