@@ -1,0 +1,149 @@
+"""The float-artefact check, adaptive precision and the arb tier: honest about what float64 gets wrong."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lrbias.engines import (
+    Outcome,
+    Settings,
+    agree,
+    artefacts,
+    float_artefact_check,
+    run_arb,
+    run_auto,
+    run_batch,
+    run_mp,
+    scalar,
+    suspects,
+)
+from lrbias.families import get_family
+
+LOGCOSH = get_family("logcosh")
+# One ulp (2^-53) off the invariant line y = −x: the float64 run rounds onto the line and
+# stalls at the saddle (0, 0); in exact arithmetic the offset grows and the run converges.
+FLOAT_WRONG = (1.0, -(1.0 - 2.0**-53), 0.2)
+ST = Settings(max_steps=5000)
+
+
+def _batch_with_the_float_artefact():
+    x0, y0, h = FLOAT_WRONG
+    return run_batch(LOGCOSH, [2.0, x0, 1.5], [0.3, y0, 0.2], h=[0.1, h, 0.3], settings=ST)
+
+
+def test_float64_is_wrong_on_the_constructed_start():
+    x0, y0, h = FLOAT_WRONG
+    flt = run_batch(LOGCOSH, [x0], [y0], h=h, settings=ST).records()[0]
+    precise = run_mp(LOGCOSH, x0, y0, h, 50, ST)
+    assert flt.outcome == "undecided" and "saddle" in flt.reason
+    assert precise.outcome == "converged"
+
+
+def test_artefact_check_flags_the_float_artefact():
+    batch = _batch_with_the_float_artefact()
+    report = float_artefact_check(LOGCOSH, batch, budget_s=None)
+    assert report.reasons["near-invariant-line"] == 1
+    assert report.flipped == [1]
+    flip = report.flips[0]
+    assert flip["float64"] == "undecided" and flip["precise"] == "converged"
+    assert report.agreements + len(report.flips) + report.inconclusive == report.checked
+    assert report.skipped == report.suspects - report.checked
+
+
+def test_a_check_that_reruns_at_float_precision_is_caught(monkeypatch):
+    """Mutant: the 'precise' re-run is float64 again; the flip disappears, so the test above fails."""
+    def float_again(family, x0, y0, h, st, max_dps):
+        return run_batch(family, [x0], [y0], h=h, settings=st).records()[0]
+
+    monkeypatch.setattr(artefacts, "run_auto", float_again)
+    report = float_artefact_check(LOGCOSH, _batch_with_the_float_artefact(), budget_s=None)
+    assert report.flipped != [1]
+
+
+def test_time_budget_skips_instead_of_agreeing():
+    report = float_artefact_check(LOGCOSH, _batch_with_the_float_artefact(), budget_s=0.0)
+    assert report.checked == 0 and report.agreements == 0 and report.skipped == report.suspects >= 1
+
+
+def test_suspect_kinds():
+    batch = run_batch(LOGCOSH, [2.0, 1.5, 0.8385232861484226], [0.3, 0.2, -4.429785619735312],
+                      h=[0.1, 0.3, 1.4157732046059344], settings=ST)
+    masks = suspects(batch)
+    assert masks["huge-transient"].tolist() == [False, False, True]
+    near_cap = dataclasses.replace(batch, sharpness=2 * (1 - 1e-4) / batch.h)
+    assert suspects(near_cap)["ratio-near-1"].tolist() == [True, True, False]
+
+
+def test_auto_precision_reports_disagreement_as_undecided(monkeypatch):
+    calls = []
+
+    def flaky(family, x0, y0, h, dps, settings=None):
+        calls.append(dps)
+        rec = run_mp(family, x0, y0, h, 30, settings)
+        rec.outcome = "converged" if len(calls) % 2 else "periodic"
+        return rec
+
+    monkeypatch.setattr(scalar, "run_mp", flaky)
+    rec = run_auto(LOGCOSH, 2.0, 0.3, 0.1, ST, start_dps=25, max_dps=200)
+    assert calls == [25, 50, 100, 200]
+    assert rec.outcome == "undecided" and "did not agree" in rec.reason
+
+
+def test_auto_precision_agrees_and_says_where():
+    rec = run_auto(LOGCOSH, 2.0, 0.3, 0.1, ST)
+    assert rec.outcome == "converged" and rec.extra["agreed_at_digits"] == [25, 50]
+    assert agree(rec, run_mp(LOGCOSH, 2.0, 0.3, 0.1, 120, ST))
+
+
+BENIGN = st.tuples(st.sampled_from(["square", "logcosh", "softplus-pair:a=0.5", "pseudo-huber"]),
+                   st.floats(0.3, 2.5), st.floats(-2.5, 2.5).filter(lambda v: abs(v) > 0.2),
+                   st.floats(0.05, 0.95))
+
+
+@given(BENIGN)
+@settings(max_examples=20, deadline=None)
+def test_three_engines_agree_or_arb_says_it_lost_precision(case):
+    spec, x0, y0, kappa = case
+    fam = get_family(spec)
+    h = kappa / (fam.curvature * (x0 * x0 + y0 * y0))
+    st_ = Settings(max_steps=2000)
+    flt = run_batch(fam, [x0], [y0], h=h, settings=st_).records()[0]
+    mp = run_mp(fam, x0, y0, h, 40, st_)
+    assert agree(flt, mp, 1e-7), (flt.reason, mp.reason)
+    ball = run_arb(fam, x0, y0, h, 128, st_)
+    if ball.outcome == "precision-lost":
+        assert ball.x is None and ball.ratio is None and "at step" in ball.reason
+    else:
+        assert agree(ball, mp, 1e-9), (ball.reason, mp.reason)
+
+
+def test_arb_blow_up_is_reported_at_its_step_not_as_a_number():
+    fam = get_family("softplus-pair:a=1")
+    rec = run_arb(fam, 2.0, 0.3, 0.9, 64, Settings(max_steps=5000))
+    assert rec.outcome == str(Outcome.PRECISION_LOST) and rec.x is None and rec.sharpness is None
+    step = int(rec.reason.split("at step ")[1].split()[0])
+    assert step == rec.steps and 0 < step < 5000
+    more = run_arb(fam, 2.0, 0.3, 0.9, 512, Settings(max_steps=5000))
+    assert more.outcome == "converged" and more.extra["max_relative_radius"] < 1e-6
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: run_arb(LOGCOSH, 1.0, 1.0, 0.1, 20), "bits"),
+    (lambda: run_mp(LOGCOSH, 1.0, 1.0, 0.1, 10), "digits"),
+    (lambda: run_mp(LOGCOSH, float("inf"), 1.0, 0.1), "x0 = inf"),
+    (lambda: run_arb(LOGCOSH, 1.0, 1.0, -0.1), "h = -0.1"),
+])
+def test_bad_precision_and_start(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_float_batch_arrays_use_nan_only_as_the_documented_sentinel():
+    batch = run_batch(get_family("square"), np.array([3.0, 1.0]), np.array([2.0, 0.5]), C=[20.0, 0.5])
+    assert np.isnan(batch.x[0]) and batch.outcome[0] == int(Outcome.DIVERGED)
+    assert all(v is None or v == v for v in batch.records(0)[0].as_dict().values())
