@@ -29,9 +29,11 @@ def parse_precision(text: str) -> tuple[str, int]:
         raise LrbiasError(f"--precision {text!r} is invalid; accepted: {PRECISION_HELP}")
     kind, value = m.group(1), int(m.group(2))
     if kind == "mp" and not 15 <= value <= 100_000:
-        raise LrbiasError(f"--precision mp:{value}: digits must be in 15..100000")
+        raise LrbiasError(f"--precision mp:{value} is invalid; accepted: mp:DIGITS, "
+                          "15 <= DIGITS <= 100000")
     if kind == "arb" and not 53 <= value <= 1_000_000:
-        raise LrbiasError(f"--precision arb:{value}: bits must be in 53..1000000")
+        raise LrbiasError(f"--precision arb:{value} is invalid; accepted: arb:BITS, "
+                          "53 <= BITS <= 1000000")
     return kind, value
 
 
@@ -54,7 +56,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if not (math.isfinite(args.C) and args.C > 0):
             raise LrbiasError(f"--C {args.C} is invalid; accepted: a finite number > 0")
         if q0 == 0:
-            raise LrbiasError("the start (0, 0) has no scale: h = C / (x0² + y0²) is undefined")
+            raise LrbiasError("--x0 0 --y0 0 with --C: h = C / (x0² + y0²) is undefined; "
+                              "accepted: a start other than (0, 0), or --h")
         h = args.C / q0
     else:
         h = args.h

@@ -75,14 +75,15 @@ def starts_box(n: int, x: Range, y: Range, seed: int, random_signs: bool = False
         xs, ys = np.r_[xs, a[keep]], np.r_[ys, b[keep]]
         if xs.size >= n:
             return xs[:n], ys[:n]
-    raise LrbiasError(f"the box {x} x {y} lies on an invariant line y = ±x; choose another box")
+    raise LrbiasError(f"the box {x.lo}:{x.hi} x {y.lo}:{y.hi} lies on an invariant line y = ±x; "
+                      "accepted: a box with points off the lines")
 
 
 def starts_annulus(n: int, r: Range, seed: int, margin: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:
     """n starts uniform (in area) in the annulus r.lo <= |p| <= r.hi, off the invariant lines."""
     _check_n(n)
     if r.lo < 0:
-        raise LrbiasError(f"annulus radii {r.lo}:{r.hi} must be >= 0")
+        raise LrbiasError(f"annulus radii {r.lo}:{r.hi} are invalid; accepted: 0 <= LO <= HI")
     rng = _rng(seed)
     xs, ys = np.empty(0), np.empty(0)
     while xs.size < n:
@@ -103,6 +104,6 @@ def knob_values(n: int, knob: Range, seed: int, log: bool = False) -> np.ndarray
         return np.full(n, knob.lo)
     if log:
         if knob.lo <= 0:
-            raise LrbiasError("a log-uniform range needs LO > 0")
+            raise LrbiasError(f"log-uniform range {knob.lo}:{knob.hi} is invalid; accepted: 0 < LO <= HI")
         return np.exp(rng.uniform(math.log(knob.lo), math.log(knob.hi), n))
     return rng.uniform(knob.lo, knob.hi, n)

@@ -49,3 +49,92 @@ def test_missing_knob_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as info:
         main(["run", "--loss", "square", "--x0", "1", "--y0", "1"])
     assert info.value.code == 2
+
+
+def _strict_json(text: str) -> dict:
+    def no_constants(name):
+        raise AssertionError(f"non-JSON constant {name} in the output")
+
+    return json.loads(text, parse_constant=no_constants)
+
+
+@pytest.mark.parametrize("precision", ["float64", "mp:30", "auto", "arb:128"])
+def test_run_every_precision_as_json(precision, capsys):
+    argv = ["run", "--loss", "logcosh", "--x0", "2", "--y0", "0.3", "--h", "0.1", "--json",
+            "--precision", precision]
+    assert main(argv) == 0
+    data = _strict_json(capsys.readouterr().out)
+    assert data["outcome"] in ("converged", "precision-lost") and data["loss"] == "logcosh"
+    assert data["precision"].split(":")[0] == precision.split(":")[0]
+
+
+def test_run_reports_arb_blow_up_and_divergence_without_numbers(capsys):
+    assert main(["run", "--loss", "softplus-pair:a=1", "--x0", "2", "--y0", "0.3", "--h", "0.9",
+                 "--precision", "arb:64"]) == 0
+    out = capsys.readouterr().out
+    assert "precision-lost" in out and "at step" in out and "final     x" not in out
+    assert main(["run", "--loss", "square", "--x0", "3", "--y0", "2", "--C", "20", "--json"]) == 0
+    data = _strict_json(capsys.readouterr().out)
+    assert data["outcome"] == "diverged" and data["x"] is None
+
+
+def test_run_records_the_trajectory_on_request(capsys):
+    assert main(["run", "--loss", "logcosh", "--x0", "2", "--y0", "0.3", "--h", "0.1", "--json",
+                 "--record-every", "10"]) == 0
+    data = _strict_json(capsys.readouterr().out)
+    assert len(data["trajectory"]) == data["steps"] // 10 + 1
+
+
+def test_sweep_text_progress_and_artefact_summary(capsys):
+    argv = ["sweep", "--loss", "logcosh", "--C", "1:3", "--n", "500", "--seed", "2", "--progress",
+            "--steps", "3000", "--artefact-budget", "5", "--random-signs"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "sweep [" in captured.err and "500/500" in captured.err
+    for needle in ("outcomes", "converged", "ratio", "f_max/f0", "catapult share", "|x∞²-y∞²|",
+                   "float-artefact check", "seed 2"):
+        assert needle in captured.out
+
+
+def test_sweep_is_reproducible_and_records_everything(capsys):
+    argv = ["sweep", "--loss", "softplus-pair:a=0.5", "--C", "2:6", "--n", "400", "--seed", "9",
+            "--json", "--steps", "2000", "--no-artefact-check"]
+    assert main(argv) == 0
+    first = _strict_json(capsys.readouterr().out)
+    assert main(argv) == 0
+    second = _strict_json(capsys.readouterr().out)
+    first.pop("elapsed_s"), second.pop("elapsed_s")
+    assert first == second
+    assert first["settings"] == {"C": "2:6", "x0": "0.5:4", "y0": "0.5:4", "n": 400, "seed": 9,
+                                 "steps": 2000, "random_signs": False}
+    assert not capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["run", "--loss", "square", "--x0", "1", "--y0", "1", "--h", "-2"], "--h -2"),
+    (["run", "--loss", "square", "--x0", "inf", "--y0", "1", "--h", "0.1"], "--x0 = inf"),
+    (["run", "--loss", "square", "--x0", "1", "--y0", "1", "--h", "0.1", "--steps", "-3"], "--steps -3"),
+    (["run", "--loss", "square", "--x0", "1", "--y0", "1", "--h", "0.1", "--precision", "mp:5"], "mp:5"),
+    (["run", "--loss", "square", "--x0", "1", "--y0", "1", "--h", "0.1", "--precision", "arb:8"], "arb:8"),
+    (["run", "--loss", "square", "--x0", "1", "--y0", "1", "--h", "0.1", "--precision", "f32"], "f32"),
+    (["run", "--loss", "nope", "--x0", "1", "--y0", "1", "--h", "0.1"], "nope"),
+    (["sweep", "--loss", "square", "--C", "1:2", "--x0", "4:1"], "4:1"),
+    (["sweep", "--loss", "square", "--C", "1:2", "--y0", "1:2:3"], "1:2:3"),
+    (["sweep", "--loss", "square", "--C", "0:2"], "0:2"),
+    (["sweep", "--loss", "square", "--C", "1:2", "--seed", "-1"], "--seed -1"),
+    (["sweep", "--loss", "square", "--C", "1:2", "--steps", "0"], "--steps 0"),
+])
+def test_bad_input_names_the_value(argv, needle, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert needle in err and ("accepted" in err or "known" in err), err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", ["run", "sweep"])
+def test_help(command, capsys):
+    with pytest.raises(SystemExit) as info:
+        main([command, "--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert "--loss" in out and ("--precision" in out or "--seed" in out)

@@ -129,7 +129,7 @@ def test_arb_blow_up_is_reported_at_its_step_not_as_a_number():
     step = int(rec.reason.split("at step ")[1].split()[0])
     assert step == rec.steps and 0 < step < 5000
     more = run_arb(fam, 2.0, 0.3, 0.9, 512, Settings(max_steps=5000))
-    assert more.outcome == "converged" and more.extra["max_relative_radius"] < 1e-6
+    assert more.outcome == "converged" and more.extra["final_relative_radius"] < 1e-6
 
 
 @pytest.mark.parametrize(("call", "message"), [

@@ -10,8 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lrbias.engines import (Outcome, Settings, agree, float_artefact_check, run_arb, run_auto,
-                            run_batch, run_mp)
+from lrbias.engines import (
+    Outcome,
+    Settings,
+    agree,
+    float_artefact_check,
+    run_arb,
+    run_auto,
+    run_batch,
+    run_mp,
+)
 from lrbias.engines import batched as batched_module
 from lrbias.errors import LrbiasError
 from lrbias.families import get_family
@@ -95,7 +103,7 @@ def test_a_wrong_engine_is_caught(monkeypatch):
 
     monkeypatch.setattr(batched_module, "_run_chunk", halved)
     res = run_batch(fam, [1.7], [0.4], h=0.3, settings=Settings(max_steps=4000))
-    oc, t, x, y = _scalar_reference(fam, 1.7, 0.4, 0.3, 4000)
+    oc, t, x, _ = _scalar_reference(fam, 1.7, 0.4, 0.3, 4000)
     assert oc == "converged"
     assert res.steps[0] != t or abs(res.x[0] - x) > 1e-9
 
@@ -168,7 +176,7 @@ def test_compaction_does_not_change_results():
 
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"x0": [1.0], "y0": [float("nan")], "h": 0.1}, "y0 contains nan"),
-    ({"x0": [1.0], "y0": [1.0], "h": -0.1}, "h must be finite and > 0"),
+    ({"x0": [1.0], "y0": [1.0], "h": -0.1}, "h = -0.1 is invalid"),
     ({"x0": [1.0], "y0": [1.0], "h": 0.1, "C": 1.0}, "exactly one of h and C"),
 ])
 def test_bad_input(kwargs, message):

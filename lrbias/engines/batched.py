@@ -144,9 +144,9 @@ def run_batch(family: Family, x0: Any, y0: Any, h: Any = None, C: Any = None,
     n = x0.shape[0]
     y0 = as_float_array("y0", y0, n)
     if y0.shape != x0.shape:
-        raise LrbiasError(f"x0 has {n} values but y0 has {y0.shape[0]}")
+        raise LrbiasError(f"x0 has {n} values but y0 has {y0.shape[0]}; accepted: equal lengths")
     if (h is None) == (C is None):
-        raise LrbiasError("give exactly one of h and C")
+        raise LrbiasError("give exactly one of h and C; accepted: h=... or C=...")
     q0 = x0 * x0 + y0 * y0
     if h is not None:
         h = as_float_array("h", h, n)
@@ -155,7 +155,8 @@ def run_batch(family: Family, x0: Any, y0: Any, h: Any = None, C: Any = None,
         C = as_float_array("C", C, n)
         h = C / q0
     if np.any(h <= 0) or not np.all(np.isfinite(h)):
-        raise LrbiasError("every step h must be finite and > 0 (C > 0 and a start other than the origin)")
+        bad = float(h[~(np.isfinite(h) & (h > 0))][0])
+        raise LrbiasError(f"step h = {bad} is invalid; accepted: finite h > 0 (C > 0, start off (0, 0))")
     if chunk_size <= 0:
         raise LrbiasError(f"chunk_size = {chunk_size}; accepted: >= 1")
     out = {k: np.full(n, np.nan) for k in ("x", "y", "sharpness", "fmax_ratio", "smax")}

@@ -213,7 +213,8 @@ def run_arb(family: Family, x0: float, y0: float, h: float, bits: int = 256,
         ratio = float((fmax / f0).mid()) if ok and f0 > 0 else None
         rec = _record(family, x0, y0, h, oc, reason, t, x.mid() if ok else None,
                       y.mid() if ok else None, ratio, fmax_step, f"arb:{bits}",
-                      extra={"max_relative_radius": min(1.0, 2.0 ** -min_bits),
+                      extra={"final_relative_radius": max(_rel_radius(x), _rel_radius(y)),
+                             "min_accuracy_bits": int(min_bits),
                              "final_x": x.str(radius=True) if ok else None,
                              "final_y": y.str(radius=True) if ok else None})
         return rec
