@@ -67,14 +67,15 @@ def test_period_two_orbit_is_detected():
     assert mp.outcome == "periodic" and mp.period == 2
 
 
-def _scalar_reference(fam, x0, y0, h, steps):
+def _scalar_reference(fam, x0, y0, h, steps, every=Settings().check_every):
     x, y = x0, y0
     for t in range(steps + 1):
         s = x * y
         g = float(fam.np.d1(np.array(s)))
-        if abs(s - 1) < 1e-10 and abs(g) < 1e-10:
+        check = t % every == 0 or t == steps
+        if check and abs(s - 1) < 1e-10 and abs(g) < 1e-10:
             return "converged", t, x, y
-        if not (abs(s) <= 1e12 and x * x + y * y <= 1e12):
+        if check and not (abs(s) <= 1e12 and x * x + y * y <= 1e12):
             return "diverged", t, None, None
         x, y = x - h * g * y, y - h * g * x
     return "undecided", steps, x, y

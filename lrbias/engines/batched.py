@@ -65,12 +65,14 @@ class BatchResult:
     @property
     def imbalance(self) -> np.ndarray:
         """x² − y² at the final point."""
-        return self.x * self.x - self.y * self.y
+        with np.errstate(invalid="ignore"):
+            return self.x * self.x - self.y * self.y
 
     @property
     def gap2(self) -> np.ndarray:
         """(x − y)² at the final point."""
-        return (self.x - self.y) ** 2
+        with np.errstate(invalid="ignore"):
+            return (self.x - self.y) ** 2
 
     def mask(self, outcome: Outcome) -> np.ndarray:
         """Boolean mask of the runs that ended in ``outcome``."""
@@ -194,8 +196,8 @@ def _run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st
     idx = np.arange(x0.shape[0])
     x, y, hh = x0.copy(), y0.copy(), h.copy()
     with np.errstate(all="ignore"):
-        f0 = loss(x * y) - l1
-    fmax = f0.copy()
+        fmax = loss(x * y)        # the largest raw loss so far (the excess is taken at the end)
+    f0 = fmax - l1
     fmax_step = np.zeros_like(idx)
     smax = np.abs(x * y)
     done = np.zeros(idx.shape[0], dtype=bool)
@@ -204,6 +206,7 @@ def _run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st
     record = st.record_every
     traj: list[np.ndarray] = []
     saddle_q = st.tol * st.tol
+    every = st.check_every
 
     def finish(sel: np.ndarray, code: Outcome, t: int, period: int = 0) -> None:
         rows = idx[sel]
@@ -214,7 +217,8 @@ def _run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st
             out["x"][rows] = x[sel]
             out["y"][rows] = y[sel]
         with np.errstate(all="ignore"):
-            ratio = np.where(f0[sel] > 0, fmax[sel] / f0[sel], np.where(fmax[sel] > 0, np.inf, 1.0))
+            excess, start = fmax[sel] - l1, f0[sel]
+            ratio = np.where(start > 0, excess / start, np.where(excess > 0, np.inf, 1.0))
         out["fmax_ratio"][rows] = ratio
         out["fmax_step"][rows] = fmax_step[sel]
         out["smax"][rows] = smax[sel]
@@ -224,45 +228,48 @@ def _run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st
         for t in range(st.max_steps + 1):
             s = x * y
             g = d1(s)
-            abs_s = np.abs(s)
             if t > 0:
                 f = loss(s)
-                f -= l1
                 up = f > fmax
                 np.copyto(fmax, f, where=up)
                 np.copyto(fmax_step, t, where=up)
-                np.maximum(smax, abs_s, out=smax)
+                np.maximum(smax, np.abs(s, out=f), out=smax)
             if record and t % record == 0:
                 frame = np.full((x0.shape[0], 2), np.nan)
                 frame[idx[~done], 0] = x[~done]
                 frame[idx[~done], 1] = y[~done]
                 traj.append(frame)
-            q = x * x
-            q += y * y
-            # q <= bound also bounds |s| <= q/2 and is False for NaN: one test for both rules.
-            bad = ~(q <= st.bound) | ~np.isfinite(g)
-            bad &= ~done
-            if bad.any():
-                finish(bad, Outcome.DIVERGED, t)
-            near = np.abs(s - 1) < st.tol
-            if near.any():
-                near &= ~done
-                near &= np.abs(g) < st.tol
-                hs = hh * curvature * q
-                stable = near & (hs > 0) & (hs < 2)
-                if stable.any():
-                    finish(stable, Outcome.CONVERGED, t)
-            if t % PERIOD_CHECK_EVERY == 0:
-                stall = (q < saddle_q) & ~done
-                if stall.any():
-                    finish(stall, Outcome.UNDECIDED, t)
-            if snap_x is not None and 2 <= t - snap_t <= st.period_max:
+            last = t == st.max_steps
+            check = last or t % every == 0
+            window = snap_x is not None and 2 <= t - snap_t <= st.period_max
+            if check or window:
+                q = x * x
+                q += y * y
+            if check:
+                # q <= bound also bounds |s| <= q/2 and is False for NaN: one test for both rules.
+                bad = ~(q <= st.bound) | ~np.isfinite(g)
+                bad &= ~done
+                if bad.any():
+                    finish(bad, Outcome.DIVERGED, t)
+                near = np.abs(s - 1) < st.tol
+                if near.any():
+                    near &= ~done
+                    near &= np.abs(g) < st.tol
+                    hs = hh * curvature * q
+                    stable = near & (hs > 0) & (hs < 2)
+                    if stable.any():
+                        finish(stable, Outcome.CONVERGED, t)
+                if t % PERIOD_CHECK_EVERY == 0:
+                    stall = (q < saddle_q) & ~done
+                    if stall.any():
+                        finish(stall, Outcome.UNDECIDED, t)
+            if window:
                 rt = st.period_rtol
                 back = ((np.abs(x - snap_x) <= rt * np.abs(x)) & (np.abs(y - snap_y) <= rt * np.abs(y))
-                        & (np.abs(s - 1) >= st.tol) & ~done & (q >= saddle_q))
+                        & (np.abs(s - 1) >= st.tol) & ~done & (q >= saddle_q) & (q <= st.bound))
                 if back.any():
                     finish(back, Outcome.PERIODIC, t, t - snap_t)
-            if t == st.max_steps or done.all():
+            if last or ((check or window) and done.all()):
                 live = ~done
                 if live.any():
                     finish(live, Outcome.UNDECIDED, t)
@@ -271,12 +278,13 @@ def _run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st
                 snap_x, snap_y, snap_t = x.copy(), y.copy(), t
             hg = hh * g
             x, y = x - hg * y, y - hg * x
-            n_done = np.count_nonzero(done)
-            if n_done and (n_done * 10 > done.shape[0] or t % COMPACT_EVERY == 0):
-                keep = ~done
-                idx, x, y, hh, f0, fmax, fmax_step, smax = (a[keep] for a in (idx, x, y, hh, f0, fmax,
-                                                                               fmax_step, smax))
-                if snap_x is not None:
-                    snap_x, snap_y = snap_x[keep], snap_y[keep]
-                done = np.zeros(idx.shape[0], dtype=bool)
+            if check or window:
+                n_done = np.count_nonzero(done)
+                if n_done and (n_done * 10 > done.shape[0] or t % COMPACT_EVERY == 0):
+                    keep = ~done
+                    idx, x, y, hh, f0, fmax, fmax_step, smax = (
+                        a[keep] for a in (idx, x, y, hh, f0, fmax, fmax_step, smax))
+                    if snap_x is not None:
+                        snap_x, snap_y = snap_x[keep], snap_y[keep]
+                    done = np.zeros(idx.shape[0], dtype=bool)
     return np.stack(traj) if record else None

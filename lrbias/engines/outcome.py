@@ -25,7 +25,14 @@ class Outcome(enum.IntEnum):
 
 @dataclass(frozen=True)
 class Settings:
-    """Decision rules: tolerances, bounds and the step budget (the same for every engine)."""
+    """Decision rules: tolerances, bounds and the step budget (the same for every engine).
+
+    The rules diverged / converged / stalled are tested every ``check_every`` steps (and at the
+    last step), so a decision step is a multiple of ``check_every``; between tests a run only
+    steps (a converged run goes on converging, a diverging one only overflows further).  The
+    periodic test compares the state with a snapshot taken every 128 steps, at 2..period_max
+    steps after it.  ``check_every = 1`` gives the exact first step at which a rule holds.
+    """
 
     max_steps: int = 20_000
     tol: float = 1e-10           # |s − 1| and |ℓ′(s)| below this count as at a minimiser
@@ -33,6 +40,7 @@ class Settings:
     period_max: int = 8          # longest period searched for
     period_rtol: float = 1e-12   # relative tolerance for x_t ≈ x_{t−p}
     record_every: int = 0        # keep every k-th state (0: no trajectory)
+    check_every: int = 8         # test the decision rules every k steps (a power of 2, <= 128)
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_steps, int) or self.max_steps <= 0:
@@ -43,6 +51,10 @@ class Settings:
             raise LrbiasError(f"divergence bound {self.bound} is invalid; accepted: > 1")
         if not (2 <= self.period_max <= 64):
             raise LrbiasError(f"period_max {self.period_max} is invalid; accepted: 2..64")
+        if self.check_every not in (1, 2, 4, 8, 16, 32, 64, 128):
+            raise LrbiasError(f"check_every {self.check_every} is invalid; accepted: 1, 2, 4, ..., 128")
+        if not isinstance(self.record_every, int) or self.record_every < 0:
+            raise LrbiasError(f"record_every {self.record_every} is invalid; accepted: an integer >= 0")
 
 
 def check_start(x0: float, y0: float, h: float) -> None:

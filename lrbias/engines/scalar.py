@@ -66,7 +66,8 @@ def run_mp(family: Family, x0: float, y0: float, h: float, dps: int = 50,
         for t in range(st.max_steps + 1):
             s = x * y
             q = x * x + y * y
-            if not (abs(s) <= bound and q <= bound):
+            check = t % st.check_every == 0 or t == st.max_steps
+            if check and not (abs(s) <= bound and q <= bound):
                 oc, reason = Outcome.DIVERGED, f"left the bounded region at step {t}"
                 break
             g = d1(s)
@@ -76,20 +77,20 @@ def run_mp(family: Family, x0: float, y0: float, h: float, dps: int = 50,
                     fmax, fmax_step = f, t
             if traj is not None and t % st.record_every == 0:
                 traj.append([float(x), float(y)])
-            if abs(s - 1) < tol:
-                if abs(g) < tol and 0 < hm * curvature * q < 2:
-                    oc = Outcome.CONVERGED
-                    reason = f"|s-1| and |l'(s)| under tolerance at a stable minimiser after {t} steps"
-                    break
-            elif q < saddle_q and t % PERIOD_CHECK_EVERY == 0:
+            near = abs(s - 1) < tol
+            if check and near and abs(g) < tol and 0 < hm * curvature * q < 2:
+                oc = Outcome.CONVERGED
+                reason = f"|s-1| and |l'(s)| under tolerance at a stable minimiser after {t} steps"
+                break
+            if check and t % PERIOD_CHECK_EVERY == 0 and q < saddle_q:
                 oc = Outcome.UNDECIDED
                 reason = f"stalled at the saddle (0, 0) at step {t}: x² + y² under tol²"
                 break
-            elif 2 <= t - snap_t <= st.period_max and q >= saddle_q:
-                if abs(x - snap[0]) <= rtol * abs(x) and abs(y - snap[1]) <= rtol * abs(y):
-                    oc, period = Outcome.PERIODIC, t - snap_t
-                    reason = f"orbit of period {period} detected at step {t}"
-                    break
+            if 2 <= t - snap_t <= st.period_max and not near and saddle_q <= q <= bound \
+                    and abs(x - snap[0]) <= rtol * abs(x) and abs(y - snap[1]) <= rtol * abs(y):
+                oc, period = Outcome.PERIODIC, t - snap_t
+                reason = f"orbit of period {period} detected at step {t}"
+                break
             if t == st.max_steps:
                 break
             if t % PERIOD_CHECK_EVERY == 0:
@@ -177,7 +178,8 @@ def run_arb(family: Family, x0: float, y0: float, h: float, bits: int = 256,
         t = 0
         for t in range(st.max_steps + 1):
             s = x * y
-            if abs(s) > bound or x * x + y * y > bound:
+            check = t % st.check_every == 0 or t == st.max_steps
+            if check and (abs(s) > bound or x * x + y * y > bound):
                 oc, reason = Outcome.DIVERGED, f"the whole enclosure left the bounded region at step {t}"
                 break
             acc = min(x.rel_accuracy_bits(), y.rel_accuracy_bits())
@@ -193,7 +195,7 @@ def run_arb(family: Family, x0: float, y0: float, h: float, bits: int = 256,
                 f = loss(s) - l1
                 if f > fmax:
                     fmax, fmax_step = f, t
-            if abs(s - 1) < tol and abs(g) < tol:
+            if check and abs(s - 1) < tol and abs(g) < tol:
                 hs = hb * curvature * (x * x + y * y)
                 if hs > 0 and hs < 2:
                     oc = Outcome.CONVERGED
@@ -201,7 +203,7 @@ def run_arb(family: Family, x0: float, y0: float, h: float, bits: int = 256,
                     reason = (f"the whole enclosure is under tolerance at a stable minimiser after "
                               f"{t} steps (relative radius {rel:.2g})")
                     break
-            elif t % PERIOD_CHECK_EVERY == 0 and x * x + y * y < tol * tol:
+            elif check and t % PERIOD_CHECK_EVERY == 0 and x * x + y * y < tol * tol:
                 oc = Outcome.UNDECIDED
                 reason = f"stalled at the saddle (0, 0) at step {t}: x² + y² under tol²"
                 break
