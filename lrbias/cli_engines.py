@@ -156,7 +156,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     show = _progress_bar(args.progress or (sys.stderr.isatty() and args.n >= 20_000))
     started = time.perf_counter()
     batch = run_batch(fam, x0, y0, C=C, settings=Settings(max_steps=args.steps), seed=args.seed,
-                      chunk_size=min(args.n, 65_536), progress=show)
+                      chunk_size=min(args.n, 1 << 18), progress=show)
     elapsed = time.perf_counter() - started
     artefacts = None if args.no_artefact_check else float_artefact_check(
         fam, batch, limit=args.artefact_limit, budget_s=args.artefact_budget)

@@ -3,7 +3,8 @@
 A float64 verdict is suspect when the run ends near a boundary of the decision rules: the
 ratio S∞·h/2 within ``ratio_band`` of 1 (edge of the stability cap), a start within
 ``line_rtol`` of an invariant line y = ±x (where rounding alone can leave or keep the line),
-a huge transient (|s| beyond ``transient`` along the way, where float64 loses the small terms),
+a huge transient (the largest excess loss ℓ(s) − ℓ(1) along the run beyond its value at
+|s| = ``transient``, so |s| passed ``transient``, where float64 loses the small terms),
 or an undecided run.  Each suspect is re-run with adaptive precision (:func:`run_auto`) and
 compared with :func:`agree` (same outcome; converged runs also the same final point).  A
 disagreement is a *flip*.  Suspects are re-run in that order of kinds (undecided runs last:
@@ -19,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..families import Family
+from ..families import Family, get_family
 from .batched import BatchResult
 from .outcome import Outcome, Settings
 from .scalar import agree, run_auto
@@ -62,7 +63,10 @@ def suspects(batch: BatchResult, ratio_band: float = 1e-3, line_rtol: float = 1e
     with np.errstate(invalid="ignore"):
         near_cap = batch.mask(Outcome.CONVERGED) & (np.abs(batch.ratio - 1) < ratio_band)
     near_line = np.minimum(np.abs(batch.x0 - batch.y0), np.abs(batch.x0 + batch.y0)) <= line_rtol * scale
-    huge = (np.nan_to_num(batch.smax, nan=np.inf) > transient) & ~batch.mask(Outcome.DIVERGED)
+    fam = get_family(batch.family)
+    with np.errstate(all="ignore"):
+        far = float(np.max(fam.np.loss(np.array([-transient, transient])))) - fam.min_value
+        huge = (np.nan_to_num(batch.fmax, nan=np.inf) > far) & ~batch.mask(Outcome.DIVERGED)
     return {"near-invariant-line": near_line, "ratio-near-1": near_cap, "huge-transient": huge,
             "undecided": batch.mask(Outcome.UNDECIDED)}
 

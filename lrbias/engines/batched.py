@@ -3,14 +3,16 @@
 Runs that are decided leave the active set (the arrays are compacted whenever a tenth of
 them is done, and at least every 64 steps), so a sweep costs what its slowest members need,
 not n × max_steps.  Starts are processed in chunks of ``chunk_size`` so memory stays bounded
-(about 20 float64 arrays of the chunk size, ~170 MB for 10⁶ starts) unless trajectories are
-requested.
+(about 20 float64 arrays of the chunk size at the start of a chunk) unless trajectories are
+requested.  The rules are tested every ``Settings.check_every`` steps; between tests a step
+costs one ℓ′ and one ℓ evaluation (for the catapult figures) and the update.
 
 Shapes and dtypes: every per-run array of :class:`BatchResult` has shape (n,); floats are
 float64 with NaN meaning "no value" (e.g. the final point of a diverged run); ``outcome`` is
 int8 holding :class:`Outcome` codes; ``steps``/``fmax_step`` are int64; ``period`` is int8
-(0 = not periodic).  :meth:`BatchResult.records` turns rows into :class:`RunRecord` objects,
-where "no value" is None, never NaN.
+(0 = not periodic); ``fmax`` is the largest excess loss ℓ(s) − ℓ(1) along the run and
+``fmax_ratio`` that over the initial excess loss.  :meth:`BatchResult.records` turns rows
+into :class:`RunRecord` objects, where "no value" is None, never NaN.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ class BatchResult:
     sharpness: np.ndarray
     fmax_ratio: np.ndarray
     fmax_step: np.ndarray
-    smax: np.ndarray
+    fmax: np.ndarray
     seed: int | None = None
     trajectory: np.ndarray | None = None  # (k, n, 2) states every settings.record_every steps
     meta: dict[str, Any] = field(default_factory=dict)
@@ -161,7 +163,7 @@ def run_batch(family: Family, x0: Any, y0: Any, h: Any = None, C: Any = None,
         raise LrbiasError(f"step h = {bad} is invalid; accepted: finite h > 0 (C > 0, start off (0, 0))")
     if chunk_size <= 0:
         raise LrbiasError(f"chunk_size = {chunk_size}; accepted: >= 1")
-    out = {k: np.full(n, np.nan) for k in ("x", "y", "sharpness", "fmax_ratio", "smax")}
+    out = {k: np.full(n, np.nan) for k in ("x", "y", "sharpness", "fmax_ratio", "fmax")}
     out["outcome"] = np.full(n, int(Outcome.UNDECIDED), dtype=np.int8)
     out["steps"] = np.zeros(n, dtype=np.int64)
     out["period"] = np.zeros(n, dtype=np.int8)
@@ -181,7 +183,7 @@ def run_batch(family: Family, x0: Any, y0: Any, h: Any = None, C: Any = None,
     trajectory = np.concatenate(trajectories, axis=1) if trajectories else None
     return BatchResult(family.spec, settings, x0, y0, h, C, out["outcome"], out["steps"], out["period"],
                        out["x"], out["y"], out["sharpness"], out["fmax_ratio"], out["fmax_step"],
-                       out["smax"], seed, trajectory)
+                       out["fmax"], seed, trajectory)
 
 
 def _run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st: Settings,
@@ -199,7 +201,6 @@ def _run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st
         fmax = loss(x * y)        # the largest raw loss so far (the excess is taken at the end)
     f0 = fmax - l1
     fmax_step = np.zeros_like(idx)
-    smax = np.abs(x * y)
     done = np.zeros(idx.shape[0], dtype=bool)
     snap_x = snap_y = None
     snap_t = -1
@@ -209,20 +210,21 @@ def _run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st
     every = st.check_every
 
     def finish(sel: np.ndarray, code: Outcome, t: int, period: int = 0) -> None:
-        rows = idx[sel]
+        pos = np.flatnonzero(sel)  # one pass over the mask, then gathers of the few decided runs
+        rows = idx[pos]
         out["outcome"][rows] = int(code)
         out["steps"][rows] = t
         out["period"][rows] = period
         if code != Outcome.DIVERGED:
-            out["x"][rows] = x[sel]
-            out["y"][rows] = y[sel]
+            out["x"][rows] = x[pos]
+            out["y"][rows] = y[pos]
         with np.errstate(all="ignore"):
-            excess, start = fmax[sel] - l1, f0[sel]
+            excess, start = fmax[pos] - l1, f0[pos]
             ratio = np.where(start > 0, excess / start, np.where(excess > 0, np.inf, 1.0))
         out["fmax_ratio"][rows] = ratio
-        out["fmax_step"][rows] = fmax_step[sel]
-        out["smax"][rows] = smax[sel]
-        done[sel] = True
+        out["fmax_step"][rows] = fmax_step[pos]
+        out["fmax"][rows] = excess
+        done[pos] = True
 
     with np.errstate(all="ignore"):
         for t in range(st.max_steps + 1):
@@ -233,7 +235,6 @@ def _run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st
                 up = f > fmax
                 np.copyto(fmax, f, where=up)
                 np.copyto(fmax_step, t, where=up)
-                np.maximum(smax, np.abs(s, out=f), out=smax)
             if record and t % record == 0:
                 frame = np.full((x0.shape[0], 2), np.nan)
                 frame[idx[~done], 0] = x[~done]
@@ -281,10 +282,10 @@ def _run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st
             if check or window:
                 n_done = np.count_nonzero(done)
                 if n_done and (n_done * 10 > done.shape[0] or t % COMPACT_EVERY == 0):
-                    keep = ~done
-                    idx, x, y, hh, f0, fmax, fmax_step, smax = (
-                        a[keep] for a in (idx, x, y, hh, f0, fmax, fmax_step, smax))
+                    keep = np.flatnonzero(~done)
+                    idx, x, y, hh, f0, fmax, fmax_step = (
+                        a.take(keep) for a in (idx, x, y, hh, f0, fmax, fmax_step))
                     if snap_x is not None:
-                        snap_x, snap_y = snap_x[keep], snap_y[keep]
+                        snap_x, snap_y = snap_x.take(keep), snap_y.take(keep)
                     done = np.zeros(idx.shape[0], dtype=bool)
     return np.stack(traj) if record else None

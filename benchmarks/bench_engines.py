@@ -1,0 +1,162 @@
+"""Engine benchmarks; every figure is a ratio against a baseline measured in the same run.
+
+    python benchmarks/bench_engines.py            # the sizes of the issue (10⁶ / 10⁵ starts)
+    python benchmarks/bench_engines.py --quick    # 10x smaller, a smoke run of ~1 minute
+
+(a) per-step throughput: the batched engine (decisions, compaction) vs a plain numpy loop that
+    advances every start for the same fixed budget (loss maximum tracked, no decisions),
+    10⁶ starts, C uniform in [1, 4], for softplus-pair:a=1 and square;
+(b) a realistic sweep: 10⁵ starts, C uniform in [2, 6], run to a decision (budget 20 000 steps)
+    vs the plain loop over the same budget (extrapolated from 500 timed steps);
+(c) mpmath vs python-flint arb per GD step at ~50 digits (166 bits), with the ratio of one ℓ′
+    evaluation and of bare arithmetic alongside (what bounds the engine ratio);
+(d) peak memory of a 10⁶-start sweep: tracemalloc peak (numpy buffers included) and the growth
+    of the process's maximum resident set, against the 16 MiB of the starts themselves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+import mpmath
+import numpy as np
+
+from lrbias.engines import Settings, run_arb, run_batch, run_mp
+from lrbias.families import Family, get_family
+from lrbias.sampling import Range, knob_values, starts_box
+
+TARGETS = {"a": 2.0, "b": 10.0, "c": 10.0, "d_mib": 1024.0}
+
+
+def plain_loop(fam: Family, x: np.ndarray, y: np.ndarray, h: np.ndarray, steps: int) -> np.ndarray:
+    """The baseline: every start advanced every step, the loss maximum tracked, no decisions."""
+    d1, loss = fam.np.d1, fam.np.loss
+    with np.errstate(all="ignore"):
+        fmax = loss(x * y)
+        for _ in range(steps):
+            s = x * y
+            g = d1(s)
+            np.maximum(fmax, loss(s), out=fmax)
+            hg = h * g
+            x, y = x - hg * y, y - hg * x
+    return fmax
+
+
+def timed(fn: Callable[..., Any], *args: Any, **kw: Any) -> tuple[float, Any]:
+    t = time.perf_counter()
+    out = fn(*args, **kw)
+    return time.perf_counter() - t, out
+
+
+def verdict(ratio: float, target: float) -> str:
+    return f"target >= {target:g}x: {'met' if ratio >= target else 'MISSED'}"
+
+
+def bench_throughput(n: int, budget: int = 1000) -> None:
+    for spec in ("softplus-pair:a=1", "square"):
+        fam = get_family(spec)
+        x, y = starts_box(n, Range(0.5, 3), Range(0.5, 3), seed=0, random_signs=True)
+        C = knob_values(n, Range(1, 4), seed=0)
+        t_engine, res = timed(run_batch, fam, x, y, C=C, settings=Settings(max_steps=budget))
+        t_plain, _ = timed(plain_loop, fam, x, y, C / (x * x + y * y), budget)
+        ratio = t_plain / t_engine
+        shares = ", ".join(f"{k} {v:.2f}" for k, v in res.shares().items() if v)
+        print(f"(a) {spec:18s} n={n} budget {budget} steps: engine {t_engine:6.2f} s "
+              f"({n * budget / t_engine / 1e6:6.1f} M start-steps/s; {shares}), plain loop "
+              f"{t_plain:6.2f} s ({n * budget / t_plain / 1e6:5.1f} M/s) -> {ratio:.1f}x; "
+              f"{verdict(ratio, TARGETS['a'])}")
+
+
+def bench_sweep(n: int, probe: int = 500) -> None:
+    for spec in ("softplus-pair:a=0.5", "square"):
+        fam = get_family(spec)
+        x, y = starts_box(n, Range(0.5, 4), Range(0.5, 4), seed=1, random_signs=True)
+        C = knob_values(n, Range(2, 6), seed=1)
+        st = Settings()
+        t_engine, res = timed(run_batch, fam, x, y, C=C, settings=st)
+        t_probe, _ = timed(plain_loop, fam, x, y, C / (x * x + y * y), probe)
+        t_plain = t_probe * st.max_steps / probe
+        ratio = t_plain / t_engine
+        shares = ", ".join(f"{k} {v:.3f}" for k, v in res.shares().items() if v)
+        print(f"(b) {spec:18s} sweep n={n}, C in [2, 6], to a decision: engine {t_engine:6.2f} s "
+              f"(slowest run {int(res.steps.max())} steps; {shares}); plain loop {st.max_steps} steps "
+              f"~{t_plain:7.1f} s (from {probe} timed) -> {ratio:.1f}x; {verdict(ratio, TARGETS['b'])}")
+
+
+def _per_call(fn: Callable[[], Any], reps: int) -> float:
+    t = time.perf_counter()
+    for _ in range(reps):
+        fn()
+    return (time.perf_counter() - t) / reps
+
+
+def bench_precision(steps: int = 400) -> None:
+    import flint
+
+    for spec in ("softplus-pair:a=0.5", "square"):
+        fam = get_family(spec)
+        st = Settings(max_steps=steps, tol=1e-300)  # no early decision: exactly `steps` steps
+        h = 0.05
+        t_mp, _ = timed(run_mp, fam, 2.0, 0.3, h, 50, st)
+        t_arb, rec = timed(run_arb, fam, 2.0, 0.3, h, 166, st, max_rel_radius=1.0)
+        with mpmath.workdps(50):
+            v = mpmath.mpf("1.3")
+            d1_mp = _per_call(lambda v=v, f=fam: f.mp.d1(v), 2000)
+            ops_mp = _per_call(lambda v=v: v * v - v * v, 20000)
+        old = flint.ctx.prec
+        flint.ctx.prec = 166
+        try:
+            b = flint.arb("1.3")
+            d1_arb = _per_call(lambda b=b, f=fam: f.arb.d1(b), 2000)
+            ops_arb = _per_call(lambda b=b: b * b - b * b, 20000)
+        finally:
+            flint.ctx.prec = old
+        ratio = t_mp / t_arb
+        print(f"(c) {spec:18s} {steps} GD steps at 50 digits / 166 bits: mpmath {t_mp * 1e6 / steps:6.1f} "
+              f"us/step, arb {t_arb * 1e6 / steps:6.1f} us/step -> arb {ratio:.1f}x faster; "
+              f"{verdict(ratio, TARGETS['c'])} [one l'(s): {d1_mp / d1_arb:.1f}x, bare arithmetic: "
+              f"{ops_mp / ops_arb:.1f}x; arb run ended {rec.outcome}]")
+
+
+def bench_memory(n: int) -> None:
+    fam = get_family("softplus-pair:a=1")
+    x, y = starts_box(n, Range(0.5, 4), Range(0.5, 4), seed=2, random_signs=True)
+    C = knob_values(n, Range(2, 6), seed=2)
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    tracemalloc.start()
+    t, _ = timed(run_batch, fam, x, y, C=C)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rss_growth = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024
+    inputs = (x.nbytes + y.nbytes) / 2**20
+    peak_mib = peak / 2**20
+    print(f"(d) sweep of {n} starts (C in [2, 6], {t:.1f} s): tracemalloc peak {peak_mib:.0f} MiB "
+          f"({peak_mib / inputs:.1f}x the {inputs:.0f} MiB of starts), max RSS grew {rss_growth:.0f} MiB; "
+          f"target < {TARGETS['d_mib']:.0f} MiB: {'met' if peak_mib < TARGETS['d_mib'] else 'MISSED'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="10x smaller sizes")
+    parser.add_argument("--only", default="abcd", help="which parts to run, e.g. 'ac' (default abcd)")
+    args = parser.parse_args()
+    scale = 10 if args.quick else 1
+    print(f"numpy {np.__version__}, mpmath {mpmath.__version__} (backend {mpmath.libmp.BACKEND})")
+    if "a" in args.only:
+        bench_throughput(1_000_000 // scale)
+    if "b" in args.only:
+        bench_sweep(100_000 // scale)
+    if "c" in args.only:
+        bench_precision()
+    if "d" in args.only:
+        bench_memory(1_000_000 // scale)
+
+
+if __name__ == "__main__":
+    main()
