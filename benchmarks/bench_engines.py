@@ -11,13 +11,15 @@
 (c) mpmath vs python-flint arb per GD step at ~50 digits (166 bits), with the ratio of one ℓ′
     evaluation and of bare arithmetic alongside (what bounds the engine ratio);
 (d) peak memory of a 10⁶-start sweep: tracemalloc peak (numpy buffers included) and the growth
-    of the process's maximum resident set, against the 16 MiB of the starts themselves.
+    of the maximum resident set of a fresh process, against the 16 MiB of the starts themselves.
 """
 
 from __future__ import annotations
 
 import argparse
 import resource
+import subprocess
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -145,7 +147,11 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="10x smaller sizes")
     parser.add_argument("--only", default="abcd", help="which parts to run, e.g. 'ac' (default abcd)")
+    parser.add_argument("--memory-child", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.memory_child:
+        bench_memory(args.memory_child)
+        return
     scale = 10 if args.quick else 1
     print(f"numpy {np.__version__}, mpmath {mpmath.__version__} (backend {mpmath.libmp.BACKEND})")
     if "a" in args.only:
@@ -154,8 +160,8 @@ def main() -> None:
         bench_sweep(100_000 // scale)
     if "c" in args.only:
         bench_precision()
-    if "d" in args.only:
-        bench_memory(1_000_000 // scale)
+    if "d" in args.only:  # in a fresh process, so the resident-set figure is this sweep's alone
+        subprocess.run([sys.executable, __file__, "--memory-child", str(1_000_000 // scale)], check=True)
 
 
 if __name__ == "__main__":

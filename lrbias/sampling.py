@@ -59,18 +59,33 @@ def off_lines(x: np.ndarray, y: np.ndarray, margin: float) -> np.ndarray:
     return np.minimum(np.abs(x - y), np.abs(x + y)) > margin * scale
 
 
+SIGNS = ("none", "common", "independent")
+
+
 def starts_box(n: int, x: Range, y: Range, seed: int, random_signs: bool = False,
-               margin: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:
-    """n starts uniform in the box x × y (optionally with independent random signs), off the lines."""
+               margin: float = 1e-3, signs: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """n starts uniform in the box x × y, off the invariant lines; two float64 arrays of shape (n,).
+
+    ``signs``: "none" keeps the box; "common" flips (x, y) → −(x, y) with probability ½ (one
+    sign for both, so xy keeps its sign: the same side of the minimiser set); "independent"
+    flips x and y separately.  ``random_signs=True`` is the same as ``signs="independent"``.
+    """
     _check_n(n)
+    signs = signs or ("independent" if random_signs else "none")
+    if signs not in SIGNS:
+        raise LrbiasError(f"signs = {signs!r} is invalid; accepted: {', '.join(SIGNS)}")
     rng = _rng(seed)
     xs, ys = np.empty(0), np.empty(0)
     for _ in range(100):
         k = 2 * (n - xs.size) + 16
         a, b = rng.uniform(x.lo, x.hi, k), rng.uniform(y.lo, y.hi, k)
-        if random_signs:
+        if signs == "independent":
             a *= rng.choice([-1.0, 1.0], k)
             b *= rng.choice([-1.0, 1.0], k)
+        elif signs == "common":
+            flip = rng.choice([-1.0, 1.0], k)
+            a *= flip
+            b *= flip
         keep = off_lines(a, b, margin) & ((a != 0) | (b != 0))
         xs, ys = np.r_[xs, a[keep]], np.r_[ys, b[keep]]
         if xs.size >= n:

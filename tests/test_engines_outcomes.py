@@ -66,16 +66,21 @@ def mismatches(fam_run, fam_ref, x0, y0, h, st: Settings) -> list[int]:
     return bad
 
 
-MIXED_X0 = np.array([2.0, 1.7, -1.3, 0.4, 3.0, 1.0, 0.9, 2.5, -0.7, 1.2])
-MIXED_Y0 = np.array([0.3, 0.4, 1.3, 2.2, 3.1, 1.0, -0.5, 0.1, -2.0, 1.2])
-MIXED_H = np.array([0.05, 0.3, 0.2, 0.12, 0.9, 0.6, 0.25, 0.45, 0.08, 0.7])
+MIXED_X0 = np.array([2.0, 1.7, -1.3, 0.4, 3.0, 1.0, 0.9, 2.5, -0.7, 1.2, 1.3, 2.0])
+MIXED_Y0 = np.array([0.3, 0.4, 1.3, 2.2, 3.1, 1.0, -0.5, 0.1, -2.0, 1.2, 1.3, 0.3])
+MIXED_H = np.array([0.05, 0.3, 0.2, 0.12, 0.9, 0.6, 0.25, 0.45, 0.08, 0.7, 1.1, 0.0004])
 
 
 @pytest.mark.parametrize("spec", ["square", "logcosh", "softplus-pair:a=0.5"])
 def test_batched_equals_reference_on_a_mixed_set(spec):
     """Converged, diverged, periodic, stalled and budget-spent runs, chunked and compacted."""
     fam = get_family(spec)
-    assert mismatches(fam, fam, MIXED_X0, MIXED_Y0, MIXED_H, Settings(max_steps=3000)) == []
+    st_ = Settings(max_steps=3000)
+    assert mismatches(fam, fam, MIXED_X0, MIXED_Y0, MIXED_H, st_) == []
+    if spec == "square":
+        res = run_batch(fam, MIXED_X0, MIXED_Y0, h=MIXED_H, settings=st_)
+        outcomes = {str(Outcome(o)) for o in res.outcome}
+        assert outcomes == {"converged", "diverged", "periodic", "undecided"}
 
 
 @given(st.lists(st.tuples(st.floats(-3, 3), st.floats(-3, 3), st.floats(0.01, 3.0)), min_size=1,
@@ -189,3 +194,22 @@ def test_catapult_is_recorded_with_its_step():
     fam = get_family("softplus-pair:a=0.5")
     rec = run_batch(fam, [3.0], [0.4], C=37.7).records()[0]
     assert rec.outcome == "converged" and rec.fmax_ratio > 1 and rec.fmax_step > 0
+
+
+@pytest.mark.slow
+def test_a_million_start_sweep_stays_under_a_gibibyte():
+    import tracemalloc
+
+    from lrbias.sampling import Range, knob_values, starts_box
+
+    fam = get_family("softplus-pair:a=1")
+    x, y = starts_box(1_000_000, Range(0.5, 4), Range(0.5, 4), seed=2, random_signs=True)
+    C = knob_values(1_000_000, Range(2, 6), seed=2)
+    tracemalloc.start()
+    try:
+        res = run_batch(fam, x, y, C=C, settings=Settings(max_steps=5000))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**30 and res.trajectory is None
+    assert abs(sum(res.shares().values()) - 1) < 1e-12

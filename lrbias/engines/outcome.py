@@ -22,6 +22,14 @@ class Outcome(enum.IntEnum):
     def __str__(self) -> str:
         return self.name.lower().replace("_", "-")
 
+    @classmethod
+    def parse(cls, text: str) -> Outcome:
+        """The outcome named ``text`` (as printed: "converged", "precision-lost", ...)."""
+        for o in cls:
+            if str(o) == text:
+                return o
+        raise LrbiasError(f"outcome {text!r} is unknown; accepted: {', '.join(str(o) for o in cls)}")
+
 
 @dataclass(frozen=True)
 class Settings:
