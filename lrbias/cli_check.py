@@ -31,7 +31,7 @@ def format_frontier(frontier) -> str:
     for family, info in frontier.get("families", {}).items():
         ranges = info.get("holds_on") or []
         text = ",".join(f"[{lo:g},{hi:g}]" for lo, hi in ranges) or "nowhere"
-        parts.append(f"{family}: C in {text}")
+        parts.append(f"{family}: {frontier.get('parameter', 'kappa')} in {text}")
     return "; ".join(parts)
 
 
@@ -60,11 +60,11 @@ def print_table(results: list[dict], out=sys.stdout) -> None:
                     print(f"  replay: {ce['replay']}", file=out)
 
 
-def load_entries(variants: list[str] | None = None):
-    """The built-in catalogue (plus, later, variant files)."""
+def load_entries(include_nn: bool = True):
+    """The built-in catalogue (the nn group only with torch installed and include_nn)."""
     from theorems import all_entries
 
-    return all_entries()
+    return all_entries(include_nn=include_nn)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -74,13 +74,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
     profile = get_profile(args.profile)
     if args.seed < 0:
         raise LrbiasError(f"--seed {args.seed} is negative; accepted: an integer >= 0")
-    entries = select(load_entries(), args.ids)
+    entries = select(load_entries(include_nn=not args.no_nn), args.ids)
     results, elapsed = run_selection(entries, profile, seed=args.seed,
                                      database=Path(args.database) if args.database else None,
                                      progress=sys.stderr if not args.quiet else None)
     print_table(results)
-    command = "lrbias check " + " ".join(shlex.quote(a) for a in [*args.ids, "--profile", args.profile,
-                                                                   "--seed", str(args.seed)])
+    words = [*args.ids, "--profile", args.profile, "--seed", str(args.seed)] + (["--no-nn"] if args.no_nn else [])
+    command = "lrbias check " + " ".join(shlex.quote(a) for a in words)
     if args.json:
         write_document(Path(args.json), build_document(results, profile.name, args.seed, command, elapsed))
         print(f"\nresults written to {args.json}")
@@ -103,5 +103,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", metavar="OUT", help="write the results document (JSON) to OUT")
     p.add_argument("--database", metavar="DIR", help="Hypothesis example database folder, so a "
                    "failure replays first next time (default: none)")
+    p.add_argument("--no-nn", action="store_true", help="skip the neural-network entries (they need "
+                   "torch and about two minutes)")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=_cmd_check)

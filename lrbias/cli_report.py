@@ -24,9 +24,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise LrbiasError(f"--out {out} exists and is not a folder")
-    entries = select(load_entries(), args.ids)
+    entries = select(load_entries(include_nn=not args.no_nn), args.ids)
     results, elapsed = run_selection(entries, profile, seed=args.seed)
     extras: dict = {}
+    if any(e.group == "nn" for e in entries):
+        extras["nn"] = nn_extras()
+    extras["phase_diagram"] = phase_diagram(profile)
     argv = [*args.ids, "--out", str(out), "--profile", profile.name, "--seed", str(args.seed)]
     if args.no_nn:
         argv.append("--no-nn")
@@ -36,6 +39,26 @@ def _cmd_report(args: argparse.Namespace) -> int:
     print(f"report written to {index} ({counts['pass']} pass, {counts['fail']} fail, "
           f"{counts['inconclusive']} inconclusive)")
     return 0
+
+
+def nn_extras() -> dict:
+    """The trained NN grids' series (from the catalogue run's cache) for the report's NN figure."""
+    from theorems.nn import grid_results
+
+    grids = {}
+    for name in sorted({g.name for c in __import__("lrbias.nn.claims", fromlist=["CLAIMS"]).CLAIMS
+                        for g in c.grids}):
+        runs = grid_results(name)
+        grids[name] = [{"lr": r.lr, "summary": r.summary(), "sharpness_steps": r.sharpness_steps,
+                        "top_sharpness": r.top_sharpness, "loss": r.history["loss"]} for r in runs]
+    return {"dataset": "digits", "grids": grids}
+
+
+def phase_diagram(profile) -> dict:
+    """The (κ, dor) phase diagram from batched sweeps (theorems.batch.sweep, shared with the claims)."""
+    from theorems.phase import compute_phase_diagram
+
+    return compute_phase_diagram(n=profile.frontier_starts)
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:

@@ -22,10 +22,21 @@ def _profile():
     return PROFILES.get(name, PROFILES["default"])
 
 
-def _marks(entry):
+def _known_findings() -> dict[str, str]:
+    try:
+        from theorems.nn import KNOWN_FINDINGS
+    except ImportError:
+        return {}
+    return KNOWN_FINDINGS
+
+
+def _marks(entry, with_findings: bool = False):
     marks = [getattr(pytest.mark, entry.provenance)]
-    if entry.engine != "static":
-        marks.append(pytest.mark.slow) if entry.examples_scale > 0.5 else None
+    if entry.group == "nn":
+        marks += [pytest.mark.nn, pytest.mark.slow]
+    finding = _known_findings().get(entry.id)
+    if with_findings and finding:
+        marks.append(pytest.mark.xfail(reason=f"known finding: {finding}", strict=True))
     return marks
 
 
@@ -41,7 +52,8 @@ def _explain(result) -> str:
     return "\n".join(lines)
 
 
-@pytest.mark.parametrize("entry", [pytest.param(e, id=e.id, marks=_marks(e)) for e in ENTRIES])
+@pytest.mark.parametrize("entry", [pytest.param(e, id=e.id, marks=_marks(e, with_findings=True))
+                                   for e in ENTRIES])
 def test_catalogue_entry(entry):
     result = run_entry(entry, _profile(), seed=0)
     assert result.verdict == "pass", _explain(result)

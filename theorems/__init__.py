@@ -10,14 +10,29 @@ from importlib import import_module
 
 from lrbias.catalogue.core import Entry
 
-GROUP_MODULES = ("exact", "concentration")
+GROUP_MODULES = ("exact", "concentration", "dynamics")
 
 
-def all_entries() -> list[Entry]:
-    """Every entry of the built-in catalogue, in catalogue order; ids are unique."""
+def torch_available() -> bool:
+    """Whether the neural-network entries can run (torch importable)."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def all_entries(include_nn: bool = True) -> list[Entry]:
+    """Every entry of the built-in catalogue, in catalogue order; ids are unique.
+
+    The neural-network entries (group ``nn``) are included when ``include_nn`` and torch is
+    installed.
+    """
     entries: list[Entry] = []
     for name in GROUP_MODULES:
         entries.extend(import_module(f"theorems.{name}").ENTRIES)
+    if include_nn and torch_available():
+        entries.extend(import_module("theorems.nn").ENTRIES)
     ids = [e.id for e in entries]
     duplicates = {i for i in ids if ids.count(i) > 1}
     if duplicates:

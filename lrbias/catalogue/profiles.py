@@ -6,6 +6,8 @@ They are registered as Hypothesis settings profiles of the same names, so
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from hypothesis import HealthCheck, settings
@@ -42,3 +44,21 @@ def get_profile(name: str) -> Profile:
     if name not in PROFILES:
         raise LrbiasError(f"unknown profile {name!r}; accepted: {', '.join(PROFILES)}")
     return PROFILES[name]
+
+
+_ACTIVE: list[Profile] = [PROFILES["default"]]
+
+
+def active_profile() -> Profile:
+    """The profile of the entry being run (batch claims size their sweeps from it)."""
+    return _ACTIVE[-1]
+
+
+@contextlib.contextmanager
+def use_profile(profile: Profile) -> Iterator[Profile]:
+    """Make ``profile`` the active one inside the block."""
+    _ACTIVE.append(profile)
+    try:
+        yield profile
+    finally:
+        _ACTIVE.pop()

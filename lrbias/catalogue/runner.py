@@ -20,7 +20,7 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.errors import Flaky
 
 from .core import Check, Entry, Mutant, Verdict
-from .profiles import Profile
+from .profiles import Profile, use_profile
 
 TARGET_CLAMP = 1e300
 NEAR_BOUNDARY = 1e-6  # a passing margin below this is re-checked at high precision
@@ -126,7 +126,8 @@ def run_entry(entry: Entry, profile: Profile, seed: int = 0, mutant: Mutant | No
     found: _Found | None = None
     notes: list[str] = []
     try:
-        test()
+        with use_profile(profile):
+            test()
     except _Found as exc:
         found = exc
     except Flaky as exc:
@@ -138,7 +139,8 @@ def run_entry(entry: Entry, profile: Profile, seed: int = 0, mutant: Mutant | No
         confirmation = None
         confirmed = None
         if entry.confirm is not None and mutant is None:
-            conf = entry.confirm(found.case)
+            with use_profile(profile):
+                conf = entry.confirm(found.case)
             confirmation = {"verdict": str(conf.verdict), "margin": conf.margin, **dict(conf.detail)}
             confirmed = conf.verdict == Verdict.FAIL
             if conf.verdict == Verdict.PASS:
@@ -166,7 +168,8 @@ def run_entry(entry: Entry, profile: Profile, seed: int = 0, mutant: Mutant | No
     if (verdict == Verdict.PASS and worst is not None and worst < NEAR_BOUNDARY
             and entry.confirm is not None and mutant is None):
         # a float pass this close to the boundary is only reported once high precision agrees
-        conf = entry.confirm(stats["worst_case"])
+        with use_profile(profile):
+            conf = entry.confirm(stats["worst_case"])
         notes.append(f"worst case (margin {worst:.3g}) re-checked at high precision: {conf.verdict}, "
                      f"margin {conf.margin:.3g}")
         if conf.verdict == Verdict.FAIL:

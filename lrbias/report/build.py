@@ -41,6 +41,9 @@ def figure_jobs(extras: dict[str, Any]) -> list[FigureJob]:
          "regularity.",
          lambda: fig.concentration_figure(["softplus-pair:a=0.5", "logcosh", "square", "power:b=3"])),
     ]
+    if extras.get("nn"):
+        jobs.append(("nn", "Neural networks (two-layer, width 200, full-batch GD on 1,000 digits images): "
+                     "sharpness against 2/h and the loss, per configuration.", lambda: fig.nn_figure(extras["nn"])))
     phase = extras.get("phase_diagram")
     if phase:
         jobs.append(("phase", "Phase diagram over (κ, dor), from the same batched sweeps as the frontiers.",

@@ -164,3 +164,25 @@ def balancing_figure(phase: dict) -> tuple[str, str]:
     alt = ("Median ratio of final to initial imbalance against kappa for each family: larger steps "
            "balance more (the ratio falls as kappa grows).")
     return _svg(fig), alt
+
+
+def nn_figure(nn: dict) -> tuple[str, str]:
+    """Per grid: sharpness·h/2 over steps for each learning rate (1 = edge of stability), and the loss."""
+    grids = list(nn["grids"].items())
+    fig, axes = plt.subplots(2, len(grids), figsize=(2.6 * len(grids) + 1, 5.0), squeeze=False)
+    for j, (name, runs) in enumerate(grids):
+        top, bottom = axes[0, j], axes[1, j]
+        for run in runs:
+            lr = run["lr"]
+            steps = np.array(run["sharpness_steps"], dtype=float)
+            ratio = np.array([np.nan if v is None else v for v in run["top_sharpness"]], dtype=float) * lr / 2
+            top.plot(steps, ratio, marker=".", ms=3, label=f"h={lr:g}")
+            loss = np.array([np.nan if v is None else v for v in run["loss"]], dtype=float)
+            bottom.semilogy(np.arange(loss.size), loss, lw=0.9)
+        top.axhline(1.0, color="k", ls="--", lw=0.8)
+        top.set(title=name, ylabel="S·h/2" if j == 0 else None, ylim=(0, 2))
+        bottom.set(xlabel="step", ylabel="loss" if j == 0 else None)
+        top.legend(fontsize=6)
+    alt = ("Neural-network runs on the embedded digits data: sharpness times h/2 over steps for each "
+           "configuration and learning rate (1 is the edge of stability), and the training loss.")
+    return _svg(fig), alt
