@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import re
@@ -14,6 +15,7 @@ import numpy as np
 from .engines.outcome import json_safe
 from .errors import LrbiasError
 
+MAX_SWEEP = 100_000_000
 PRECISION_HELP = ("float64 (default), mp:DIGITS (mpmath at DIGITS decimal digits), auto (mpmath, "
                   "precision doubled until two agree), arb:BITS (python-flint balls)")
 
@@ -143,26 +145,33 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from .sampling import Range, knob_values, starts_box
 
     fam = get_family(args.loss)
-    if args.n <= 0:
-        raise LrbiasError(f"--n {args.n} is invalid; accepted: an integer >= 1")
+    if not 1 <= args.n <= MAX_SWEEP:
+        raise LrbiasError(f"--n {args.n} is invalid; accepted: an integer, 1 <= n <= {MAX_SWEEP}")
     if args.steps <= 0:
         raise LrbiasError(f"--steps {args.steps} is invalid; accepted: an integer >= 1")
     if args.seed < 0:
         raise LrbiasError(f"--seed {args.seed} is invalid; accepted: an integer >= 0")
     c_range = Range.parse(args.C, "--C", positive=True)
     xr, yr = Range.parse(args.x0, "--x0"), Range.parse(args.y0, "--y0")
-    x0, y0 = starts_box(args.n, xr, yr, args.seed, random_signs=args.random_signs)
+    if args.random_signs and args.common_signs:
+        raise LrbiasError("--random-signs and --common-signs together; accepted: at most one of them")
+    signs = "independent" if args.random_signs else "common" if args.common_signs else "none"
+    x0, y0 = starts_box(args.n, xr, yr, args.seed, signs=signs)
     C = knob_values(args.n, c_range, args.seed)
     show = _progress_bar(args.progress or (sys.stderr.isatty() and args.n >= 20_000))
     started = time.perf_counter()
-    batch = run_batch(fam, x0, y0, C=C, settings=Settings(max_steps=args.steps), seed=args.seed,
+    st = Settings(max_steps=args.steps)
+    batch = run_batch(fam, x0, y0, C=C, settings=st, seed=args.seed,
                       chunk_size=min(args.n, 1 << 18), progress=show)
     elapsed = time.perf_counter() - started
     artefacts = None if args.no_artefact_check else float_artefact_check(
         fam, batch, limit=args.artefact_limit, budget_s=args.artefact_budget)
     summary = {"loss": fam.spec, "settings": {"C": args.C, "x0": args.x0, "y0": args.y0, "n": args.n,
                                                "seed": args.seed, "steps": args.steps,
-                                               "random_signs": args.random_signs},
+                                               "signs": signs, "engine": dataclasses.asdict(st),
+                                               "artefact_check": None if args.no_artefact_check else
+                                               {"limit": args.artefact_limit,
+                                                "budget_s": args.artefact_budget}},
                "elapsed_s": round(elapsed, 3), **sweep_summary(fam, batch, artefacts)}
     if args.json:
         print(json.dumps(json_safe(summary), indent=1, allow_nan=False))
@@ -214,9 +223,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "float64 verdicts re-run at adaptive precision).")
     p.add_argument("--loss", required=True, help="loss spec")
     p.add_argument("--C", required=True, help="range LO:HI of C (h = C / (x0² + y0²)), or one value")
-    p.add_argument("--x0", default="0.5:4", help="range LO:HI of x0 (default 0.5:4)")
+    p.add_argument("--x0", default="0.5:4", help="range LO:HI of x0 (default 0.5:4; write a negative "
+                   "bound as --x0=-4:-1)")
     p.add_argument("--y0", default="0.5:4", help="range LO:HI of y0 (default 0.5:4)")
-    p.add_argument("--random-signs", action="store_true", help="flip the sign of x0 and y0 at random")
+    p.add_argument("--random-signs", action="store_true",
+                   help="flip the signs of x0 and y0 at random, independently")
+    p.add_argument("--common-signs", action="store_true",
+                   help="flip (x0, y0) to -(x0, y0) at random (xy keeps its sign)")
     p.add_argument("--n", type=int, default=10_000, help="number of starts (default 10000)")
     p.add_argument("--seed", type=int, default=0, help="sampling seed, recorded in the output (default 0)")
     p.add_argument("--steps", type=int, default=20_000, help="step budget per run (default 20000)")

@@ -105,8 +105,10 @@ def test_sweep_is_reproducible_and_records_everything(capsys):
     second = _strict_json(capsys.readouterr().out)
     first.pop("elapsed_s"), second.pop("elapsed_s")
     assert first == second
-    assert first["settings"] == {"C": "2:6", "x0": "0.5:4", "y0": "0.5:4", "n": 400, "seed": 9,
-                                 "steps": 2000, "random_signs": False}
+    recorded = first["settings"]
+    assert recorded["seed"] == 9 and recorded["n"] == 400 and recorded["C"] == "2:6"
+    assert recorded["engine"]["max_steps"] == 2000 and recorded["engine"]["tol"] == 1e-10
+    assert recorded["signs"] == "none" and recorded["artefact_check"] is None
     assert not capsys.readouterr().err
 
 
@@ -123,6 +125,9 @@ def test_sweep_is_reproducible_and_records_everything(capsys):
     (["sweep", "--loss", "square", "--C", "0:2"], "0:2"),
     (["sweep", "--loss", "square", "--C", "1:2", "--seed", "-1"], "--seed -1"),
     (["sweep", "--loss", "square", "--C", "1:2", "--steps", "0"], "--steps 0"),
+    (["sweep", "--loss", "square", "--C", "1:2", "--n", "1000000000"], "--n 1000000000"),
+    (["sweep", "--loss", "square", "--C", "1:2", "--random-signs", "--common-signs"], "--common-signs"),
+    (["sweep", "--loss", "square", "--C", "1:2", "--x0=-4:-1", "--y0=-4:-1", "--x0", "2:1"], "2:1"),
 ])
 def test_bad_input_names_the_value(argv, needle, capsys):
     assert main(argv) == 2
