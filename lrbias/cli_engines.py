@@ -94,7 +94,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress_bar(enabled: bool):
+def _progress_bar(enabled: bool, label: str = "sweep"):
     started = time.perf_counter()
 
     def show(done: int, total: int) -> None:
@@ -102,7 +102,7 @@ def _progress_bar(enabled: bool):
             return
         width = 30
         filled = int(width * done / max(total, 1))
-        sys.stderr.write(f"\rsweep [{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
+        sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
                          f"{time.perf_counter() - started:.1f} s")
         if done >= total:
             sys.stderr.write("\n")
@@ -158,14 +158,16 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     signs = "independent" if args.random_signs else "common" if args.common_signs else "none"
     x0, y0 = starts_box(args.n, xr, yr, args.seed, signs=signs)
     C = knob_values(args.n, c_range, args.seed)
-    show = _progress_bar(args.progress or (sys.stderr.isatty() and args.n >= 20_000))
+    show_bar = args.progress or (sys.stderr.isatty() and args.n >= 20_000)
+    show = _progress_bar(show_bar)
     started = time.perf_counter()
     st = Settings(max_steps=args.steps)
     batch = run_batch(fam, x0, y0, C=C, settings=st, seed=args.seed,
                       chunk_size=min(args.n, 1 << 18), progress=show)
     elapsed = time.perf_counter() - started
     artefacts = None if args.no_artefact_check else float_artefact_check(
-        fam, batch, limit=args.artefact_limit, budget_s=args.artefact_budget)
+        fam, batch, limit=args.artefact_limit, budget_s=args.artefact_budget,
+        progress=_progress_bar(show_bar, "artefact check"))
     summary = {"loss": fam.spec, "settings": {"C": args.C, "x0": args.x0, "y0": args.y0, "n": args.n,
                                                "seed": args.seed, "steps": args.steps,
                                                "signs": signs, "engine": dataclasses.asdict(st),

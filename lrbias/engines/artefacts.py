@@ -15,6 +15,7 @@ the rest are counted as ``skipped``, never as agreements.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,11 +75,13 @@ def suspects(batch: BatchResult, ratio_band: float = 1e-3, line_rtol: float = 1e
 def float_artefact_check(family: Family, batch: BatchResult, limit: int = 200,
                          budget_s: float | None = 30.0, settings: Settings | None = None,
                          max_dps: int = CHECK_MAX_DPS, rtol: float = 1e-6,
+                         progress: Callable[[int, int], None] | None = None,
                          **suspect_kw: float) -> ArtefactReport:
     """Re-run suspects of ``batch`` at adaptive precision (up to ``max_dps`` digits) and count flips.
 
     A precise re-run that stays undecided because its precisions never agreed counts as
-    ``inconclusive`` (neither agreement nor flip).
+    ``inconclusive`` (neither agreement nor flip).  ``progress(checked, to_check)`` is called
+    after each re-run.
     """
     masks = suspects(batch, **suspect_kw)
     order: list[int] = []
@@ -95,6 +98,8 @@ def float_artefact_check(family: Family, batch: BatchResult, limit: int = 200,
                                        and time.perf_counter() - started > budget_s):
             break
         report.checked += 1
+        if progress is not None:
+            progress(report.checked - 1, min(limit, report.suspects))
         precise = run_auto(family, float(batch.x0[i]), float(batch.y0[i]), float(batch.h[i]), st,
                            max_dps=max_dps)
         if precise.extra.get("precision_disagreement"):
@@ -109,4 +114,6 @@ def float_artefact_check(family: Family, batch: BatchResult, limit: int = 200,
                                  "precise": precise.outcome, "precise_point": [precise.x, precise.y],
                                  "precision": precise.precision, "reason": precise.reason})
     report.skipped = report.suspects - report.checked
+    if progress is not None and report.suspects:
+        progress(report.checked, report.checked)
     return report
