@@ -157,7 +157,8 @@ def run_batch(family: Family, x0: Any, y0: Any, h: Any = None, C: Any = None,
         C = h * q0
     else:
         C = as_float_array("C", C, n)
-        h = C / q0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            h = C / q0
     if np.any(h <= 0) or not np.all(np.isfinite(h)):
         bad = float(h[~(np.isfinite(h) & (h > 0))][0])
         raise LrbiasError(f"step h = {bad} is invalid; accepted: finite h > 0 (C > 0, start off (0, 0))")

@@ -108,14 +108,14 @@ def run_mp(family: Family, x0: float, y0: float, h: float, dps: int = 50,
 def agree(a: RunRecord, b: RunRecord, rtol: float = 1e-8) -> bool:
     """Whether two runs of one start reach the same verdict.
 
-    Same outcome always; periodic runs also the same period; converged runs also the same final
-    point to ``rtol`` (relative to 1 + |x| + |y|).  The last point of an undecided, diverged or
-    periodic run is not a verdict (it depends on where the budget or the detector stopped), so
-    it is not compared.
+    Same outcome always; periodic runs also the same period; converged and periodic runs also
+    the same final point to ``rtol`` (relative to 1 + |x| + |y|).  The last point of an
+    undecided or diverged run is not a verdict (after a spent budget on a chaotic orbit it
+    differs at every precision), so it is not compared.
     """
     if a.outcome != b.outcome or a.period != b.period:
         return False
-    if a.outcome != str(Outcome.CONVERGED):
+    if a.outcome not in (str(Outcome.CONVERGED), str(Outcome.PERIODIC)):
         return True
     if a.x is None or b.x is None or a.y is None or b.y is None:
         return a.x is None and b.x is None
@@ -130,18 +130,22 @@ def run_auto(family: Family, x0: float, y0: float, h: float, settings: Settings 
     If they never agree up to ``max_dps``, the result is ``undecided`` with the reason saying so.
     """
     previous = run_mp(family, x0, y0, h, start_dps, settings)
+    seen = {str(start_dps): previous.outcome}
     dps = start_dps
     while dps * 2 <= max_dps:
         dps *= 2
         current = run_mp(family, x0, y0, h, dps, settings)
+        seen[str(dps)] = current.outcome
         if agree(previous, current):
             current.precision = f"auto:{dps // 2}/{dps}"
             current.extra["agreed_at_digits"] = [dps // 2, dps]
             return current
         previous = current
     previous.extra["precision_disagreement"] = True
+    previous.extra["outcome_by_digits"] = seen
     previous.outcome = str(Outcome.UNDECIDED)
-    previous.reason = f"precisions up to {dps} digits did not agree on the outcome"
+    previous.reason = (f"precisions {start_dps}..{dps} digits did not agree on the outcome or the "
+                       f"final point: no verdict")
     previous.precision = f"auto:>{dps}"
     return previous
 
