@@ -16,6 +16,8 @@ from .engines.outcome import json_safe
 from .errors import LrbiasError
 
 MAX_SWEEP = 100_000_000
+CHECK_HELP = ("test the decision rules every K steps: 1, 2, 4, ..., 128 (default 8; 1 gives the "
+              "exact first step at which a rule holds)")
 PRECISION_HELP = ("float64 (default), mp:DIGITS (mpmath at DIGITS decimal digits), auto (mpmath, "
                   "precision doubled until two agree), arb:BITS (python-flint balls)")
 
@@ -66,7 +68,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if not (math.isfinite(h) and h > 0):
             raise LrbiasError(f"--h {h} is invalid; accepted: a finite number > 0")
     kind, value = parse_precision(args.precision)
-    st = Settings(max_steps=args.steps, record_every=args.record_every)
+    st = Settings(max_steps=args.steps, record_every=args.record_every, check_every=args.check_every)
     if kind == "float64":
         rec = run_batch(fam, [x0], [y0], h=[h], settings=st).records()[0]
     elif kind == "mp":
@@ -161,7 +163,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     show_bar = args.progress or (sys.stderr.isatty() and args.n >= 20_000)
     show = _progress_bar(show_bar)
     started = time.perf_counter()
-    st = Settings(max_steps=args.steps)
+    st = Settings(max_steps=args.steps, check_every=args.check_every)
     batch = run_batch(fam, x0, y0, C=C, settings=st, seed=args.seed,
                       chunk_size=min(args.n, 1 << 18), progress=show)
     elapsed = time.perf_counter() - started
@@ -204,8 +206,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the engine subcommands to the ``lrbias`` parser."""
     p = sub.add_parser("run", help="one GD trajectory at any precision",
                        description="Run gradient descent on f(x, y) = l(xy) from one start and print "
-                       "its outcome (converged / diverged / periodic / undecided), final point, "
-                       "sharpness against 2/h, imbalance and catapult figures.")
+                       "its outcome (converged / diverged / periodic / undecided, with the reason and "
+                       "the step), final point, sharpness against 2/h, imbalance and catapult "
+                       "figures.  With arb:BITS a run whose enclosure blows up ends 'precision-lost' "
+                       "at that step, with no final point.")
     p.add_argument("--loss", required=True, help="loss spec, e.g. softplus-pair:a=0.5")
     p.add_argument("--x0", type=float, required=True, help="initial x")
     p.add_argument("--y0", type=float, required=True, help="initial y")
@@ -215,6 +219,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--steps", type=int, default=20_000, help="step budget (default 20000)")
     p.add_argument("--precision", default="float64", help=PRECISION_HELP)
     p.add_argument("--record-every", type=int, default=0, help="keep every k-th state in --json output")
+    p.add_argument("--check-every", type=int, default=8, help=CHECK_HELP)
     p.add_argument("--json", action="store_true", help="print the run record as JSON")
     p.set_defaults(func=_cmd_run)
 
@@ -239,6 +244,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--artefact-budget", type=float, default=30.0,
                    help="seconds spent re-running suspects at high precision (default 30)")
     p.add_argument("--no-artefact-check", action="store_true", help="skip the float-artefact check")
+    p.add_argument("--check-every", type=int, default=8, help=CHECK_HELP)
     p.add_argument("--progress", action="store_true", help="progress bar on stderr even when not a tty")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_cmd_sweep)

@@ -126,6 +126,10 @@ def test_sweep_is_reproducible_and_records_everything(capsys):
     (["sweep", "--loss", "square", "--C", "1:2", "--seed", "-1"], "--seed -1"),
     (["sweep", "--loss", "square", "--C", "1:2", "--steps", "0"], "--steps 0"),
     (["sweep", "--loss", "square", "--C", "1:2", "--n", "1000000000"], "--n 1000000000"),
+    (["run", "--loss", "square", "--x0", "1", "--y0", "2", "--h", "0.1", "--check-every", "3"],
+     "check_every 3"),
+    (["run", "--loss", "square", "--x0", "1", "--y0", "2", "--h", "0.1", "--record-every", "-1"],
+     "record_every -1"),
     (["sweep", "--loss", "square", "--C", "1:2", "--random-signs", "--common-signs"], "--common-signs"),
     (["sweep", "--loss", "square", "--C", "1:2", "--x0=-4:-1", "--y0=-4:-1", "--x0", "2:1"], "2:1"),
 ])
