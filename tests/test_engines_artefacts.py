@@ -147,3 +147,14 @@ def test_float_batch_arrays_use_nan_only_as_the_documented_sentinel():
     batch = run_batch(get_family("square"), np.array([3.0, 1.0]), np.array([2.0, 0.5]), C=[20.0, 0.5])
     assert np.isnan(batch.x[0]) and batch.outcome[0] == int(Outcome.DIVERGED)
     assert all(v is None or v == v for v in batch.records(0)[0].as_dict().values())
+
+
+def test_every_engine_records_the_same_decimated_trajectory():
+    st_ = Settings(max_steps=2000, record_every=4)
+    flt = run_batch(LOGCOSH, [2.0], [0.3], h=0.1, settings=st_).records()[0]
+    mp = run_mp(LOGCOSH, 2.0, 0.3, 0.1, 40, st_)
+    ball = run_arb(LOGCOSH, 2.0, 0.3, 0.1, 256, st_)
+    assert flt.steps == mp.steps == ball.steps
+    assert len(flt.trajectory) == len(mp.trajectory) == len(ball.trajectory) == flt.steps // 4 + 1
+    np.testing.assert_allclose(flt.trajectory, mp.trajectory, rtol=1e-10)
+    np.testing.assert_allclose(ball.trajectory, mp.trajectory, rtol=1e-14)

@@ -156,8 +156,10 @@ def run_arb(family: Family, x0: float, y0: float, h: float, bits: int = 256,
 
     Converged/diverged are decided only when the whole enclosure says so; a ball whose relative
     radius exceeds ``max_rel_radius`` ends the run as ``precision-lost`` at that step, with no
-    final point.  Periodic orbits are not searched for: this is the short-horizon rigorous tier
-    (a long run ends ``precision-lost`` or ``undecided``, never with a wrong verdict).
+    final point.  A recorded trajectory holds the ball midpoints up to the last step whose balls
+    were still within ``max_rel_radius``.  Periodic orbits are not searched for: this is the
+    short-horizon rigorous tier (a long run ends ``precision-lost`` or ``undecided``, never with
+    a wrong verdict).
     """
     st = settings or Settings()
     check_start(x0, y0, h)
@@ -178,6 +180,7 @@ def run_arb(family: Family, x0: float, y0: float, h: float, bits: int = 256,
         fmax, fmax_step = f0, 0
         need_bits = math.ceil(-math.log2(max_rel_radius))
         min_bits = bits
+        traj = [] if st.record_every else None
         oc, reason = Outcome.UNDECIDED, f"step budget of {st.max_steps} spent"
         t = 0
         for t in range(st.max_steps + 1):
@@ -199,6 +202,8 @@ def run_arb(family: Family, x0: float, y0: float, h: float, bits: int = 256,
                 f = loss(s) - l1
                 if f > fmax:
                     fmax, fmax_step = f, t
+            if traj is not None and t % st.record_every == 0:
+                traj.append([float(x.mid()), float(y.mid())])
             if check and abs(s - 1) < tol and abs(g) < tol:
                 hs = hb * curvature * (x * x + y * y)
                 if hs > 0 and hs < 2:
@@ -223,6 +228,7 @@ def run_arb(family: Family, x0: float, y0: float, h: float, bits: int = 256,
                              "min_accuracy_bits": int(min_bits),
                              "final_x": x.str(radius=True) if ok else None,
                              "final_y": y.str(radius=True) if ok else None})
+        rec.trajectory = traj
         return rec
     finally:
         flint.ctx.prec = old
