@@ -9,11 +9,17 @@ import math
 import re
 import sys
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .engines.outcome import json_safe
 from .errors import LrbiasError
+
+if TYPE_CHECKING:
+    from .engines import ArtefactReport, BatchResult
+    from .families import Family
 
 MAX_SWEEP = 100_000_000
 CHECK_HELP = ("test the decision rules every K steps: 1, 2, 4, ..., 128 (default 8; 1 gives the "
@@ -96,7 +102,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress_bar(enabled: bool, label: str = "sweep"):
+def _progress_bar(enabled: bool, label: str = "sweep") -> Callable[[int, int], None]:
+    """A ``progress(done, total)`` callback drawing a one-line \\r bar on stderr (or doing nothing)."""
     started = time.perf_counter()
 
     def show(done: int, total: int) -> None:
@@ -121,8 +128,8 @@ def _quantiles(values: np.ndarray) -> dict[str, float] | None:
     return {"q05": float(q[0]), "q50": float(q[1]), "q95": float(q[2])}
 
 
-def sweep_summary(fam, batch, artefacts) -> dict:
-    """The sweep's figures as a JSON-safe dictionary."""
+def sweep_summary(fam: Family, batch: BatchResult, artefacts: ArtefactReport | None) -> dict[str, Any]:
+    """The sweep's figures (shares, quantiles over converged runs, artefact check) as a dict."""
     from .engines import Outcome
 
     conv = batch.mask(Outcome.CONVERGED)
