@@ -203,7 +203,8 @@ def _run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st
     f0 = fmax - l1
     fmax_step = np.zeros_like(idx)
     done = np.zeros(idx.shape[0], dtype=bool)
-    snap_x = snap_y = None
+    snap_x: np.ndarray | None = None
+    snap_y: np.ndarray | None = None
     snap_t = -1
     record = st.record_every
     traj: list[np.ndarray] = []
@@ -286,7 +287,7 @@ def _run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st
                     keep = np.flatnonzero(~done)
                     idx, x, y, hh, f0, fmax, fmax_step = (
                         a.take(keep) for a in (idx, x, y, hh, f0, fmax, fmax_step))
-                    if snap_x is not None:
+                    if snap_x is not None and snap_y is not None:
                         snap_x, snap_y = snap_x.take(keep), snap_y.take(keep)
                     done = np.zeros(idx.shape[0], dtype=bool)
     return np.stack(traj) if record else None

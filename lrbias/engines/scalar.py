@@ -59,7 +59,7 @@ def run_mp(family: Family, x0: float, y0: float, h: float, dps: int = 50,
         f0 = loss(x * y) - l1
         fmax, fmax_step = f0, 0
         snap, snap_t = (x, y), -PERIOD_CHECK_EVERY
-        traj = [] if st.record_every else None
+        traj: list[list[float]] | None = [] if st.record_every else None
         oc, reason, period = Outcome.UNDECIDED, f"step budget of {st.max_steps} spent", None
         t = 0
         saddle_q = tol * tol
@@ -180,7 +180,7 @@ def run_arb(family: Family, x0: float, y0: float, h: float, bits: int = 256,
         fmax, fmax_step = f0, 0
         need_bits = math.ceil(-math.log2(max_rel_radius))
         min_bits = bits
-        traj = [] if st.record_every else None
+        traj: list[list[float]] | None = [] if st.record_every else None
         oc, reason = Outcome.UNDECIDED, f"step budget of {st.max_steps} spent"
         t = 0
         for t in range(st.max_steps + 1):
