@@ -158,3 +158,20 @@ def test_every_engine_records_the_same_decimated_trajectory():
     assert len(flt.trajectory) == len(mp.trajectory) == len(ball.trajectory) == flt.steps // 4 + 1
     np.testing.assert_allclose(flt.trajectory, mp.trajectory, rtol=1e-10)
     np.testing.assert_allclose(ball.trajectory, mp.trajectory, rtol=1e-14)
+
+
+@pytest.mark.parametrize(("spec", "c_range"), [("softplus-pair:a=0.5", (2, 6)), ("logcosh", (1, 4)),
+                                               ("square", (0.5, 3))])
+def test_float_and_mpmath_agree_on_a_seeded_random_sweep(spec, c_range):
+    """Every verdict of a random sweep (all outcomes occur) survives 40 digits."""
+    from lrbias.sampling import Range, knob_values, starts_box
+
+    fam = get_family(spec)
+    x, y = starts_box(80, Range(0.3, 4), Range(0.3, 4), seed=11, random_signs=True)
+    C = knob_values(80, Range(*c_range), seed=11)
+    st_ = Settings(max_steps=4000)
+    batch = run_batch(fam, x, y, C=C, settings=st_, seed=11)
+    assert batch.shares()["converged"] > 0.5
+    flips = [i for i, rec in enumerate(batch.records())
+             if not agree(rec, run_mp(fam, rec.x0, rec.y0, rec.h, 40, st_), 1e-6)]
+    assert flips == []
