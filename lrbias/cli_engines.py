@@ -62,6 +62,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.steps <= 0:
         raise LrbiasError(f"--steps {args.steps} is invalid; accepted: an integer >= 1")
     q0 = x0 * x0 + y0 * y0
+    if not math.isfinite(q0):
+        raise LrbiasError(f"--x0 {x0:g} --y0 {y0:g}: x0² + y0² overflows; accepted: |x0|, |y0| < 1e154")
     if args.C is not None:
         if not (math.isfinite(args.C) and args.C > 0):
             raise LrbiasError(f"--C {args.C} is invalid; accepted: a finite number > 0")
@@ -160,6 +162,10 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         raise LrbiasError(f"--steps {args.steps} is invalid; accepted: an integer >= 1")
     if args.seed < 0:
         raise LrbiasError(f"--seed {args.seed} is invalid; accepted: an integer >= 0")
+    if args.artefact_limit < 0:
+        raise LrbiasError(f"--artefact-limit {args.artefact_limit} is invalid; accepted: an integer >= 0")
+    if not (args.artefact_budget >= 0):
+        raise LrbiasError(f"--artefact-budget {args.artefact_budget} is invalid; accepted: seconds >= 0")
     c_range = Range.parse(args.C, "--C", positive=True)
     xr, yr = Range.parse(args.x0, "--x0"), Range.parse(args.y0, "--y0")
     if args.random_signs and args.common_signs:

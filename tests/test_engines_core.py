@@ -179,6 +179,7 @@ def test_compaction_does_not_change_results():
     ({"x0": [1.0], "y0": [float("nan")], "h": 0.1}, "y0 contains nan"),
     ({"x0": [1.0], "y0": [1.0], "h": -0.1}, "h = -0.1 is invalid"),
     ({"x0": [1.0], "y0": [1.0], "h": 0.1, "C": 1.0}, "exactly one of h and C"),
+    ({"x0": [1e200], "y0": [1.0], "C": 1.0}, "overflows"),
 ])
 def test_bad_input(kwargs, message):
     with pytest.raises(LrbiasError, match=message):

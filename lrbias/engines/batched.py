@@ -151,7 +151,12 @@ def run_batch(family: Family, x0: Any, y0: Any, h: Any = None, C: Any = None,
         raise LrbiasError(f"x0 has {n} values but y0 has {y0.shape[0]}; accepted: equal lengths")
     if (h is None) == (C is None):
         raise LrbiasError("give exactly one of h and C; accepted: h=... or C=...")
-    q0 = x0 * x0 + y0 * y0
+    with np.errstate(over="ignore", invalid="ignore"):
+        q0 = x0 * x0 + y0 * y0
+    if not np.all(np.isfinite(q0)):
+        i = int(np.flatnonzero(~np.isfinite(q0))[0])
+        raise LrbiasError(f"start ({x0[i]}, {y0[i]}): x0² + y0² overflows float64; accepted: "
+                          "|x0|, |y0| < 1e154")
     if h is not None:
         h = as_float_array("h", h, n)
         C = h * q0
