@@ -58,7 +58,7 @@ def _batch_entry(id: str, title: str, statement: str, latex: str, provenance: st
         muts.append(Mutant(name, description, wrong_conclusion))
     return Entry(id=id, title=title, statement=statement, latex=latex, provenance=provenance,
                  hypotheses=hypotheses, conclusion=conclusion, confirm=confirm, replay=B.replay,
-                 engine="float64 batch", examples_scale=0.1, mutants=tuple(muts),
+                 engine="float64 batch", examples_scale=0.1, mutants=tuple(muts), shrink=False,
                  assumptions=assumptions,
                  frontier=Frontier(families, *frontier, _frontier_predicate(statistic)) if frontier else None)
 
@@ -287,6 +287,7 @@ ENTRIES: list[Entry] = [
         confirm=no_convergence_confirm,
         engine="float64 batch",
         examples_scale=0.2,
+        shrink=False,
         mutants=(Mutant("threshold-half", "no convergence when h·ℓ″(1) > 1/2",
                         wrong_no_convergence, st.tuples(st.sampled_from(["square", "logcosh"]),
                                                         st.floats(1.2, 1.9), st.integers(0, 99))),),
@@ -353,6 +354,7 @@ ENTRIES: list[Entry] = [
         conclusion=stronger_balancing(),
         engine="float64 batch",
         examples_scale=0.1,
+        shrink=False,
         mutants=(Mutant("ten-fold", "doubling κ divides the median by 10",
                         stronger_balancing(strict=0.1)),),
         assumptions="good-regularity families; starts in [0.5, 4]²",
@@ -369,6 +371,7 @@ ENTRIES: list[Entry] = [
         conclusion=catapult_check,
         engine="float64 batch",
         examples_scale=0.1,
+        shrink=False,
         mutants=(Mutant("rise-1e9", "the loss rises at least 1e9-fold",
                         lambda c: catapult_check(c, rise=1e9)),),
         assumptions="good-regularity families; t = e^u, u in [-1, 1]; relative perturbation 1e-3",
@@ -384,6 +387,7 @@ ENTRIES: list[Entry] = [
         conclusion=rate_check,
         engine="float64 batch",
         examples_scale=0.1,
+        shrink=False,
         mutants=(Mutant("twice-as-fast", "within 0.5·ln(10⁵)/(−ln|1 − hS∞|) + 20 steps",
                         lambda c: rate_check(c, slack=0.5)),),
         assumptions="good-regularity families; κ in [0.5, 8]",
@@ -400,6 +404,7 @@ ENTRIES: list[Entry] = [
         conclusion=ordering_check,
         engine="float64 batch",
         examples_scale=0.1,
+        shrink=False,
         mutants=(Mutant("reversed", "the share rises with dor", lambda c: ordering_check(c, reverse=True)),),
         assumptions="the six families listed; starts in [0.5, 4]²",
     ),

@@ -103,6 +103,7 @@ class Entry:
     assumptions: str = ""
     inconclusive_limit: float = 0.25
     frontier: Any = None
+    shrink: bool = True  # False for costly batch cases: a failing (κ, seed) is reported as found
 
     def __post_init__(self) -> None:
         if self.provenance not in PROVENANCES:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings, target
+from hypothesis import HealthCheck, Phase, given, settings, target
 from hypothesis import seed as hypothesis_seed
 from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.errors import Flaky
@@ -118,8 +118,9 @@ def run_entry(entry: Entry, profile: Profile, seed: int = 0, mutant: Mutant | No
 
     prop._hypothesis_internal_add_digest = (entry.id + "/" + (mutant.name if mutant else "")).encode()
     db = DirectoryBasedExampleDatabase(str(database)) if database is not None else None
+    phases = tuple(Phase) if entry.shrink else tuple(p for p in Phase if p != Phase.shrink)
     test = settings(max_examples=n_examples, deadline=None, database=db, print_blob=False,
-                    suppress_health_check=list(HealthCheck))(given(strategy)(prop))
+                    phases=phases, suppress_health_check=list(HealthCheck))(given(strategy)(prop))
     test = hypothesis_seed(seed)(test)
 
     started = time.perf_counter()
