@@ -54,8 +54,9 @@ def _explain(result) -> str:
 
 @pytest.mark.parametrize("entry", [pytest.param(e, id=e.id, marks=_marks(e, with_findings=True))
                                    for e in ENTRIES])
-def test_catalogue_entry(entry):
+def test_catalogue_entry(entry, lrbias_results):
     result = run_entry(entry, _profile(), seed=0)
+    lrbias_results.add(entry, result)
     assert result.verdict == "pass", _explain(result)
 
 

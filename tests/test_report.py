@@ -172,3 +172,17 @@ def test_diff_bad_input(tmp_path, capsys):
     assert main(["diff", str(tmp_path / "missing.json"), str(tmp_path / "bad.json")]) == 2
     err = capsys.readouterr().err
     assert "not a lrbias results document" in err and "no such results file" in err
+
+
+def test_pytest_lrbias_report_option(tmp_path):
+    """`pytest --lrbias-report DIR` writes the report of the catalogue entries it ran."""
+    out = tmp_path / "from-pytest"
+    proc = subprocess.run([sys.executable, "-m", "pytest", "tests/test_catalogue.py", "-q", "-p",
+                           "no:cacheprovider", "-k", "test_catalogue_entry and exact.",
+                           "--hypothesis-profile=ci", f"--lrbias-report={out}"],
+                          capture_output=True, text=True, timeout=600, cwd=Path(__file__).parent.parent)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert "lrbias report written to" in proc.stdout
+    doc = load_document(out / "results.json")
+    assert {e["id"] for e in doc["entries"]} >= {"exact.balancing-identity", "exact.invariant-lines"}
+    assert (out / "index.html").exists()
