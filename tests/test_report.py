@@ -25,7 +25,7 @@ from lrbias.report.diff import diff_documents
 class PageParser(HTMLParser):
     """Collects ids, links, images and checks that tags nest."""
 
-    VOID = {"meta", "img", "br", "hr", "link", "input", "mspace", "col", "area", "base", "source"}
+    VOID = frozenset({"meta", "img", "br", "hr", "link", "input", "mspace", "col", "area", "base", "source"})
 
     def __init__(self):
         super().__init__()

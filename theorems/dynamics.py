@@ -8,6 +8,7 @@ constants were not available.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import mpmath
@@ -230,7 +231,7 @@ def ordering_check(case, tolerance: float = 0.05, reverse: bool = False) -> Chec
     for spec in (reversed(ORDERED) if reverse else ORDERED):
         b = B.sweep(spec, float(kappa), int(seed), n_starts())
         shares.append(float((B.converged(b) & (b.ratio >= 0.5)).mean()))
-    rises = [later - earlier for earlier, later in zip(shares, shares[1:], strict=False)]
+    rises = [later - earlier for earlier, later in itertools.pairwise(shares)]
     worst = max(rises)
     return holds(worst <= tolerance, tolerance - worst, eos_shares=dict(zip(ORDERED, shares, strict=True)))
 
@@ -398,7 +399,8 @@ ENTRIES: list[Entry] = [
         statement="At fixed κ in [3, 8], the share of starts that converge with S∞·h/2 ≥ 0.5 does not "
                   "rise (beyond 0.05) along softplus-pair a = 1/4, 1/2, 1, square, quartic, power b = 3 "
                   "(dor 1/4, 1/2, 1, 2, 4, 6).",
-        latex=r"\mathrm{dor}(\ell_1) < \mathrm{dor}(\ell_2) \Rightarrow p_{\mathrm{EoS}}(\ell_2) \le p_{\mathrm{EoS}}(\ell_1) + 0.05",
+        latex=(r"\mathrm{dor}(\ell_1) < \mathrm{dor}(\ell_2) \Rightarrow "
+               r"p_{\mathrm{EoS}}(\ell_2) \le p_{\mathrm{EoS}}(\ell_1) + 0.05"),
         provenance="reconstructed",
         hypotheses=st.tuples(B.kappas(3.0, 8.0), st.integers(0, 2**16)),
         conclusion=ordering_check,

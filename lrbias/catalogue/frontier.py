@@ -8,6 +8,7 @@ point is refined by bisection.  The result says where the claim holds and where 
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -74,7 +75,7 @@ def find_frontier(predicate: Callable[[float], Check], lo: float, hi: float, gri
     for k in points:
         evaluate(k)
     boundaries = []
-    for a, b in zip(points, points[1:], strict=False):
+    for a, b in itertools.pairwise(points):
         va, vb = evaluate(a).verdict, evaluate(b).verdict
         if Verdict.INCONCLUSIVE in (va, vb) or va == vb:
             continue

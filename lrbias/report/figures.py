@@ -12,11 +12,11 @@ from collections.abc import Sequence
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from .. import objective  # noqa: E402
-from ..families import get_family  # noqa: E402
+from .. import objective
+from ..families import get_family
 
 plt.rcParams.update({"svg.hashsalt": "lrbias", "svg.fonttype": "path", "figure.dpi": 100,
                      "font.size": 9, "axes.grid": True, "grid.alpha": 0.3})
