@@ -57,12 +57,13 @@ def test_softplus_pair_stable_form_equals_paper_form():
     assert sp.simplify(sp.diff(diff, u).rewrite(sp.exp)) == 0
 
 
-@pytest.mark.parametrize("spec", CLOSED_FORM)
+@pytest.mark.parametrize("spec", [s for s in CLOSED_FORM if not s.startswith("softplus-pair")])
 def test_stable_form_equals_display_form(spec):
-    """The form derivatives are taken from is the same function as the one shown to readers."""
+    """The form derivatives are taken from is the same function as the one shown to readers.
+
+    (softplus-pair: see test_softplus_pair_stable_form_equals_paper_form.)
+    """
     fam = get_family(spec)
-    if fam.kind == "softplus-pair":
-        pytest.skip("proven by test_softplus_pair_stable_form_equals_paper_form")
     assert _is_zero(to_elementary(fam.expr - fam.display_expr))
 
 
