@@ -60,11 +60,13 @@ def print_table(results: list[dict], out=sys.stdout) -> None:
                     print(f"  replay: {ce['replay']}", file=out)
 
 
-def load_entries(include_nn: bool = True):
-    """The built-in catalogue (the nn group only with torch installed and include_nn)."""
+def load_entries(include_nn: bool = True, variants: list[str] | None = None):
+    """The built-in catalogue (the nn group only with torch and include_nn), entry points, variants."""
     from theorems import all_entries
 
-    return all_entries(include_nn=include_nn)
+    from .variants import with_variants
+
+    return with_variants(all_entries(include_nn=include_nn), variants or [])
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -74,12 +76,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
     profile = get_profile(args.profile)
     if args.seed < 0:
         raise LrbiasError(f"--seed {args.seed} is negative; accepted: an integer >= 0")
-    entries = select(load_entries(include_nn=not args.no_nn), args.ids)
+    entries = select(load_entries(include_nn=not args.no_nn, variants=args.variants), args.ids)
     results, elapsed = run_selection(entries, profile, seed=args.seed,
                                      database=Path(args.database) if args.database else None,
                                      progress=sys.stderr if not args.quiet else None)
     print_table(results)
     words = [*args.ids, "--profile", args.profile, "--seed", str(args.seed)] + (["--no-nn"] if args.no_nn else [])
+    for v in args.variants or []:
+        words += ["--variants", v]
     command = "lrbias check " + " ".join(shlex.quote(a) for a in words)
     if args.json:
         write_document(Path(args.json), build_document(results, profile.name, args.seed, command, elapsed))
@@ -105,5 +109,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "failure replays first next time (default: none)")
     p.add_argument("--no-nn", action="store_true", help="skip the neural-network entries (they need "
                    "torch and about two minutes)")
+    p.add_argument("--variants", action="append", metavar="FILE", help="a variant file (.py or .toml) "
+                   "adding families and entries; repeatable (see examples/)")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=_cmd_check)

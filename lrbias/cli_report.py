@@ -24,7 +24,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise LrbiasError(f"--out {out} exists and is not a folder")
-    entries = select(load_entries(include_nn=not args.no_nn), args.ids)
+    entries = select(load_entries(include_nn=not args.no_nn, variants=args.variants), args.ids)
     results, elapsed = run_selection(entries, profile, seed=args.seed)
     extras: dict = {}
     if any(e.group == "nn" for e in entries):
@@ -33,6 +33,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     argv = [*args.ids, "--out", str(out), "--profile", profile.name, "--seed", str(args.seed)]
     if args.no_nn:
         argv.append("--no-nn")
+    for v in args.variants or []:
+        argv += ["--variants", v]
     index = build_report(out, results, profile.name, args.seed, command_line(["report", *argv]),
                          elapsed, extras)
     counts = {v: sum(r["verdict"] == v for r in results) for v in ("pass", "fail", "inconclusive")}
@@ -96,6 +98,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="search budget: smoke (about a minute), default, thorough")
     p.add_argument("--seed", type=int, default=0, help="seed recorded in the report (default 0)")
     p.add_argument("--no-nn", action="store_true", help="skip the neural-network section")
+    p.add_argument("--variants", action="append", metavar="FILE",
+                   help="a variant file (.py or .toml) adding families and entries; repeatable")
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("diff", help="compare two results documents (exit 1 on a regression)",

@@ -53,8 +53,11 @@ _BINOPS = {
 }
 
 
-def parse_expression(text: str) -> sp.Expr:
+def parse_expression(text: str, parameters: tuple[str, ...] = ()) -> sp.Expr:
     """Return the sympy expression for ``text`` (a loss in the variable ``s``).
+
+    ``parameters`` names extra symbols allowed in the text (a registered family's parameters);
+    they become positive real sympy symbols of the same names.
 
     Raises ExpressionError naming the offending token when ``text`` uses anything outside the
     whitelist, is empty, too long (> MAX_LENGTH characters) or too deeply nested.
@@ -68,17 +71,23 @@ def parse_expression(text: str) -> sp.Expr:
         tree = ast.parse(text.strip().replace("^", "**"), mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(f"cannot parse expression {text!r}: {exc.msg}") from None
-    expr = _convert(tree.body, text, 0)
+    names = dict(ALLOWED_NAMES)
+    for name in parameters:
+        if name in names or name in ALLOWED_FUNCTIONS or not name.isidentifier():
+            raise ExpressionError(f"parameter name {name!r} is not allowed (it clashes or is not a name)")
+        names[name] = sp.Symbol(name, positive=True)
+    expr = _convert(tree.body, text, 0, names)
     if not isinstance(expr, sp.Expr):
         raise ExpressionError(f"expression {text!r} is not a formula")
-    if expr.free_symbols - {S}:
+    if expr.free_symbols - {S} - {names[p] for p in parameters}:
         raise ExpressionError(f"expression {text!r} has symbols other than s")
     if S not in expr.free_symbols:
         raise ExpressionError(f"expression {text!r} does not depend on s")
     return expr
 
 
-def _convert(node: ast.AST, text: str, depth: int) -> sp.Expr:
+def _convert(node: ast.AST, text: str, depth: int, names: dict[str, sp.Expr] | None = None) -> sp.Expr:
+    names = ALLOWED_NAMES if names is None else names
     if depth > MAX_DEPTH:
         raise ExpressionError(f"expression {text!r} is nested deeper than {MAX_DEPTH} levels")
     if isinstance(node, ast.Constant):
@@ -88,18 +97,18 @@ def _convert(node: ast.AST, text: str, depth: int) -> sp.Expr:
             return sp.Rational(repr(node.value))
         return sp.Integer(node.value)
     if isinstance(node, ast.Name):
-        if node.id in ALLOWED_NAMES:
-            return ALLOWED_NAMES[node.id]
+        if node.id in names:
+            return names[node.id]
         raise ExpressionError(
             f"unknown name {node.id!r} in expression; allowed: s, pi, e, and functions "
             + ", ".join(sorted(ALLOWED_FUNCTIONS))
         )
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        operand = _convert(node.operand, text, depth + 1)
+        operand = _convert(node.operand, text, depth + 1, names)
         return -operand if isinstance(node.op, ast.USub) else operand
     if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-        left = _convert(node.left, text, depth + 1)
-        right = _convert(node.right, text, depth + 1)
+        left = _convert(node.left, text, depth + 1, names)
+        right = _convert(node.right, text, depth + 1, names)
         if isinstance(node.op, ast.Pow) and right.is_number:
             if abs(float(right)) > MAX_CONST_EXPONENT:
                 raise ExpressionError(
@@ -117,6 +126,6 @@ def _convert(node: ast.AST, text: str, depth: int) -> sp.Expr:
             )
         if node.keywords or len(node.args) != 1:
             raise ExpressionError(f"function {node.func.id!r} takes exactly one positional argument")
-        arg = _convert(node.args[0], text, depth + 1)
+        arg = _convert(node.args[0], text, depth + 1, names)
         return ALLOWED_FUNCTIONS[node.func.id](arg)  # type: ignore[operator]
     raise ExpressionError(f"{ast.unparse(node)!r} is not allowed in an expression")

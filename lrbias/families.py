@@ -376,6 +376,48 @@ def get_family(spec: str) -> Family:
                   kind.formula, kind.simplify_derivatives)
 
 
+def register_family(name: str, expression: str, params: dict[str, tuple[float, float, float]] | None = None,
+                    description: str = "", smoothness: str | None = None) -> FamilyKind:
+    """Add a named family ℓ(s; params) from a formula, usable as ``NAME[:k=v,...]`` everywhere.
+
+    ``expression`` is a formula in ``s`` and the parameter names (parsed without eval, like
+    ``expr:``); ``params`` maps each name to (default, lo, hi) with the accepted range lo < v <= hi.
+    The default parameters are built at once, so a formula not minimised at s = 1 is refused here.
+    Re-registering the same name with the same formula is a no-op; a different formula is an error.
+    """
+    params = params or {}
+    if not _NAME_RE.match(name) or name == EXPR_PREFIX:
+        raise SpecError(f"family name {name!r} is invalid; accepted: lower-case letters, digits and '-'")
+    raw = parse_expression(expression, tuple(params))
+    specs = []
+    for pname, (default, lo, hi) in params.items():
+        lo_f, hi_f, d = Fraction(str(lo)), Fraction(str(hi)), Fraction(str(default))
+        if not lo_f < d <= hi_f:
+            raise ParameterError(f"{name}: default {pname}={default} is outside its range ({lo}, {hi}]")
+        specs.append(ParamSpec(pname, "real", d, f"{lo} < {pname} <= {hi}",
+                               lambda v, lo_f=lo_f, hi_f=hi_f: lo_f < v <= hi_f))
+    symbols = {p: sp.Symbol(p, positive=True) for p in params}
+
+    def build(values: dict[str, sp.Rational]) -> sp.Expr:
+        return stabilise(raw.subs({symbols[k]: v for k, v in values.items()}))
+
+    kind = FamilyKind(name, expression, tuple(specs), build,
+                      smoothness or _smoothness_of(raw), description or "registered family",
+                      lambda values: raw.subs({symbols[k]: v for k, v in values.items()}))
+    existing = KINDS.get(name)
+    if existing is not None:
+        if existing.formula == expression and [p.name for p in existing.params] == list(params):
+            return existing
+        raise SpecError(f"family {name!r} is already defined (as {existing.formula!r})")
+    KINDS[name] = kind
+    try:
+        get_family(name)
+    except Exception:
+        del KINDS[name]
+        raise
+    return kind
+
+
 def builtin_specs() -> list[str]:
     """A representative spec per built-in family (defaults plus the paper's examples)."""
     return ["softplus-pair:a=1", "softplus-pair:a=0.5", "power:b=1", "power:b=3", "power:b=5",

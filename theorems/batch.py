@@ -78,11 +78,13 @@ def converged(batch: BatchResult) -> np.ndarray:
 
 
 def replay(case: Case) -> str:
-    """Command reproducing the sweep of a batch case."""
+    """A one-line command that rebuilds exactly this batch (same sampler, seed, size and budget)."""
+    from lrbias.catalogue.profiles import active_profile
+
     spec, kappa, seed = case
-    fam = get_family(spec)
-    return (f"lrbias sweep --loss '{spec}' --C {kappa / fam.curvature!r} --x0 {BOX.lo}:{BOX.hi} "
-            f"--y0 {BOX.lo}:{BOX.hi} --random-signs --seed {seed} --steps {STEPS} --n N")
+    n = active_profile().sweep_starts
+    return (f"python -c \"from theorems.batch import sweep; b = sweep({spec!r}, {float(kappa)!r}, {int(seed)}, {n}); "
+            f"print(b.shares())\"")
 
 
 def batch_entry_functions(statistic: Callable[[BatchResult], tuple], n_of_profile: Callable[[], int]):

@@ -150,9 +150,10 @@ def run_entry(entry: Entry, profile: Profile, seed: int = 0, mutant: Mutant | No
             elif conf.verdict == Verdict.INCONCLUSIVE:
                 verdict = Verdict.INCONCLUSIVE
                 notes.append("high-precision confirmation was undecided")
+        with use_profile(profile):
+            replay = entry.replay(found.case) if entry.replay else None
         counterexample = Counterexample(found.case, found.check.margin, dict(found.check.detail),
-                                        confirmed, confirmation,
-                                        entry.replay(found.case) if entry.replay else None)
+                                        confirmed, confirmation, replay)
     elif notes:
         verdict = Verdict.INCONCLUSIVE
     elif stats["examples"] and stats["inconclusive"] / stats["examples"] > entry.inconclusive_limit:

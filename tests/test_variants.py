@@ -1,0 +1,114 @@
+"""Users' theory variants: the worked examples, entry points, and errors that name file, entry, problem."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+from lrbias import variants
+from lrbias.catalogue.profiles import PROFILES
+from lrbias.catalogue.runner import run_entry
+from lrbias.cli import main
+from lrbias.errors import LrbiasError
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+@pytest.mark.parametrize(("name", "prefix"), [("huber_like_eos.py", "variant."),
+                                              ("huber_like_eos.toml", "variant-toml.")])
+def test_worked_example_holds_and_too_strong_constant_is_refuted(name, prefix):
+    entries = {e.id: e for e in variants.load_variant_file(EXAMPLES / name)}
+    good = run_entry(entries[prefix + "soft-huber-eos"], PROFILES["ci"])
+    bad = run_entry(entries[prefix + "soft-huber-eos-too-strong"], PROFILES["ci"])
+    assert good.verdict == "pass"
+    assert bad.verdict == "fail" and bad.counterexample is not None and bad.counterexample.confirmed
+    assert "from theorems.batch import sweep" in bad.counterexample.replay
+
+
+def test_cli_check_with_variants(capsys):
+    code = main(["check", "--variants", str(EXAMPLES / "huber_like_eos.py"), "variant", "--profile", "ci",
+                 "--no-nn", "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 0  # a failing reconstructed claim is a finding, not an error
+    assert "variant.soft-huber-eos-too-strong" in out and "FAIL" in out and "counterexample" in out
+
+
+def _write(tmp_path: Path, body: str, name: str = "theory.py") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(body))
+    return path
+
+
+HEADER = """
+from hypothesis import strategies as st
+from lrbias.api import Entry, Mutant, holds
+"""
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    (HEADER + "ENTRIES = [Entyr()]\n", "theory.py:4: NameError: name 'Entyr' is not defined"),
+    (HEADER + "ENTRIES = [\n", "theory.py:4: SyntaxError"),
+    (HEADER + "ENTRIES = [Entry(id='mine.x', title='t', statement='s', latex='', provenance='exact',\n"
+              "                 hypotheses=st.just(1), conclusion=3)]\n",
+     "theory.py:4: TypeError: entry mine.x: conclusion is not callable"),
+    (HEADER + "from lrbias.api import register_family\nregister_family('shifted', '(s - 2)**2')\nENTRIES = []\n",
+     "theory.py:5: shifted: l'(1) = -2.0, but every loss must be minimised at s = 1"),
+    (HEADER + "ENTRIES = [Entry(id='mine.y', title='t', statement='s', latex='', provenance='paper',\n"
+              "                 hypotheses=st.integers().filter(lambda v: False),\n"
+              "                 conclusion=lambda c: holds(True, 1.0))]\n",
+     "entry 'mine.y': its hypotheses strategy cannot generate valid examples"),
+    (HEADER + "ENTRIES = [Entry(id='exact.cone', title='t', statement='s', latex='', provenance='paper',\n"
+              "                 hypotheses=st.just(1), conclusion=lambda c: holds(True, 1.0))]\n",
+     "entry id 'exact.cone' is already defined by the built-in catalogue"),
+    (HEADER + "X = 1\n", "defines no ENTRIES list"),
+    (HEADER + "ENTRIES = [42]\n", "ENTRIES[0] is a int, not an lrbias.api.Entry"),
+])
+def test_errors_name_file_entry_and_problem(tmp_path, body, message, capsys):
+    path = _write(tmp_path, body)
+    assert main(["check", "--variants", str(path), "--profile", "smoke", "--no-nn", "--quiet", "mine"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert message in err, err
+    assert str(path) in err
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ('[[family]]\nname = "x"\n', "family 'x': missing key 'expression'"),
+    ('[[claim]]\nid = "v.a"\nstatement = "s"\nfamilies = ["square"]\nkappa = [1, 2]\nstatistic = "nope"\nlevel = 1\n',
+     "claim 'v.a': unknown statistic 'nope'"),
+    ("[[claim\n", "not valid TOML"),
+])
+def test_toml_errors(tmp_path, body, message):
+    path = _write(tmp_path, body, "theory.toml")
+    with pytest.raises(LrbiasError, match=message):
+        variants.load_variant_file(path)
+
+
+def test_missing_and_unknown_files(tmp_path):
+    with pytest.raises(LrbiasError, match="no such variant file"):
+        variants.load_variant_file(tmp_path / "nope.py")
+    (tmp_path / "theory.txt").write_text("")
+    with pytest.raises(LrbiasError, match=r"accepted: \.py, \.toml"):
+        variants.load_variant_file(tmp_path / "theory.txt")
+
+
+def test_entry_points_contribute_entries(tmp_path, monkeypatch):
+    pkg = tmp_path / "mytheory_pkg.py"
+    pkg.write_text(HEADER + textwrap.dedent("""
+        ENTRIES = [Entry(id='plugin.trivial', title='t', statement='s', latex='', provenance='paper',
+                         hypotheses=st.integers(0, 3), conclusion=lambda c: holds(c >= 0, c + 1.0),
+                         mutants=(Mutant('neg', 'c < 0', lambda c: holds(c < 0, -1.0)),))]
+    """))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    ep = metadata.EntryPoint(name="mytheory", value="mytheory_pkg", group=variants.ENTRY_POINT_GROUP)
+    monkeypatch.setattr(variants.metadata, "entry_points",
+                        lambda group=None: [ep] if group == variants.ENTRY_POINT_GROUP else [])
+    from lrbias.cli_check import load_entries
+
+    ids = [e.id for e in load_entries(include_nn=False)]
+    assert "plugin.trivial" in ids and "exact.cone" in ids
+    sys.modules.pop("mytheory_pkg", None)
