@@ -235,6 +235,11 @@ class Family:
         return self._derivs(evaluators.mpmath_function)
 
     @functools.cached_property
+    def torch(self) -> Derivatives:
+        """torch ℓ, ℓ′, ℓ″, ℓ‴ on tensors (requires the ``nn`` extra); the stable forms as for numpy."""
+        return self._derivs(evaluators.torch_function)
+
+    @functools.cached_property
     def arb(self) -> Derivatives:
         """python-flint ball ℓ, ℓ′, ℓ″, ℓ‴ (requires the ``flint`` extra)."""
         if not evaluators.flint_available():

@@ -137,13 +137,22 @@ def as_float_array(name: str, value: Any, n: int | None = None) -> np.ndarray:
 
 def run_batch(family: Family, x0: Any, y0: Any, h: Any = None, C: Any = None,
               settings: Settings | None = None, chunk_size: int = 1 << 20, seed: int | None = None,
-              progress: Callable[[int, int], None] | None = None) -> BatchResult:
+              progress: Callable[[int, int], None] | None = None, backend: str = "numpy",
+              device: str | None = None) -> BatchResult:
     """Run GD from every (x0[i], y0[i]) with step h[i] (or h = C / (x0² + y0²)) to a decision.
 
     Exactly one of ``h`` and ``C`` is given (scalars broadcast).  ``progress(done, total)`` is
-    called after each chunk.
+    called after each chunk.  ``backend`` is 'numpy' (default) or 'torch' (float64 tensors on
+    ``device``: 'auto' = CUDA when available, 'cpu', 'cuda'; see :mod:`.torch_batched`).
     """
     settings = settings or Settings()
+    if backend not in ("numpy", "torch"):
+        raise LrbiasError(f"backend {backend!r} is invalid; accepted: numpy, torch")
+    torch_device = None
+    if backend == "torch":
+        from .torch_batched import resolve_device
+
+        torch_device = resolve_device(device)
     x0 = as_float_array("x0", x0)
     n = x0.shape[0]
     y0 = as_float_array("y0", y0, n)
@@ -177,8 +186,14 @@ def run_batch(family: Family, x0: Any, y0: Any, h: Any = None, C: Any = None,
     trajectories = []
     for start in range(0, n, chunk_size):
         stop = min(n, start + chunk_size)
-        traj = _run_chunk(family, x0[start:stop], y0[start:stop], h[start:stop], settings,
-                          {k: v[start:stop] for k, v in out.items()})
+        views = {k: v[start:stop] for k, v in out.items()}
+        if torch_device is not None:
+            from .torch_batched import run_chunk_torch
+
+            run_chunk_torch(family, x0[start:stop], y0[start:stop], h[start:stop], settings, views, torch_device)
+            traj = None
+        else:
+            traj = _run_chunk(family, x0[start:stop], y0[start:stop], h[start:stop], settings, views)
         if traj is not None:
             trajectories.append(traj)
         if progress is not None:
