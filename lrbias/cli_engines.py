@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .families import Family
 
 MAX_SWEEP = 100_000_000
+DEFAULT_CHUNK_SIZE = 1 << 18  # equal to lrbias.scaleout.DEFAULT_CHUNK_SIZE (not imported: keeps startup light)
 CHECK_HELP = ("test the decision rules every K steps: 1, 2, 4, ..., 128 (default 8; 1 gives the "
               "exact first step at which a rule holds)")
 PRECISION_HELP = ("float64 (default), mp:DIGITS (mpmath at DIGITS decimal digits), auto (mpmath, "
@@ -151,9 +152,10 @@ def sweep_summary(fam: Family, batch: BatchResult, artefacts: ArtefactReport | N
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from .engines import Settings, float_artefact_check, run_batch
+    from .engines import Settings, float_artefact_check
     from .families import get_family
-    from .sampling import Range, knob_values, starts_box
+    from .sampling import Range
+    from .scaleout import SEED_SCHEME, SweepRanges, check_executor, describe_executor, plan_chunks, run_sweep_chunks
 
     fam = get_family(args.loss)
     if not 1 <= args.n <= MAX_SWEEP:
@@ -171,24 +173,29 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if args.random_signs and args.common_signs:
         raise LrbiasError("--random-signs and --common-signs together; accepted: at most one of them")
     signs = "independent" if args.random_signs else "common" if args.common_signs else "none"
-    x0, y0 = starts_box(args.n, xr, yr, args.seed, signs=signs)
-    C = knob_values(args.n, c_range, args.seed)
+    check_executor(args.scheduler, args.workers)
+    if args.chunk_size < 1:
+        raise LrbiasError(f"--chunk-size {args.chunk_size} is invalid; accepted: an integer >= 1")
+    plan_chunks(args.n, args.chunk_size, args.seed)
     show_bar = args.progress or (sys.stderr.isatty() and args.n >= 20_000)
     show = _progress_bar(show_bar)
     started = time.perf_counter()
     st = Settings(max_steps=args.steps, check_every=args.check_every)
-    batch = run_batch(fam, x0, y0, C=C, settings=st, seed=args.seed,
-                      chunk_size=min(args.n, 1 << 18), progress=show)
+    batch = run_sweep_chunks(fam.spec, args.n, SweepRanges(xr, yr, c_range, signs), args.seed, st,
+                             chunk_size=args.chunk_size, scheduler=args.scheduler, workers=args.workers,
+                             progress=show)
     elapsed = time.perf_counter() - started
     artefacts = None if args.no_artefact_check else float_artefact_check(
         fam, batch, limit=args.artefact_limit, budget_s=args.artefact_budget,
         progress=_progress_bar(show_bar, "artefact check"))
     summary = {"loss": fam.spec, "settings": {"C": args.C, "x0": args.x0, "y0": args.y0, "n": args.n,
                                                "seed": args.seed, "steps": args.steps,
-                                               "signs": signs, "engine": dataclasses.asdict(st),
+                                               "signs": signs, "chunk_size": args.chunk_size,
+                                               "seed_scheme": SEED_SCHEME, "engine": dataclasses.asdict(st),
                                                "artefact_check": None if args.no_artefact_check else
                                                {"limit": args.artefact_limit,
                                                 "budget_s": args.artefact_budget}},
+               "executor": describe_executor(args.scheduler, args.workers),
                "elapsed_s": round(elapsed, 3), **sweep_summary(fam, batch, artefacts)}
     if args.json:
         print(json.dumps(json_safe(summary), indent=1, allow_nan=False))
@@ -240,7 +247,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Run GD from N random starts (uniform in the box x0 × y0, seeded) "
                        "with C uniform in its range; print outcome shares, quantiles of the limiting "
                        "ratio, catapult and imbalance figures, and the float-artefact check (suspect "
-                       "float64 verdicts re-run at adaptive precision).")
+                       "float64 verdicts re-run at adaptive precision).  The starts are drawn chunk by chunk "
+                       "(--chunk-size), each chunk from its own seed, so --workers N (a local Dask "
+                       "cluster) or --scheduler (a running one) give the same numbers as one process.")
     p.add_argument("--loss", required=True, help="loss spec")
     p.add_argument("--C", required=True, help="range LO:HI of C (h = C / (x0² + y0²)), or one value")
     p.add_argument("--x0", default="0.5:4", help="range LO:HI of x0 (default 0.5:4; write a negative "
@@ -259,5 +268,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-artefact-check", action="store_true", help="skip the float-artefact check")
     p.add_argument("--check-every", type=int, default=8, help=CHECK_HELP)
     p.add_argument("--progress", action="store_true", help="progress bar on stderr even when not a tty")
+    p.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE,
+                   help=f"starts per chunk (default {DEFAULT_CHUNK_SIZE}); chunk i is sampled from a seed "
+                   "derived from (--seed, i), so the sample depends on --seed and --chunk-size only, "
+                   "not on where the chunks run")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="run the chunks on this Dask scheduler (its workers need lrbias; needs lrbias[dask])")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="run the chunks on a local Dask cluster of N worker processes (needs lrbias[dask])")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_cmd_sweep)
