@@ -24,6 +24,8 @@ MODULES = [
     ("Hypothesis strategies", "lrbias.strategies", None),
     ("Engines", "lrbias.engines", None),
     ("Sampling", "lrbias.sampling", None),
+    ("Scale-out on Dask", "lrbias.scaleout", ["run_sweep_chunks", "plan_chunks", "chunk_seed", "run_chunk",
+                                              "concat_batches", "map_tasks", "map_on", "SweepRanges"]),
     ("Catalogue entries", "lrbias.catalogue.core", None),
     ("Catalogue runner", "lrbias.catalogue.runner", ["run_entry", "EntryResult", "Counterexample"]),
     ("Search profiles", "lrbias.catalogue.profiles", ["Profile", "get_profile", "active_profile", "use_profile"]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shlex
 import sys
 from pathlib import Path
@@ -35,8 +36,9 @@ def format_frontier(frontier) -> str:
     return "; ".join(parts)
 
 
-def print_table(results: list[dict], out=sys.stdout) -> None:
+def print_table(results: list[dict], out=None) -> None:
     """The summary table: id, provenance, verdict, examples, worst margin, frontier."""
+    out = out or sys.stdout
     header = ("id", "provenance", "verdict", "examples", "worst margin", "frontier")
     rows = [(r["id"], r["provenance"], r["verdict"].upper() if r["verdict"] == "fail" else r["verdict"],
              str(r["examples"]), format_margin(r["worst_margin"]), format_frontier(r.get("frontier")))
@@ -69,6 +71,19 @@ def load_entries(include_nn: bool = True, variants: list[str] | None = None):
     return with_variants(all_entries(include_nn=include_nn), variants or [])
 
 
+@contextlib.contextmanager
+def frontier_mapper(scheduler: str | None, workers: int | None):
+    """None (serial), or a mapper running frontier scans on Dask (a scheduler address or N local workers)."""
+    if scheduler is None and workers is None:
+        yield None
+        return
+    from .scaleout import check_executor, dask_client, map_on
+
+    check_executor(scheduler, workers)
+    with dask_client(scheduler, workers) as client:
+        yield lambda fn, items: map_on(client, fn, items)
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     from .catalogue.results import build_document, write_document
     from .catalogue.session import run_selection, select
@@ -77,9 +92,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise LrbiasError(f"--seed {args.seed} is negative; accepted: an integer >= 0")
     entries = select(load_entries(include_nn=not args.no_nn, variants=args.variants), args.ids)
-    results, elapsed = run_selection(entries, profile, seed=args.seed,
-                                     database=Path(args.database) if args.database else None,
-                                     progress=sys.stderr if not args.quiet else None)
+    with frontier_mapper(args.scheduler, args.workers) as mapper:
+        results, elapsed = run_selection(entries, profile, seed=args.seed,
+                                         database=Path(args.database) if args.database else None,
+                                         progress=sys.stderr if not args.quiet else None, mapper=mapper)
     print_table(results)
     words = [*args.ids, "--profile", args.profile, "--seed", str(args.seed)] + (["--no-nn"] if args.no_nn else [])
     for v in args.variants or []:
@@ -112,4 +128,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--variants", action="append", metavar="FILE", help="a variant file (.py or .toml) "
                    "adding families and entries; repeatable (see examples/)")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    add_executor_options(p)
     p.set_defaults(func=_cmd_check)
+
+
+def add_executor_options(p: argparse.ArgumentParser) -> None:
+    """--scheduler / --workers: run the frontier scans on Dask (identical results)."""
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="run the validity-frontier scans on this Dask scheduler (needs lrbias[dask])")
+    group.add_argument("--workers", type=int, metavar="N",
+                       help="run the validity-frontier scans on a local Dask cluster of N worker processes")

@@ -15,7 +15,7 @@ REPORT_PROFILES = ("smoke", "default", "thorough")
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from .catalogue.session import run_selection, select
-    from .cli_check import load_entries
+    from .cli_check import frontier_mapper, load_entries
     from .report.build import build_report, command_line
 
     profile = get_profile(args.profile)
@@ -25,7 +25,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise LrbiasError(f"--out {out} exists and is not a folder")
     entries = select(load_entries(include_nn=not args.no_nn, variants=args.variants), args.ids)
-    results, elapsed = run_selection(entries, profile, seed=args.seed)
+    with frontier_mapper(args.scheduler, args.workers) as mapper:
+        results, elapsed = run_selection(entries, profile, seed=args.seed, mapper=mapper)
     extras: dict = {}
     if any(e.group == "nn" for e in entries):
         extras["nn"] = nn_extras()
@@ -100,6 +101,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-nn", action="store_true", help="skip the neural-network section")
     p.add_argument("--variants", action="append", metavar="FILE",
                    help="a variant file (.py or .toml) adding families and entries; repeatable")
+    from .cli_check import add_executor_options
+
+    add_executor_options(p)
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("diff", help="compare two results documents (exit 1 on a regression)",

@@ -228,3 +228,8 @@ def run_sweep_chunks(spec: str, n: int, ranges: SweepRanges, seed: int, settings
     meta = {"chunk_size": chunk_size, "chunks": len(chunks), "seed_scheme": SEED_SCHEME,
             "executor": describe_executor(scheduler, workers)}
     return concat_batches(batches, seed=seed, meta=meta)
+
+
+def map_on(client: Any, fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+    """[fn(item) for item in items] on an open Dask client, in the order of ``items``."""
+    return _map_on(client, fn, items, None)

@@ -8,6 +8,7 @@ point is refined by bisection.  The result says where the claim holds and where 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Callable, Sequence
@@ -18,6 +19,7 @@ from .core import Check, Verdict
 from .profiles import Profile
 
 Predicate = Callable[[str, float, int, int], Check]
+Mapper = Callable[[Callable[[Any], Any], list[Any]], list[Any]]
 
 
 @dataclass(frozen=True)
@@ -32,16 +34,25 @@ class Frontier:
     log_scale: bool = True
     parameter: str = "kappa"
 
-    def compute(self, profile: Profile, seed: int = 0) -> dict[str, Any]:
-        """Scan every family; JSON-safe summary with grid points, holding ranges and boundaries."""
+    def compute(self, profile: Profile, seed: int = 0, mapper: Mapper | None = None) -> dict[str, Any]:
+        """Scan every family; JSON-safe summary with grid points, holding ranges and boundaries.
+
+        ``mapper(fn, items)`` (e.g. a Dask client's map, see lrbias.scaleout) scans the families in
+        parallel; each family's scan is deterministic, so the result does not depend on it.
+        """
+        task = functools.partial(family_frontier, self, profile, seed)
+        results = mapper(task, list(self.families)) if mapper is not None else [task(s) for s in self.families]
         return {
             "parameter": self.parameter,
             "range": [self.lo, self.hi],
-            "families": {spec: find_frontier(lambda k, s=spec: self.predicate(s, k, profile.frontier_starts, seed),
-                                             self.lo, self.hi, self.grid, profile.frontier_steps,
-                                             self.log_scale)
-                         for spec in self.families},
+            "families": dict(zip(self.families, results, strict=True)),
         }
+
+
+def family_frontier(frontier: Frontier, profile: Profile, seed: int, spec: str) -> dict[str, Any]:
+    """One family's frontier (a picklable task for a parallel mapper)."""
+    return find_frontier(lambda k: frontier.predicate(spec, k, profile.frontier_starts, seed),
+                         frontier.lo, frontier.hi, frontier.grid, profile.frontier_steps, frontier.log_scale)
 
 
 def _grid(lo: float, hi: float, n: int, log_scale: bool) -> list[float]:

@@ -39,8 +39,12 @@ def describe_entry(entry: Entry) -> dict[str, Any]:
 
 def run_selection(entries: Sequence[Entry], profile: Profile, seed: int = 0,
                   database: Path | None = None, progress: TextIO | None = sys.stderr,
-                  on_result: Callable[[dict], None] | None = None) -> tuple[list[dict], float]:
-    """Run each entry (and its validity frontier, when it has one); return result dicts and time."""
+                  on_result: Callable[[dict], None] | None = None,
+                  mapper: Callable | None = None) -> tuple[list[dict], float]:
+    """Run each entry (and its validity frontier, when it has one); return result dicts and time.
+
+    ``mapper(fn, items)`` runs the frontier scans of the families in parallel (lrbias.scaleout).
+    """
     started = time.perf_counter()
     results = []
     for i, entry in enumerate(entries, 1):
@@ -51,7 +55,7 @@ def run_selection(entries: Sequence[Entry], profile: Profile, seed: int = 0,
         result.update(describe_entry(entry))
         result["frontier"] = None
         if entry.frontier is not None:
-            result["frontier"] = entry.frontier.compute(profile, seed)
+            result["frontier"] = entry.frontier.compute(profile, seed, mapper)
         results.append(result)
         if progress is not None:
             progress.write(f" {result['verdict']} ({result['elapsed_s']:.1f} s, "

@@ -31,6 +31,7 @@ from .outcome import Outcome, RunRecord, Settings
 
 PERIOD_CHECK_EVERY = 128
 COMPACT_EVERY = 64
+CYCLE_CONTRAST = 1e-6  # periodic only if |x_t - x_(t-p)| <= this × |x_t - x_(t-1)|
 
 
 @dataclass
@@ -223,6 +224,7 @@ def _run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st
     f0 = fmax - l1
     fmax_step = np.zeros_like(idx)
     done = np.zeros(idx.shape[0], dtype=bool)
+    px, py = x, y
     snap_x: np.ndarray | None = None
     snap_y: np.ndarray | None = None
     snap_t = -1
@@ -288,8 +290,11 @@ def _run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st
                         finish(stall, Outcome.UNDECIDED, t)
             if window:
                 rt = st.period_rtol
+                back_gap = np.abs(x - snap_x) + np.abs(y - snap_y)
                 back = ((np.abs(x - snap_x) <= rt * np.abs(x)) & (np.abs(y - snap_y) <= rt * np.abs(y))
-                        & (np.abs(s - 1) >= st.tol) & ~done & (q >= saddle_q) & (q <= st.bound))
+                        & (np.abs(s - 1) >= st.tol) & ~done & (q >= saddle_q) & (q <= st.bound)
+                        # a cycle, not a slowly decaying oscillation: one step moves far more than p steps
+                        & (back_gap <= CYCLE_CONTRAST * (np.abs(x - px) + np.abs(y - py))))
                 if back.any():
                     finish(back, Outcome.PERIODIC, t, t - snap_t)
             if last or ((check or window) and done.all()):
@@ -300,13 +305,14 @@ def _run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st
             if t % PERIOD_CHECK_EVERY == 0:
                 snap_x, snap_y, snap_t = x.copy(), y.copy(), t
             hg = hh * g
+            px, py = x, y
             x, y = x - hg * y, y - hg * x
             if check or window:
                 n_done = np.count_nonzero(done)
                 if n_done and (n_done * 10 > done.shape[0] or t % COMPACT_EVERY == 0):
                     keep = np.flatnonzero(~done)
-                    idx, x, y, hh, f0, fmax, fmax_step = (
-                        a.take(keep) for a in (idx, x, y, hh, f0, fmax, fmax_step))
+                    idx, x, y, px, py, hh, f0, fmax, fmax_step = (
+                        a.take(keep) for a in (idx, x, y, px, py, hh, f0, fmax, fmax_step))
                     if snap_x is not None and snap_y is not None:
                         snap_x, snap_y = snap_x.take(keep), snap_y.take(keep)
                     done = np.zeros(idx.shape[0], dtype=bool)

@@ -17,7 +17,7 @@ import mpmath
 from .. import objective
 from ..errors import LrbiasError
 from ..families import Family
-from .batched import PERIOD_CHECK_EVERY
+from .batched import CYCLE_CONTRAST, PERIOD_CHECK_EVERY
 from .outcome import Outcome, RunRecord, Settings, check_start
 
 AUTO_START_DPS = 25
@@ -59,6 +59,7 @@ def run_mp(family: Family, x0: float, y0: float, h: float, dps: int = 50,
         f0 = loss(x * y) - l1
         fmax, fmax_step = f0, 0
         snap, snap_t = (x, y), -PERIOD_CHECK_EVERY
+        prev = (x, y)
         traj: list[list[float]] | None = [] if st.record_every else None
         oc, reason, period = Outcome.UNDECIDED, f"step budget of {st.max_steps} spent", None
         t = 0
@@ -87,7 +88,8 @@ def run_mp(family: Family, x0: float, y0: float, h: float, dps: int = 50,
                 reason = f"stalled at the saddle (0, 0) at step {t}: x² + y² under tol²"
                 break
             if 2 <= t - snap_t <= st.period_max and not near and saddle_q <= q <= bound \
-                    and abs(x - snap[0]) <= rtol * abs(x) and abs(y - snap[1]) <= rtol * abs(y):
+                    and abs(x - snap[0]) <= rtol * abs(x) and abs(y - snap[1]) <= rtol * abs(y) \
+                    and abs(x - snap[0]) + abs(y - snap[1]) <= CYCLE_CONTRAST * (abs(x - prev[0]) + abs(y - prev[1])):
                 oc, period = Outcome.PERIODIC, t - snap_t
                 reason = f"orbit of period {period} detected at step {t}"
                 break
@@ -96,6 +98,7 @@ def run_mp(family: Family, x0: float, y0: float, h: float, dps: int = 50,
             if t % PERIOD_CHECK_EVERY == 0:
                 snap, snap_t = (x, y), t
             hg = hm * g
+            prev = (x, y)
             x, y = x - hg * y, y - hg * x
         ratio = None
         if f0 > 0:

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..errors import LrbiasError
 from ..families import Family
+from .batched import CYCLE_CONTRAST
 from .outcome import Outcome, Settings
 
 PERIOD_CHECK_EVERY = 128
@@ -54,6 +55,7 @@ def run_chunk_torch(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarra
     fmax_step = torch.zeros_like(idx)
     done = torch.zeros_like(idx, dtype=torch.bool)
     snap = None
+    px, py = x, y
     saddle_q = st.tol * st.tol
 
     def finish(sel, code: Outcome, t: int, period: int = 0) -> None:
@@ -99,8 +101,10 @@ def run_chunk_torch(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarra
                     finish(stall, Outcome.UNDECIDED, t)
         if window:
             rt = st.period_rtol
+            gap = torch.abs(x - snap[0]) + torch.abs(y - snap[1])
             back = ((torch.abs(x - snap[0]) <= rt * torch.abs(x)) & (torch.abs(y - snap[1]) <= rt * torch.abs(y))
-                    & (torch.abs(s - 1) >= st.tol) & ~done & (q >= saddle_q) & (q <= st.bound))
+                    & (torch.abs(s - 1) >= st.tol) & ~done & (q >= saddle_q) & (q <= st.bound)
+                    & (gap <= CYCLE_CONTRAST * (torch.abs(x - px) + torch.abs(y - py))))
             if bool(back.any()):
                 finish(back, Outcome.PERIODIC, t, t - snap[2])
         if last or ((check or window) and bool(done.all())):
@@ -111,10 +115,12 @@ def run_chunk_torch(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarra
         if t % PERIOD_CHECK_EVERY == 0:
             snap = (x.clone(), y.clone(), t)
         hg = hh * g
+        px, py = x, y
         x, y = x - hg * y, y - hg * x
         if (check or window) and bool(done.any()) and t % 64 == 0:
             keep = ~done
-            idx, x, y, hh, f0, fmax, fmax_step = (a[keep] for a in (idx, x, y, hh, f0, fmax, fmax_step))
+            idx, x, y, px, py, hh, f0, fmax, fmax_step = (
+                a[keep] for a in (idx, x, y, px, py, hh, f0, fmax, fmax_step))
             if snap is not None:
                 snap = (snap[0][keep], snap[1][keep], snap[2])
             done = torch.zeros_like(idx, dtype=torch.bool)

@@ -1,0 +1,76 @@
+"""The frontier finder recovers a known frontier: linear stability of the square loss's minimisers."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from lrbias.catalogue.core import Verdict, holds
+from lrbias.catalogue.frontier import find_frontier
+from lrbias.cli import main
+from lrbias.engines import Outcome, Settings, run_batch
+from lrbias.families import get_family
+
+
+def stays_at_its_minimiser(kappa: float, tol: float = 1e-3):
+    """Starts 1e-6 off minimisers (t, 1/t); h = κ / (ℓ″(1) q0).
+
+    Closed form: the minimiser is linearly stable iff hℓ″(1)q < 2, i.e. κ < 2, so for κ < 2 the
+    run settles within 1e-3 of its start's norm, and for κ > 2.002 it must leave it (any stable
+    limit has q∞ ≤ 2q0/κ).  The frontier is therefore κ* = 2.
+    """
+    fam = get_family("square")
+    t = np.array([0.7, 1.5, 3.0])
+    x0, y0 = t * (1 + 1e-6), 1 / t
+    q0 = x0 * x0 + y0 * y0
+    res = run_batch(fam, x0, y0, h=kappa / (fam.curvature * q0), settings=Settings(max_steps=200_000))
+    drift = np.abs((res.x**2 + res.y**2) / q0 - 1)
+    ok = bool(np.all(res.outcome == int(Outcome.CONVERGED)) and np.all(drift < tol))
+    worst = float(np.nanmax(np.where(np.isfinite(drift), drift, np.inf)))
+    return holds(ok, tol - worst if np.isfinite(worst) else -1.0, drift=worst)
+
+
+def test_frontier_recovers_the_stability_threshold():
+    result = find_frontier(stays_at_its_minimiser, 1.0, 4.0, grid=7, steps=10)
+    assert len(result["boundaries"]) == 1
+    lo, hi = result["boundaries"][0]["between"]
+    assert lo <= 2.0 <= hi * 1.0011 and hi - lo < 0.01, result["boundaries"]
+    assert result["holds_on"][0][0] == 1.0 and 1.99 < result["holds_on"][0][1] <= 2.0
+    assert all(v == str(Verdict.PASS) for k, v, _ in result["points"] if k < 1.99)
+
+
+def test_frontier_catches_a_wrong_threshold():
+    """A mutant claim 'stable up to κ = 3' (checked as holding iff κ < 3) disagrees with the finder."""
+    result = find_frontier(stays_at_its_minimiser, 1.0, 4.0, grid=7, steps=10)
+    claimed_boundary = 3.0
+    found = result["boundaries"][0]["between"]
+    assert not (found[0] <= claimed_boundary <= found[1])
+
+
+@pytest.mark.slow
+def test_frontiers_identical_on_a_local_dask_cluster(tmp_path):
+    pytest.importorskip("distributed")
+    paths = {}
+    for name, extra in (("serial", []), ("dask", ["--workers", "2"])):
+        paths[name] = tmp_path / f"{name}.json"
+        assert main(["check", "convergence.good-regularity-large-lr", "--profile", "smoke", "--no-nn", "--quiet",
+                     "--json", str(paths[name]), *extra]) == 0
+    frontier = {k: json.loads(p.read_text())["entries"][0]["frontier"] for k, p in paths.items()}
+    assert frontier["serial"] == frontier["dask"] and frontier["serial"]["families"]
+
+
+def test_slow_oscillation_near_the_edge_is_not_called_periodic():
+    """Multiplier 1 − κ ≈ −0.996: x_t ≈ x_(t−2) to 1e-12 long before convergence; still converged.
+
+    (Found by the frontier test: the periodic rule used to fire on such decaying oscillations.)
+    """
+    from lrbias.engines import run_mp
+
+    fam = get_family("square")
+    x0, y0 = 1.5 * (1 + 1e-6), 1 / 1.5
+    h = 1.9959 / (fam.curvature * (x0 * x0 + y0 * y0))
+    st = Settings(max_steps=200_000)
+    assert run_batch(fam, [x0], [y0], h=h, settings=st).records()[0].outcome == "converged"
+    assert run_mp(fam, x0, y0, h, 30, st).outcome == "converged"
