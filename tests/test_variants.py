@@ -112,3 +112,12 @@ def test_entry_points_contribute_entries(tmp_path, monkeypatch):
     ids = [e.id for e in load_entries(include_nn=False)]
     assert "plugin.trivial" in ids and "exact.cone" in ids
     sys.modules.pop("mytheory_pkg", None)
+
+
+def test_report_with_variants(tmp_path):
+    out = tmp_path / "rep"
+    assert main(["report", "variant", "--variants", str(EXAMPLES / "huber_like_eos.py"), "--out", str(out),
+                 "--profile", "smoke", "--no-nn"]) == 0
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert 'id="claim-variant-soft-huber-eos-too-strong"' in page and "Minimal counterexample" in page
+    assert "--variants" in page
