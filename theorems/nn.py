@@ -17,8 +17,8 @@ from lrbias.catalogue.core import Check, Entry, Mutant, holds
 from lrbias.nn.claims import CLAIMS, NNClaim, run_grids
 
 KNOWN_FINDINGS = {
-    "nn.bn-restores-eos": "relu³ + BatchNorm did not reach the edge of stability on the embedded digits "
-                          "data at any learning rate tried (see the README)",
+    "nn.bn-restores-eos": "relu³ + BatchNorm did not reach the edge of stability on the grid as tested "
+                          "(digits, 1,000 steps); see the README for the settings where it does",
 }
 
 
