@@ -48,9 +48,10 @@ def nn_extras() -> dict:
     """The trained NN grids' series (from the catalogue run's cache) for the report's NN figure."""
     from theorems.nn import grid_results
 
+    from .nn.claims import CLAIMS
+
     grids = {}
-    for name in sorted({g.name for c in __import__("lrbias.nn.claims", fromlist=["CLAIMS"]).CLAIMS
-                        for g in c.grids}):
+    for name in sorted({g.name for c in CLAIMS for g in c.grids}):
         runs = grid_results(name)
         grids[name] = [{"lr": r.lr, "summary": r.summary(), "sharpness_steps": r.sharpness_steps,
                         "top_sharpness": r.top_sharpness, "loss": r.history["loss"]} for r in runs]

@@ -62,7 +62,7 @@ def precise_batch(batch: BatchResult, rows: np.ndarray | None = None) -> BatchRe
     for i in chosen:
         rec = run_auto(fam, float(batch.x0[i]), float(batch.y0[i]), float(batch.h[i]), batch.settings,
                        start_dps=30, max_dps=120)
-        out.outcome[i] = next(o for o in Outcome if str(o) == rec.outcome)
+        out.outcome[i] = Outcome.parse(rec.outcome)
         out.x[i] = np.nan if rec.x is None else rec.x
         out.y[i] = np.nan if rec.y is None else rec.y
         out.sharpness[i] = np.nan if rec.sharpness is None else rec.sharpness

@@ -75,12 +75,21 @@ def share_converged(threshold: float):
     return statistic
 
 
-def no_convergence(case) -> Check:
+ABOVE_THRESHOLD_SETTINGS = Settings(max_steps=3000)
+
+
+def _above_threshold_batch(case) -> tuple[BatchResult, int]:
+    """The batch of a (spec, hℓ″(1), seed) case: starts in [0.3, 2]², h = factor / ℓ″(1)."""
     spec, factor, seed = case
     fam = get_family(spec)
     n = min(n_starts(), 200)
     x0, y0 = B.starts_box(n, B.Range(0.3, 2.0), B.Range(0.3, 2.0), seed)
-    res = run_batch(fam, x0, y0, h=factor / fam.curvature, settings=Settings(max_steps=3000))
+    return run_batch(fam, x0, y0, h=factor / fam.curvature, settings=ABOVE_THRESHOLD_SETTINGS), n
+
+
+def no_convergence(case) -> Check:
+    factor = case[1]
+    res, n = _above_threshold_batch(case)
     conv = int(res.mask(Outcome.CONVERGED).sum())
     if conv:
         return fail(-conv / n, converged=conv, n=n, h_times_curvature=factor)
@@ -90,14 +99,11 @@ def no_convergence(case) -> Check:
 def no_convergence_confirm(case) -> Check:
     from lrbias.engines import run_auto
 
-    spec, factor, seed = case
-    fam = get_family(spec)
-    n = min(n_starts(), 200)
-    x0, y0 = B.starts_box(n, B.Range(0.3, 2.0), B.Range(0.3, 2.0), seed)
-    res = run_batch(fam, x0, y0, h=factor / fam.curvature, settings=Settings(max_steps=3000))
+    fam, factor = get_family(case[0]), case[1]
+    res, n = _above_threshold_batch(case)
     rows = np.flatnonzero(res.mask(Outcome.CONVERGED))[:B.CONFIRM_RUNS]
-    confirmed = [i for i in rows if run_auto(fam, float(x0[i]), float(y0[i]), factor / fam.curvature,
-                                             Settings(max_steps=3000)).outcome == "converged"]
+    confirmed = [i for i in rows if run_auto(fam, float(res.x0[i]), float(res.y0[i]), float(res.h[i]),
+                                             ABOVE_THRESHOLD_SETTINGS).outcome == "converged"]
     return fail(-len(confirmed) / n, converged_precise=len(confirmed)) if confirmed else passed(factor - 1)
 
 
@@ -133,13 +139,14 @@ def eos_share_at_most(level: float, eos: float = 0.7):
 
 # --- balancing -------------------------------------------------------------------------------
 
-def imbalance_shrinks(level: float):
+def imbalance_shrinks(level: float, fraction: float = 1.0):
+    """At least ``level`` of converged runs end with |d∞| < fraction · |d0|."""
     def statistic(b: BatchResult):
         conv = B.converged(b)
         if conv.sum() < MIN_CONVERGED:
             return inconclusive("too few converged runs", converged=int(conv.sum())), np.array([], int)
         d0 = np.abs(b.x0**2 - b.y0**2)[conv]
-        shrank = np.abs(b.imbalance[conv]) < d0
+        shrank = np.abs(b.imbalance[conv]) < fraction * d0
         share = float(shrank.mean())
         return holds(share >= level, share - level, share_shrunk=share, converged=int(conv.sum())), \
             np.flatnonzero(conv)[~shrank]
@@ -332,7 +339,7 @@ ENTRIES: list[Entry] = [
         r"\Pr\bigl[|x_\infty^2-y_\infty^2| < |x_0^2-y_0^2|\ \big|\ \text{converged}\bigr] \ge 0.99",
         "reconstructed", B.cases(GOOD, 1.0, 8.0), imbalance_shrinks(0.99),
         (("halves", "at least 99% end with less than half the initial imbalance",
-          lambda b: _halving(b)),),
+          imbalance_shrinks(0.99, fraction=0.5)),),
         "softplus-pair, logcosh, pseudo-huber, huber; starts in [0.5, 4]²",
         frontier=(0.5, 32.0)),
     _batch_entry(
@@ -412,11 +419,3 @@ ENTRIES: list[Entry] = [
     ),
 ]
 
-
-def _halving(b: BatchResult):
-    conv = B.converged(b)
-    if conv.sum() < MIN_CONVERGED:
-        return inconclusive("too few converged runs"), np.array([], int)
-    d0 = np.abs(b.x0**2 - b.y0**2)[conv]
-    share = float((np.abs(b.imbalance[conv]) < d0 / 2).mean())
-    return holds(share >= 0.99, share - 0.99, share_halved=share), np.array([], int)

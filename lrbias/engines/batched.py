@@ -124,6 +124,12 @@ def _reason(oc: Outcome, steps: int, period: int, max_steps: int) -> str:
     }[oc]
 
 
+def rise_ratio(excess: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """f_max / f0 of the excess loss (inf when only f0 is 0, 1 when both are)."""
+    with np.errstate(all="ignore"):
+        return np.where(start > 0, excess / start, np.where(excess > 0, np.inf, 1.0))
+
+
 def as_float_array(name: str, value: Any, n: int | None = None) -> np.ndarray:
     """float64 array of shape (n,) from a scalar or sequence; LrbiasError if not finite."""
     arr = np.asarray(value, dtype=np.float64)
@@ -242,10 +248,8 @@ def _run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st
         if code != Outcome.DIVERGED:
             out["x"][rows] = x[pos]
             out["y"][rows] = y[pos]
-        with np.errstate(all="ignore"):
-            excess, start = fmax[pos] - l1, f0[pos]
-            ratio = np.where(start > 0, excess / start, np.where(excess > 0, np.inf, 1.0))
-        out["fmax_ratio"][rows] = ratio
+        excess = fmax[pos] - l1
+        out["fmax_ratio"][rows] = rise_ratio(excess, f0[pos])
         out["fmax_step"][rows] = fmax_step[pos]
         out["fmax"][rows] = excess
         done[pos] = True

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import LrbiasError
 from ..families import Family
-from .batched import CYCLE_CONTRAST
+from .batched import CYCLE_CONTRAST, rise_ratio
 from .outcome import Outcome, Settings
 
 PERIOD_CHECK_EVERY = 128
@@ -66,12 +66,10 @@ def run_chunk_torch(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarra
         if code != Outcome.DIVERGED:
             out["x"][rows] = x[sel].cpu().numpy()
             out["y"][rows] = y[sel].cpu().numpy()
-        excess, start = (fmax[sel] - l1).cpu().numpy(), f0[sel].cpu().numpy()
-        with np.errstate(all="ignore"):
-            out["fmax_ratio"][rows] = np.where(start > 0, excess / start, np.where(excess > 0, np.inf, 1.0))
+        excess = (fmax[sel] - l1).cpu().numpy()
+        out["fmax_ratio"][rows] = rise_ratio(excess, f0[sel].cpu().numpy())
         out["fmax_step"][rows] = fmax_step[sel].cpu().numpy()
-        if "fmax" in out:
-            out["fmax"][rows] = excess
+        out["fmax"][rows] = excess
         done[sel] = True
 
     for t in range(st.max_steps + 1):

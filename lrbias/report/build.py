@@ -81,14 +81,15 @@ def replace_folder(new: Path, target: Path) -> None:
     """Put ``new`` at ``target``; the old ``target`` survives until the new one is in place."""
     target = Path(target)
     if target.exists():
-        old = target.with_name(f".{target.name}.old-{next(tempfile._get_candidate_names())}")
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent)) / target.name
         target.rename(old)
         try:
             new.rename(target)
         except BaseException:
             old.rename(target)
+            shutil.rmtree(old.parent, ignore_errors=True)
             raise
-        shutil.rmtree(old, ignore_errors=True)
+        shutil.rmtree(old.parent, ignore_errors=True)
     else:
         new.rename(target)
 

@@ -9,6 +9,7 @@ from typing import Any
 import jinja2
 
 from .. import __version__
+from ..catalogue.frontier import merge_ranges
 from .mathml import latex_to_mathml, sympy_to_mathml
 
 VERDICTS = ("pass", "fail", "inconclusive")
@@ -46,7 +47,7 @@ def _frontier_view(frontier: dict | None) -> dict | None:
     for spec, info in frontier["families"].items():
         holds = info.get("holds_on") or []
         families[spec] = {
-            "holds_text": " ∪ ".join(f"[{lo:.3g}, {hi:.3g}]" for lo, hi in holds) or "nowhere in range",
+            "holds_text": merge_ranges(holds) if holds else "nowhere in range",
             "boundary_text": "; ".join(f"{b['between'][0]:.3g}–{b['between'][1]:.3g} ({b['from']}→{b['to']})"
                                        for b in info.get("boundaries", [])) or "no transition in range",
             "points_text": ", ".join(f"{k:.3g}: {v}" for k, v, _ in info.get("points", [])),
