@@ -28,9 +28,9 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from lrbias.engines import Settings, run_arb, run_batch, run_mp
-from lrbias.families import Family, get_family
-from lrbias.sampling import Range, knob_values, starts_box
+from lrbias.gd import Settings, run_arb, run_batch, run_mp
+from lrbias.gd.sampling import Range, knob_values, starts_box
+from lrbias.losses.families import Family, get_family
 
 TARGETS = {"a": 2.0, "b": 10.0, "c": 10.0, "d_mib": 1024.0}
 

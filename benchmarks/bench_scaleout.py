@@ -20,10 +20,10 @@ import time
 
 import numpy as np
 
-from lrbias.engines import BatchResult, Settings
-from lrbias.families import get_family
-from lrbias.sampling import Range
-from lrbias.scaleout import DEFAULT_CHUNK_SIZE, SweepRanges, local_cluster, run_sweep_chunks
+from lrbias.gd import BatchResult, Settings
+from lrbias.gd.sampling import Range
+from lrbias.gd.scaleout import DEFAULT_CHUNK_SIZE, SweepRanges, local_cluster, run_sweep_chunks
+from lrbias.losses.families import get_family
 
 SPEC = "softplus-pair:a=0.5"
 RANGES = SweepRanges(Range(0.5, 4), Range(0.5, 4), Range(2, 6))

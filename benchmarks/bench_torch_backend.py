@@ -14,9 +14,9 @@ import time
 
 import numpy as np
 
-from lrbias.engines import run_batch
-from lrbias.families import get_family
-from lrbias.sampling import Range, starts_box
+from lrbias.gd import run_batch
+from lrbias.gd.sampling import Range, starts_box
+from lrbias.losses.families import get_family
 
 
 def main() -> None:

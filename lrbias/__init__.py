@@ -1,7 +1,7 @@
 """lrbias: theory checks for large-learning-rate implicit biases of gradient descent on ℓ(xy)."""
 
-from .errors import LrbiasError
-from .families import Family, builtin_specs, get_family
+from lrbias.errors import LrbiasError
+from lrbias.losses.families import Family, builtin_specs, get_family
 
 __version__ = "0.1.0"
 

@@ -11,19 +11,18 @@ from collections.abc import Sequence
 
 from hypothesis import strategies as st
 
-from theorems import batch
+from lrbias.claims import batch, strategies
+from lrbias.claims.core import Check, Entry, Mutant, Verdict, fail, holds, inconclusive, passed
+from lrbias.claims.frontier import Frontier
+from lrbias.claims.profiles import active_profile
+from lrbias.gd import objective
+from lrbias.losses.families import Family, get_family, register_family
+from lrbias.losses.regularity import degree_of_regularity
 from theorems.dynamics import (
     imbalance_shrinks,
     median_ratio_at_least,
     share_converged,
 )
-
-from . import objective, strategies
-from .catalogue.core import Check, Entry, Mutant, Verdict, fail, holds, inconclusive, passed
-from .catalogue.frontier import Frontier
-from .catalogue.profiles import active_profile
-from .families import Family, get_family, register_family
-from .regularity import degree_of_regularity
 
 STATISTICS = {
     "median-ratio-at-least": median_ratio_at_least,

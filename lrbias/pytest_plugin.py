@@ -30,7 +30,7 @@ class ResultCollector:
 
     def add(self, entry, result) -> None:
         """Record one entry's EntryResult."""
-        from lrbias.catalogue.session import describe_entry
+        from lrbias.claims.session import describe_entry
 
         data = result.as_dict()
         data.update(describe_entry(entry))

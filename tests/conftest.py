@@ -1,6 +1,6 @@
 """Shared pytest configuration: Hypothesis profiles (select with --hypothesis-profile=NAME).
 
-The profiles ci/default/thorough are registered by lrbias.catalogue.profiles; the default is
+The profiles ci/default/thorough are registered by lrbias.claims.profiles; the default is
 ``default`` unless HYPOTHESIS_PROFILE says otherwise.
 """
 
@@ -10,6 +10,6 @@ import os
 
 from hypothesis import settings
 
-import lrbias.catalogue.profiles  # noqa: F401  (registers the profiles)
+import lrbias.claims.profiles  # noqa: F401  (registers the profiles)
 
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import settings
 
-from lrbias.catalogue.profiles import PROFILES
-from lrbias.catalogue.runner import run_entry
+from lrbias.claims.profiles import PROFILES
+from lrbias.claims.runner import run_entry
 from theorems import all_entries
 
 ENTRIES = all_entries()

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lrbias.engines import (
+from lrbias.gd import (
     Outcome,
     Settings,
     agree,
@@ -22,7 +22,7 @@ from lrbias.engines import (
     scalar,
     suspects,
 )
-from lrbias.families import get_family
+from lrbias.losses.families import get_family
 
 LOGCOSH = get_family("logcosh")
 # One ulp (2^-53) off the invariant line y = −x: the float64 run rounds onto the line and
@@ -164,7 +164,7 @@ def test_every_engine_records_the_same_decimated_trajectory():
                                                ("square", (0.5, 3))])
 def test_float_and_mpmath_agree_on_a_seeded_random_sweep(spec, c_range):
     """Every verdict of a random sweep (all outcomes occur) survives 40 digits."""
-    from lrbias.sampling import Range, knob_values, starts_box
+    from lrbias.gd.sampling import Range, knob_values, starts_box
 
     fam = get_family(spec)
     x, y = starts_box(80, Range(0.3, 4), Range(0.3, 4), seed=11, random_signs=True)

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lrbias.engines import (
+from lrbias.errors import LrbiasError
+from lrbias.gd import (
     Outcome,
     Settings,
     agree,
@@ -20,9 +21,8 @@ from lrbias.engines import (
     run_batch,
     run_mp,
 )
-from lrbias.engines import batched as batched_module
-from lrbias.errors import LrbiasError
-from lrbias.families import get_family
+from lrbias.gd import batched as batched_module
+from lrbias.losses.families import get_family
 
 SQUARE = get_family("square")
 

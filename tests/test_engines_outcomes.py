@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lrbias.engines import Outcome, Settings, run_batch, run_mp
-from lrbias.engines.batched import PERIOD_CHECK_EVERY
-from lrbias.families import Derivatives, get_family
+from lrbias.gd import Outcome, Settings, run_batch, run_mp
+from lrbias.gd.batched import PERIOD_CHECK_EVERY
+from lrbias.losses.families import Derivatives, get_family
 
 SQUARE = get_family("square")
 LOGCOSH = get_family("logcosh")
@@ -200,7 +200,7 @@ def test_catapult_is_recorded_with_its_step():
 def test_a_million_start_sweep_stays_under_a_gibibyte():
     import tracemalloc
 
-    from lrbias.sampling import Range, knob_values, starts_box
+    from lrbias.gd.sampling import Range, knob_values, starts_box
 
     fam = get_family("softplus-pair:a=1")
     x, y = starts_box(1_000_000, Range(0.5, 4), Range(0.5, 4), seed=2, random_signs=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lrbias.engines import Settings, run_batch
 from lrbias.errors import LrbiasError
-from lrbias.families import get_family
-from lrbias.sampling import Range, starts_box
+from lrbias.gd import Settings, run_batch
+from lrbias.gd.sampling import Range, starts_box
+from lrbias.losses.families import get_family
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.nn

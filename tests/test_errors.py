@@ -9,7 +9,7 @@ import pytest
 
 from lrbias.cli import main
 from lrbias.errors import ExpressionError, MinimiserError, ParameterError, SpecError
-from lrbias.families import get_family
+from lrbias.losses.families import get_family
 
 BAD_SPECS = [
     ("", SpecError, "empty loss spec"),

@@ -7,11 +7,11 @@ import json
 import numpy as np
 import pytest
 
-from lrbias.catalogue.core import Verdict, holds
-from lrbias.catalogue.frontier import find_frontier
+from lrbias.claims.core import Verdict, holds
+from lrbias.claims.frontier import find_frontier
 from lrbias.cli import main
-from lrbias.engines import Outcome, Settings, run_batch
-from lrbias.families import get_family
+from lrbias.gd import Outcome, Settings, run_batch
+from lrbias.losses.families import get_family
 
 
 def stays_at_its_minimiser(kappa: float, tol: float = 1e-3):
@@ -66,7 +66,7 @@ def test_slow_oscillation_near_the_edge_is_not_called_periodic():
 
     (Found by the frontier test: the periodic rule used to fire on such decaying oscillations.)
     """
-    from lrbias.engines import run_mp
+    from lrbias.gd import run_mp
 
     fam = get_family("square")
     x0, y0 = 1.5 * (1 + 1e-6), 1 / 1.5

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
-from lrbias import identities, objective
-from lrbias.families import get_family
-from lrbias.strategies import coordinates, family_specs, points, step_sizes
+from lrbias.claims.strategies import coordinates, family_specs, points, step_sizes
+from lrbias.gd import identities, objective
+from lrbias.losses.families import get_family
 
 
 @pytest.mark.parametrize("name", sorted(identities.IDENTITIES))

@@ -10,8 +10,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from lrbias.catalogue.core import Verdict  # noqa: E402
-from lrbias.nn.claims import CLAIMS, check_claims, run_grids  # noqa: E402
+from lrbias.claims.core import Verdict  # noqa: E402
+from lrbias.claims.nn import CLAIMS, check_claims, run_grids  # noqa: E402
 
 pytestmark = [pytest.mark.nn, pytest.mark.slow]
 

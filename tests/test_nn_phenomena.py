@@ -6,10 +6,10 @@ import pytest
 
 pytest.importorskip("torch")
 
-from lrbias.catalogue.core import Verdict
+from lrbias.claims.core import Verdict
+from lrbias.claims.nn import CLAIMS, get_claims
 from lrbias.errors import LrbiasError
 from lrbias.nn import phenomena
-from lrbias.nn.claims import CLAIMS, get_claims
 from lrbias.nn.config import RunConfig
 from lrbias.nn.trainer import RunResult
 

@@ -7,11 +7,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from lrbias.families import get_family  # noqa: E402
+from lrbias.gd.objective import sharpness as closed_form_sharpness  # noqa: E402
+from lrbias.losses.families import get_family  # noqa: E402
 from lrbias.nn.losses import get_loss, mse  # noqa: E402
 from lrbias.nn.models import build_model  # noqa: E402
 from lrbias.nn.sharpness import dense_hessian, make_hvp, sharpness, top_eigenvalues  # noqa: E402
-from lrbias.objective import sharpness as closed_form_sharpness  # noqa: E402
 
 pytestmark = pytest.mark.nn
 

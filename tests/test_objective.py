@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-from lrbias import objective as obj
-from lrbias.families import get_family
-from lrbias.strategies import family_specs, points, step_sizes
+from lrbias.claims.strategies import family_specs, points, step_sizes
+from lrbias.gd import objective as obj
+from lrbias.losses.families import get_family
 
 
 @given(spec=family_specs(), point=points(1e-2, 1e2), h=step_sizes())

@@ -9,10 +9,10 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lrbias import regularity
 from lrbias.errors import LrbiasError
-from lrbias.families import builtin_specs, get_family
-from lrbias.regularity import degree_of_regularity, numeric_dor, symbolic_dor
+from lrbias.losses import regularity
+from lrbias.losses.families import builtin_specs, get_family
+from lrbias.losses.regularity import degree_of_regularity, numeric_dor, symbolic_dor
 
 
 @pytest.mark.parametrize("a", ["1", "1/2", "1/3", "3/4", "0.1"])

@@ -16,7 +16,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from lrbias.catalogue.results import load_document, validate
+from lrbias.claims.results import load_document, validate
 from lrbias.cli import main
 from lrbias.report import build as report_build
 from lrbias.report.diff import diff_documents
@@ -99,7 +99,7 @@ def test_page_shows_the_summary_and_every_claim(report_dir):
 
 
 def test_results_match_the_json_schema(report_dir):
-    schema = json.loads(resources.files("lrbias.catalogue").joinpath("results.schema.json").read_text())
+    schema = json.loads(resources.files("lrbias.claims").joinpath("results.schema.json").read_text())
     doc = json.loads((report_dir / "results.json").read_text())
     jsonschema.validate(doc, schema)
     broken = copy.deepcopy(doc)

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lrbias.errors import LrbiasError
-from lrbias.sampling import Range, knob_values, off_lines, starts_annulus, starts_box
+from lrbias.gd.sampling import Range, knob_values, off_lines, starts_annulus, starts_box
 
 
 def test_box_is_reproducible_and_off_lines():

@@ -11,12 +11,11 @@ import sys
 import numpy as np
 import pytest
 
-from lrbias import cli_engines, scaleout
-from lrbias.cli import main
-from lrbias.engines import BatchResult, Settings
+from lrbias.cli import engines, main
 from lrbias.errors import LrbiasError
-from lrbias.sampling import Range
-from lrbias.scaleout import SweepRanges, chunk_seed, concat_batches, map_tasks, plan_chunks, run_sweep_chunks
+from lrbias.gd import BatchResult, Settings, scaleout
+from lrbias.gd.sampling import Range
+from lrbias.gd.scaleout import SweepRanges, chunk_seed, concat_batches, map_tasks, plan_chunks, run_sweep_chunks
 
 distributed = pytest.importorskip("distributed")
 
@@ -159,4 +158,4 @@ def test_without_dask_the_error_names_the_extra(monkeypatch, capsys):
 
 
 def test_cli_default_chunk_size_matches_the_module():
-    assert cli_engines.DEFAULT_CHUNK_SIZE == scaleout.DEFAULT_CHUNK_SIZE
+    assert engines.DEFAULT_CHUNK_SIZE == scaleout.DEFAULT_CHUNK_SIZE

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from lrbias.families import get_family
-from lrbias.symbolic import LogCosh, Softplus, to_elementary
+from lrbias.losses.families import get_family
+from lrbias.losses.symbolic import LogCosh, Softplus, to_elementary
 
 CLOSED_FORM = ["square", "power:b=1", "power:b=3", "power:b=5", "pseudo-huber", "logcosh",
                "quartic", "softplus-pair:a=1", "softplus-pair:a=1/2", "softplus-pair:a=1/3"]

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from lrbias import variants
-from lrbias.catalogue.profiles import PROFILES
-from lrbias.catalogue.runner import run_entry
+from lrbias.claims import variants
+from lrbias.claims.profiles import PROFILES
+from lrbias.claims.runner import run_entry
 from lrbias.cli import main
 from lrbias.errors import LrbiasError
 
@@ -26,7 +26,7 @@ def test_worked_example_holds_and_too_strong_constant_is_refuted(name, prefix):
     bad = run_entry(entries[prefix + "soft-huber-eos-too-strong"], PROFILES["ci"])
     assert good.verdict == "pass"
     assert bad.verdict == "fail" and bad.counterexample is not None and bad.counterexample.confirmed
-    assert "from theorems.batch import sweep" in bad.counterexample.replay
+    assert "from lrbias.claims.batch import sweep" in bad.counterexample.replay
 
 
 def test_cli_check_with_variants(capsys):
@@ -107,7 +107,7 @@ def test_entry_points_contribute_entries(tmp_path, monkeypatch):
     ep = metadata.EntryPoint(name="mytheory", value="mytheory_pkg", group=variants.ENTRY_POINT_GROUP)
     monkeypatch.setattr(variants.metadata, "entry_points",
                         lambda group=None: [ep] if group == variants.ENTRY_POINT_GROUP else [])
-    from lrbias.cli_check import load_entries
+    from lrbias.cli.check import load_entries
 
     ids = [e.id for e in load_entries(include_nn=False)]
     assert "plugin.trivial" in ids and "exact.cone" in ids

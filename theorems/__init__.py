@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from lrbias.catalogue.core import Entry
+from lrbias.claims.core import Entry
 
 GROUP_MODULES = ("exact", "concentration", "dynamics")
 

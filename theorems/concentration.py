@@ -14,11 +14,11 @@ import math
 import mpmath
 from hypothesis import strategies as st
 
-from lrbias import objective
-from lrbias.catalogue.core import Check, Entry, Mutant, holds
-from lrbias.families import get_family
-from lrbias.regularity import degree_of_regularity
-from lrbias.strategies import softplus_pair_specs
+from lrbias.claims.core import Check, Entry, Mutant, holds
+from lrbias.claims.strategies import softplus_pair_specs
+from lrbias.gd import objective
+from lrbias.losses.families import get_family
+from lrbias.losses.regularity import degree_of_regularity
 
 FAR = 10.0
 GOOD = st.one_of(softplus_pair_specs(), st.sampled_from(["logcosh", "pseudo-huber", "huber:delta=1"]))

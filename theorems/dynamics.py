@@ -1,6 +1,6 @@
 """Claims about whole GD runs: convergence, limiting sharpness, balancing, catapult, rate, ordering.
 
-Batch claims are stated as precise statistical properties of a sweep (see theorems.batch) and
+Batch claims are stated as precise statistical properties of a sweep (see lrbias.claims.batch) and
 checked on batches drawn by Hypothesis (family, κ, seed); each reconstructed claim carries a
 validity frontier over κ.  The thresholds (shares, quantiles, κ ranges) are ours: the paper's
 constants were not available.
@@ -15,15 +15,13 @@ import mpmath
 import numpy as np
 from hypothesis import strategies as st
 
-from lrbias import objective
-from lrbias.catalogue.core import Check, Entry, Mutant, fail, holds, inconclusive, passed
-from lrbias.catalogue.frontier import Frontier
-from lrbias.catalogue.profiles import active_profile
-from lrbias.engines import BatchResult, Outcome, Settings, run_batch
-from lrbias.families import get_family
-from lrbias.strategies import coordinates, family_specs, softplus_pair_specs
-
-from . import batch as B
+from lrbias.claims import batch as B
+from lrbias.claims.core import Check, Entry, Mutant, fail, holds, inconclusive, passed
+from lrbias.claims.frontier import Frontier
+from lrbias.claims.profiles import active_profile
+from lrbias.claims.strategies import coordinates, family_specs, softplus_pair_specs
+from lrbias.gd import BatchResult, Outcome, Settings, objective, run_batch
+from lrbias.losses.families import get_family
 
 GOOD = st.one_of(softplus_pair_specs(), st.sampled_from(["logcosh", "pseudo-huber", "huber:delta=1"]))
 VERY_GOOD = softplus_pair_specs().filter(lambda s: eval_a(s) <= 0.75)
@@ -97,7 +95,7 @@ def no_convergence(case) -> Check:
 
 
 def no_convergence_confirm(case) -> Check:
-    from lrbias.engines import run_auto
+    from lrbias.gd import run_auto
 
     fam, factor = get_family(case[0]), case[1]
     res, n = _above_threshold_batch(case)

@@ -11,10 +11,10 @@ import math
 import mpmath
 from hypothesis import strategies as st
 
-from lrbias import identities, objective
-from lrbias.catalogue.core import Check, Entry, Mutant, holds
-from lrbias.families import get_family
-from lrbias.strategies import coordinates, family_specs, points, step_sizes
+from lrbias.claims.core import Check, Entry, Mutant, holds
+from lrbias.claims.strategies import coordinates, family_specs, points, step_sizes
+from lrbias.gd import identities, objective
+from lrbias.losses.families import get_family
 
 DPS, GUARD = 60, 12
 

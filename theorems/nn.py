@@ -1,4 +1,4 @@
-"""The paper's neural-network claims (lrbias.nn.claims) as catalogue entries (provenance paper).
+"""The paper's neural-network claims (lrbias.claims.nn) as catalogue entries (provenance paper).
 
 Each entry's single case is its claim's configuration grid; the grids are trained once per
 process (cached) and shared by the claims that use them.  The entries exist only when torch is
@@ -13,8 +13,8 @@ import math
 
 from hypothesis import strategies as st
 
-from lrbias.catalogue.core import Check, Entry, Mutant, holds
-from lrbias.nn.claims import CLAIMS, NNClaim, run_grids
+from lrbias.claims.core import Check, Entry, Mutant, holds
+from lrbias.claims.nn import CLAIMS, NNClaim, run_grids
 
 KNOWN_FINDINGS = {
     "nn.bn-restores-eos": "relu³ + BatchNorm did not reach the edge of stability on the grid as tested "

@@ -10,7 +10,7 @@ import math
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from ..errors import LrbiasError
+from lrbias.errors import LrbiasError
 
 ACTIVATIONS = ("relu", "tanh", "cubic", "leaky-relu", "elu")
 LOSSES = ("mse", "huber", "ce")

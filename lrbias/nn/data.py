@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config import DATASETS, NNConfigError
+from lrbias.nn.config import DATASETS, NNConfigError
 
 CLASSES = 10
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from .config import NNConfigError
+from lrbias.nn.config import NNConfigError
 
 
 def resolve_device(name: str) -> torch.device:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .config import ACTIVATIONS, NORMS, NNConfigError
+from lrbias.nn.config import ACTIVATIONS, NORMS, NNConfigError
 
 
 class Cubic(nn.Module):

@@ -1,7 +1,7 @@
 """Phenomena on neural-network runs: edge of stability, catapult, balancing, divergence.
 
 Each detector maps one :class:`~lrbias.nn.trainer.RunResult` (or a grid of them) to a
-:class:`lrbias.catalogue.core.Check`: a tri-state verdict, a margin (positive: holds with that
+:class:`lrbias.claims.core.Check`: a tri-state verdict, a margin (positive: holds with that
 much room) and the measured figures.  The thresholds are ours (the paper states these claims
 qualitatively); every one is a keyword argument and is echoed in the figures.
 """
@@ -14,10 +14,10 @@ import statistics
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ..catalogue.core import Check, fail, holds, inconclusive
+from lrbias.claims.core import Check, fail, holds, inconclusive
 
 if TYPE_CHECKING:
-    from .trainer import RunResult
+    from lrbias.nn.trainer import RunResult
 
 
 def _tail_ratios(run: RunResult, tail: float) -> list[float]:

@@ -20,7 +20,7 @@ import torch
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 from torch import nn
 
-from .losses import LossFn
+from lrbias.nn.losses import LossFn
 
 HVP = Callable[[torch.Tensor], torch.Tensor]
 

@@ -16,12 +16,12 @@ from typing import Any
 
 import torch
 
-from .config import RunConfig
-from .data import Dataset, load_dataset
-from .device import resolve_device, resolve_dtype
-from .losses import get_loss
-from .models import TwoLayerNet, build_model
-from .sharpness import sharpness
+from lrbias.nn.config import RunConfig
+from lrbias.nn.data import Dataset, load_dataset
+from lrbias.nn.device import resolve_device, resolve_dtype
+from lrbias.nn.losses import get_loss
+from lrbias.nn.models import TwoLayerNet, build_model
+from lrbias.nn.sharpness import sharpness
 
 Progress = Callable[[str], None]
 

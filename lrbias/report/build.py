@@ -15,9 +15,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..catalogue.results import build_document, current_umask, write_atomic, write_document
-from . import figures as fig
-from .page import FigureRef, family_rows, render
+from lrbias.claims.results import build_document, current_umask, write_atomic, write_document
+from lrbias.report import figures as fig
+from lrbias.report.page import FigureRef, family_rows, render
 
 FAMILY_TABLE = ["softplus-pair:a=0.25", "softplus-pair:a=0.5", "softplus-pair:a=1", "logcosh",
                 "pseudo-huber", "huber:delta=1", "square", "quartic", "power:b=3"]

@@ -1,7 +1,7 @@
 """Report figures (matplotlib, Agg backend, SVG text with deterministic ids).
 
 Each function returns ``(svg_text, alt_text)``.  The data come from the exact 2-D map
-(:mod:`lrbias.objective`) and from the phase sweep stored in the results document.
+(:mod:`lrbias.gd.objective`) and from the phase sweep stored in the results document.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .. import objective
-from ..families import get_family
+from lrbias.gd import objective
+from lrbias.losses.families import get_family
 
 plt.rcParams.update({"svg.hashsalt": "lrbias", "svg.fonttype": "path", "figure.dpi": 100,
                      "font.size": 9, "axes.grid": True, "grid.alpha": 0.3})

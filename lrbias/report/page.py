@@ -8,9 +8,9 @@ from typing import Any
 
 import jinja2
 
-from .. import __version__
-from ..catalogue.frontier import merge_ranges
-from .mathml import latex_to_mathml, sympy_to_mathml
+from lrbias import __version__
+from lrbias.claims.frontier import merge_ranges
+from lrbias.report.mathml import latex_to_mathml, sympy_to_mathml
 
 VERDICTS = ("pass", "fail", "inconclusive")
 
@@ -67,9 +67,9 @@ def _entry_view(entry: dict) -> dict:
 
 def family_rows(specs: list[str]) -> list[dict]:
     """Rows of the families table: spec, ℓ(s) in MathML, ℓ″(1), dor, smoothness."""
-    from ..families import get_family
-    from ..regularity import degree_of_regularity
-    from ..symbolic import to_elementary
+    from lrbias.losses.families import get_family
+    from lrbias.losses.regularity import degree_of_regularity
+    from lrbias.losses.symbolic import to_elementary
 
     rows = []
     for spec in specs:

@@ -1,0 +1,127 @@
+"""Validity frontiers: the range of the learning-rate knob over which a claim was observed to hold.
+
+For each family, the claim's predicate is evaluated on a coarse grid of κ (κ = C·ℓ″(1) =
+h·ℓ″(1)·(x0² + y0²), the step measured against the 2/L threshold of the start's norm, so
+κ > 2 is "large learning rate"), then every transition between a holding and a failing grid
+point is refined by bisection.  The result says where the claim holds and where it breaks.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from lrbias.claims.core import Check, Verdict
+from lrbias.claims.profiles import Profile
+
+Predicate = Callable[[str, float, int, int], Check]
+Mapper = Callable[[Callable[[Any], Any], list[Any]], list[Any]]
+
+
+@dataclass(frozen=True)
+class Frontier:
+    """How to scan one claim: families, the κ range, and the batch predicate (spec, κ, n, seed)."""
+
+    families: tuple[str, ...]
+    lo: float
+    hi: float
+    predicate: Predicate
+    grid: int = 7
+    log_scale: bool = True
+    parameter: str = "kappa"
+
+    def compute(self, profile: Profile, seed: int = 0, mapper: Mapper | None = None) -> dict[str, Any]:
+        """Scan every family; JSON-safe summary with grid points, holding ranges and boundaries.
+
+        ``mapper(fn, items)`` (e.g. a Dask client's map, see lrbias.gd.scaleout) scans the families in
+        parallel; each family's scan is deterministic, so the result does not depend on it.
+        """
+        task = functools.partial(family_frontier, self, profile, seed)
+        results = mapper(task, list(self.families)) if mapper is not None else [task(s) for s in self.families]
+        return {
+            "parameter": self.parameter,
+            "range": [self.lo, self.hi],
+            "families": dict(zip(self.families, results, strict=True)),
+        }
+
+
+def family_frontier(frontier: Frontier, profile: Profile, seed: int, spec: str) -> dict[str, Any]:
+    """One family's frontier (a picklable task for a parallel mapper)."""
+    return find_frontier(lambda k: frontier.predicate(spec, k, profile.frontier_starts, seed),
+                         frontier.lo, frontier.hi, frontier.grid, profile.frontier_steps, frontier.log_scale)
+
+
+def _grid(lo: float, hi: float, n: int, log_scale: bool) -> list[float]:
+    if n < 2:
+        return [lo]
+    if log_scale:
+        a, b = math.log(lo), math.log(hi)
+        return [math.exp(a + (b - a) * i / (n - 1)) for i in range(n)]
+    return [lo + (hi - lo) * i / (n - 1) for i in range(n)]
+
+
+def find_frontier(predicate: Callable[[float], Check], lo: float, hi: float, grid: int = 7,
+                  steps: int = 8, log_scale: bool = True) -> dict[str, Any]:
+    """Evaluate ``predicate`` on a grid over [lo, hi] and bisect each pass/fail transition.
+
+    Returns ``points`` ([κ, verdict, margin] sorted by κ), ``holds_on`` (maximal κ ranges whose
+    evaluated points all passed), and ``boundaries`` (each refined transition as
+    [last κ that passed, first κ that failed] or the reverse, with its width).
+    Inconclusive points break a holding range and are never counted as passes.
+    """
+    if not (0 < lo < hi) if log_scale else not lo < hi:
+        raise ValueError(f"frontier range [{lo}, {hi}] is empty or not positive")
+    evaluated: dict[float, Check] = {}
+
+    def evaluate(k: float) -> Check:
+        if k not in evaluated:
+            evaluated[k] = predicate(k)
+        return evaluated[k]
+
+    points = _grid(lo, hi, grid, log_scale)
+    for k in points:
+        evaluate(k)
+    boundaries = []
+    for a, b in itertools.pairwise(points):
+        va, vb = evaluate(a).verdict, evaluate(b).verdict
+        if Verdict.INCONCLUSIVE in (va, vb) or va == vb:
+            continue
+        left, right = a, b
+        for _ in range(steps):
+            mid = math.sqrt(left * right) if log_scale else (left + right) / 2
+            vm = evaluate(mid).verdict
+            if vm == Verdict.INCONCLUSIVE:
+                break
+            if vm == va:
+                left = mid
+            else:
+                right = mid
+        boundaries.append({"from": str(va), "to": str(vb), "between": [left, right], "width": right - left})
+    ordered = sorted(evaluated.items())
+    holds_on: list[list[float]] = []
+    current: list[float] | None = None
+    for k, check in ordered:
+        if check.verdict == Verdict.PASS:
+            if current is None:
+                current = [k, k]
+            current[1] = k
+        else:
+            if current is not None:
+                holds_on.append(current)
+            current = None
+    if current is not None:
+        holds_on.append(current)
+    return {
+        "points": [[k, str(c.verdict), c.margin if math.isfinite(c.margin) else None] for k, c in ordered],
+        "holds_on": holds_on,
+        "boundaries": boundaries,
+    }
+
+
+def merge_ranges(ranges: Sequence[Sequence[float]]) -> str:
+    """Human-readable list of ranges, e.g. '[2, 3.5] ∪ [5, 8]'."""
+    return " ∪ ".join(f"[{lo:.3g}, {hi:.3g}]" for lo, hi in ranges) or "nowhere"

@@ -1,0 +1,148 @@
+"""The results document of one catalogue run: schema-versioned JSON, written atomically.
+
+Schema ``lrbias.results/1`` (documented in ``docs/results-schema.md`` and checked by
+:func:`validate`): ``schema``, ``created`` (UTC ISO time), ``command`` (the one line that
+reproduces the run), ``profile``, ``seed``, ``environment`` (versions), ``elapsed_s``,
+``summary`` (counts by verdict and by provenance × verdict), ``entries`` (one object per entry:
+id, title, provenance, verdict, examples, inconclusive, worst_margin, worst_case,
+counterexample, seed, elapsed_s, notes, statement, latex, assumptions, frontier), and
+optional ``extras`` (phase diagram, figures) that the report adds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import sys
+import tempfile
+from collections import Counter
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from lrbias.claims.runner import jsonable
+
+SCHEMA = "lrbias.results/1"
+VERDICTS = ("pass", "fail", "inconclusive")
+REQUIRED_ENTRY_KEYS = {"id": str, "title": str, "provenance": str, "verdict": str, "examples": int,
+                       "inconclusive": int, "seed": int, "elapsed_s": float, "notes": list}
+
+
+def environment() -> dict[str, Any]:
+    """Versions of Python, the platform and every library a verdict depends on."""
+    versions = {}
+    for dist in ("lrbias", "numpy", "scipy", "mpmath", "gmpy2", "sympy", "hypothesis",
+                 "python-flint", "torch", "matplotlib"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = None
+    import mpmath.libmp
+
+    return {"python": sys.version.split()[0], "platform": platform.platform(),
+            "machine": platform.machine(), "mpmath_backend": mpmath.libmp.BACKEND,
+            "versions": versions}
+
+
+def summarise(entries: list[dict]) -> dict[str, Any]:
+    """Counts by verdict, and by provenance then verdict."""
+    by_verdict = Counter(e["verdict"] for e in entries)
+    by_prov: dict[str, dict[str, int]] = {}
+    for e in entries:
+        by_prov.setdefault(e["provenance"], dict.fromkeys(VERDICTS, 0))[e["verdict"]] += 1
+    return {"total": len(entries), "by_verdict": {v: by_verdict.get(v, 0) for v in VERDICTS},
+            "by_provenance": by_prov}
+
+
+def build_document(entries: list[dict], profile: str, seed: int, command: str, elapsed_s: float,
+                   extras: dict | None = None) -> dict[str, Any]:
+    """Assemble the results document (entries already JSON-safe dictionaries)."""
+    return jsonable({
+        "schema": SCHEMA,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "command": command,
+        "profile": profile,
+        "seed": seed,
+        "environment": environment(),
+        "elapsed_s": round(elapsed_s, 3),
+        "summary": summarise(entries),
+        "entries": entries,
+        "extras": extras or {},
+    })
+
+
+def validate(doc: Any) -> list[str]:
+    """Problems with a results document (empty when it conforms to the schema)."""
+    problems = []
+    if not isinstance(doc, dict):
+        return ["document is not a JSON object"]
+    if doc.get("schema") != SCHEMA:
+        problems.append(f"schema is {doc.get('schema')!r}, expected {SCHEMA!r}")
+    for key, kind in (("created", str), ("command", str), ("profile", str), ("seed", int),
+                      ("environment", dict), ("summary", dict), ("entries", list)):
+        if not isinstance(doc.get(key), kind):
+            problems.append(f"top-level {key!r} missing or not {kind.__name__}")
+    seen = set()
+    for i, entry in enumerate(doc.get("entries") or []):
+        if not isinstance(entry, dict):
+            problems.append(f"entries[{i}] is not an object")
+            continue
+        for key, kind in REQUIRED_ENTRY_KEYS.items():
+            value = entry.get(key)
+            ok = isinstance(value, kind) or (kind is float and isinstance(value, int))
+            if not ok:
+                problems.append(f"entries[{i}].{key} missing or not {kind.__name__}")
+        if entry.get("verdict") not in VERDICTS:
+            problems.append(f"entries[{i}].verdict {entry.get('verdict')!r} not in {VERDICTS}")
+        if entry.get("provenance") not in ("exact", "paper", "reconstructed"):
+            problems.append(f"entries[{i}].provenance {entry.get('provenance')!r} unknown")
+        if entry.get("id") in seen:
+            problems.append(f"entries[{i}].id {entry.get('id')!r} repeated")
+        seen.add(entry.get("id"))
+    text = json.dumps(doc, allow_nan=False, default=lambda o: None)
+    if "NaN" in text and '"NaN"' not in text:
+        problems.append("document contains NaN")
+    return problems
+
+
+def current_umask() -> int:
+    """The process umask (read by setting and restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file in the same folder and os.replace."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~current_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_document(path: Path, doc: dict) -> None:
+    """Validate and atomically write a results document as JSON."""
+    problems = validate(doc)
+    if problems:
+        raise ValueError("refusing to write an invalid results document: " + "; ".join(problems))
+    write_atomic(path, json.dumps(doc, indent=1, allow_nan=False) + "\n")
+
+
+def load_document(path: Path) -> dict:
+    """Read a results document; ValueError naming the problems if it does not conform."""
+    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    problems = validate(doc)
+    if problems:
+        raise ValueError(f"{path}: not a lrbias results document: " + "; ".join(problems[:5]))
+    return doc

@@ -1,0 +1,122 @@
+"""The ``lrbias`` command line.  Bad input exits 2 with a one-line message, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+from lrbias import __version__
+from lrbias.errors import LrbiasError
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with a one-line error message (exit code 2) instead of the usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _cmd_families(args: argparse.Namespace) -> int:
+    from lrbias.losses.families import builtin_specs, get_family
+    from lrbias.losses.regularity import degree_of_regularity
+
+    rows = []
+    for spec in builtin_specs():
+        fam = get_family(spec)
+        dor = degree_of_regularity(fam)
+        rows.append({
+            "spec": fam.spec,
+            "formula": fam.formula,
+            "parameters": {k: str(v) for k, v in fam.params.items()},
+            "curvature": fam.curvature,
+            "curvature_exact": str(fam.curvature_exact),
+            "dor": dor.value,
+            "dor_exact": dor.exact,
+            "dor_method": dor.method,
+            "smoothness": fam.smoothness,
+            "description": fam.description,
+        })
+    if args.json:
+        print(json.dumps({"families": rows}, indent=2))
+        return 0
+    header = ("spec", "l''(1)", "dor", "smooth", "formula")
+    table = [(r["spec"], f"{r['curvature']:.6g}", r["dor_exact"] or f"{r['dor']:.4g}",
+              r["smoothness"], r["formula"]) for r in rows]
+    widths = [max(len(str(row[i])) for row in [header, *table]) for i in range(len(header))]
+    for row in [header, tuple("-" * w for w in widths), *table]:
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    print("\ndor = growth exponent of l(s) - l(1) as |s| -> oo (larger tail); small dor = good "
+          "regularity.\nAny other loss: expr:<formula in s>, e.g. lrbias dor 'expr:(s-1)**2/2'.")
+    return 0
+
+
+def _cmd_dor(args: argparse.Namespace) -> int:
+    from lrbias.losses.families import get_family
+    from lrbias.losses.regularity import degree_of_regularity
+
+    fam = get_family(args.spec)
+    dor = degree_of_regularity(fam, method=args.method)
+    if args.json:
+        print(json.dumps({"spec": fam.spec, **dor.as_dict()}, indent=2))
+    else:
+        print(dor.describe(fam.spec))
+    return 0
+
+
+def build_parser() -> ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = ArgumentParser(
+        prog="lrbias",
+        description="Theory checks for large-learning-rate implicit biases of gradient descent "
+        "on f(x, y) = l(xy) (arXiv 2310.17087).",
+    )
+    parser.add_argument("--version", action="version", version=f"lrbias {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=ArgumentParser)
+
+    p = sub.add_parser("families", help="table of the built-in loss families",
+                       description="List the built-in loss families: formula, parameters, "
+                       "l''(1), degree of regularity (dor) and smoothness.")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=_cmd_families)
+
+    p = sub.add_parser("dor", help="degree of regularity of one loss",
+                       description="Print the degree of regularity dor(l) = lim log(l(s) - l(1)) / "
+                       "log|s| over both tails (the larger), and how it was obtained: a sympy "
+                       "limit, or a log-log fit far out with its error estimate.")
+    p.add_argument("spec", help="loss spec NAME[:k=v,...], e.g. softplus-pair:a=0.5, power:b=3, "
+                   "'expr:(s-1)**2/2'")
+    p.add_argument("--method", choices=("auto", "symbolic", "numeric"), default="auto",
+                   help="auto: symbolic, falling back to numeric (default)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_cmd_dor)
+
+    from lrbias.cli import check, engines, nn, report
+
+    engines.register(sub)
+    check.register(sub)
+    report.register(sub)
+    nn.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``lrbias`` console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except LrbiasError as exc:
+        print(f"lrbias: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("lrbias: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # the reader went away (e.g. `lrbias sweep ... | head`): stop quietly, like other tools
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+

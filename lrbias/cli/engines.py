@@ -1,0 +1,287 @@
+"""``lrbias run`` (one trajectory, any precision) and ``lrbias sweep`` (a batched sweep)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import re
+import sys
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from lrbias.errors import LrbiasError
+from lrbias.gd.outcome import json_safe
+
+if TYPE_CHECKING:
+    from lrbias.gd import ArtefactReport, BatchResult
+    from lrbias.losses.families import Family
+
+MAX_SWEEP = 100_000_000
+DEFAULT_CHUNK_SIZE = 1 << 18  # equal to lrbias.gd.scaleout.DEFAULT_CHUNK_SIZE (not imported: keeps startup light)
+CHECK_HELP = ("test the decision rules every K steps: 1, 2, 4, ..., 128 (default 8; 1 gives the "
+              "exact first step at which a rule holds)")
+PRECISION_HELP = ("float64 (default), mp:DIGITS (mpmath at DIGITS decimal digits), auto (mpmath, "
+                  "precision doubled until two agree), arb:BITS (python-flint balls)")
+
+
+def parse_precision(text: str) -> tuple[str, int]:
+    """('float64', 53) | ('mp', digits) | ('auto', 0) | ('arb', bits); LrbiasError otherwise."""
+    if text == "float64":
+        return "float64", 53
+    if text == "auto":
+        return "auto", 0
+    m = re.fullmatch(r"(mp|arb):(\d+)", text)
+    if not m:
+        raise LrbiasError(f"--precision {text!r} is invalid; accepted: {PRECISION_HELP}")
+    kind, value = m.group(1), int(m.group(2))
+    if kind == "mp" and not 15 <= value <= 100_000:
+        raise LrbiasError(f"--precision mp:{value} is invalid; accepted: mp:DIGITS, "
+                          "15 <= DIGITS <= 100000")
+    if kind == "arb" and not 53 <= value <= 1_000_000:
+        raise LrbiasError(f"--precision arb:{value} is invalid; accepted: arb:BITS, "
+                          "53 <= BITS <= 1000000")
+    return kind, value
+
+
+def _finite(name: str, value: float) -> float:
+    if not math.isfinite(value):
+        raise LrbiasError(f"{name} = {value} is not finite; accepted: a finite real number")
+    return value
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from lrbias.gd import Settings, run_arb, run_auto, run_batch, run_mp
+    from lrbias.losses.families import get_family
+
+    fam = get_family(args.loss)
+    x0, y0 = _finite("--x0", args.x0), _finite("--y0", args.y0)
+    if args.steps <= 0:
+        raise LrbiasError(f"--steps {args.steps} is invalid; accepted: an integer >= 1")
+    q0 = x0 * x0 + y0 * y0
+    if not math.isfinite(q0):
+        raise LrbiasError(f"--x0 {x0:g} --y0 {y0:g}: x0² + y0² overflows; accepted: |x0|, |y0| < 1e154")
+    if args.C is not None:
+        if not (math.isfinite(args.C) and args.C > 0):
+            raise LrbiasError(f"--C {args.C} is invalid; accepted: a finite number > 0")
+        if q0 == 0:
+            raise LrbiasError("--x0 0 --y0 0 with --C: h = C / (x0² + y0²) is undefined; "
+                              "accepted: a start other than (0, 0), or --h")
+        h = args.C / q0
+    else:
+        h = args.h
+        if not (math.isfinite(h) and h > 0):
+            raise LrbiasError(f"--h {h} is invalid; accepted: a finite number > 0")
+    kind, value = parse_precision(args.precision)
+    st = Settings(max_steps=args.steps, record_every=args.record_every, check_every=args.check_every)
+    if kind == "float64":
+        rec = run_batch(fam, [x0], [y0], h=[h], settings=st).records()[0]
+    elif kind == "mp":
+        rec = run_mp(fam, x0, y0, h, value, st)
+    elif kind == "auto":
+        rec = run_auto(fam, x0, y0, h, st)
+    else:
+        rec = run_arb(fam, x0, y0, h, value, st)
+    data = {"loss": fam.spec, **rec.as_dict()}
+    if args.json:
+        print(json.dumps(json_safe(data), indent=1, allow_nan=False))
+        return 0
+    print(f"loss {fam.spec}   start ({x0:g}, {y0:g})   h = {h:.6g}   C = h(x0²+y0²) = {h * q0:.6g}"
+          f"   kappa = C·l''(1) = {h * q0 * fam.curvature:.6g}   precision {rec.precision}")
+    print(f"outcome   {rec.outcome}: {rec.reason}")
+    if rec.x is not None:
+        print(f"final     x = {rec.x:.17g}, y = {rec.y:.17g}")
+    if rec.sharpness is not None:
+        print(f"sharpness S = {rec.sharpness:.6g}   2/h = {2 / h:.6g}   ratio S·h/2 = {rec.ratio:.6g}")
+        print(f"imbalance x²-y² = {rec.imbalance:.6g}   (x-y)² = {rec.gap2:.6g}")
+    if rec.fmax_ratio is not None:
+        print(f"catapult  f_max/f0 = {rec.fmax_ratio:.6g} at step {rec.fmax_step}")
+    for k, v in rec.extra.items():
+        print(f"{k}: {v}")
+    return 0
+
+
+def _progress_bar(enabled: bool, label: str = "sweep") -> Callable[[int, int], None]:
+    """A ``progress(done, total)`` callback drawing a one-line \\r bar on stderr (or doing nothing)."""
+    started = time.perf_counter()
+
+    def show(done: int, total: int) -> None:
+        if not enabled:
+            return
+        width = 30
+        filled = int(width * done / max(total, 1))
+        sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
+                         f"{time.perf_counter() - started:.1f} s")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def _quantiles(values: np.ndarray) -> dict[str, float] | None:
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return None
+    q = np.quantile(values, [0.05, 0.5, 0.95])
+    return {"q05": float(q[0]), "q50": float(q[1]), "q95": float(q[2])}
+
+
+def sweep_summary(fam: Family, batch: BatchResult, artefacts: ArtefactReport | None) -> dict[str, Any]:
+    """The sweep's figures (shares, quantiles over converged runs, artefact check) as a dict."""
+    from lrbias.gd import Outcome
+
+    conv = batch.mask(Outcome.CONVERGED)
+    d0 = np.abs(batch.x0**2 - batch.y0**2)
+    with np.errstate(all="ignore"):
+        catapult = conv & (batch.fmax_ratio > 1)
+        return {
+            "shares": batch.shares(),
+            "ratio_quantiles": _quantiles(batch.ratio[conv]),
+            "catapult_share": float(catapult.sum() / max(conv.sum(), 1)),
+            "fmax_ratio_quantiles": _quantiles(batch.fmax_ratio[conv]),
+            "final_imbalance_quantiles": _quantiles(np.abs(batch.imbalance[conv])),
+            "imbalance_ratio_quantiles": _quantiles(np.abs(batch.imbalance[conv]) / d0[conv]),
+            "steps_quantiles": _quantiles(batch.steps[conv].astype(float)),
+            "float_artefact_check": artefacts.as_dict() if artefacts is not None else None,
+        }
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from lrbias.gd import Settings, float_artefact_check
+    from lrbias.gd.sampling import Range
+    from lrbias.gd.scaleout import (
+        SEED_SCHEME,
+        SweepRanges,
+        check_executor,
+        describe_executor,
+        plan_chunks,
+        run_sweep_chunks,
+    )
+    from lrbias.losses.families import get_family
+
+    fam = get_family(args.loss)
+    if not 1 <= args.n <= MAX_SWEEP:
+        raise LrbiasError(f"--n {args.n} is invalid; accepted: an integer, 1 <= n <= {MAX_SWEEP}")
+    if args.steps <= 0:
+        raise LrbiasError(f"--steps {args.steps} is invalid; accepted: an integer >= 1")
+    if args.seed < 0:
+        raise LrbiasError(f"--seed {args.seed} is invalid; accepted: an integer >= 0")
+    if args.artefact_limit < 0:
+        raise LrbiasError(f"--artefact-limit {args.artefact_limit} is invalid; accepted: an integer >= 0")
+    if not (args.artefact_budget >= 0):
+        raise LrbiasError(f"--artefact-budget {args.artefact_budget} is invalid; accepted: seconds >= 0")
+    c_range = Range.parse(args.C, "--C", positive=True)
+    xr, yr = Range.parse(args.x0, "--x0"), Range.parse(args.y0, "--y0")
+    if args.random_signs and args.common_signs:
+        raise LrbiasError("--random-signs and --common-signs together; accepted: at most one of them")
+    signs = "independent" if args.random_signs else "common" if args.common_signs else "none"
+    check_executor(args.scheduler, args.workers)
+    if args.chunk_size < 1:
+        raise LrbiasError(f"--chunk-size {args.chunk_size} is invalid; accepted: an integer >= 1")
+    plan_chunks(args.n, args.chunk_size, args.seed)
+    show_bar = args.progress or (sys.stderr.isatty() and args.n >= 20_000)
+    show = _progress_bar(show_bar)
+    started = time.perf_counter()
+    st = Settings(max_steps=args.steps, check_every=args.check_every)
+    batch = run_sweep_chunks(fam.spec, args.n, SweepRanges(xr, yr, c_range, signs), args.seed, st,
+                             chunk_size=args.chunk_size, scheduler=args.scheduler, workers=args.workers,
+                             progress=show)
+    elapsed = time.perf_counter() - started
+    artefacts = None if args.no_artefact_check else float_artefact_check(
+        fam, batch, limit=args.artefact_limit, budget_s=args.artefact_budget,
+        progress=_progress_bar(show_bar, "artefact check"))
+    summary = {"loss": fam.spec, "settings": {"C": args.C, "x0": args.x0, "y0": args.y0, "n": args.n,
+                                               "seed": args.seed, "steps": args.steps,
+                                               "signs": signs, "chunk_size": args.chunk_size,
+                                               "seed_scheme": SEED_SCHEME, "engine": dataclasses.asdict(st),
+                                               "artefact_check": None if args.no_artefact_check else
+                                               {"limit": args.artefact_limit,
+                                                "budget_s": args.artefact_budget}},
+               "executor": describe_executor(args.scheduler, args.workers),
+               "elapsed_s": round(elapsed, 3), **sweep_summary(fam, batch, artefacts)}
+    if args.json:
+        print(json.dumps(json_safe(summary), indent=1, allow_nan=False))
+        return 0
+    print(f"sweep of {args.n} starts, loss {fam.spec}, C in [{c_range.lo:g}, {c_range.hi:g}], "
+          f"x0 in {args.x0}, y0 in {args.y0}, seed {args.seed}, {elapsed:.2f} s")
+    print("outcomes  " + "  ".join(f"{k} {v:.4f}" for k, v in summary["shares"].items()))
+    labels = (("ratio_quantiles", "ratio S∞h/2"), ("fmax_ratio_quantiles", "f_max/f0"),
+              ("final_imbalance_quantiles", "|x∞²-y∞²|"), ("imbalance_ratio_quantiles", "|d∞|/|d0|"))
+    for key, label in labels:
+        q = summary[key]
+        text = ("none converged" if q is None else
+                f"q05 {q['q05']:.4g}  q50 {q['q50']:.4g}  q95 {q['q95']:.4g}")
+        print(f"{label:12s} {text}   (converged runs)")
+    print(f"catapult share (converged runs with f_max > f0): {summary['catapult_share']:.4f}")
+    if artefacts is not None:
+        a = artefacts
+        print(f"float-artefact check: {a.suspects} suspects {a.reasons}, {a.checked} re-run at high "
+              f"precision, {a.agreements} agree, {len(a.flips)} flipped"
+              + (f", {a.skipped} not re-run (limit or time budget)" if a.skipped else ""))
+        for f in a.flips[:5]:
+            print(f"  flip: start ({f['x0']!r}, {f['y0']!r}) h {f['h']!r}: float64 {f['float64']}, "
+                  f"{f['precision']} {f['precise']}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the engine subcommands to the ``lrbias`` parser."""
+    p = sub.add_parser("run", help="one GD trajectory at any precision",
+                       description="Run gradient descent on f(x, y) = l(xy) from one start and print "
+                       "its outcome (converged / diverged / periodic / undecided, with the reason and "
+                       "the step), final point, sharpness against 2/h, imbalance and catapult "
+                       "figures.  With arb:BITS a run whose enclosure blows up ends 'precision-lost' "
+                       "at that step, with no final point.")
+    p.add_argument("--loss", required=True, help="loss spec, e.g. softplus-pair:a=0.5")
+    p.add_argument("--x0", type=float, required=True, help="initial x")
+    p.add_argument("--y0", type=float, required=True, help="initial y")
+    knob = p.add_mutually_exclusive_group(required=True)
+    knob.add_argument("--C", type=float, help="learning-rate knob: h = C / (x0² + y0²)")
+    knob.add_argument("--h", type=float, help="learning rate h > 0")
+    p.add_argument("--steps", type=int, default=20_000, help="step budget (default 20000)")
+    p.add_argument("--precision", default="float64", help=PRECISION_HELP)
+    p.add_argument("--record-every", type=int, default=0, help="keep every k-th state in --json output")
+    p.add_argument("--check-every", type=int, default=8, help=CHECK_HELP)
+    p.add_argument("--json", action="store_true", help="print the run record as JSON")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("sweep", help="a batched float64 sweep over starts and C",
+                       description="Run GD from N random starts (uniform in the box x0 × y0, seeded) "
+                       "with C uniform in its range; print outcome shares, quantiles of the limiting "
+                       "ratio, catapult and imbalance figures, and the float-artefact check (suspect "
+                       "float64 verdicts re-run at adaptive precision).  The starts are drawn chunk by chunk "
+                       "(--chunk-size), each chunk from its own seed, so --workers N (a local Dask "
+                       "cluster) or --scheduler (a running one) give the same numbers as one process.")
+    p.add_argument("--loss", required=True, help="loss spec")
+    p.add_argument("--C", required=True, help="range LO:HI of C (h = C / (x0² + y0²)), or one value")
+    p.add_argument("--x0", default="0.5:4", help="range LO:HI of x0 (default 0.5:4; write a negative "
+                   "bound as --x0=-4:-1)")
+    p.add_argument("--y0", default="0.5:4", help="range LO:HI of y0 (default 0.5:4)")
+    p.add_argument("--random-signs", action="store_true",
+                   help="flip the signs of x0 and y0 at random, independently")
+    p.add_argument("--common-signs", action="store_true",
+                   help="flip (x0, y0) to -(x0, y0) at random (xy keeps its sign)")
+    p.add_argument("--n", type=int, default=10_000, help="number of starts (default 10000)")
+    p.add_argument("--seed", type=int, default=0, help="sampling seed, recorded in the output (default 0)")
+    p.add_argument("--steps", type=int, default=20_000, help="step budget per run (default 20000)")
+    p.add_argument("--artefact-limit", type=int, default=200, help="most suspects re-run (default 200)")
+    p.add_argument("--artefact-budget", type=float, default=30.0,
+                   help="seconds spent re-running suspects at high precision (default 30)")
+    p.add_argument("--no-artefact-check", action="store_true", help="skip the float-artefact check")
+    p.add_argument("--check-every", type=int, default=8, help=CHECK_HELP)
+    p.add_argument("--progress", action="store_true", help="progress bar on stderr even when not a tty")
+    p.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE,
+                   help=f"starts per chunk (default {DEFAULT_CHUNK_SIZE}); chunk i is sampled from a seed "
+                   "derived from (--seed, i), so the sample depends on --seed and --chunk-size only, "
+                   "not on where the chunks run")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="run the chunks on this Dask scheduler (its workers need lrbias; needs lrbias[dask])")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="run the chunks on a local Dask cluster of N worker processes (needs lrbias[dask])")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_cmd_sweep)

@@ -1,0 +1,217 @@
+"""CLI subcommands for the neural-network experiments (``nn``, ``nn-grid``).
+
+Both validate their arguments before importing torch, so bad input is a one-line error (exit 2)
+even without the ``nn`` extra installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import tempfile
+from typing import Any
+
+from lrbias.errors import LrbiasError
+from lrbias.nn.config import ACTIVATIONS, DATASETS, DEVICES, DTYPES, LOSSES, NORMS, RunConfig, parse_init_norms
+
+
+def _require_torch() -> None:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise LrbiasError("the nn subcommands need torch: pip install 'lrbias[nn]'") from None
+
+
+def _clean(obj: Any) -> Any:
+    """JSON-safe copy: non-finite floats become null (strict JSON has no NaN/inf)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean(v) for v in obj]
+    return obj
+
+
+def write_json_atomic(path: str, payload: Any) -> None:
+    """Write JSON to ``path`` via a temp file in the same folder and ``os.replace`` (never half-written)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise LrbiasError(f"--json {path!r}: folder {folder!r} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=".lrbias-", suffix=".json.tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(_clean(payload), fh, indent=1, allow_nan=False)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _progress(args: argparse.Namespace):
+    if args.quiet:
+        return None
+    return lambda msg: print(f"lrbias nn: {msg}", file=sys.stderr, flush=True)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--device", default="auto", help=f"one of {', '.join(DEVICES)} (default auto: cuda if "
+                   "available; TF32 is switched off)")
+    p.add_argument("--dtype", default="float32", help=f"one of {', '.join(DTYPES)} (default float32)")
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1: fastest at these "
+                   "sizes)")
+    p.add_argument("--json", metavar="OUT", help="write every logged series and the summary to this JSON "
+                   "file")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
+
+def _config_from_args(args: argparse.Namespace) -> RunConfig:
+    if args.lr is None or not math.isfinite(args.lr) or args.lr <= 0:
+        raise LrbiasError(f"--lr must be a finite number > 0, got {args.lr!r}")
+    if args.steps <= 0:
+        raise LrbiasError(f"--steps must be an integer >= 1, got {args.steps}")
+    if args.sharpness_every < 0:
+        raise LrbiasError(f"--sharpness-every must be >= 0, got {args.sharpness_every}")
+    return RunConfig(dataset=args.dataset, n=args.n, activation=args.activation, loss=args.loss,
+                     norm=args.norm, width=args.width, lr=args.lr, steps=args.steps,
+                     init_norms=parse_init_norms(args.init_norms), sharpness_every=args.sharpness_every,
+                     seed=args.seed, device=args.device, dtype=args.dtype, data_root=args.data_root,
+                     download=args.download, loss_bound=args.loss_bound, eig_tol=args.eig_tol)
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:.6g}" if isinstance(v, float) else str(v)
+
+
+def _cmd_nn(args: argparse.Namespace) -> int:
+    config = _config_from_args(args)
+    if config.dataset in ("mnist", "cifar10") and config.data_root is None:
+        raise LrbiasError(f"--dataset {config.dataset} needs --data-root DIR (torchvision's layout; add "
+                          "--download to fetch it), or use --dataset digits (offline)")
+    _require_torch()
+    from lrbias.nn.device import configure_threads
+    from lrbias.nn.trainer import run
+
+    configure_threads(args.threads)
+    result = run(config, progress=_progress(args))
+    s = result.summary()
+    print(f"nn run: {config.dataset} n={config.n} width={config.width} activation={config.activation} "
+          f"loss={config.loss} norm={config.norm} lr={config.lr:g} init_norms={config.init_norms} "
+          f"seed={config.seed} device={result.device} dtype={config.dtype}")
+    rows = [("outcome", f"{s['outcome']} ({s['reason']})"), ("steps run", s["steps_run"]),
+            ("final sharpness S", s["sharpness_final"]), ("2/h", s["two_over_lr"]),
+            ("ratio S*h/2", s["ratio_final"]), ("loss start", s["loss_start"]),
+            ("loss final", s["loss_final"]),
+            ("loss max/start", s["loss_max_over_start"]), ("accuracy final", s["accuracy_final"]),
+            ("norm gap |W1|-|W2| start", s["norm_gap_start"]), ("norm gap end", s["norm_gap_final"]),
+            ("seconds", s["seconds"])]
+    width = max(len(k) for k, _ in rows)
+    for k, v in rows:
+        print(f"  {k.ljust(width)}  {_fmt(v)}")
+    if args.json:
+        write_json_atomic(args.json, result.as_dict())
+        print(f"  curves written to {args.json}")
+    return 0
+
+
+def _cmd_nn_grid(args: argparse.Namespace) -> int:
+    from lrbias.claims.nn import check_claims, get_claims, run_grids
+
+    claims = get_claims(args.claims)
+    overrides: dict[str, Any] = {"device": args.device, "dtype": args.dtype}
+    if args.steps is not None:
+        if args.steps <= 0:
+            raise LrbiasError(f"--steps must be an integer >= 1, got {args.steps}")
+        overrides["steps"] = args.steps
+    RunConfig(**overrides)  # validates device/dtype before torch is imported
+    _require_torch()
+    from lrbias.nn.device import configure_threads
+
+    configure_threads(args.threads)
+    results = run_grids(claims, overrides, progress=_progress(args))
+    verdicts = check_claims(claims, results)
+    header = ("claim", "verdict", "grid", "figures")
+    rows = []
+    for claim in claims:
+        check = verdicts[claim.id]
+        figs = []
+        for run in check.detail.get("runs", []):
+            keys = [k for k in ("ratio_median", "loss_max_over_start", "gap_final_over_start", "ratio_final",
+                                "loss_fell") if k in run and run[k] is not None]
+            if run.get("outcome") == "diverged":
+                keys.append("outcome")
+            figs.append(f"h={run.get('lr', '?'):g}:" + ",".join(f"{k}={_fmt(run[k])}" for k in keys)
+                        if "lr" in run else ",".join(f"{k}={_fmt(v)}" for k, v in run.items()
+                                                     if k not in ("verdict", "margin")))
+        rows.append((claim.id, str(check.verdict), "+".join(g.name for g in claim.grids), "; ".join(figs)))
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
+    for r in [header, *rows]:
+        print("  ".join(c.ljust(w) for c, w in zip(r[:3], widths, strict=True)) + "  " + r[3])
+    if args.json:
+        payload = {"claims": [{"id": c.id, "title": c.title, "statement": c.statement,
+                               "provenance": c.provenance,
+                               "thresholds": c.thresholds, "verdict": str(verdicts[c.id].verdict),
+                               "margin": verdicts[c.id].margin, "detail": verdicts[c.id].detail,
+                               "grids": [g.name for g in c.grids]} for c in claims],
+                   "runs": {name: [r.as_dict() for r in runs] for name, runs in results.items()}}
+        write_json_atomic(args.json, payload)
+        print(f"results written to {args.json}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the neural-network subcommands to the ``lrbias`` parser."""
+    p = sub.add_parser(
+        "nn", help="train the paper's two-layer net by full-batch GD and track its sharpness",
+        description="Full-batch GD (w <- w - h grad L, no momentum) on a two-layer net without biases: "
+        "Flatten -> Linear(d->width) -> [BatchNorm1d|LayerNorm, no affine] -> activation -> "
+        "Linear(width->10), on the first n training images (per-feature standardised). Logs loss, accuracy, "
+        "|W1|_F, |W2|_F every step and the sharpness (top Hessian eigenvalue by Lanczos on exact "
+        "Hessian-vector products, BatchNorm in train mode) every K steps. Prints final sharpness, "
+        "ratio S*h/2 (about 1 = edge of stability), loss max/start (catapult), norm gap (balancing), "
+        "outcome (completed or diverged).",
+        epilog="example: lrbias nn --activation tanh --loss mse --lr 0.2 --steps 1000 --json tanh.json")
+    p.add_argument("--dataset", default="digits", help=f"one of {', '.join(DATASETS)} (default digits: "
+                   "scikit-learn's 8x8 digits, offline)")
+    p.add_argument("--data-root", metavar="DIR", help="torchvision root for mnist (DIR/MNIST/raw/) and "
+                   "cifar10 (DIR/cifar-10-batches-py/)")
+    p.add_argument("--download", action="store_true", help="let torchvision download mnist/cifar10 into "
+                   "--data-root (never without this flag)")
+    p.add_argument("--n", type=int, default=1000, help="number of training images (first n; default 1000)")
+    p.add_argument("--width", type=int, default=200, help="hidden width (default 200)")
+    p.add_argument("--activation", default="relu", help=f"one of {', '.join(ACTIVATIONS)} "
+                   "(cubic = relu(z)^3; default relu)")
+    p.add_argument("--loss", default="mse", help=f"one of {', '.join(LOSSES)} (mse = 1/2|out-onehot|^2, "
+                   "huber delta=1 summed over outputs, ce = cross-entropy; default mse)")
+    p.add_argument("--norm", default="none", help=f"one of {', '.join(NORMS)} "
+                   "(bn = BatchNorm1d(affine=False), ln = LayerNorm(no affine), before the activation; "
+                   "default none)")
+    p.add_argument("--lr", type=float, required=True, help="learning rate h > 0")
+    p.add_argument("--steps", type=int, required=True, help="number of GD steps (>= 1)")
+    p.add_argument("--init-norms", metavar="A,B", help="rescale W1, W2 to Frobenius norms A, B after the "
+                   "default init (unbalanced start, e.g. 6,20)")
+    p.add_argument("--sharpness-every", metavar="K", type=int, default=20, help="sharpness every K steps and "
+                   "at the end (0: start and end only; default 20)")
+    p.add_argument("--eig-tol", type=float, default=1e-3, help="Lanczos relative tolerance (default 1e-3)")
+    p.add_argument("--loss-bound", type=float, default=1e6, help="diverged when the loss exceeds this "
+                   "times max(1, initial loss) or is not finite (default 1e6)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the initial weights (default 0)")
+    _common(p)
+    p.set_defaults(func=_cmd_nn)
+
+    p = sub.add_parser(
+        "nn-grid", help="run the paper's neural-network claims over their learning-rate grids",
+        description="Train the configuration grids of the NN claims (each grid: one saved initial state "
+        "shared by every learning rate) on the embedded digits data and print a verdict table "
+        "(pass / fail / inconclusive with the measured figures).",
+        epilog="example: lrbias nn-grid --claims all --json nn-claims.json")
+    p.add_argument("--claims", default="all", help="'all' or comma-separated claim ids (nn.eos-bounded-loss, "
+                   "nn.eos-bounded-activation, nn.catapult-mse-relu, nn.balancing-mse-relu, "
+                   "nn.limit-below-eos-mse-relu, nn.no-eos-cubic, nn.bn-restores-eos)")
+    p.add_argument("--steps", type=int, help="override every grid's step count (default: the claim's own)")
+    _common(p)
+    p.set_defaults(func=_cmd_nn_grid)

@@ -1,0 +1,245 @@
+"""One-trajectory engines: mpmath at any precision (with ``auto`` precision) and arb balls.
+
+The decision rules are those of the batched engine (:class:`Settings`), applied to one run.
+mpmath: ``run_mp(..., dps)`` at a fixed precision; ``run_auto`` doubles the precision until two
+successive precisions agree on the outcome and on the final point.  arb: every step is a ball
+enclosure; when the enclosure's relative radius passes ``max_rel_radius`` the run stops with
+outcome ``precision-lost`` at that step, never with a number that the ball does not support.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import mpmath
+
+from lrbias.errors import LrbiasError
+from lrbias.gd import objective
+from lrbias.gd.batched import CYCLE_CONTRAST, PERIOD_CHECK_EVERY
+from lrbias.gd.outcome import Outcome, RunRecord, Settings, check_start
+from lrbias.losses.families import Family
+
+AUTO_START_DPS = 25
+AUTO_MAX_DPS = 1600
+
+
+def _record(family: Family, x0: float, y0: float, h: float, oc: Outcome, reason: str, steps: int,
+            x: Any, y: Any, fmax_ratio: float | None, fmax_step: int, precision: str,
+            period: int | None = None, extra: dict | None = None) -> RunRecord:
+    xf = float(x) if x is not None and oc != Outcome.DIVERGED else None
+    yf = float(y) if y is not None and oc != Outcome.DIVERGED else None
+    sharp = ratio = imb = gap2 = None
+    if xf is not None and yf is not None and math.isfinite(xf) and math.isfinite(yf):
+        with mpmath.workdps(max(mpmath.mp.dps, 30)):
+            _, hi = objective.hessian_eigenvalues(family, mpmath.mpf(x), mpmath.mpf(y), backend="mpmath")
+            sharp = float(hi)
+        ratio = sharp * h / 2
+        imb, gap2 = xf * xf - yf * yf, (xf - yf) ** 2
+    return RunRecord(x0=x0, y0=y0, h=h, C=h * (x0 * x0 + y0 * y0), outcome=str(oc), reason=reason,
+                     steps=steps, x=xf, y=yf, sharpness=sharp, ratio=ratio, imbalance=imb, gap2=gap2,
+                     fmax_ratio=fmax_ratio, fmax_step=fmax_step, period=period, precision=precision,
+                     extra=extra or {})
+
+
+def run_mp(family: Family, x0: float, y0: float, h: float, dps: int = 50,
+           settings: Settings | None = None) -> RunRecord:
+    """GD in mpmath at ``dps`` decimal digits (the start and h are taken as exact binary floats)."""
+    st = settings or Settings()
+    check_start(x0, y0, h)
+    if not (isinstance(dps, int) and 15 <= dps <= 100_000):
+        raise LrbiasError(f"precision of {dps} digits is invalid; accepted: 15..100000")
+    with mpmath.workdps(dps):
+        d1, loss = family.mp.d1, family.mp.loss
+        one = mpmath.mpf(1)
+        l1 = loss(one)
+        curvature = family.mp.d2(one)
+        x, y, hm = mpmath.mpf(x0), mpmath.mpf(y0), mpmath.mpf(h)
+        tol, bound, rtol = mpmath.mpf(st.tol), mpmath.mpf(st.bound), mpmath.mpf(st.period_rtol)
+        f0 = loss(x * y) - l1
+        fmax, fmax_step = f0, 0
+        snap, snap_t = (x, y), -PERIOD_CHECK_EVERY
+        prev = (x, y)
+        traj: list[list[float]] | None = [] if st.record_every else None
+        oc, reason, period = Outcome.UNDECIDED, f"step budget of {st.max_steps} spent", None
+        t = 0
+        saddle_q = tol * tol
+        for t in range(st.max_steps + 1):
+            s = x * y
+            q = x * x + y * y
+            check = t % st.check_every == 0 or t == st.max_steps
+            if check and not (abs(s) <= bound and q <= bound):
+                oc, reason = Outcome.DIVERGED, f"left the bounded region at step {t}"
+                break
+            g = d1(s)
+            if t > 0:
+                f = loss(s) - l1
+                if f > fmax:
+                    fmax, fmax_step = f, t
+            if traj is not None and t % st.record_every == 0:
+                traj.append([float(x), float(y)])
+            near = abs(s - 1) < tol
+            if check and near and abs(g) < tol and 0 < hm * curvature * q < 2:
+                oc = Outcome.CONVERGED
+                reason = f"|s-1| and |l'(s)| under tolerance at a stable minimiser after {t} steps"
+                break
+            if check and t % PERIOD_CHECK_EVERY == 0 and q < saddle_q:
+                oc = Outcome.UNDECIDED
+                reason = f"stalled at the saddle (0, 0) at step {t}: x² + y² under tol²"
+                break
+            if 2 <= t - snap_t <= st.period_max and not near and saddle_q <= q <= bound \
+                    and abs(x - snap[0]) <= rtol * abs(x) and abs(y - snap[1]) <= rtol * abs(y) \
+                    and abs(x - snap[0]) + abs(y - snap[1]) <= CYCLE_CONTRAST * (abs(x - prev[0]) + abs(y - prev[1])):
+                oc, period = Outcome.PERIODIC, t - snap_t
+                reason = f"orbit of period {period} detected at step {t}"
+                break
+            if t == st.max_steps:
+                break
+            if t % PERIOD_CHECK_EVERY == 0:
+                snap, snap_t = (x, y), t
+            hg = hm * g
+            prev = (x, y)
+            x, y = x - hg * y, y - hg * x
+        ratio = None
+        if f0 > 0:
+            ratio = float(fmax / f0)
+        rec = _record(family, x0, y0, h, oc, reason, t, x, y, ratio, fmax_step, f"mp:{dps}", period)
+        rec.trajectory = traj
+        return rec
+
+
+def agree(a: RunRecord, b: RunRecord, rtol: float = 1e-8) -> bool:
+    """Whether two runs of one start reach the same verdict.
+
+    Same outcome always; periodic runs also the same period; converged and periodic runs also
+    the same final point to ``rtol`` (relative to 1 + |x| + |y|).  The last point of an
+    undecided or diverged run is not a verdict (after a spent budget on a chaotic orbit it
+    differs at every precision), so it is not compared.
+    """
+    if a.outcome != b.outcome or a.period != b.period:
+        return False
+    if a.outcome not in (str(Outcome.CONVERGED), str(Outcome.PERIODIC)):
+        return True
+    if a.x is None or b.x is None or a.y is None or b.y is None:
+        return a.x is None and b.x is None
+    scale = 1 + abs(a.x) + abs(a.y)
+    return abs(a.x - b.x) <= rtol * scale and abs(a.y - b.y) <= rtol * scale
+
+
+def run_auto(family: Family, x0: float, y0: float, h: float, settings: Settings | None = None,
+             start_dps: int = AUTO_START_DPS, max_dps: int = AUTO_MAX_DPS) -> RunRecord:
+    """Run at start_dps, 2·start_dps, … until two successive precisions agree (then report the higher).
+
+    If they never agree up to ``max_dps``, the result is ``undecided`` with the reason saying so.
+    """
+    previous = run_mp(family, x0, y0, h, start_dps, settings)
+    seen = {str(start_dps): previous.outcome}
+    dps = start_dps
+    while dps * 2 <= max_dps:
+        dps *= 2
+        current = run_mp(family, x0, y0, h, dps, settings)
+        seen[str(dps)] = current.outcome
+        if agree(previous, current):
+            current.precision = f"auto:{dps // 2}/{dps}"
+            current.extra["agreed_at_digits"] = [dps // 2, dps]
+            return current
+        previous = current
+    previous.extra["precision_disagreement"] = True
+    previous.extra["outcome_by_digits"] = seen
+    previous.outcome = str(Outcome.UNDECIDED)
+    previous.reason = (f"precisions {start_dps}..{dps} digits did not agree on the outcome or the "
+                       f"final point: no verdict")
+    previous.precision = f"auto:>{dps}"
+    return previous
+
+
+def run_arb(family: Family, x0: float, y0: float, h: float, bits: int = 256,
+            settings: Settings | None = None, max_rel_radius: float = 1e-6) -> RunRecord:
+    """GD in python-flint ball arithmetic at ``bits`` of precision.
+
+    Converged/diverged are decided only when the whole enclosure says so; a ball whose relative
+    radius exceeds ``max_rel_radius`` ends the run as ``precision-lost`` at that step, with no
+    final point.  A recorded trajectory holds the ball midpoints up to the last step whose balls
+    were still within ``max_rel_radius``.  Periodic orbits are not searched for: this is the
+    short-horizon rigorous tier (a long run ends ``precision-lost`` or ``undecided``, never with
+    a wrong verdict).
+    """
+    st = settings or Settings()
+    check_start(x0, y0, h)
+    if not (isinstance(bits, int) and 53 <= bits <= 1_000_000):
+        raise LrbiasError(f"arb precision of {bits} bits is invalid; accepted: 53..1000000")
+    import flint
+
+    old = flint.ctx.prec
+    flint.ctx.prec = bits
+    try:
+        arb = flint.arb
+        d1, loss = family.arb.d1, family.arb.loss
+        one = arb(1)
+        l1, curvature = loss(one), family.arb.d2(one)
+        x, y, hb = arb(x0), arb(y0), arb(h)
+        tol, bound = arb(st.tol), arb(st.bound)
+        f0 = loss(x * y) - l1
+        fmax, fmax_step = f0, 0
+        need_bits = math.ceil(-math.log2(max_rel_radius))
+        min_bits = bits
+        traj: list[list[float]] | None = [] if st.record_every else None
+        oc, reason = Outcome.UNDECIDED, f"step budget of {st.max_steps} spent"
+        t = 0
+        for t in range(st.max_steps + 1):
+            s = x * y
+            check = t % st.check_every == 0 or t == st.max_steps
+            if check and (abs(s) > bound or x * x + y * y > bound):
+                oc, reason = Outcome.DIVERGED, f"the whole enclosure left the bounded region at step {t}"
+                break
+            acc = min(x.rel_accuracy_bits(), y.rel_accuracy_bits())
+            min_bits = min(min_bits, acc)
+            if acc < need_bits and max(_rel_radius(x), _rel_radius(y)) > max_rel_radius:
+                rel = max(_rel_radius(x), _rel_radius(y))
+                oc = Outcome.PRECISION_LOST
+                reason = (f"enclosure relative radius {rel:.3g} passed {max_rel_radius:g} at step {t} "
+                          f"({bits} bits): no verdict")
+                break
+            g = d1(s)
+            if t > 0:
+                f = loss(s) - l1
+                if f > fmax:
+                    fmax, fmax_step = f, t
+            if traj is not None and t % st.record_every == 0:
+                traj.append([float(x.mid()), float(y.mid())])
+            if check and abs(s - 1) < tol and abs(g) < tol:
+                hs = hb * curvature * (x * x + y * y)
+                if hs > 0 and hs < 2:
+                    oc = Outcome.CONVERGED
+                    rel = max(_rel_radius(x), _rel_radius(y))
+                    reason = (f"the whole enclosure is under tolerance at a stable minimiser after "
+                              f"{t} steps (relative radius {rel:.2g})")
+                    break
+            elif check and t % PERIOD_CHECK_EVERY == 0 and x * x + y * y < tol * tol:
+                oc = Outcome.UNDECIDED
+                reason = f"stalled at the saddle (0, 0) at step {t}: x² + y² under tol²"
+                break
+            if t == st.max_steps:
+                break
+            hg = hb * g
+            x, y = x - hg * y, y - hg * x
+        ok = oc in (Outcome.CONVERGED, Outcome.UNDECIDED)
+        ratio = float((fmax / f0).mid()) if ok and f0 > 0 else None
+        rec = _record(family, x0, y0, h, oc, reason, t, x.mid() if ok else None,
+                      y.mid() if ok else None, ratio, fmax_step, f"arb:{bits}",
+                      extra={"final_relative_radius": max(_rel_radius(x), _rel_radius(y)),
+                             "min_accuracy_bits": int(min_bits),
+                             "final_x": x.str(radius=True) if ok else None,
+                             "final_y": y.str(radius=True) if ok else None})
+        rec.trajectory = traj
+        return rec
+    finally:
+        flint.ctx.prec = old
+
+
+def _rel_radius(v) -> float:
+    mid = abs(float(v.mid()))
+    rad = float(v.rad())
+    if not math.isfinite(rad) or not math.isfinite(mid):
+        return math.inf
+    return rad / max(mid, 1e-300)

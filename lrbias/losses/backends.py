@@ -1,0 +1,344 @@
+"""Turn one sympy expression in ``s`` into callables for numpy, mpmath and python-flint (arb).
+
+numpy: ``sympy.lambdify`` with the stable implementations of :mod:`lrbias.losses.symbolic`; the
+result is vectorised over float64 arrays (any shape) and always returns an array of the
+input's shape.
+
+mpmath and arb: a small compiler that turns the expression tree into nested closures.  Every
+rational constant is built at call time from its exact numerator and denominator, so a value
+is correct to the working precision in force at the call (``mp.workdps``/``flint.ctx.prec``);
+no float literal sneaks in.  For arb, a ``Piecewise`` whose condition the ball cannot decide
+returns the union of the candidate branches (a rigorous enclosure).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from lrbias.losses.symbolic import NUMPY_IMPLS
+
+Evaluator = Callable[[Any], Any]
+
+
+def numpy_function(expr: sp.Expr, sym: sp.Symbol) -> Evaluator:
+    """float64 vectorised evaluator; overflow gives +-inf silently (engines treat it as divergence)."""
+    raw = sp.lambdify(sym, expr, modules=[NUMPY_IMPLS, "numpy", "scipy"], cse=True)
+
+    def fn(x):
+        x = np.asarray(x, dtype=np.float64)
+        with np.errstate(over="ignore", under="ignore"):
+            out = raw(x)
+        out = np.asarray(out, dtype=np.float64)
+        if out.shape != x.shape:
+            out = np.broadcast_to(out, x.shape).copy()
+        return out
+
+    fn.__doc__ = f"float64 evaluation of {expr}"
+    return fn
+
+
+def _torch_impls() -> dict[str, Callable[[Any], Any]]:
+    import torch
+
+    def logcosh(x):
+        ax = torch.abs(x)
+        small = torch.log1p(2.0 * torch.sinh(torch.clamp(ax, max=1.0) / 2.0) ** 2)
+        large = ax + torch.log1p(torch.exp(-2.0 * ax)) - math.log(2.0)
+        return torch.where(ax < 1.0, small, large)
+
+    def sech(x):
+        e = torch.exp(-torch.abs(x))
+        return 2.0 * e / (1.0 + e * e)
+
+    return {"Softplus": lambda x: torch.logaddexp(torch.zeros_like(x), x), "Sigmoid": torch.sigmoid,
+            "LogCosh": logcosh, "Tanh": torch.tanh, "Sech": sech}
+
+
+def torch_function(expr: sp.Expr, sym: sp.Symbol) -> Evaluator:
+    """torch evaluator (tensors of any dtype/device in, same shape out), stable forms as for numpy."""
+    import torch
+    from sympy.printing.pytorch import TorchPrinter
+
+    impls = _torch_impls()
+
+    class Printer(TorchPrinter):
+        """Prints lrbias' stable functions by name (they are supplied in the namespace)."""
+
+        def _print_Function(self, e):
+            if type(e).__name__ in impls:
+                return f"{type(e).__name__}({', '.join(self._print(a) for a in e.args)})"
+            return super()._print_Function(e)
+
+    # torch functions want tensors: fold constant subexpressions such as log(2) into floats first
+    folded = expr.replace(lambda e: e.is_number and not e.is_Atom, lambda e: sp.Float(e.evalf(30), 30))
+    raw = sp.lambdify(sym, folded, modules=[impls, "torch"], cse=True, printer=Printer)
+
+    def fn(x):
+        out = raw(x)
+        if not isinstance(out, torch.Tensor) or out.shape != x.shape:
+            out = torch.as_tensor(out, dtype=x.dtype, device=x.device).expand(x.shape).clone()
+        return out
+
+    fn.__doc__ = f"torch evaluation of {expr}"
+    return fn
+
+
+class _Backend:
+    """Arithmetic of one multiprecision library, as used by the closure compiler."""
+
+    name = "abstract"
+    funcs: ClassVar[dict[str, Callable[[Any], Any]]] = {}
+
+    def rational(self, p: int, q: int) -> Any:
+        raise NotImplementedError
+
+    def pi(self) -> Any:
+        raise NotImplementedError
+
+    def e(self) -> Any:
+        raise NotImplementedError
+
+    def compare(self, a: Any, b: Any, op: str) -> bool | None:
+        return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b}[op]
+
+    def union(self, a: Any, b: Any) -> Any:
+        raise NotImplementedError
+
+
+class _MpmathBackend(_Backend):
+    name = "mpmath"
+    funcs: ClassVar[dict[str, Callable[[Any], Any]]] = {
+        "exp": mpmath.exp,
+        "log": mpmath.log,
+        "cosh": mpmath.cosh,
+        "sinh": mpmath.sinh,
+        "tanh": mpmath.tanh,
+        "sech": mpmath.sech,
+        "atan": mpmath.atan,
+        "sin": mpmath.sin,
+        "cos": mpmath.cos,
+        "erf": mpmath.erf,
+        "Abs": abs,
+        "sign": mpmath.sign,
+        "Softplus": lambda x: mpmath.log1p(mpmath.exp(x)),
+        "Sigmoid": lambda x: 1 / (1 + mpmath.exp(-x)),
+        "LogCosh": lambda x: mpmath.log(mpmath.cosh(x)),
+        "Tanh": mpmath.tanh,
+        "Sech": mpmath.sech,
+        "sqrt": mpmath.sqrt,
+    }
+
+    def rational(self, p: int, q: int) -> Any:
+        return mpmath.mpf(p) / q if q != 1 else mpmath.mpf(p)
+
+    def pi(self) -> Any:
+        return +mpmath.pi
+
+    def e(self) -> Any:
+        return +mpmath.e
+
+    def union(self, a: Any, b: Any) -> Any:  # pragma: no cover - never undecided in mpmath
+        raise AssertionError("mpmath comparisons are always decided")
+
+
+class _ArbBackend(_Backend):
+    name = "arb"
+
+    def __init__(self) -> None:
+        import flint
+
+        self.flint = flint
+        arb = flint.arb
+
+        def softplus(x):
+            return x.exp().log1p()
+
+        def sigmoid(x):
+            return 1 / (1 + (-x).exp())
+
+        def sign(x):
+            return x.sgn()
+
+        self.funcs = {
+            "exp": arb.exp,
+            "log": arb.log,
+            "cosh": arb.cosh,
+            "sinh": arb.sinh,
+            "tanh": arb.tanh,
+            "sech": arb.sech,
+            "atan": arb.atan,
+            "sin": arb.sin,
+            "cos": arb.cos,
+            "erf": arb.erf,
+            "Abs": abs,
+            "sign": sign,
+            "Softplus": softplus,
+            "Sigmoid": sigmoid,
+            "LogCosh": lambda x: x.cosh().log(),
+            "Tanh": arb.tanh,
+            "Sech": arb.sech,
+            "sqrt": arb.sqrt,
+        }
+
+    def rational(self, p: int, q: int) -> Any:
+        a = self.flint.arb(p)
+        return a / q if q != 1 else a
+
+    def pi(self) -> Any:
+        return self.flint.arb.pi()
+
+    def e(self) -> Any:
+        return self.flint.arb.const_e()
+
+    def compare(self, a: Any, b: Any, op: str) -> bool | None:
+        definitely = super().compare(a, b, op)
+        if definitely:
+            return True
+        negation = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": None}[op]
+        if negation is not None and super().compare(a, b, negation):
+            return False
+        return None
+
+    def union(self, a: Any, b: Any) -> Any:
+        return a.union(b)
+
+
+_REL_OPS = {sp.StrictLessThan: "<", sp.LessThan: "<=", sp.StrictGreaterThan: ">",
+            sp.GreaterThan: ">=", sp.Equality: "=="}
+
+
+def _compile(expr: sp.Basic, sym: sp.Symbol, be: _Backend) -> Evaluator:
+    if expr == sym:
+        return lambda x: x
+    if expr.is_Rational:
+        p, q = int(expr.p), int(expr.q)
+        return lambda x: be.rational(p, q)
+    if expr.is_Float:
+        r = sp.Rational(expr)
+        p, q = int(r.p), int(r.q)
+        return lambda x: be.rational(p, q)
+    if expr is sp.pi:
+        return lambda x: be.pi()
+    if expr is sp.E:
+        return lambda x: be.e()
+    if expr is sp.true:
+        return lambda x: True
+    if expr is sp.false:
+        return lambda x: False
+    if isinstance(expr, sp.Add):
+        parts = [_compile(a, sym, be) for a in expr.args]
+
+        def add(x):
+            total = parts[0](x)
+            for part in parts[1:]:
+                total = total + part(x)
+            return total
+
+        return add
+    if isinstance(expr, sp.Mul):
+        parts = [_compile(a, sym, be) for a in expr.args]
+
+        def mul(x):
+            total = parts[0](x)
+            for part in parts[1:]:
+                total = total * part(x)
+            return total
+
+        return mul
+    if isinstance(expr, sp.Pow):
+        base = _compile(expr.base, sym, be)
+        exponent = expr.exp
+        if exponent.is_Integer:
+            n = int(exponent)
+            if n >= 0:
+                return lambda x: base(x) ** n
+            return lambda x: 1 / base(x) ** (-n)
+        if exponent == sp.Rational(1, 2):
+            sqrt = be.funcs["sqrt"]
+            return lambda x: sqrt(base(x))
+        power = _compile(exponent, sym, be)
+        return lambda x: base(x) ** power(x)
+    if isinstance(expr, sp.Piecewise):
+        branches = [(_compile(v, sym, be), _compile(c, sym, be)) for v, c in expr.args]
+
+        def piecewise(x, start=0):
+            for i in range(start, len(branches)):
+                value, cond = branches[i]
+                decided = cond(x)
+                if decided is True:
+                    return value(x)
+                if decided is None:
+                    return be.union(value(x), piecewise(x, i + 1))
+            raise ValueError(f"Piecewise has no branch for {x}")
+
+        return piecewise
+    if isinstance(expr, sp.core.relational.Relational) and type(expr) in _REL_OPS:
+        lhs, rhs = _compile(expr.lhs, sym, be), _compile(expr.rhs, sym, be)
+        op = _REL_OPS[type(expr)]
+        return lambda x: be.compare(lhs(x), rhs(x), op)
+    if isinstance(expr, (sp.And, sp.Or)):
+        parts = [_compile(a, sym, be) for a in expr.args]
+        is_and = isinstance(expr, sp.And)
+
+        def logic(x):
+            values = [p(x) for p in parts]
+            if is_and:
+                if any(v is False for v in values):
+                    return False
+                return True if all(v is True for v in values) else None
+            if any(v is True for v in values):
+                return True
+            return False if all(v is False for v in values) else None
+
+        return logic
+    if isinstance(expr, sp.Function):
+        name = type(expr).__name__
+        if name not in be.funcs or len(expr.args) != 1:
+            raise ValueError(f"no {be.name} evaluator for function {name}")
+        fn = be.funcs[name]
+        arg = _compile(expr.args[0], sym, be)
+        return lambda x: fn(arg(x))
+    raise ValueError(f"no {be.name} evaluator for {expr!r} ({type(expr).__name__})")
+
+
+def mpmath_function(expr: sp.Expr, sym: sp.Symbol) -> Evaluator:
+    """mpmath evaluator at the working precision in force at call time (``mp.workdps``)."""
+    inner = _compile(expr, sym, _MpmathBackend())
+
+    def fn(x):
+        return inner(mpmath.mpf(x) if not isinstance(x, mpmath.mpf) else x)
+
+    return fn
+
+
+_ARB_BACKEND: _ArbBackend | None = None
+
+
+def arb_function(expr: sp.Expr, sym: sp.Symbol) -> Evaluator:
+    """python-flint arb (ball) evaluator; the result encloses the true value."""
+    global _ARB_BACKEND
+    if _ARB_BACKEND is None:
+        _ARB_BACKEND = _ArbBackend()
+    import flint
+
+    inner = _compile(expr, sym, _ARB_BACKEND)
+
+    def fn(x):
+        return inner(x if isinstance(x, flint.arb) else flint.arb(x))
+
+    return fn
+
+
+def flint_available() -> bool:
+    """True when python-flint is importable (the ``flint`` extra)."""
+    try:
+        import flint  # noqa: F401
+    except ImportError:
+        return False
+    return True
