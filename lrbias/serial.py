@@ -1,0 +1,106 @@
+"""One JSON policy, one atomic writer and one table printer for every output of lrbias.
+
+JSON policy (documented in ``lrbias/claims/results.schema.json``): strict JSON, no NaN or
+Infinity tokens.  A NaN means "no value" and becomes ``null``; +∞ and −∞ are meaningful (an
+inconclusive check has margin +∞, a rise from a zero start is ∞) and become the strings
+``"inf"`` and ``"-inf"``; numpy scalars become Python numbers, tuples lists, other objects their
+``str``.  :func:`json_number` reads such a value back.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+
+__all__ = ["current_umask", "dumps", "json_number", "json_safe", "print_table", "write_atomic", "write_json"]
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` as strict-JSON types under the policy above (at any depth of dicts, lists, tuples)."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, float | np.floating):
+        v = float(value)
+        if math.isnan(v):
+            return None
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return v
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, str | int) or value is None:
+        return value
+    return str(value)
+
+
+def json_number(value: Any) -> float | None:
+    """A number written under the policy back as a float ("inf" → ∞, null → None)."""
+    if value is None:
+        return None
+    if value == "inf":
+        return math.inf
+    if value == "-inf":
+        return -math.inf
+    return float(value)
+
+
+def dumps(value: Any, indent: int | None = 1) -> str:
+    """``json.dumps`` of :func:`json_safe` (``value``), strict (no NaN/Infinity tokens)."""
+    return json.dumps(json_safe(value), indent=indent, allow_nan=False)
+
+
+def current_umask() -> int:
+    """The process umask (read by setting and restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file in the same folder and ``os.replace``.
+
+    A crash or a concurrent writer leaves either the old file or the new one whole, never a
+    half-written file; the temporary file is removed on any error.  The folder must exist.
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~current_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: str | Path, value: Any) -> None:
+    """Atomically write ``value`` as JSON under the policy above."""
+    write_atomic(path, dumps(value) + "\n")
+
+
+def print_table(header: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO | None = None,
+                free_last: bool = False) -> None:
+    """Left-aligned columns separated by two spaces; ``free_last``: the last column is not padded."""
+    out = out or sys.stdout
+    fixed = len(header) - 1 if free_last else len(header)
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(fixed)]
+    for row in [header, *rows]:
+        cells = [str(c).ljust(w) for c, w in zip(row[:fixed], widths, strict=True)]
+        if free_last:
+            cells.append(str(row[-1]))
+        print("  ".join(cells).rstrip(), file=out)
