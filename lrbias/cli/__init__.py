@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from lrbias import __version__
+from lrbias._version import __version__
 from lrbias.errors import LrbiasError
 
 

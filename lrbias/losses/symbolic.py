@@ -13,16 +13,33 @@ import scipy.special
 import sympy as sp
 
 
-class Softplus(sp.Function):
-    """softplus(x) = log(1 + exp(x))."""
+class _Stable(sp.Function):
+    """A one-argument real function with a known value at 0 and an elementary form.
+
+    Subclasses set ``AT_ZERO`` and define ``fdiff`` (the stable derivative) and
+    ``_eval_rewrite_as_exp`` (the elementary form, which evalf, proofs and limits use).
+    """
 
     nargs = 1
+    AT_ZERO: sp.Expr
 
     @classmethod
     def eval(cls, x):
         if x.is_zero:
-            return sp.log(2)
+            return cls.AT_ZERO
         return None
+
+    def _eval_evalf(self, prec):
+        return self._eval_rewrite_as_exp(*self.args)._eval_evalf(prec)
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+
+class Softplus(_Stable):
+    """softplus(x) = log(1 + exp(x))."""
+
+    AT_ZERO = sp.log(2)
 
     def fdiff(self, argindex=1):
         return Sigmoid(self.args[0])
@@ -30,23 +47,11 @@ class Softplus(sp.Function):
     def _eval_rewrite_as_exp(self, x, **kwargs):
         return sp.log(1 + sp.exp(x))
 
-    def _eval_evalf(self, prec):
-        return self.rewrite(sp.exp)._eval_evalf(prec)
 
-    def _eval_is_real(self):
-        return self.args[0].is_real
-
-
-class Sigmoid(sp.Function):
+class Sigmoid(_Stable):
     """sigmoid(x) = 1 / (1 + exp(-x)); its derivative sigmoid(x) sigmoid(-x) has no cancellation."""
 
-    nargs = 1
-
-    @classmethod
-    def eval(cls, x):
-        if x.is_zero:
-            return sp.Rational(1, 2)
-        return None
+    AT_ZERO = sp.Rational(1, 2)
 
     def fdiff(self, argindex=1):
         x = self.args[0]
@@ -55,26 +60,14 @@ class Sigmoid(sp.Function):
     def _eval_rewrite_as_exp(self, x, **kwargs):
         return 1 / (1 + sp.exp(-x))
 
-    def _eval_evalf(self, prec):
-        return self.rewrite(sp.exp)._eval_evalf(prec)
 
-    def _eval_is_real(self):
-        return self.args[0].is_real
-
-
-class LogCosh(sp.Function):
+class LogCosh(_Stable):
     """logcosh(x) = log(cosh(x)).
 
     In floats: log1p(2 sinh²(x/2)) for |x| < 1, |x| + log1p(e^{-2|x|}) − log 2 beyond.
     """
 
-    nargs = 1
-
-    @classmethod
-    def eval(cls, x):
-        if x.is_zero:
-            return sp.Integer(0)
-        return None
+    AT_ZERO = sp.Integer(0)
 
     def fdiff(self, argindex=1):
         return Tanh(self.args[0])
@@ -82,23 +75,11 @@ class LogCosh(sp.Function):
     def _eval_rewrite_as_exp(self, x, **kwargs):
         return sp.log(sp.cosh(x))
 
-    def _eval_evalf(self, prec):
-        return self.rewrite(sp.exp)._eval_evalf(prec)
 
-    def _eval_is_real(self):
-        return self.args[0].is_real
-
-
-class Tanh(sp.Function):
+class Tanh(_Stable):
     """tanh with derivative sech^2 (sympy's own tanh differentiates to 1 - tanh^2)."""
 
-    nargs = 1
-
-    @classmethod
-    def eval(cls, x):
-        if x.is_zero:
-            return sp.Integer(0)
-        return None
+    AT_ZERO = sp.Integer(0)
 
     def fdiff(self, argindex=1):
         return Sech(self.args[0]) ** 2
@@ -106,23 +87,11 @@ class Tanh(sp.Function):
     def _eval_rewrite_as_exp(self, x, **kwargs):
         return sp.tanh(x)
 
-    def _eval_evalf(self, prec):
-        return sp.tanh(self.args[0])._eval_evalf(prec)
 
-    def _eval_is_real(self):
-        return self.args[0].is_real
-
-
-class Sech(sp.Function):
+class Sech(_Stable):
     """sech(x) = 1/cosh(x), evaluated as 2 e^{-|x|} / (1 + e^{-2|x|}) in floats (no overflow)."""
 
-    nargs = 1
-
-    @classmethod
-    def eval(cls, x):
-        if x.is_zero:
-            return sp.Integer(1)
-        return None
+    AT_ZERO = sp.Integer(1)
 
     def fdiff(self, argindex=1):
         x = self.args[0]
@@ -130,12 +99,6 @@ class Sech(sp.Function):
 
     def _eval_rewrite_as_exp(self, x, **kwargs):
         return sp.sech(x)
-
-    def _eval_evalf(self, prec):
-        return sp.sech(self.args[0])._eval_evalf(prec)
-
-    def _eval_is_real(self):
-        return self.args[0].is_real
 
 
 STABLE_FUNCTIONS: tuple[type[sp.Function], ...] = (Softplus, Sigmoid, LogCosh, Tanh, Sech)

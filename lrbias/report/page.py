@@ -8,7 +8,7 @@ from typing import Any
 
 import jinja2
 
-from lrbias import __version__
+from lrbias._version import __version__
 from lrbias.claims.frontier import merge_ranges
 from lrbias.report.mathml import latex_to_mathml, sympy_to_mathml
 
@@ -81,12 +81,34 @@ def family_rows(specs: list[str]) -> list[dict]:
     return rows
 
 
+def _number(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, str):
+        return value
+    return f"{value:.4g}"
+
+
+def nn_rows(nn: dict | None) -> list[dict]:
+    """Rows of the neural-network table (one per grid and learning rate) from the report's NN extras."""
+    rows = []
+    for grid, runs in ((nn or {}).get("grids") or {}).items():
+        for run in runs:
+            s = run.get("summary") or {}
+            rows.append({"grid": grid, "lr": _number(run.get("lr")), "outcome": s.get("outcome", "–"),
+                         "steps": s.get("steps_run", "–"), "sharpness": _number(s.get("sharpness_final")),
+                         "two_over_lr": _number(s.get("two_over_lr")), "ratio": _number(s.get("ratio_final")),
+                         "catapult": _number(s.get("loss_max_over_start")),
+                         "gap": f"{_number(s.get('norm_gap_start'))} → {_number(s.get('norm_gap_final'))}"})
+    return rows
+
+
 def render(doc: dict, figures: list[FigureRef], families: list[dict] | None = None,
-           nn_html: str | None = None) -> str:
-    """The full HTML page as text."""
+           nn: list[dict] | None = None) -> str:
+    """The full HTML page as text; ``nn``: rows from :func:`nn_rows` (no NN section when empty)."""
     env = jinja2.Environment(loader=jinja2.PackageLoader("lrbias.report", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined)
     template = env.get_template("report.html.j2")
     return template.render(doc=doc, summary=doc["summary"], verdicts=VERDICTS, version=__version__,
                            entries=[_entry_view(e) for e in doc["entries"]], figures=figures,
-                           families=families or [], nn=nn_html)
+                           families=families or [], nn=nn or [])
