@@ -1,62 +1,107 @@
 """pytest plugin: ``pytest --lrbias-report DIR`` writes the HTML report of the catalogue tests run.
 
 The catalogue tests (tests/test_catalogue.py, or a user's own) hand each entry's result to the
-``lrbias_results`` fixture; at the end of the session the collected results become the same
-report ``lrbias report`` writes (atomically, at DIR).
+``lrbias_results`` fixture, which records it as ``lrbias report`` does (validity frontier
+included, same profile and seed).  At the end of the session the records go through
+:func:`lrbias.report.job.report_from_results`, the same path ``lrbias report`` takes, so both
+write the same page.  The state lives in ``config.stash``, one per pytest run.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-_STATE: dict = {"results": [], "started": None}
+if TYPE_CHECKING:
+    from lrbias.claims.profiles import Profile
+
+
+@dataclass
+class ResultCollector:
+    """Collects catalogue records (dicts as in the results document) during a test session.
+
+    Without ``--lrbias-report`` (``out`` is None) it records nothing, so no frontier is scanned.
+    """
+
+    out: Path | None = None
+    started: float = field(default_factory=time.perf_counter)
+    records: dict[str, dict] = field(default_factory=dict)
+    profile: Profile | None = None
+    seed: int | None = None
+
+    def add(self, entry: Any, result: Any, profile: Profile | None = None) -> None:
+        """Record one entry's EntryResult, computing its frontier as ``lrbias report`` does.
+
+        ``profile``: the profile the entry ran with (default: the one named by the current
+        Hypothesis settings profile, as the catalogue tests choose it).
+        """
+        if self.out is None:
+            return
+        from lrbias.report.job import entry_record
+
+        profile = profile or current_profile()
+        self.profile = self.profile or profile
+        self.seed = result.seed if self.seed is None else self.seed
+        self.records[entry.id] = entry_record(entry, result, profile)
+
+
+COLLECTOR = pytest.StashKey[ResultCollector]()
+
+
+def current_profile() -> Profile:
+    """The lrbias profile named like the active Hypothesis settings profile (``default`` otherwise)."""
+    from hypothesis import settings
+
+    from lrbias.claims.profiles import PROFILES
+
+    return PROFILES.get(settings.get_current_profile_name(), PROFILES["default"])
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add ``--lrbias-report DIR``."""
     group = parser.getgroup("lrbias")
     group.addoption("--lrbias-report", metavar="DIR", default=None,
                     help="write the lrbias HTML compliance report of the catalogue entries run to DIR")
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    _STATE["results"] = []
-    _STATE["started"] = time.perf_counter()
+def pytest_configure(config: pytest.Config) -> None:
+    """Check the report folder before any test runs; start an empty collector."""
+    out = config.getoption("--lrbias-report", default=None)
+    if out:
+        from lrbias.errors import LrbiasError
+        from lrbias.report.build import check_report_folder
 
-
-class ResultCollector:
-    """Collects catalogue results (dicts as in the results document) during a test session."""
-
-    def add(self, entry, result) -> None:
-        """Record one entry's EntryResult."""
-        from lrbias.claims.session import describe_entry
-
-        data = result.as_dict()
-        data.update(describe_entry(entry))
-        data["frontier"] = None
-        _STATE["results"] = [r for r in _STATE["results"] if r["id"] != data["id"]] + [data]
+        try:
+            check_report_folder(Path(out), flag="--lrbias-report")
+        except LrbiasError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    config.stash[COLLECTOR] = ResultCollector(Path(out) if out else None)
 
 
 @pytest.fixture(scope="session")
-def lrbias_results() -> ResultCollector:
+def lrbias_results(pytestconfig: pytest.Config) -> ResultCollector:
     """Hand catalogue results to the --lrbias-report writer."""
-    return ResultCollector()
+    return pytestconfig.stash[COLLECTOR]
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    out = session.config.getoption("--lrbias-report")
-    if not out or not _STATE["results"]:
+    """Write the report of the collected records (when --lrbias-report was given and any ran)."""
+    config = session.config
+    collector = config.stash.get(COLLECTOR, None)
+    if collector is None or collector.out is None or not collector.records or collector.profile is None:
         return
-    from hypothesis import settings
+    from lrbias.report.job import command_line, report_from_results
 
-    from lrbias.report.build import build_report
-
-    profile = settings.get_current_profile_name()
-    elapsed = time.perf_counter() - (_STATE["started"] or time.perf_counter())
-    index = build_report(out, _STATE["results"], profile, 0,
-                         f"pytest --hypothesis-profile={profile} --lrbias-report {out}", elapsed,
-                         progress=None)
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    args = list(config.invocation_params.args)
+    if not any(a.startswith("--hypothesis-profile") for a in args):
+        args.insert(0, f"--hypothesis-profile={collector.profile.name}")
+    index = report_from_results(collector.out, list(collector.records.values()), collector.profile,
+                                collector.seed or 0, command_line(args, "pytest"),
+                                time.perf_counter() - collector.started, progress=None)
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         reporter.write_line(f"lrbias report written to {index}")

@@ -10,11 +10,12 @@ from __future__ import annotations
 import pytest
 from hypothesis import settings
 
+from lrbias.claims.catalogue import load_entries
 from lrbias.claims.profiles import PROFILES
 from lrbias.claims.runner import run_entry
-from theorems import all_entries
+from theorems.nn import KNOWN_FINDINGS
 
-ENTRIES = all_entries()
+ENTRIES = load_entries()
 
 
 def _profile():
@@ -22,19 +23,11 @@ def _profile():
     return PROFILES.get(name, PROFILES["default"])
 
 
-def _known_findings() -> dict[str, str]:
-    try:
-        from theorems.nn import KNOWN_FINDINGS
-    except ImportError:
-        return {}
-    return KNOWN_FINDINGS
-
-
 def _marks(entry, with_findings: bool = False):
     marks = [getattr(pytest.mark, entry.provenance)]
     if entry.group == "nn":
         marks += [pytest.mark.nn, pytest.mark.slow]
-    finding = _known_findings().get(entry.id)
+    finding = KNOWN_FINDINGS.get(entry.id)
     if with_findings and finding:
         marks.append(pytest.mark.xfail(reason=f"known finding: {finding}", strict=True))
     return marks
@@ -55,8 +48,9 @@ def _explain(result) -> str:
 @pytest.mark.parametrize("entry", [pytest.param(e, id=e.id, marks=_marks(e, with_findings=True))
                                    for e in ENTRIES])
 def test_catalogue_entry(entry, lrbias_results):
-    result = run_entry(entry, _profile(), seed=0)
-    lrbias_results.add(entry, result)
+    profile = _profile()
+    result = run_entry(entry, profile, seed=0)
+    lrbias_results.add(entry, result, profile)
     assert result.verdict == "pass", _explain(result)
 
 

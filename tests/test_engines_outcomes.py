@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lrbias.gd import Outcome, Settings, run_batch, run_mp
-from lrbias.gd.batched import PERIOD_CHECK_EVERY
+from lrbias.gd.rules import PERIOD_CHECK_EVERY
 from lrbias.losses.families import Derivatives, get_family
 
 SQUARE = get_family("square")

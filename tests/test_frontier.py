@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from lrbias.claims.core import Verdict, holds
 from lrbias.claims.frontier import find_frontier
+from lrbias.claims.verdict import Verdict, holds
 from lrbias.cli import main
 from lrbias.gd import Outcome, Settings, run_batch
 from lrbias.losses.families import get_family

@@ -10,8 +10,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from lrbias.claims.core import Verdict  # noqa: E402
-from lrbias.claims.nn import CLAIMS, check_claims, run_grids  # noqa: E402
+from lrbias.claims.nn import check_claims, run_grids  # noqa: E402
+from lrbias.claims.verdict import Verdict  # noqa: E402
+from theorems.nn import NN_CLAIMS as CLAIMS  # noqa: E402
 
 pytestmark = [pytest.mark.nn, pytest.mark.slow]
 

@@ -37,6 +37,7 @@ def _one_line_error(capsys, argv: list[str], needle: str) -> str:
     ([*BASE, "--device", "tpu"], "unknown device 'tpu'"),
     (["nn-grid", "--claims", "nn.nope"], "nn.nope"),
     (["nn-grid", "--steps", "0"], "--steps must be an integer >= 1"),
+    ([*BASE, "--json", "/no/such/folder/run.json"], "does not exist"),
 ])
 def test_bad_input(capsys, argv: list[str], needle: str) -> None:
     _one_line_error(capsys, argv, needle)
@@ -64,4 +65,4 @@ def test_run_prints_summary_and_writes_json(capsys, tmp_path) -> None:
     assert data["config"]["init_norms"] == [6.0, 20.0]
     assert len(data["history"]["loss"]) == 7 and data["sharpness_steps"] == [0, 3, 6]
     assert data["summary"]["norm_gap_start"] == pytest.approx(14.0, rel=1e-5)
-    assert not list(tmp_path.glob(".lrbias-*"))  # no temp file left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.json"]  # no temp file left behind

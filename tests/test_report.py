@@ -16,10 +16,13 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from lrbias.claims.profiles import PROFILES
 from lrbias.claims.results import load_document, validate
 from lrbias.cli import main
 from lrbias.report import build as report_build
+from lrbias.report import job
 from lrbias.report.diff import diff_documents
+from lrbias.report.page import nn_rows, render
 
 
 class PageParser(HTMLParser):
@@ -140,6 +143,60 @@ def test_kill_mid_run_leaves_old_report_intact(tmp_path):
     proc.wait()
     assert (out / "index.html").read_text() == "OLD REPORT"
     assert [p.name for p in out.iterdir()] == ["index.html"]
+
+
+@pytest.mark.parametrize("kind", ["file", "foreign folder"])
+def test_report_refuses_an_output_that_is_not_a_report_before_any_work(tmp_path, capsys, monkeypatch, kind):
+    out = tmp_path / "out"
+    if kind == "file":
+        out.write_text("mine")
+    else:
+        out.mkdir()
+        (out / "thesis.tex").write_text("mine")
+    monkeypatch.setattr(job, "run_selection", lambda *a, **k: pytest.fail("ran before checking --out"))
+    assert main(["report", "--out", str(out), "--profile", "smoke", "--no-nn"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--out {out}" in err and "Traceback" not in err
+    assert (out.read_text() if kind == "file" else (out / "thesis.tex").read_text()) == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_pytest_plugin_refuses_a_foreign_folder_at_startup(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "thesis.tex").write_text("mine")
+    proc = subprocess.run([sys.executable, "-m", "pytest", "tests/test_catalogue.py", "-q", "-p", "no:cacheprovider",
+                           "-k", "exact.invariant-lines", f"--lrbias-report={out}"],
+                          capture_output=True, text=True, timeout=300, cwd=Path(__file__).parent.parent)
+    assert proc.returncode == pytest.ExitCode.USAGE_ERROR, proc.stdout[-2000:]
+    assert "--lrbias-report" in proc.stderr and "does not hold an lrbias report" in proc.stderr
+    assert [p.name for p in out.iterdir()] == ["thesis.tex"]
+
+
+def test_report_extras_follow_the_run(monkeypatch):
+    calls = []
+    monkeypatch.setattr(job, "nn_extras", lambda ids: {"grids": {i: [] for i in ids}})
+    monkeypatch.setattr("lrbias.claims.phase.compute_phase_diagram",
+                        lambda n, seed: calls.append((n, seed)) or {"rows": []})
+    assert job.report_extras([{"id": "exact.y", "group": "exact"}], PROFILES["smoke"], 3) == {
+        "phase_diagram": {"rows": []}}
+    extras = job.report_extras([{"id": "nn.x", "group": "nn"}, {"id": "exact.y", "group": "exact"}],
+                               PROFILES["smoke"], 3)
+    assert extras == {"nn": {"grids": {"nn.x": []}}, "phase_diagram": {"rows": []}}
+    assert calls == [(PROFILES["smoke"].frontier_starts, 3)] * 2
+
+
+def test_nn_section_is_rendered_from_the_extras(report_dir):
+    doc = load_document(report_dir / "results.json")
+    nn = {"grids": {"tanh-mse": [{"lr": 0.2, "summary": {
+        "outcome": "completed", "steps_run": 1000, "sharpness_final": 9.5, "two_over_lr": 10.0, "ratio_final": 0.95,
+        "loss_max_over_start": 1.7, "norm_gap_start": 14.0, "norm_gap_final": None}}]}}
+    page = render(doc, [], [], nn_rows(nn))
+    parser = PageParser()
+    parser.feed(page)
+    assert not parser.errors and "nn" in parser.ids and "#nn" in parser.hrefs
+    assert "tanh-mse" in page and "0.95" in page and "14 → –" in page
+    assert 'id="nn"' not in render(doc, [], [], nn_rows(None))
 
 
 def _doc_with(report_dir, verdict, margin):

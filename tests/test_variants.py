@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lrbias.claims import variants
+from lrbias.claims import catalogue, variants
 from lrbias.claims.profiles import PROFILES
 from lrbias.claims.runner import run_entry
 from lrbias.cli import main
@@ -96,22 +96,45 @@ def test_missing_and_unknown_files(tmp_path):
         variants.load_variant_file(tmp_path / "theory.txt")
 
 
+def _install_entry_point(monkeypatch, tmp_path: Path, body: str) -> None:
+    """Make ``mytheory_pkg`` (with ``body``) an extra entry point of the lrbias.theorems group."""
+    (tmp_path / "mytheory_pkg.py").write_text(HEADER + textwrap.dedent(body))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "mytheory_pkg", raising=False)
+    ep = metadata.EntryPoint(name="mytheory", value="mytheory_pkg", group=catalogue.ENTRY_POINT_GROUP)
+    installed = list(metadata.entry_points(group=catalogue.ENTRY_POINT_GROUP))
+    monkeypatch.setattr(metadata, "entry_points",
+                        lambda group=None: [*installed, ep] if group == catalogue.ENTRY_POINT_GROUP else [])
+
+
 def test_entry_points_contribute_entries(tmp_path, monkeypatch):
-    pkg = tmp_path / "mytheory_pkg.py"
-    pkg.write_text(HEADER + textwrap.dedent("""
+    _install_entry_point(monkeypatch, tmp_path, """
         ENTRIES = [Entry(id='plugin.trivial', title='t', statement='s', latex='', provenance='paper',
                          hypotheses=st.integers(0, 3), conclusion=lambda c: holds(c >= 0, c + 1.0),
                          mutants=(Mutant('neg', 'c < 0', lambda c: holds(c < 0, -1.0)),))]
-    """))
-    monkeypatch.syspath_prepend(str(tmp_path))
-    ep = metadata.EntryPoint(name="mytheory", value="mytheory_pkg", group=variants.ENTRY_POINT_GROUP)
-    monkeypatch.setattr(variants.metadata, "entry_points",
-                        lambda group=None: [ep] if group == variants.ENTRY_POINT_GROUP else [])
-    from lrbias.cli.check import load_entries
-
-    ids = [e.id for e in load_entries(include_nn=False)]
-    assert "plugin.trivial" in ids and "exact.cone" in ids
+    """)
+    ids = [e.id for e in catalogue.load_entries(include_nn=False)]
+    assert ids.index("plugin.trivial") > ids.index("exact.cone")  # users' entry points load after the built-ins
     sys.modules.pop("mytheory_pkg", None)
+
+
+def test_duplicate_id_from_an_entry_point_names_both_sources(tmp_path, monkeypatch):
+    _install_entry_point(monkeypatch, tmp_path, """
+        ENTRIES = [Entry(id='exact.cone', title='t', statement='s', latex='', provenance='paper',
+                         hypotheses=st.just(1), conclusion=lambda c: holds(True, 1.0))]
+    """)
+    with pytest.raises(LrbiasError, match=r"entry point mytheory \(mytheory_pkg\): entry id 'exact.cone' is "
+                                          r"already defined by the built-in catalogue \(entry point exact"):
+        catalogue.load_entries(include_nn=False)
+    sys.modules.pop("mytheory_pkg", None)
+
+
+def test_builtin_groups_load_through_entry_points_in_catalogue_order(monkeypatch):
+    groups = [g.name for g in catalogue.groups() if g.builtin]
+    assert groups == ["exact", "concentration", "dynamics", "nn"]
+    monkeypatch.setattr(metadata, "entry_points", lambda group=None: [])
+    with pytest.raises(LrbiasError, match="pip install -e"):
+        catalogue.load_entries(include_nn=False)
 
 
 def test_report_with_variants(tmp_path):

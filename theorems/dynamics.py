@@ -1,9 +1,10 @@
 """Claims about whole GD runs: convergence, limiting sharpness, balancing, catapult, rate, ordering.
 
-Batch claims are stated as precise statistical properties of a sweep (see lrbias.claims.batch) and
-checked on batches drawn by Hypothesis (family, κ, seed); each reconstructed claim carries a
-validity frontier over κ.  The thresholds (shares, quantiles, κ ranges) are ours: the paper's
-constants were not available.
+Batch claims are stated as statistics of a sweep (lrbias.claims.statistics, built into entries by
+lrbias.claims.batch.batch_claim) and checked on batches drawn by Hypothesis; every case carries
+the profile's sweep size n, so a conclusion is a pure function of its case.  Each reconstructed
+claim carries a validity frontier over κ.  The thresholds (shares, quantiles, κ ranges) are ours:
+the paper's constants were not available.
 """
 
 from __future__ import annotations
@@ -15,20 +16,26 @@ import mpmath
 import numpy as np
 from hypothesis import strategies as st
 
-from lrbias.claims import batch as B
-from lrbias.claims.core import Check, Entry, Mutant, fail, holds, inconclusive, passed
-from lrbias.claims.frontier import Frontier
-from lrbias.claims.profiles import active_profile
-from lrbias.claims.strategies import coordinates, family_specs, softplus_pair_specs
-from lrbias.gd import BatchResult, Outcome, Settings, objective, run_batch
+from lrbias.claims.batch import BOX, CONFIRM_RUNS, STEPS, batch_claim, cases, converged, kappas, sized, sweep
+from lrbias.claims.entry import Conclusion, Entry, Mutant
+from lrbias.claims.statistics import (
+    MIN_CONVERGED,
+    eos_share_at_most,
+    imbalance_bound,
+    imbalance_shrinks,
+    median_ratio_at_least,
+    share_converged,
+)
+from lrbias.claims.strategies import GOOD, coordinates, family_specs, softplus_pair_specs
+from lrbias.claims.verdict import Check, fail, holds, inconclusive, passed
+from lrbias.gd import BatchResult, Outcome, Settings, objective, run_auto, run_batch
+from lrbias.gd.sampling import Range, starts_box
 from lrbias.losses.families import get_family
 
-GOOD = st.one_of(softplus_pair_specs(), st.sampled_from(["logcosh", "pseudo-huber", "huber:delta=1"]))
 VERY_GOOD = softplus_pair_specs().filter(lambda s: eval_a(s) <= 0.75)
 BAD = st.sampled_from(["quartic", "power:b=3", "power:b=5"])
 ORDERED = ("softplus-pair:a=0.25", "softplus-pair:a=0.5", "softplus-pair:a=1", "square", "quartic", "power:b=3")
 FRONTIER_FAMILIES = ("softplus-pair:a=0.25", "softplus-pair:a=0.5", "softplus-pair:a=1", "logcosh", "square")
-MIN_CONVERGED = 20  # fewer converged runs than this: a statistic over them is inconclusive
 
 
 def eval_a(spec: str) -> float:
@@ -36,56 +43,22 @@ def eval_a(spec: str) -> float:
     return float(get_family(spec).params["a"])
 
 
-def n_starts() -> int:
-    return active_profile().sweep_starts
-
-
-def _frontier_predicate(statistic):
-    def predicate(spec: str, kappa: float, n: int, seed: int) -> Check:
-        check, _ = statistic(B.sweep(spec, float(kappa), seed, n))
-        return check
-    return predicate
-
-
-def _batch_entry(id: str, title: str, statement: str, latex: str, provenance: str, hypotheses,
-                 statistic, mutants: tuple[tuple[str, str, object], ...], assumptions: str,
-                 frontier: tuple[float, float] | None = None, families=FRONTIER_FAMILIES) -> Entry:
-    conclusion, confirm = B.batch_entry_functions(statistic, n_starts)
-    muts = []
-    for name, description, wrong in mutants:
-        wrong_conclusion, _ = B.batch_entry_functions(wrong, n_starts)
-        muts.append(Mutant(name, description, wrong_conclusion))
-    return Entry(id=id, title=title, statement=statement, latex=latex, provenance=provenance,
-                 hypotheses=hypotheses, conclusion=conclusion, confirm=confirm, replay=B.replay,
-                 engine="float64 batch", examples_scale=0.1, mutants=tuple(muts), shrink=False,
-                 assumptions=assumptions,
-                 frontier=Frontier(families, *frontier, _frontier_predicate(statistic)) if frontier else None)
-
-
 # --- convergence -----------------------------------------------------------------------------
-
-def share_converged(threshold: float):
-    def statistic(b: BatchResult):
-        conv = B.converged(b)
-        share = float(conv.mean())
-        return holds(share >= threshold, share - threshold, share=share, n=len(b),
-                     outcomes=b.shares()), np.flatnonzero(~conv)
-    return statistic
-
 
 ABOVE_THRESHOLD_SETTINGS = Settings(max_steps=3000)
 
 
-def _above_threshold_batch(case) -> tuple[BatchResult, int]:
-    """The batch of a (spec, hℓ″(1), seed) case: starts in [0.3, 2]², h = factor / ℓ″(1)."""
-    spec, factor, seed = case
+def _above_threshold_batch(case: tuple) -> tuple[BatchResult, int]:
+    """The batch of a (spec, hℓ″(1), seed, n) case: min(n, 200) starts in [0.3, 2]², h = factor / ℓ″(1)."""
+    spec, factor, seed, n_starts = case
     fam = get_family(spec)
-    n = min(n_starts(), 200)
-    x0, y0 = B.starts_box(n, B.Range(0.3, 2.0), B.Range(0.3, 2.0), seed)
+    n = min(n_starts, 200)
+    x0, y0 = starts_box(n, Range(0.3, 2.0), Range(0.3, 2.0), seed)
     return run_batch(fam, x0, y0, h=factor / fam.curvature, settings=ABOVE_THRESHOLD_SETTINGS), n
 
 
-def no_convergence(case) -> Check:
+def no_convergence(case: tuple) -> Check:
+    """(spec, hℓ″(1), seed, n): no run of the above-threshold batch converges."""
     factor = case[1]
     res, n = _above_threshold_batch(case)
     conv = int(res.mask(Outcome.CONVERGED).sum())
@@ -94,85 +67,32 @@ def no_convergence(case) -> Check:
     return passed(factor - 1, converged=0, n=n, h_times_curvature=factor)
 
 
-def no_convergence_confirm(case) -> Check:
-    from lrbias.gd import run_auto
-
+def no_convergence_confirm(case: tuple) -> Check:
+    """:func:`no_convergence` with each converged float run re-run at adaptive precision."""
     fam, factor = get_family(case[0]), case[1]
     res, n = _above_threshold_batch(case)
-    rows = np.flatnonzero(res.mask(Outcome.CONVERGED))[:B.CONFIRM_RUNS]
+    rows = np.flatnonzero(res.mask(Outcome.CONVERGED))[:CONFIRM_RUNS]
     confirmed = [i for i in rows if run_auto(fam, float(res.x0[i]), float(res.y0[i]), float(res.h[i]),
                                              ABOVE_THRESHOLD_SETTINGS).outcome == "converged"]
     return fail(-len(confirmed) / n, converged_precise=len(confirmed)) if confirmed else passed(factor - 1)
 
 
-def wrong_no_convergence(case) -> Check:
-    spec, factor, seed = case
-    return no_convergence((spec, factor * 0.5, seed))
-
-
-# --- limiting sharpness ----------------------------------------------------------------------
-
-def median_ratio_at_least(level: float):
-    def statistic(b: BatchResult):
-        conv = B.converged(b)
-        if conv.sum() < MIN_CONVERGED:
-            return inconclusive("too few converged runs", converged=int(conv.sum())), np.array([], int)
-        ratios = b.ratio[conv]
-        med = float(np.median(ratios))
-        order = np.flatnonzero(conv)[np.argsort(np.abs(ratios - med))]
-        return holds(med >= level, med - level, median_ratio=med, converged=int(conv.sum()),
-                     q05=float(np.quantile(ratios, 0.05))), order
-    return statistic
-
-
-def eos_share_at_most(level: float, eos: float = 0.7):
-    def statistic(b: BatchResult):
-        conv = B.converged(b)
-        eos_runs = conv & (b.ratio >= eos)
-        share = float(eos_runs.mean())
-        return holds(share <= level, level - share, eos_share=share, converged_share=float(conv.mean()),
-                     outcomes=b.shares()), np.flatnonzero(eos_runs)
-    return statistic
+def wrong_no_convergence(case: tuple) -> Check:
+    """Mutant: the threshold is h·ℓ″(1) > 1/2 (checks the case at half its factor)."""
+    spec, factor, seed, n = case
+    return no_convergence((spec, factor * 0.5, seed, n))
 
 
 # --- balancing -------------------------------------------------------------------------------
 
-def imbalance_shrinks(level: float, fraction: float = 1.0):
-    """At least ``level`` of converged runs end with |d∞| < fraction · |d0|."""
-    def statistic(b: BatchResult):
-        conv = B.converged(b)
-        if conv.sum() < MIN_CONVERGED:
-            return inconclusive("too few converged runs", converged=int(conv.sum())), np.array([], int)
-        d0 = np.abs(b.x0**2 - b.y0**2)[conv]
-        shrank = np.abs(b.imbalance[conv]) < fraction * d0
-        share = float(shrank.mean())
-        return holds(share >= level, share - level, share_shrunk=share, converged=int(conv.sum())), \
-            np.flatnonzero(conv)[~shrank]
-    return statistic
-
-
-def imbalance_bound(slack: float = 1.0):
-    def statistic(b: BatchResult):
-        conv = B.converged(b)
-        if not conv.any():
-            return inconclusive("no converged run"), np.array([], int)
-        fam = get_family(b.family)
-        bound = slack * (2 / (b.h[conv] * fam.curvature) - 2)
-        gap = bound - b.gap2[conv]
-        worst = int(np.argmin(gap))
-        return holds(bool(np.all(gap >= -1e-9)), float(gap[worst]), worst_gap2=float(b.gap2[conv][worst]),
-                     bound=float(bound[worst])), np.flatnonzero(conv)[np.argsort(gap)]
-    return statistic
-
-
-def stronger_balancing(factor: float = 2.0, strict: float = 1.0):
+def stronger_balancing(factor: float = 2.0, strict: float = 1.0) -> Conclusion:
     """Median |d∞|/|d0| at κ·factor is below (strict ×) the median at κ."""
-    def check(case) -> Check:
-        spec, kappa, seed = case
+    def check(case: tuple) -> Check:
+        spec, kappa, seed, n = case
         meds = []
         for k in (kappa, kappa * factor):
-            b = B.sweep(spec, float(k), int(seed), n_starts())
-            conv = B.converged(b)
+            b = sweep(spec, float(k), int(seed), int(n))
+            conv = converged(b)
             if conv.sum() < MIN_CONVERGED:
                 return inconclusive("too few converged runs", kappa=k)
             d0 = np.abs(b.x0**2 - b.y0**2)[conv]
@@ -184,15 +104,16 @@ def stronger_balancing(factor: float = 2.0, strict: float = 1.0):
 
 # --- catapult --------------------------------------------------------------------------------
 
-def catapult_check(case, rise: float = 10.0, flatter: float = 1.0, precise: bool = False) -> Check:
-    spec, kappa_local, seed = case
+def catapult_check(case: tuple, rise: float = 10.0, flatter: float = 1.0, precise: bool = False) -> Check:
+    """(spec, local κ, seed, n): min(n, 300) starts by sharp minimisers rise ≥ ``rise``-fold, then end flatter."""
+    spec, kappa_local, seed, n_starts = case
     fam = get_family(spec)
     rng = np.random.default_rng(seed)
-    n = min(n_starts(), 300)
+    n = min(n_starts, 300)
     t = np.exp(rng.uniform(-1, 1, n))
     x0, y0 = t * (1 + 1e-3 * rng.standard_normal(n)), 1 / t
     h = kappa_local / (fam.curvature * (t * t + 1 / t**2))
-    res = run_batch(fam, x0, y0, h=h, settings=Settings(max_steps=B.STEPS))
+    res = run_batch(fam, x0, y0, h=h, settings=Settings(max_steps=STEPS))
     conv = res.mask(Outcome.CONVERGED)
     if conv.sum() < 5:
         return inconclusive("fewer than 5 runs converged", converged=int(conv.sum()))
@@ -205,14 +126,15 @@ def catapult_check(case, rise: float = 10.0, flatter: float = 1.0, precise: bool
 
 # --- rate ------------------------------------------------------------------------------------
 
-def rate_check(case, slack: float = 1.5) -> Check:
-    spec, kappa, seed = case
+def rate_check(case: tuple, slack: float = 1.5) -> Check:
+    """(spec, κ, seed, n): the steps from |s − 1| < 1e-5 to 1e-10 are within the linear-rate bound."""
+    spec, kappa, seed, n_starts = case
     fam = get_family(spec)
-    n = min(n_starts(), 200)
-    x0, y0 = B.starts_box(n, B.BOX, B.BOX, seed, random_signs=True)
+    n = min(n_starts, 200)
+    x0, y0 = starts_box(n, BOX, BOX, seed, random_signs=True)
     C = kappa / fam.curvature
-    coarse = run_batch(fam, x0, y0, C=C, settings=Settings(max_steps=B.STEPS, tol=1e-5))
-    fine = run_batch(fam, x0, y0, C=C, settings=Settings(max_steps=B.STEPS, tol=1e-10))
+    coarse = run_batch(fam, x0, y0, C=C, settings=Settings(max_steps=STEPS, tol=1e-5))
+    fine = run_batch(fam, x0, y0, C=C, settings=Settings(max_steps=STEPS, tol=1e-10))
     both = coarse.mask(Outcome.CONVERGED) & fine.mask(Outcome.CONVERGED)
     if both.sum() < 5:
         return inconclusive("fewer than 5 runs converged at both tolerances")
@@ -230,12 +152,13 @@ def rate_check(case, slack: float = 1.5) -> Check:
 
 # --- regularity ordering ---------------------------------------------------------------------
 
-def ordering_check(case, tolerance: float = 0.05, reverse: bool = False) -> Check:
-    kappa, seed = case
+def ordering_check(case: tuple, tolerance: float = 0.05, reverse: bool = False) -> Check:
+    """(κ, seed, n): the EoS share does not rise (beyond ``tolerance``) along :data:`ORDERED`."""
+    kappa, seed, n = case
     shares = []
     for spec in (reversed(ORDERED) if reverse else ORDERED):
-        b = B.sweep(spec, float(kappa), int(seed), n_starts())
-        shares.append(float((B.converged(b) & (b.ratio >= 0.5)).mean()))
+        b = sweep(spec, float(kappa), int(seed), int(n))
+        shares.append(float((converged(b) & (b.ratio >= 0.5)).mean()))
     rises = [later - earlier for earlier, later in itertools.pairwise(shares)]
     worst = max(rises)
     return holds(worst <= tolerance, tolerance - worst, eos_shares=dict(zip(ORDERED, shares, strict=True)))
@@ -243,7 +166,7 @@ def ordering_check(case, tolerance: float = 0.05, reverse: bool = False) -> Chec
 
 # --- exact: linear stability of minimisers ---------------------------------------------------
 
-def stability_criterion(case, threshold: float = 2.0) -> Check:
+def stability_criterion(case: tuple, threshold: float = 2.0) -> Check:
     """Jacobian J of the GD map at (t, 1/t), by mpmath differentiation, vs the criterion hS < threshold.
 
     The minimisers form a curve of fixed points, so J has the eigenvalue 1 along it; the other
@@ -288,66 +211,66 @@ ENTRIES: list[Entry] = [
                   "converges from no start.",
         latex=r"h\,\ell''(1) > 1 \;\Rightarrow\; (x_k, y_k) \not\to \{xy = 1\}",
         provenance="exact",
-        hypotheses=st.tuples(family_specs(include_nonsmooth=False), st.floats(1.01, 4.0), st.integers(0, 2**16)),
+        hypotheses=sized(st.tuples(family_specs(include_nonsmooth=False), st.floats(1.01, 4.0),
+                                   st.integers(0, 2**16))),
         conclusion=no_convergence,
         confirm=no_convergence_confirm,
         engine="float64 batch",
         examples_scale=0.2,
         shrink=False,
         mutants=(Mutant("threshold-half", "no convergence when h·ℓ″(1) > 1/2",
-                        wrong_no_convergence, st.tuples(st.sampled_from(["square", "logcosh"]),
-                                                        st.floats(1.2, 1.9), st.integers(0, 99))),),
+                        wrong_no_convergence, sized(st.tuples(st.sampled_from(["square", "logcosh"]),
+                                                              st.floats(1.2, 1.9), st.integers(0, 99)))),),
         assumptions="C² built-in families; h·ℓ″(1) in [1.01, 4]; starts in [0.3, 2]²; 3000 steps",
     ),
-    _batch_entry(
+    batch_claim(
         "convergence.good-regularity-large-lr",
         "Global convergence beyond the 2/L threshold (good regularity)",
         "For dor ≤ 1 and κ = C·ℓ″(1) in [2, 3] (beyond the 2/L threshold of the start's norm), GD "
         "converges from at least 90% of starts in the box [0.5, 4]² (random signs).",
-        r"\mathrm{dor}\le 1,\ \kappa\in[2,3]:\ \Pr_{x_0}[\text{converged}] \ge 0.9",
-        "reconstructed", B.cases(GOOD, 2.0, 3.0), share_converged(0.9),
-        (("share-99", "at least 99% converge", share_converged(0.99)),),
-        "softplus-pair (a in (0, 1]), logcosh, pseudo-huber, huber; 5000 steps",
-        frontier=(0.5, 32.0)),
-    _batch_entry(
+        GOOD, (2.0, 3.0), share_converged(0.9),
+        [("share-99", "at least 99% converge", share_converged(0.99))],
+        latex=r"\mathrm{dor}\le 1,\ \kappa\in[2,3]:\ \Pr_{x_0}[\text{converged}] \ge 0.9",
+        assumptions="softplus-pair (a in (0, 1]), logcosh, pseudo-huber, huber; 5000 steps",
+        frontier=(0.5, 32.0), frontier_families=FRONTIER_FAMILIES),
+    batch_claim(
         "sharpness.edge-of-stability-good-regularity",
         "Edge of stability for good regularity",
         "For softplus-pair with a ≤ 3/4 and κ in [6, 12], the median limiting ratio S∞·h/2 of the "
         "converged runs is at least 0.7 (close to the edge of stability 1).",
-        r"a\le\tfrac34,\ \kappa\in[6,12]:\ \operatorname{median}\ S_\infty h/2 \ge 0.7",
-        "reconstructed", B.cases(VERY_GOOD, 6.0, 12.0), median_ratio_at_least(0.7),
-        (("median-0.9", "median ratio at least 0.9", median_ratio_at_least(0.9)),),
-        "softplus-pair (a in (0, 3/4]); starts in [0.5, 4]²; 5000 steps",
-        frontier=(1.0, 32.0)),
-    _batch_entry(
+        VERY_GOOD, (6.0, 12.0), median_ratio_at_least(0.7),
+        [("median-0.9", "median ratio at least 0.9", median_ratio_at_least(0.9))],
+        latex=r"a\le\tfrac34,\ \kappa\in[6,12]:\ \operatorname{median}\ S_\infty h/2 \ge 0.7",
+        assumptions="softplus-pair (a in (0, 3/4]); starts in [0.5, 4]²; 5000 steps",
+        frontier=(1.0, 32.0), frontier_families=FRONTIER_FAMILIES),
+    batch_claim(
         "sharpness.no-edge-of-stability-bad-regularity",
         "No edge of stability for bad regularity",
         "For dor ≥ 4 (quartic, power b = 3, 5) and κ in [1, 16], at most 10% of starts converge "
         "with S∞·h/2 ≥ 0.7: the runs diverge or end well below the edge.",
-        r"\mathrm{dor}\ge 4,\ \kappa\in[1,16]:\ \Pr[\text{converged},\ S_\infty h/2\ge 0.7]\le 0.1",
-        "paper", B.cases(BAD, 1.0, 16.0), eos_share_at_most(0.1),
-        (("eos-share-0", "no start at all reaches the edge with ratio ≥ 0.05",
-          eos_share_at_most(0.0, eos=0.05)),),
-        "quartic, power:b=3, power:b=5; starts in [0.5, 4]²"),
-    _batch_entry(
+        BAD, (1.0, 16.0), eos_share_at_most(0.1),
+        [("eos-share-0", "no start at all reaches the edge with ratio ≥ 0.05", eos_share_at_most(0.0, eos=0.05))],
+        latex=r"\mathrm{dor}\ge 4,\ \kappa\in[1,16]:\ \Pr[\text{converged},\ S_\infty h/2\ge 0.7]\le 0.1",
+        provenance="paper", assumptions="quartic, power:b=3, power:b=5; starts in [0.5, 4]²"),
+    batch_claim(
         "balancing.imbalance-shrinks",
         "Balancing: the final imbalance is below the initial one",
         "For good regularity and κ in [1, 8], at least 99% of converged runs end with "
         "|x∞² − y∞²| < |x0² − y0²|.",
-        r"\Pr\bigl[|x_\infty^2-y_\infty^2| < |x_0^2-y_0^2|\ \big|\ \text{converged}\bigr] \ge 0.99",
-        "reconstructed", B.cases(GOOD, 1.0, 8.0), imbalance_shrinks(0.99),
-        (("halves", "at least 99% end with less than half the initial imbalance",
-          imbalance_shrinks(0.99, fraction=0.5)),),
-        "softplus-pair, logcosh, pseudo-huber, huber; starts in [0.5, 4]²",
-        frontier=(0.5, 32.0)),
-    _batch_entry(
+        GOOD, (1.0, 8.0), imbalance_shrinks(0.99),
+        [("halves", "at least 99% end with less than half the initial imbalance",
+          imbalance_shrinks(0.99, fraction=0.5))],
+        latex=r"\Pr\bigl[|x_\infty^2-y_\infty^2| < |x_0^2-y_0^2|\ \big|\ \text{converged}\bigr] \ge 0.99",
+        assumptions="softplus-pair, logcosh, pseudo-huber, huber; starts in [0.5, 4]²",
+        frontier=(0.5, 32.0), frontier_families=FRONTIER_FAMILIES),
+    batch_claim(
         "balancing.final-imbalance-bound",
         "Balancing bound from stability",
         "Every converged run ends with (x∞ − y∞)² ≤ 2/(h ℓ″(1)) − 2.",
-        r"(x_\infty - y_\infty)^2 \le \frac{2}{h\,\ell''(1)} - 2",
-        "reconstructed", B.cases(GOOD, 0.5, 16.0), imbalance_bound(),
-        (("half-bound", "(x∞ − y∞)² ≤ (2/(hℓ″(1)) − 2) / 2", imbalance_bound(0.5)),),
-        "good-regularity families; κ in [0.5, 16]"),
+        GOOD, (0.5, 16.0), imbalance_bound(),
+        [("half-bound", "(x∞ − y∞)² ≤ (2/(hℓ″(1)) − 2) / 2", imbalance_bound(0.5))],
+        latex=r"(x_\infty - y_\infty)^2 \le \frac{2}{h\,\ell''(1)} - 2",
+        assumptions="good-regularity families; κ in [0.5, 16]"),
     Entry(
         id="balancing.stronger-for-larger-lr",
         title="Balancing is stronger for larger learning rates",
@@ -356,7 +279,7 @@ ENTRIES: list[Entry] = [
         latex=r"\operatorname{median}\frac{|d_\infty|}{|d_0|}\Big|_{2\kappa} < "
               r"\operatorname{median}\frac{|d_\infty|}{|d_0|}\Big|_{\kappa}",
         provenance="reconstructed",
-        hypotheses=B.cases(GOOD, 1.0, 8.0),
+        hypotheses=cases(GOOD, 1.0, 8.0),
         conclusion=stronger_balancing(),
         engine="float64 batch",
         examples_scale=0.1,
@@ -373,7 +296,7 @@ ENTRIES: list[Entry] = [
                   "least 10-fold and then ends on a flatter, stable minimiser (S∞·h/2 < 1).",
         latex=r"h S(x_0) \in [2.2, 6] \Rightarrow \max_k f_k \ge 10 f_0,\ S_\infty h/2 < 1",
         provenance="reconstructed",
-        hypotheses=st.tuples(GOOD, st.floats(2.2, 6.0), st.integers(0, 2**16)),
+        hypotheses=sized(st.tuples(GOOD, st.floats(2.2, 6.0), st.integers(0, 2**16))),
         conclusion=catapult_check,
         engine="float64 batch",
         examples_scale=0.1,
@@ -389,7 +312,7 @@ ENTRIES: list[Entry] = [
                   "1.5·ln(10⁵)/(−ln|1 − h S∞|) + 20 steps (the transverse multiplier at the limit).",
         latex=r"N(10^{-10}) - N(10^{-5}) \le 1.5\,\frac{\ln 10^5}{-\ln|1-hS_\infty|} + 20",
         provenance="reconstructed",
-        hypotheses=B.cases(GOOD, 0.5, 8.0),
+        hypotheses=cases(GOOD, 0.5, 8.0),
         conclusion=rate_check,
         engine="float64 batch",
         examples_scale=0.1,
@@ -407,7 +330,7 @@ ENTRIES: list[Entry] = [
         latex=(r"\mathrm{dor}(\ell_1) < \mathrm{dor}(\ell_2) \Rightarrow "
                r"p_{\mathrm{EoS}}(\ell_2) \le p_{\mathrm{EoS}}(\ell_1) + 0.05"),
         provenance="reconstructed",
-        hypotheses=st.tuples(B.kappas(3.0, 8.0), st.integers(0, 2**16)),
+        hypotheses=sized(st.tuples(kappas(3.0, 8.0), st.integers(0, 2**16))),
         conclusion=ordering_check,
         engine="float64 batch",
         examples_scale=0.1,

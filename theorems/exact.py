@@ -11,8 +11,9 @@ import math
 import mpmath
 from hypothesis import strategies as st
 
-from lrbias.claims.core import Check, Entry, Mutant, holds
+from lrbias.claims.entry import Entry, Mutant
 from lrbias.claims.strategies import coordinates, family_specs, points, step_sizes
+from lrbias.claims.verdict import Check, holds
 from lrbias.gd import identities, objective
 from lrbias.losses.families import get_family
 

@@ -1,11 +1,11 @@
-"""The claim catalogue machinery: entries, verdicts, the Hypothesis runner, results, frontiers.
+"""The claim catalogue machinery; the claims themselves live in the top-level ``theorems`` package.
 
-The entries themselves live in the top-level ``theorems`` package (one module per group);
-this package knows nothing of any particular claim.
+Modules, bottom up: :mod:`.verdict` (Verdict, Check; the only one ``lrbias.nn`` uses),
+:mod:`.profiles` (search budgets), :mod:`.entry` (Entry, Mutant, the Conclusion and Statistic
+protocols), :mod:`.strategies` (Hypothesis strategies), :mod:`.frontier` (validity frontiers),
+:mod:`.batch` (batch cases, cached sweeps, the batch-claim builder), :mod:`.statistics`
+(statistics of a sweep), :mod:`.nn` (NN claim machinery), :mod:`.search`, :mod:`.runner`
+(search, confirm, decide), :mod:`.results` (the results document), :mod:`.variants` and
+:mod:`.catalogue` (loading entries: entry points, variant files), :mod:`.session` (running a
+selection), :mod:`.phase` (the phase diagram).  This package knows no particular claim.
 """
-
-from lrbias.claims.core import Check, Entry, Mutant, Verdict, fail, inconclusive, passed
-from lrbias.claims.profiles import PROFILES, Profile, get_profile
-
-__all__ = ["PROFILES", "Check", "Entry", "Mutant", "Profile", "Verdict", "fail", "get_profile",
-           "inconclusive", "passed"]

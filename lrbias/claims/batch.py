@@ -1,31 +1,43 @@
-"""Shared machinery for the batch (statistical) claims: cases, sweeps and their confirmation.
+"""Batch (statistical) claims: cases, cached sweeps, their confirmation, and the one builder.
 
-A batch case is (spec, κ, seed): a sweep of ``n`` starts drawn from ``seed`` with
+A batch case is (spec, κ, seed, n): a sweep of ``n`` starts drawn from ``seed`` with
 h = κ / (ℓ″(1)(x0² + y0²)), i.e. C = κ/ℓ″(1); κ > 2 is beyond the 2/L threshold of the start's
-norm.  ``precise_batch`` re-runs the runs that decide a statistic (and the float-artefact
-suspects) at adaptive precision and substitutes their outcomes, which is how a batch
-counterexample is confirmed before it is reported.
+norm.  ``n`` is the profile's ``sweep_starts``, drawn into the case (:func:`sized`), so a
+conclusion is a pure function of its case and a replay command rebuilds the same sweep.
+``precise_batch`` re-runs the runs that decide a statistic (and the float-artefact suspects)
+at adaptive precision and substitutes their outcomes, which is how a batch counterexample is
+confirmed before it is reported.  :func:`batch_claim` builds an entry from a
+:class:`~lrbias.claims.entry.Statistic`; the catalogue, ``lrbias.api`` and TOML variants use it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from hypothesis import strategies as st
 
+from lrbias.claims.entry import Conclusion, Entry, Mutant, Statistic
+from lrbias.claims.frontier import Frontier
+from lrbias.claims.profiles import Profile
+from lrbias.claims.verdict import Check
 from lrbias.gd import BatchResult, Outcome, Settings, run_auto, run_batch, suspects
 from lrbias.gd.sampling import Range, starts_box
 from lrbias.losses.families import get_family
+
+__all__ = ["BOX", "CONFIRM_RUNS", "SETTINGS", "STEPS", "Case", "batch_claim", "cases", "converged", "kappas",
+           "precise_batch", "replay", "sized", "sweep"]
 
 STEPS = 5000
 BOX = Range(0.5, 4.0)
 SETTINGS = Settings(max_steps=STEPS)
 CONFIRM_RUNS = 24
 
-Case = tuple[str, float, int]
+Case = tuple[str, float, int, int]
+"""(family spec, κ, seed, n starts)."""
 
 
 def kappas(lo: float, hi: float) -> st.SearchStrategy[float]:
@@ -33,17 +45,48 @@ def kappas(lo: float, hi: float) -> st.SearchStrategy[float]:
     return st.floats(math.log(lo), math.log(hi)).map(math.exp)
 
 
-def cases(families: st.SearchStrategy[str], lo: float, hi: float) -> st.SearchStrategy[Case]:
-    """(spec, κ, seed) batch cases."""
-    return st.tuples(families, kappas(lo, hi), st.integers(0, 2**16))
+def sized(strategy: st.SearchStrategy[tuple]) -> Callable[[Profile], st.SearchStrategy[tuple]]:
+    """Hypotheses appending the profile's sweep size to each drawn tuple: (*case, n).
+
+    The size is appended by ``map``, so the draws (and hence the cases found for a seed) are
+    the same whatever the profile.
+    """
+    def for_profile(profile: Profile) -> st.SearchStrategy[tuple]:
+        n = profile.sweep_starts
+        return strategy.map(lambda case: (*case, n))
+    return for_profile
+
+
+def cases(families: st.SearchStrategy[str], lo: float, hi: float) -> Callable[[Profile], st.SearchStrategy[Case]]:
+    """(spec, κ, seed, n) batch cases: spec from ``families``, κ log-uniform in [lo, hi]."""
+    return sized(st.tuples(families, kappas(lo, hi), st.integers(0, 2**16)))
 
 
 @functools.lru_cache(maxsize=64)
-def sweep(spec: str, kappa: float, seed: int, n: int) -> BatchResult:
-    """n box starts with random signs (seeded), run to a decision at step κ/(ℓ″(1) q0)."""
+def _cached_sweep(spec: str, kappa: float, seed: int, n: int) -> BatchResult:
     fam = get_family(spec)
     x0, y0 = starts_box(n, BOX, BOX, seed, random_signs=True)
-    return run_batch(fam, x0, y0, C=kappa / fam.curvature, settings=SETTINGS, seed=seed)
+    batch = run_batch(fam, x0, y0, C=kappa / fam.curvature, settings=SETTINGS, seed=seed)
+    for value in vars(batch).values():
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+    return batch
+
+
+def sweep(spec: str, kappa: float, seed: int, n: int) -> BatchResult:
+    """n box starts with random signs (seeded), run to a decision at step κ/(ℓ″(1) q0).
+
+    Sweeps are cached and shared between claims: the arrays of the result are read-only
+    (``precise_batch`` works on a copy) and its ``meta`` dictionary is a fresh copy per call.
+    """
+    cached = _cached_sweep(spec, kappa, seed, n)
+    return dataclasses.replace(cached, meta=dict(cached.meta))
+
+
+def _writable_copy(batch: BatchResult) -> BatchResult:
+    fields = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in vars(batch).items()}
+    fields["meta"] = dict(batch.meta)
+    return BatchResult(**fields)
 
 
 def precise_batch(batch: BatchResult, rows: np.ndarray | None = None) -> BatchResult:
@@ -53,7 +96,7 @@ def precise_batch(batch: BatchResult, rows: np.ndarray | None = None) -> BatchRe
     are re-run with ``run_auto``; their outcome, final point and sharpness are replaced.
     """
     fam = get_family(batch.family)
-    out = BatchResult(**{k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in vars(batch).items()})
+    out = _writable_copy(batch)
     chosen: list[int] = [] if rows is None else [int(i) for i in np.atleast_1d(rows)[:CONFIRM_RUNS]]
     union = np.zeros(len(batch), dtype=bool)
     for m in suspects(batch).values():
@@ -79,27 +122,70 @@ def converged(batch: BatchResult) -> np.ndarray:
 
 def replay(case: Case) -> str:
     """A one-line command that rebuilds exactly this batch (same sampler, seed, size and budget)."""
-    from lrbias.claims.profiles import active_profile
-
-    spec, kappa, seed = case
-    n = active_profile().sweep_starts
+    spec, kappa, seed, n = case
     return (f"python -c \"from lrbias.claims.batch import sweep; "
-            f"b = sweep({spec!r}, {float(kappa)!r}, {int(seed)}, {n}); print(b.shares())\"")
+            f"b = sweep({spec!r}, {float(kappa)!r}, {int(seed)}, {int(n)}); print(b.shares())\"")
 
 
-def batch_entry_functions(statistic: Callable[[BatchResult], tuple], n_of_profile: Callable[[], int]):
-    """(conclusion, confirm) for a statistic mapping a batch to (Check, deciding rows)."""
+def _case_sweep(case: Case) -> BatchResult:
+    spec, kappa, seed, n = case
+    return sweep(spec, float(kappa), int(seed), int(n))
 
-    def conclusion(case: Case):
-        spec, kappa, seed = case
-        check, _ = statistic(sweep(spec, float(kappa), int(seed), n_of_profile()))
-        return check
 
-    def confirm(case: Case):
-        spec, kappa, seed = case
-        batch = sweep(spec, float(kappa), int(seed), n_of_profile())
+def decide(statistic: Statistic) -> Conclusion:
+    """The conclusion ``statistic`` gives on the float64 sweep of a case."""
+    def conclusion(case: Case) -> Check:
+        return statistic(_case_sweep(case))[0]
+    return conclusion
+
+
+def confirm(statistic: Statistic) -> Conclusion:
+    """The conclusion ``statistic`` gives once the case's deciding rows are re-run at high precision."""
+    def conclusion(case: Case) -> Check:
+        batch = _case_sweep(case)
         _, rows = statistic(batch)
-        check, _ = statistic(precise_batch(batch, rows))
-        return check
+        return statistic(precise_batch(batch, rows))[0]
+    return conclusion
 
-    return conclusion, confirm
+
+def frontier_predicate(statistic: Statistic) -> Callable[[str, float, int, int], Check]:
+    """The frontier predicate (spec, κ, n, seed) of ``statistic``."""
+    def predicate(spec: str, kappa: float, n: int, seed: int) -> Check:
+        return statistic(sweep(spec, float(kappa), seed, n))[0]
+    return predicate
+
+
+def batch_claim(id: str, title: str, statement: str, families: Sequence[str] | st.SearchStrategy[str],
+                kappa: tuple[float, float], statistic: Statistic,
+                mutants: Sequence[tuple[str, str, Statistic]] = (), latex: str = "",
+                provenance: str = "reconstructed", frontier: tuple[float, float] | None = None,
+                assumptions: str = "", frontier_families: Sequence[str] | None = None) -> Entry:
+    """A statistical claim over batched sweeps: ``statistic(BatchResult) -> (Check, deciding rows)``.
+
+    Cases are (family spec, κ, seed, n) with the spec drawn from ``families`` (a list of specs,
+    or a strategy of specs), κ log-uniform in ``kappa`` and n the profile's sweep size; each case
+    is a sweep over the box [0.5, 4]² with random signs, h = κ / (ℓ″(1)(x0² + y0²)).
+    ``mutants`` are (name, description, wrong statistic).  ``frontier`` = (κ_lo, κ_hi) adds a
+    validity frontier over that range for every family of ``frontier_families`` (default:
+    ``families``, which must then be a list).
+    """
+    if isinstance(families, st.SearchStrategy):
+        specs = None
+        drawn = families
+    else:
+        specs = tuple(families)
+        for spec in specs:
+            get_family(spec)
+        drawn = st.sampled_from(list(specs))
+    scanned = tuple(frontier_families) if frontier_families is not None else specs
+    if frontier is not None and scanned is None:
+        raise ValueError(f"entry {id}: a frontier over a strategy of families needs frontier_families")
+    if not assumptions:
+        where = f"families {', '.join(specs)}" if specs is not None else "families drawn by the strategy"
+        assumptions = f"{where}; κ in [{kappa[0]:g}, {kappa[1]:g}]"
+    scan = Frontier(scanned, *frontier, frontier_predicate(statistic)) if frontier is not None else None
+    return Entry(id=id, title=title, statement=statement, latex=latex, provenance=provenance,
+                 hypotheses=cases(drawn, *kappa), conclusion=decide(statistic), confirm=confirm(statistic),
+                 replay=replay, engine="float64 batch", examples_scale=0.1,
+                 mutants=tuple(Mutant(name, description, decide(wrong)) for name, description, wrong in mutants),
+                 shrink=False, assumptions=assumptions, frontier=scan)

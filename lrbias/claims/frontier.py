@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from lrbias.claims.core import Check, Verdict
 from lrbias.claims.profiles import Profile
+from lrbias.claims.verdict import Check, Verdict
 
 Predicate = Callable[[str, float, int, int], Check]
 Mapper = Callable[[Callable[[Any], Any], list[Any]], list[Any]]

@@ -1,11 +1,12 @@
-"""The paper's neural-network claims (DESIGN.md, "neural networks") as declarative specs.
+"""Machinery of the neural-network claims: grids, claim specs, combining checks, training grids.
 
-Each :class:`NNClaim` names the configuration grids it needs (:class:`Grid`: a base
-:class:`RunConfig` and a learning-rate list, trained from one shared initial state) and a
-``check(results)`` that maps ``{grid name: [RunResult per lr]}`` to a
-:class:`lrbias.claims.core.Check` with the measured figures.  The grids are the settings at
-which the claims were observed on the embedded ``digits`` data (n = 1,000, width 200, CPU);
-claims sharing a grid share its runs.  A catalogue module wraps these later.
+An :class:`NNClaim` names the configuration grids it needs (:class:`Grid`: a base
+:class:`~lrbias.nn.config.RunConfig` and a learning-rate list, trained from one shared initial
+state) and a ``check(results)`` mapping ``{grid name: [RunResult per lr]}`` to a
+:class:`~lrbias.claims.verdict.Check`.  The claims themselves (the paper's, with their grids)
+are catalogue content: ``theorems/nn.py`` lists them in ``NN_CLAIMS``, and
+:func:`catalogue_claims` finds every such list through the catalogue's entry points, so
+``lrbias nn-grid`` and the report see exactly the claims the catalogue runs.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from lrbias.claims.core import Check, Verdict, fail, inconclusive, passed
-from lrbias.nn import phenomena
+from lrbias.claims.verdict import Check, Verdict, fail, inconclusive, passed
 from lrbias.nn.config import NNConfigError, RunConfig
 
 if TYPE_CHECKING:
     from lrbias.nn.trainer import Progress, RunResult
+
+__all__ = ["Grid", "NNClaim", "Results", "catalogue_claims", "check_claims", "combine", "each", "get_claims",
+           "grid_results", "run_grids", "train_grid", "trained_grid"]
 
 Results = Mapping[str, Sequence["RunResult"]]
 
@@ -36,7 +39,7 @@ class Grid:
 
 @dataclass(frozen=True)
 class NNClaim:
-    """One neural-network claim: id, statement, provenance, grids, and its check."""
+    """One neural-network claim: id, statement, provenance, grids, its check and its thresholds (text)."""
 
     id: str
     title: str
@@ -59,68 +62,26 @@ def combine(checks: Iterable[Check], **detail: object) -> Check:
     return passed(margin, runs=per_run, **detail)
 
 
-def _each(grid: str, detector: Callable[[RunResult], Check]) -> Callable[[Results], Check]:
+def each(grid: str, detector: Callable[[RunResult], Check]) -> Callable[[Results], Check]:
+    """A claim check: ``detector`` holds on every run of ``grid`` (:func:`combine` of the runs)."""
     def check(results: Results) -> Check:
         return combine(detector(r) for r in results[grid])
     return check
 
 
-def _balancing(grid: str) -> Callable[[Results], Check]:
-    def check(results: Results) -> Check:
-        runs = results[grid]
-        return combine([*(phenomena.balancing(r) for r in runs), phenomena.balancing_grows_with_lr(runs)])
-    return check
+def catalogue_claims() -> tuple[NNClaim, ...]:
+    """The NN claims of the installed catalogue: every entry-point module's ``NN_CLAIMS``, in catalogue order."""
+    from lrbias.claims.catalogue import module_attribute
+
+    return tuple(c for claims in module_attribute("NN_CLAIMS") for c in claims)
 
 
-BASE = RunConfig(dataset="digits", n=1000, width=200, seed=0, sharpness_every=50)
-
-TANH = Grid("tanh-mse", replace(BASE, activation="tanh", loss="mse", steps=1000), (0.2, 0.4))
-HUBER = Grid("relu-huber", replace(BASE, activation="relu", loss="huber", steps=1000), (0.2, 0.4))
-UNBALANCED = Grid("relu-mse-unbalanced", replace(BASE, activation="relu", loss="mse", steps=1000,
-                                                  init_norms=(6.0, 20.0)), (0.03, 0.033, 0.036))
-CUBIC = Grid("cubic-mse", replace(BASE, activation="cubic", loss="mse", steps=1000),
-             (0.001, 0.002, 0.004, 0.008))
-CUBIC_BN = Grid("cubic-bn-mse", replace(BASE, activation="cubic", norm="bn", loss="mse", steps=1000),
-                (0.0005, 0.001))
-
-EOS_BAND = "EoS: tail (last 25% of steps) median of S·h/2 in [0.8, 1.2], and final loss < L0"
-
-CLAIMS: tuple[NNClaim, ...] = (
-    NNClaim("nn.eos-bounded-loss", "Huber loss reaches the edge of stability",
-            "With a loss of bounded derivative (Huber, δ = 1), full-batch GD on the two-layer ReLU net "
-            "drives the sharpness to 2/h and keeps it there.", "paper", (HUBER,),
-            _each(HUBER.name, phenomena.edge_of_stability), EOS_BAND),
-    NNClaim("nn.eos-bounded-activation", "tanh activation reaches the edge of stability",
-            "With a bounded activation (tanh) and MSE, full-batch GD drives the sharpness to 2/h.",
-            "paper", (TANH,), _each(TANH.name, phenomena.edge_of_stability), EOS_BAND),
-    NNClaim("nn.catapult-mse-relu", "MSE + ReLU from an unbalanced start catapults",
-            "From an unbalanced start (‖W1‖ = 6, ‖W2‖ = 20) at h above 2/S0, the MSE loss first rises "
-            "well above its start, then falls below it.", "paper", (UNBALANCED,),
-            _each(UNBALANCED.name, phenomena.catapult), "loss max ≥ 2·L0, then a loss < L0"),
-    NNClaim("nn.balancing-mse-relu", "MSE + ReLU balances the layers, more for larger h",
-            "From an unbalanced start the gap |‖W1‖ − ‖W2‖| shrinks, and ends smaller for larger h.",
-            "paper", (UNBALANCED,), _balancing(UNBALANCED.name),
-            "gap_final < gap_start for each h; gap_final non-increasing in h"),
-    NNClaim("nn.limit-below-eos-mse-relu", "MSE + ReLU settles below 2/h",
-            "After the catapult, MSE + ReLU converges to a flatter point: final sharpness below 2/h.",
-            "paper", (UNBALANCED,), _each(UNBALANCED.name, phenomena.limit_below_eos),
-            "final S·h/2 < 1 and final loss < L0"),
-    NNClaim("nn.no-eos-cubic", "relu³ without normalisation shows no EoS",
-            "With a cubic activation (relu(z)³, bad regularity) and no BatchNorm the sharpness stays far "
-            "below 2/h, or GD diverges.", "paper", (CUBIC,),
-            _each(CUBIC.name, phenomena.no_edge_of_stability),
-            "tail median S·h/2 < 0.8 (below the EoS band), or diverged"),
-    NNClaim("nn.bn-restores-eos", "BatchNorm restores EoS for relu³",
-            "BatchNorm1d(affine=False) before the cubic activation restores the edge of stability.",
-            "paper", (CUBIC_BN,), _each(CUBIC_BN.name, phenomena.edge_of_stability), EOS_BAND),
-)
-
-
-def get_claims(selector: str) -> list[NNClaim]:
-    """``'all'`` or a comma-separated list of claim ids."""
+def get_claims(selector: str, claims: Sequence[NNClaim] | None = None) -> list[NNClaim]:
+    """``'all'`` or a comma-separated list of claim ids, among ``claims`` (default: the catalogue's)."""
+    known = list(catalogue_claims() if claims is None else claims)
     if selector.strip() == "all":
-        return list(CLAIMS)
-    by_id = {c.id: c for c in CLAIMS}
+        return known
+    by_id = {c.id: c for c in known}
     wanted = [s.strip() for s in selector.split(",") if s.strip()]
     unknown = [w for w in wanted if w not in by_id]
     if unknown or not wanted:
@@ -129,27 +90,52 @@ def get_claims(selector: str) -> list[NNClaim]:
     return [by_id[w] for w in wanted]
 
 
+def train_grid(grid: Grid, overrides: Mapping[str, object] | None = None,
+               progress: Progress | None = None) -> list[RunResult]:
+    """Train ``grid`` at each of its learning rates from one prepared initial state."""
+    from lrbias.nn.trainer import prepare, train
+
+    base = replace(grid.base, **(overrides or {}))
+    prep = prepare(base)
+    runs = []
+    for h in grid.lrs:
+        if progress is not None:
+            progress(f"[{grid.name}] lr={h:g}, {base.steps} steps")
+        runs.append(train(prep, lr=h, progress=progress))
+    return runs
+
+
 def run_grids(claims: Sequence[NNClaim], overrides: Mapping[str, object] | None = None,
               progress: Progress | None = None) -> dict[str, list[RunResult]]:
     """Train every grid the claims need, once each; ``overrides`` replace config fields (e.g. device)."""
-    from lrbias.nn.trainer import prepare, train
-
     out: dict[str, list[RunResult]] = {}
     for claim in claims:
         for grid in claim.grids:
-            if grid.name in out:
-                continue
-            base = replace(grid.base, **(overrides or {}))
-            prep = prepare(base)
-            runs = []
-            for h in grid.lrs:
-                if progress is not None:
-                    progress(f"[{grid.name}] lr={h:g}, {base.steps} steps")
-                runs.append(train(prep, lr=h, progress=progress))
-            out[grid.name] = runs
+            if grid.name not in out:
+                out[grid.name] = train_grid(grid, overrides, progress)
     return out
 
 
 def check_claims(claims: Sequence[NNClaim], results: Results) -> dict[str, Check]:
     """Each claim's verdict on the trained grids."""
     return {c.id: c.check(results) for c in claims}
+
+
+_TRAINED: dict[str, tuple[RunResult, ...]] = {}
+
+
+def trained_grid(grid: Grid) -> tuple[RunResult, ...]:
+    """``grid`` trained on the CPU, once per process (claims sharing a grid, and the report, share its runs)."""
+    key = repr(grid)
+    if key not in _TRAINED:
+        _TRAINED[key] = tuple(train_grid(grid, overrides={"device": "cpu"}))
+    return _TRAINED[key]
+
+
+def grid_results(name: str) -> tuple[RunResult, ...]:
+    """The trained runs (:func:`trained_grid`) of the catalogue grid called ``name``."""
+    for claim in catalogue_claims():
+        for grid in claim.grids:
+            if grid.name == name:
+                return trained_grid(grid)
+    raise NNConfigError(f"no grid {name!r} in the catalogue's NN claims")

@@ -2,12 +2,13 @@
 
 They are registered as Hypothesis settings profiles of the same names, so
 ``pytest --hypothesis-profile=ci`` and ``lrbias check --profile ci`` mean the same budget.
+A profile is always passed explicitly (``run_entry(entry, profile)``, ``Frontier.compute``);
+there is no ambient "active" profile: an entry whose cases depend on the budget declares its
+hypotheses as a function of the profile (see :mod:`lrbias.claims.entry`).
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from hypothesis import HealthCheck, settings
@@ -45,20 +46,3 @@ def get_profile(name: str) -> Profile:
         raise LrbiasError(f"unknown profile {name!r}; accepted: {', '.join(PROFILES)}")
     return PROFILES[name]
 
-
-_ACTIVE: list[Profile] = [PROFILES["default"]]
-
-
-def active_profile() -> Profile:
-    """The profile of the entry being run (batch claims size their sweeps from it)."""
-    return _ACTIVE[-1]
-
-
-@contextlib.contextmanager
-def use_profile(profile: Profile) -> Iterator[Profile]:
-    """Make ``profile`` the active one inside the block."""
-    _ACTIVE.append(profile)
-    try:
-        yield profile
-    finally:
-        _ACTIVE.pop()

@@ -6,23 +6,23 @@ reproduces the run), ``profile``, ``seed``, ``environment`` (versions), ``elapse
 ``summary`` (counts by verdict and by provenance × verdict), ``entries`` (one object per entry:
 id, title, provenance, verdict, examples, inconclusive, worst_margin, worst_case,
 counterexample, seed, elapsed_s, notes, statement, latex, assumptions, frontier), and
-optional ``extras`` (phase diagram, figures) that the report adds.
+optional ``extras`` (phase diagram, figures) that the report adds.  Values follow the one JSON
+policy of :mod:`lrbias.serial` (NaN → ``null``, ±∞ → ``"inf"``/``"-inf"``), also stated in
+``results.schema.json``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import platform
 import sys
-import tempfile
 from collections import Counter
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from lrbias.claims.runner import jsonable
+from lrbias.serial import json_safe, write_atomic
 
 SCHEMA = "lrbias.results/1"
 VERDICTS = ("pass", "fail", "inconclusive")
@@ -59,7 +59,7 @@ def summarise(entries: list[dict]) -> dict[str, Any]:
 def build_document(entries: list[dict], profile: str, seed: int, command: str, elapsed_s: float,
                    extras: dict | None = None) -> dict[str, Any]:
     """Assemble the results document (entries already JSON-safe dictionaries)."""
-    return jsonable({
+    return json_safe({
         "schema": SCHEMA,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": command,
@@ -107,35 +107,13 @@ def validate(doc: Any) -> list[str]:
     return problems
 
 
-def current_umask() -> int:
-    """The process umask (read by setting and restoring it)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same folder and os.replace."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~current_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_document(path: Path, doc: dict) -> None:
     """Validate and atomically write a results document as JSON."""
     problems = validate(doc)
     if problems:
         raise ValueError("refusing to write an invalid results document: " + "; ".join(problems))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, json.dumps(doc, indent=1, allow_nan=False) + "\n")
 
 

@@ -1,33 +1,16 @@
-"""Run a selection of catalogue entries and assemble the results document."""
+"""Run a selection of catalogue entries (each with its validity frontier) into result records."""
 
 from __future__ import annotations
 
-import fnmatch
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from lrbias.claims.core import Entry
+from lrbias.claims.entry import Entry
 from lrbias.claims.profiles import Profile
 from lrbias.claims.runner import run_entry
-from lrbias.errors import LrbiasError
-
-
-def select(entries: Sequence[Entry], patterns: Sequence[str]) -> list[Entry]:
-    """Entries whose id equals, starts with (``group``/``group.``), or glob-matches a pattern."""
-    if not patterns:
-        return list(entries)
-    chosen = []
-    for pattern in patterns:
-        hits = [e for e in entries if e.id == pattern or e.id.startswith(pattern.rstrip(".") + ".")
-                or fnmatch.fnmatchcase(e.id, pattern)]
-        if not hits:
-            raise LrbiasError(f"no catalogue entry matches {pattern!r}; known groups: "
-                              + ", ".join(sorted({e.group for e in entries})))
-        chosen.extend(h for h in hits if h not in chosen)
-    return chosen
 
 
 def describe_entry(entry: Entry) -> dict[str, Any]:

@@ -76,3 +76,7 @@ def tail_arguments(max_abs: float = 1e6) -> st.SearchStrategy[float]:
     moderate = st.floats(-30, 30, allow_nan=False)
     far = st.floats(30, max_abs).flatmap(lambda v: st.sampled_from([v, -v]))
     return st.one_of(near, moderate, far)
+
+
+GOOD = st.one_of(softplus_pair_specs(), st.sampled_from(["logcosh", "pseudo-huber", "huber:delta=1"]))
+"""Specs of good regularity (dor ≤ 1): softplus-pair with any a in (0, 1], logcosh, pseudo-Huber, Huber."""

@@ -1,6 +1,7 @@
-"""Load users' theory variants: a Python module or a TOML file, and ``lrbias.theorems`` entry points.
+"""Load users' theory variant files: a Python module (``ENTRIES``) or a TOML file of batch claims.
 
-Every problem is reported as an LrbiasError that names the file, the entry (or family) and the
+The catalogue (:mod:`lrbias.claims.catalogue`) loads them after the entry-point groups.  Every
+problem is reported as an LrbiasError that names the file, the entry (or family) and the
 problem: a syntax error or typo (with its line), a non-callable conclusion, a family not
 minimised at s = 1, a strategy that cannot generate a valid example, a duplicate id.
 """
@@ -12,16 +13,20 @@ import sys
 import tomllib
 import traceback
 from collections.abc import Iterable
-from importlib import metadata
 from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import HypothesisException
 
-from lrbias.claims.core import Entry
+from lrbias.claims.batch import batch_claim
+from lrbias.claims.entry import Entry, resolve
+from lrbias.claims.profiles import PROFILES
+from lrbias.claims.statistics import STATISTICS
 from lrbias.errors import LrbiasError
+from lrbias.losses.families import register_family
 
-ENTRY_POINT_GROUP = "lrbias.theorems"
+PREFLIGHT_PROFILE = PROFILES["smoke"]
+"""The profile a preflight resolves hypotheses with: only whether cases can be drawn is checked."""
 
 
 def _where(exc: BaseException, path: Path) -> str:
@@ -50,12 +55,10 @@ def _load_python(path: Path) -> list[Entry]:
     entries = getattr(module, "ENTRIES", None)
     if entries is None:
         raise LrbiasError(f"{path}: defines no ENTRIES list (a list of lrbias.api.Entry)")
-    return _check_entries(entries, str(path))
+    return check_entries(entries, str(path))
 
 
 def _load_toml(path: Path) -> list[Entry]:
-    from lrbias import api
-
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -64,7 +67,7 @@ def _load_toml(path: Path) -> list[Entry]:
         label = f"{path}: family {fam.get('name', f'#{i + 1}')!r}"
         try:
             params = {k: (v["default"], v["min"], v["max"]) for k, v in fam.get("params", {}).items()}
-            api.register_family(fam["name"], fam["expression"], params, fam.get("description", ""))
+            register_family(fam["name"], fam["expression"], params, fam.get("description", ""))
         except KeyError as exc:
             raise LrbiasError(f"{label}: missing key {exc}") from None
         except LrbiasError as exc:
@@ -74,45 +77,46 @@ def _load_toml(path: Path) -> list[Entry]:
         label = f"{path}: claim {claim.get('id', f'#{i + 1}')!r}"
         try:
             kind = claim["statistic"]
-            if kind not in api.STATISTICS:
-                raise LrbiasError(f"unknown statistic {kind!r}; accepted: {', '.join(api.STATISTICS)}")
+            if kind not in STATISTICS:
+                raise LrbiasError(f"unknown statistic {kind!r}; accepted: {', '.join(STATISTICS)}")
             level = float(claim["level"])
-            mutants = [(m["name"], m.get("description", m["name"]), api.STATISTICS[kind](float(m["level"])))
+            mutants = [(m["name"], m.get("description", m["name"]), STATISTICS[kind](float(m["level"])))
                        for m in claim.get("mutant", [])]
-            entries.append(api.batch_claim(
+            entries.append(batch_claim(
                 claim["id"], claim.get("title", claim["id"]), claim["statement"], claim["families"],
-                tuple(claim["kappa"]), api.STATISTICS[kind](level), mutants,
+                tuple(claim["kappa"]), STATISTICS[kind](level), mutants,
                 provenance=claim.get("provenance", "reconstructed"),
                 frontier=tuple(claim["frontier"]) if "frontier" in claim else None))
         except KeyError as exc:
             raise LrbiasError(f"{label}: missing key {exc}") from None
         except (LrbiasError, ValueError, TypeError) as exc:
             raise LrbiasError(f"{label}: {exc}") from None
-    return _check_entries(entries, str(path))
+    return check_entries(entries, str(path))
 
 
-def _check_entries(entries: Iterable, source: str) -> list[Entry]:
+def check_entries(entries: Iterable, source: str, preflight: bool = True) -> list[Entry]:
+    """``entries`` as a list, each an Entry (and, with ``preflight``, able to draw cases); else LrbiasError."""
     out = []
     for i, entry in enumerate(entries):
         if not isinstance(entry, Entry):
             raise LrbiasError(f"{source}: ENTRIES[{i}] is a {type(entry).__name__}, not an lrbias.api.Entry")
-        preflight(entry, source)
+        if preflight:
+            preflight_entry(entry, source)
         out.append(entry)
     return out
 
 
-def preflight(entry: Entry, source: str) -> None:
+def preflight_entry(entry: Entry, source: str) -> None:
     """Check that the entry's strategy can generate valid examples (a few draws, no conclusion run)."""
     drawn = []
 
-    @settings(max_examples=3, deadline=None, database=None, phases=[Phase.generate],
-              suppress_health_check=[HealthCheck.too_slow])
-    @given(entry.hypotheses)
-    def draw(case):
+    def draw(case: object) -> None:
         drawn.append(case)
 
     try:
-        draw()
+        strategy = resolve(entry.hypotheses, PREFLIGHT_PROFILE)
+        settings(max_examples=3, deadline=None, database=None, phases=[Phase.generate],
+                 suppress_health_check=[HealthCheck.too_slow])(given(strategy)(draw))()
     except HypothesisException as exc:
         raise LrbiasError(f"{source}: entry {entry.id!r}: its hypotheses strategy cannot generate valid "
                           f"examples ({type(exc).__name__}: {str(exc).splitlines()[0][:160]})") from None
@@ -133,36 +137,3 @@ def load_variant_file(path: str | Path) -> list[Entry]:
     if path.suffix == ".toml":
         return _load_toml(path)
     raise LrbiasError(f"{path}: unknown variant file type {path.suffix!r}; accepted: .py, .toml")
-
-
-def entry_point_entries() -> list[Entry]:
-    """Entries contributed by installed packages through the ``lrbias.theorems`` entry-point group.
-
-    Each entry point loads either a module with an ``ENTRIES`` list or a callable returning entries.
-    """
-    entries = []
-    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
-        source = f"entry point {ep.name} ({ep.value})"
-        try:
-            obj = ep.load()
-            found = obj() if callable(obj) else getattr(obj, "ENTRIES", None)
-        except Exception as exc:
-            raise LrbiasError(f"{source}: {type(exc).__name__}: {exc}") from None
-        if found is None:
-            raise LrbiasError(f"{source}: has no ENTRIES list and is not callable")
-        entries.extend(_check_entries(found, source))
-    return entries
-
-
-def with_variants(builtin: list[Entry], files: Iterable[str]) -> list[Entry]:
-    """Built-in entries + entry points + variant files; a repeated id is an error naming both."""
-    entries = list(builtin)
-    seen = {e.id: "the built-in catalogue" for e in entries}
-    for source, extra in [("an installed entry point", entry_point_entries())] + \
-            [(f, load_variant_file(f)) for f in files]:
-        for entry in extra:
-            if entry.id in seen:
-                raise LrbiasError(f"{source}: entry id {entry.id!r} is already defined by {seen[entry.id]}")
-            seen[entry.id] = source
-            entries.append(entry)
-    return entries

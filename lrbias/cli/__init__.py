@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
 
 from lrbias._version import __version__
 from lrbias.errors import LrbiasError
+from lrbias.serial import dumps, print_table
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -40,14 +40,11 @@ def _cmd_families(args: argparse.Namespace) -> int:
             "description": fam.description,
         })
     if args.json:
-        print(json.dumps({"families": rows}, indent=2))
+        print(dumps({"families": rows}, indent=2))
         return 0
-    header = ("spec", "l''(1)", "dor", "smooth", "formula")
-    table = [(r["spec"], f"{r['curvature']:.6g}", r["dor_exact"] or f"{r['dor']:.4g}",
-              r["smoothness"], r["formula"]) for r in rows]
-    widths = [max(len(str(row[i])) for row in [header, *table]) for i in range(len(header))]
-    for row in [header, tuple("-" * w for w in widths), *table]:
-        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    print_table(("spec", "l''(1)", "dor", "smooth", "formula"),
+                [(r["spec"], f"{r['curvature']:.6g}", r["dor_exact"] or f"{r['dor']:.4g}", r["smoothness"],
+                  r["formula"]) for r in rows], free_last=True)
     print("\ndor = growth exponent of l(s) - l(1) as |s| -> oo (larger tail); small dor = good "
           "regularity.\nAny other loss: expr:<formula in s>, e.g. lrbias dor 'expr:(s-1)**2/2'.")
     return 0
@@ -60,7 +57,7 @@ def _cmd_dor(args: argparse.Namespace) -> int:
     fam = get_family(args.spec)
     dor = degree_of_regularity(fam, method=args.method)
     if args.json:
-        print(json.dumps({"spec": fam.spec, **dor.as_dict()}, indent=2))
+        print(dumps({"spec": fam.spec, **dor.as_dict()}, indent=2))
     else:
         print(dor.describe(fam.spec))
     return 0
@@ -96,10 +93,19 @@ def build_parser() -> ArgumentParser:
     from lrbias.cli import check, engines, nn, report
 
     engines.register(sub)
-    check.register(sub)
-    report.register(sub)
+    _add_executor_options(check.register(sub))
+    _add_executor_options(report.register(sub))
     nn.register(sub)
     return parser
+
+
+def _add_executor_options(p: argparse.ArgumentParser) -> None:
+    """--scheduler / --workers: run the frontier scans on Dask (identical results)."""
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="run the validity-frontier scans on this Dask scheduler (needs lrbias[dask])")
+    group.add_argument("--workers", type=int, metavar="N",
+                       help="run the validity-frontier scans on a local Dask cluster of N worker processes")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

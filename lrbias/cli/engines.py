@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import math
 import re
 import sys
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
-
-import numpy as np
+from typing import Any
 
 from lrbias.errors import LrbiasError
-from lrbias.gd.outcome import json_safe
-
-if TYPE_CHECKING:
-    from lrbias.gd import ArtefactReport, BatchResult
-    from lrbias.losses.families import Family
+from lrbias.serial import dumps, print_table
 
 MAX_SWEEP = 100_000_000
 DEFAULT_CHUNK_SIZE = 1 << 18  # equal to lrbias.gd.scaleout.DEFAULT_CHUNK_SIZE (not imported: keeps startup light)
@@ -55,7 +48,8 @@ def _finite(name: str, value: float) -> float:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from lrbias.gd import Settings, run_arb, run_auto, run_batch, run_mp
+    from lrbias.gd import Settings
+    from lrbias.gd.scalar import run_one
     from lrbias.losses.families import get_family
 
     fam = get_family(args.loss)
@@ -78,17 +72,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
             raise LrbiasError(f"--h {h} is invalid; accepted: a finite number > 0")
     kind, value = parse_precision(args.precision)
     st = Settings(max_steps=args.steps, record_every=args.record_every, check_every=args.check_every)
-    if kind == "float64":
-        rec = run_batch(fam, [x0], [y0], h=[h], settings=st).records()[0]
-    elif kind == "mp":
-        rec = run_mp(fam, x0, y0, h, value, st)
-    elif kind == "auto":
-        rec = run_auto(fam, x0, y0, h, st)
-    else:
-        rec = run_arb(fam, x0, y0, h, value, st)
-    data = {"loss": fam.spec, **rec.as_dict()}
+    rec = run_one(fam, x0, y0, h, kind, value, st)
     if args.json:
-        print(json.dumps(json_safe(data), indent=1, allow_nan=False))
+        print(dumps({"loss": fam.spec, **rec.as_dict()}))
         return 0
     print(f"loss {fam.spec}   start ({x0:g}, {y0:g})   h = {h:.6g}   C = h(x0²+y0²) = {h * q0:.6g}"
           f"   kappa = C·l''(1) = {h * q0 * fam.curvature:.6g}   precision {rec.precision}")
@@ -123,45 +109,10 @@ def _progress_bar(enabled: bool, label: str = "sweep") -> Callable[[int, int], N
     return show
 
 
-def _quantiles(values: np.ndarray) -> dict[str, float] | None:
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return None
-    q = np.quantile(values, [0.05, 0.5, 0.95])
-    return {"q05": float(q[0]), "q50": float(q[1]), "q95": float(q[2])}
-
-
-def sweep_summary(fam: Family, batch: BatchResult, artefacts: ArtefactReport | None) -> dict[str, Any]:
-    """The sweep's figures (shares, quantiles over converged runs, artefact check) as a dict."""
-    from lrbias.gd import Outcome
-
-    conv = batch.mask(Outcome.CONVERGED)
-    d0 = np.abs(batch.x0**2 - batch.y0**2)
-    with np.errstate(all="ignore"):
-        catapult = conv & (batch.fmax_ratio > 1)
-        return {
-            "shares": batch.shares(),
-            "ratio_quantiles": _quantiles(batch.ratio[conv]),
-            "catapult_share": float(catapult.sum() / max(conv.sum(), 1)),
-            "fmax_ratio_quantiles": _quantiles(batch.fmax_ratio[conv]),
-            "final_imbalance_quantiles": _quantiles(np.abs(batch.imbalance[conv])),
-            "imbalance_ratio_quantiles": _quantiles(np.abs(batch.imbalance[conv]) / d0[conv]),
-            "steps_quantiles": _quantiles(batch.steps[conv].astype(float)),
-            "float_artefact_check": artefacts.as_dict() if artefacts is not None else None,
-        }
-
-
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from lrbias.gd import Settings, float_artefact_check
+    from lrbias.gd import Settings
     from lrbias.gd.sampling import Range
-    from lrbias.gd.scaleout import (
-        SEED_SCHEME,
-        SweepRanges,
-        check_executor,
-        describe_executor,
-        plan_chunks,
-        run_sweep_chunks,
-    )
+    from lrbias.gd.scaleout import SEED_SCHEME, SweepRanges, check_executor, plan_chunks, sweep_report
     from lrbias.losses.families import get_family
 
     fam = get_family(args.loss)
@@ -185,48 +136,50 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         raise LrbiasError(f"--chunk-size {args.chunk_size} is invalid; accepted: an integer >= 1")
     plan_chunks(args.n, args.chunk_size, args.seed)
     show_bar = args.progress or (sys.stderr.isatty() and args.n >= 20_000)
-    show = _progress_bar(show_bar)
-    started = time.perf_counter()
     st = Settings(max_steps=args.steps, check_every=args.check_every)
-    batch = run_sweep_chunks(fam.spec, args.n, SweepRanges(xr, yr, c_range, signs), args.seed, st,
-                             chunk_size=args.chunk_size, scheduler=args.scheduler, workers=args.workers,
-                             progress=show)
-    elapsed = time.perf_counter() - started
-    artefacts = None if args.no_artefact_check else float_artefact_check(
-        fam, batch, limit=args.artefact_limit, budget_s=args.artefact_budget,
-        progress=_progress_bar(show_bar, "artefact check"))
-    summary = {"loss": fam.spec, "settings": {"C": args.C, "x0": args.x0, "y0": args.y0, "n": args.n,
-                                               "seed": args.seed, "steps": args.steps,
-                                               "signs": signs, "chunk_size": args.chunk_size,
-                                               "seed_scheme": SEED_SCHEME, "engine": dataclasses.asdict(st),
-                                               "artefact_check": None if args.no_artefact_check else
-                                               {"limit": args.artefact_limit,
-                                                "budget_s": args.artefact_budget}},
-               "executor": describe_executor(args.scheduler, args.workers),
-               "elapsed_s": round(elapsed, 3), **sweep_summary(fam, batch, artefacts)}
+    report = sweep_report(fam.spec, args.n, SweepRanges(xr, yr, c_range, signs), args.seed, st,
+                          chunk_size=args.chunk_size, scheduler=args.scheduler, workers=args.workers,
+                          artefact_limit=None if args.no_artefact_check else args.artefact_limit,
+                          artefact_budget_s=args.artefact_budget, progress=_progress_bar(show_bar),
+                          artefact_progress=_progress_bar(show_bar, "artefact check"))
+    recorded = {"C": args.C, "x0": args.x0, "y0": args.y0, "n": args.n, "seed": args.seed, "steps": args.steps,
+                "signs": signs, "chunk_size": args.chunk_size, "seed_scheme": SEED_SCHEME,
+                "engine": dataclasses.asdict(st),
+                "artefact_check": None if args.no_artefact_check else
+                {"limit": args.artefact_limit, "budget_s": args.artefact_budget}}
+    summary = {"loss": fam.spec, "settings": recorded, **report}
     if args.json:
-        print(json.dumps(json_safe(summary), indent=1, allow_nan=False))
+        print(dumps(summary))
         return 0
-    print(f"sweep of {args.n} starts, loss {fam.spec}, C in [{c_range.lo:g}, {c_range.hi:g}], "
-          f"x0 in {args.x0}, y0 in {args.y0}, seed {args.seed}, {elapsed:.2f} s")
+    _print_sweep(summary, c_range)
+    return 0
+
+
+def _print_sweep(summary: dict[str, Any], c_range: Any) -> None:
+    """The text form of ``lrbias sweep``."""
+    recorded = summary["settings"]
+    print(f"sweep of {recorded['n']} starts, loss {summary['loss']}, C in [{c_range.lo:g}, {c_range.hi:g}], "
+          f"x0 in {recorded['x0']}, y0 in {recorded['y0']}, seed {recorded['seed']}, {summary['elapsed_s']:.2f} s")
     print("outcomes  " + "  ".join(f"{k} {v:.4f}" for k, v in summary["shares"].items()))
     labels = (("ratio_quantiles", "ratio S∞h/2"), ("fmax_ratio_quantiles", "f_max/f0"),
               ("final_imbalance_quantiles", "|x∞²-y∞²|"), ("imbalance_ratio_quantiles", "|d∞|/|d0|"))
+    rows = []
     for key, label in labels:
         q = summary[key]
-        text = ("none converged" if q is None else
-                f"q05 {q['q05']:.4g}  q50 {q['q50']:.4g}  q95 {q['q95']:.4g}")
-        print(f"{label:12s} {text}   (converged runs)")
-    print(f"catapult share (converged runs with f_max > f0): {summary['catapult_share']:.4f}")
-    if artefacts is not None:
-        a = artefacts
-        print(f"float-artefact check: {a.suspects} suspects {a.reasons}, {a.checked} re-run at high "
-              f"precision, {a.agreements} agree, {len(a.flips)} flipped"
-              + (f", {a.skipped} not re-run (limit or time budget)" if a.skipped else ""))
-        for f in a.flips[:5]:
+        rows.append((label, "-", "-", "-") if q is None else
+                    (label, f"{q['q05']:.4g}", f"{q['q50']:.4g}", f"{q['q95']:.4g}"))
+    print_table(("converged runs", "q05", "q50", "q95"), rows)
+    share = summary["catapult_share"]
+    print("catapult share (converged runs with f_max > f0): "
+          + ("none converged" if share is None else f"{share:.4f}"))
+    a = summary["float_artefact_check"]
+    if a is not None:
+        print(f"float-artefact check: {a['suspects']} suspects {a['reasons']}, {a['checked']} re-run at high "
+              f"precision, {a['agreements']} agree, {len(a['flips'])} flipped"
+              + (f", {a['skipped']} not re-run (limit or time budget)" if a["skipped"] else ""))
+        for f in a["flips"][:5]:
             print(f"  flip: start ({f['x0']!r}, {f['y0']!r}) h {f['h']!r}: float64 {f['float64']}, "
                   f"{f['precision']} {f['precise']}")
-    return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -7,15 +7,14 @@ even without the ``nn`` extra installed.
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import os
 import sys
-import tempfile
+from pathlib import Path
 from typing import Any
 
 from lrbias.errors import LrbiasError
 from lrbias.nn.config import ACTIVATIONS, DATASETS, DEVICES, DTYPES, LOSSES, NORMS, RunConfig, parse_init_norms
+from lrbias.serial import print_table, write_json
 
 
 def _require_torch() -> None:
@@ -25,31 +24,14 @@ def _require_torch() -> None:
         raise LrbiasError("the nn subcommands need torch: pip install 'lrbias[nn]'") from None
 
 
-def _clean(obj: Any) -> Any:
-    """JSON-safe copy: non-finite floats become null (strict JSON has no NaN/inf)."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    return obj
-
-
-def write_json_atomic(path: str, payload: Any) -> None:
-    """Write JSON to ``path`` via a temp file in the same folder and ``os.replace`` (never half-written)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise LrbiasError(f"--json {path!r}: folder {folder!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=".lrbias-", suffix=".json.tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(_clean(payload), fh, indent=1, allow_nan=False)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+def _json_target(path: str | None) -> Path | None:
+    """The --json output path, checked before any work: its folder must exist."""
+    if path is None:
+        return None
+    folder = Path(path).resolve().parent
+    if not folder.is_dir():
+        raise LrbiasError(f"--json {path!r}: folder {str(folder)!r} does not exist")
+    return Path(path)
 
 
 def _progress(args: argparse.Namespace):
@@ -92,6 +74,7 @@ def _cmd_nn(args: argparse.Namespace) -> int:
     if config.dataset in ("mnist", "cifar10") and config.data_root is None:
         raise LrbiasError(f"--dataset {config.dataset} needs --data-root DIR (torchvision's layout; add "
                           "--download to fetch it), or use --dataset digits (offline)")
+    json_out = _json_target(args.json)
     _require_torch()
     from lrbias.nn.device import configure_threads
     from lrbias.nn.trainer import run
@@ -109,12 +92,10 @@ def _cmd_nn(args: argparse.Namespace) -> int:
             ("loss max/start", s["loss_max_over_start"]), ("accuracy final", s["accuracy_final"]),
             ("norm gap |W1|-|W2| start", s["norm_gap_start"]), ("norm gap end", s["norm_gap_final"]),
             ("seconds", s["seconds"])]
-    width = max(len(k) for k, _ in rows)
-    for k, v in rows:
-        print(f"  {k.ljust(width)}  {_fmt(v)}")
-    if args.json:
-        write_json_atomic(args.json, result.as_dict())
-        print(f"  curves written to {args.json}")
+    print_table(("quantity", "value"), [(k, _fmt(v)) for k, v in rows], free_last=True)
+    if json_out is not None:
+        write_json(json_out, result.as_dict())
+        print(f"curves written to {json_out}")
     return 0
 
 
@@ -128,6 +109,7 @@ def _cmd_nn_grid(args: argparse.Namespace) -> int:
             raise LrbiasError(f"--steps must be an integer >= 1, got {args.steps}")
         overrides["steps"] = args.steps
     RunConfig(**overrides)  # validates device/dtype before torch is imported
+    json_out = _json_target(args.json)
     _require_torch()
     from lrbias.nn.device import configure_threads
 
@@ -148,18 +130,16 @@ def _cmd_nn_grid(args: argparse.Namespace) -> int:
                         if "lr" in run else ",".join(f"{k}={_fmt(v)}" for k, v in run.items()
                                                      if k not in ("verdict", "margin")))
         rows.append((claim.id, str(check.verdict), "+".join(g.name for g in claim.grids), "; ".join(figs)))
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
-    for r in [header, *rows]:
-        print("  ".join(c.ljust(w) for c, w in zip(r[:3], widths, strict=True)) + "  " + r[3])
-    if args.json:
+    print_table(header, rows, free_last=True)
+    if json_out is not None:
         payload = {"claims": [{"id": c.id, "title": c.title, "statement": c.statement,
                                "provenance": c.provenance,
                                "thresholds": c.thresholds, "verdict": str(verdicts[c.id].verdict),
                                "margin": verdicts[c.id].margin, "detail": verdicts[c.id].detail,
                                "grids": [g.name for g in c.grids]} for c in claims],
                    "runs": {name: [r.as_dict() for r in runs] for name, runs in results.items()}}
-        write_json_atomic(args.json, payload)
-        print(f"results written to {args.json}")
+        write_json(json_out, payload)
+        print(f"results written to {json_out}")
     return 0
 
 

@@ -14,59 +14,29 @@ REPORT_PROFILES = ("smoke", "default", "thorough")
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from lrbias.claims.session import run_selection, select
-    from lrbias.cli.check import frontier_mapper, load_entries
-    from lrbias.report.build import build_report, command_line
+    from lrbias.report.job import command_line, run_report
 
     profile = get_profile(args.profile)
     if args.seed < 0:
         raise LrbiasError(f"--seed {args.seed} is negative; accepted: an integer >= 0")
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise LrbiasError(f"--out {out} exists and is not a folder")
-    entries = select(load_entries(include_nn=not args.no_nn, variants=args.variants), args.ids)
-    with frontier_mapper(args.scheduler, args.workers) as mapper:
-        results, elapsed = run_selection(entries, profile, seed=args.seed, mapper=mapper)
-    extras: dict = {}
-    if any(e.group == "nn" for e in entries):
-        extras["nn"] = nn_extras()
-    extras["phase_diagram"] = phase_diagram(profile)
-    argv = [*args.ids, "--out", str(out), "--profile", profile.name, "--seed", str(args.seed)]
+    argv = [*args.ids, "--out", args.out, "--profile", profile.name, "--seed", str(args.seed)]
     if args.no_nn:
         argv.append("--no-nn")
     for v in args.variants or []:
         argv += ["--variants", v]
-    index = build_report(out, results, profile.name, args.seed, command_line(["report", *argv]),
-                         elapsed, extras)
-    counts = {v: sum(r["verdict"] == v for r in results) for v in ("pass", "fail", "inconclusive")}
-    print(f"report written to {index} ({counts['pass']} pass, {counts['fail']} fail, "
+    run = run_report(Path(args.out), args.ids, profile, args.seed, command_line(["report", *argv]),
+                     include_nn=not args.no_nn, variants=args.variants or (), scheduler=args.scheduler,
+                     workers=args.workers)
+    counts = run.counts()
+    print(f"report written to {run.written} ({counts['pass']} pass, {counts['fail']} fail, "
           f"{counts['inconclusive']} inconclusive)")
     return 0
 
 
-def nn_extras() -> dict:
-    """The trained NN grids' series (from the catalogue run's cache) for the report's NN figure."""
-    from lrbias.claims.nn import CLAIMS
-    from theorems.nn import grid_results
-
-    grids = {}
-    for name in sorted({g.name for c in CLAIMS for g in c.grids}):
-        runs = grid_results(name)
-        grids[name] = [{"lr": r.lr, "summary": r.summary(), "sharpness_steps": r.sharpness_steps,
-                        "top_sharpness": r.top_sharpness, "loss": r.history["loss"]} for r in runs]
-    return {"dataset": "digits", "grids": grids}
-
-
-def phase_diagram(profile) -> dict:
-    """The (κ, dor) phase diagram from batched sweeps (lrbias.claims.batch.sweep, shared with the claims)."""
-    from lrbias.claims.phase import compute_phase_diagram
-
-    return compute_phase_diagram(n=profile.frontier_starts)
-
-
 def _cmd_diff(args: argparse.Namespace) -> int:
-    from lrbias.claims.results import load_document, write_atomic
+    from lrbias.claims.results import load_document
     from lrbias.report.diff import diff_documents, format_html, format_text
+    from lrbias.serial import dumps, write_atomic
 
     docs = []
     for path in (args.old, args.new):
@@ -78,17 +48,18 @@ def _cmd_diff(args: argparse.Namespace) -> int:
             raise LrbiasError(str(exc).splitlines()[0]) from None
     d = diff_documents(*docs, rel_noise=args.noise)
     if args.json:
-        print(json.dumps(d.as_dict(), indent=1))
+        print(dumps(d.as_dict()))
     else:
         print(format_text(d))
     if args.html:
+        Path(args.html).parent.mkdir(parents=True, exist_ok=True)
         write_atomic(Path(args.html), format_html(d, args.old, args.new))
         print(f"HTML diff written to {args.html}", file=sys.stderr)
     return 1 if d.regressions else 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    """Add ``report`` and ``diff``."""
+def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add ``report`` and ``diff``; returns the ``report`` parser (the caller adds the executor options)."""
     p = sub.add_parser("report", help="run the catalogue and write the HTML compliance report",
                        description="Run the claim catalogue and write DIR/index.html with the "
                        "results JSON and figure files. Writing is atomic: an interrupted run "
@@ -101,10 +72,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-nn", action="store_true", help="skip the neural-network section")
     p.add_argument("--variants", action="append", metavar="FILE",
                    help="a variant file (.py or .toml) adding families and entries; repeatable")
-    from lrbias.cli.check import add_executor_options
-
-    add_executor_options(p)
     p.set_defaults(func=_cmd_report)
+    report = p
 
     p = sub.add_parser("diff", help="compare two results documents (exit 1 on a regression)",
                        description="What changed between two catalogue runs: verdict flips, margin "
@@ -117,3 +86,4 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--noise", type=float, default=0.1,
                    help="relative margin change treated as noise (default 0.1)")
     p.set_defaults(func=_cmd_diff)
+    return report

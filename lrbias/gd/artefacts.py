@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from lrbias.gd.batched import BatchResult
+from lrbias.gd.batch import BatchResult
 from lrbias.gd.outcome import Outcome, Settings
 from lrbias.gd.scalar import agree, run_auto
 from lrbias.losses.families import Family, get_family

@@ -1,228 +1,30 @@
-"""Batched float64 gradient descent on f(x, y) = ℓ(xy) for many starts at once (numpy).
+"""The batched engine's step loop on numpy float64 arrays (the default backend of :func:`run_batch`).
 
-Runs that are decided leave the active set (the arrays are compacted whenever a tenth of
-them is done, and at least every 64 steps), so a sweep costs what its slowest members need,
-not n × max_steps.  Starts are processed in chunks of ``chunk_size`` so memory stays bounded
-(about 20 float64 arrays of the chunk size at the start of a chunk) unless trajectories are
-requested.  The rules are tested every ``Settings.check_every`` steps; between tests a step
-costs one ℓ′ and one ℓ evaluation (for the catapult figures) and the update.
-
-Shapes and dtypes: every per-run array of :class:`BatchResult` has shape (n,); floats are
-float64 with NaN meaning "no value" (e.g. the final point of a diverged run); ``outcome`` is
-int8 holding :class:`Outcome` codes; ``steps``/``fmax_step`` are int64; ``period`` is int8
-(0 = not periodic); ``fmax`` is the largest excess loss ℓ(s) − ℓ(1) along the run and
-``fmax_ratio`` that over the initial excess loss.  :meth:`BatchResult.records` turns rows
-into :class:`RunRecord` objects, where "no value" is None, never NaN.
+One chunk of starts is stepped at once; the rules of :mod:`lrbias.gd.rules` decide runs, which
+then leave the active set (the arrays are compacted whenever a tenth of them is done, and at
+least every COMPACT_EVERY steps), so a chunk costs what its slowest members need, not
+n × max_steps.  Between rule tests a step costs one ℓ′ and one ℓ evaluation (the loss maximum,
+for the catapult figures) and the update.  Results go into the caller's numpy arrays.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
-
 import numpy as np
 
-from lrbias.errors import LrbiasError
-from lrbias.gd import objective
-from lrbias.gd.outcome import Outcome, RunRecord, Settings
+from lrbias.gd import rules
+from lrbias.gd.outcome import Outcome, Settings, rise_ratio
 from lrbias.losses.families import Family
 
-PERIOD_CHECK_EVERY = 128
-COMPACT_EVERY = 64
-CYCLE_CONTRAST = 1e-6  # periodic only if |x_t - x_(t-p)| <= this × |x_t - x_(t-1)|
 
-
-@dataclass
-class BatchResult:
-    """Per-run arrays of a batched run (see the module docstring for shapes and dtypes)."""
-
-    family: str
-    settings: Settings
-    x0: np.ndarray
-    y0: np.ndarray
-    h: np.ndarray
-    C: np.ndarray
-    outcome: np.ndarray
-    steps: np.ndarray
-    period: np.ndarray
-    x: np.ndarray
-    y: np.ndarray
-    sharpness: np.ndarray
-    fmax_ratio: np.ndarray
-    fmax_step: np.ndarray
-    fmax: np.ndarray
-    seed: int | None = None
-    trajectory: np.ndarray | None = None  # (k, n, 2) states every settings.record_every steps
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    def __len__(self) -> int:
-        return int(self.x0.shape[0])
-
-    @property
-    def ratio(self) -> np.ndarray:
-        """S∞·h/2 (NaN where no sharpness)."""
-        return self.sharpness * self.h / 2
-
-    @property
-    def imbalance(self) -> np.ndarray:
-        """x² − y² at the final point."""
-        with np.errstate(invalid="ignore"):
-            return self.x * self.x - self.y * self.y
-
-    @property
-    def gap2(self) -> np.ndarray:
-        """(x − y)² at the final point."""
-        with np.errstate(invalid="ignore"):
-            return (self.x - self.y) ** 2
-
-    def mask(self, outcome: Outcome) -> np.ndarray:
-        """Boolean mask of the runs that ended in ``outcome``."""
-        return self.outcome == int(outcome)
-
-    def shares(self) -> dict[str, float]:
-        """Share of runs per outcome."""
-        n = max(len(self), 1)
-        return {str(o): float(np.count_nonzero(self.outcome == int(o))) / n for o in Outcome}
-
-    def records(self, index: Any = None) -> list[RunRecord]:
-        """Rows as RunRecords (all rows, or those selected by ``index``)."""
-        rows = np.arange(len(self)) if index is None else np.atleast_1d(np.arange(len(self))[index])
-        out = []
-        for i in rows:
-            oc = Outcome(int(self.outcome[i]))
-            traj = None
-            if self.trajectory is not None:
-                t = self.trajectory[:, i, :]
-                traj = [[float(a), float(b)] for a, b in t if math.isfinite(a) and math.isfinite(b)]
-            out.append(RunRecord(
-                x0=float(self.x0[i]), y0=float(self.y0[i]), h=float(self.h[i]), C=float(self.C[i]),
-                outcome=str(oc), reason=_reason(oc, int(self.steps[i]), int(self.period[i]),
-                                                    self.settings.max_steps),
-                steps=int(self.steps[i]), x=_num(self.x[i]), y=_num(self.y[i]),
-                sharpness=_num(self.sharpness[i]), ratio=_num(self.ratio[i]),
-                imbalance=_num(self.imbalance[i]), gap2=_num(self.gap2[i]),
-                fmax_ratio=_num(self.fmax_ratio[i]), fmax_step=int(self.fmax_step[i]),
-                period=int(self.period[i]) or None, trajectory=traj))
-        return out
-
-
-def _num(v: float) -> float | None:
-    v = float(v)
-    return v if math.isfinite(v) else None
-
-
-def _reason(oc: Outcome, steps: int, period: int, max_steps: int) -> str:
-    return {
-        Outcome.CONVERGED: f"|s-1| and |l'(s)| under tolerance at a stable minimiser after {steps} steps",
-        Outcome.DIVERGED: f"left the bounded region (or overflowed) at step {steps}",
-        Outcome.PERIODIC: f"orbit of period {period} detected at step {steps}",
-        Outcome.UNDECIDED: (f"step budget of {steps} spent" if steps >= max_steps else
-                            f"stalled at the saddle (0, 0) at step {steps}: x² + y² under tol²"),
-        Outcome.PRECISION_LOST: "enclosure too wide",
-    }[oc]
-
-
-def rise_ratio(excess: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """f_max / f0 of the excess loss (inf when only f0 is 0, 1 when both are)."""
-    with np.errstate(all="ignore"):
-        return np.where(start > 0, excess / start, np.where(excess > 0, np.inf, 1.0))
-
-
-def as_float_array(name: str, value: Any, n: int | None = None) -> np.ndarray:
-    """float64 array of shape (n,) from a scalar or sequence; LrbiasError if not finite."""
-    arr = np.asarray(value, dtype=np.float64)
-    if arr.ndim == 0 and n is not None:
-        arr = np.full(n, float(arr))
-    arr = np.ascontiguousarray(arr.reshape(-1))
-    if not np.all(np.isfinite(arr)):
-        bad = arr[~np.isfinite(arr)][0]
-        raise LrbiasError(f"{name} contains {bad}; accepted: finite real numbers")
-    return arr
-
-
-def run_batch(family: Family, x0: Any, y0: Any, h: Any = None, C: Any = None,
-              settings: Settings | None = None, chunk_size: int = 1 << 20, seed: int | None = None,
-              progress: Callable[[int, int], None] | None = None, backend: str = "numpy",
-              device: str | None = None) -> BatchResult:
-    """Run GD from every (x0[i], y0[i]) with step h[i] (or h = C / (x0² + y0²)) to a decision.
-
-    Exactly one of ``h`` and ``C`` is given (scalars broadcast).  ``progress(done, total)`` is
-    called after each chunk.  ``backend`` is 'numpy' (default) or 'torch' (float64 tensors on
-    ``device``: 'auto' = CUDA when available, 'cpu', 'cuda'; see :mod:`.torch_batched`).
-    """
-    settings = settings or Settings()
-    if backend not in ("numpy", "torch"):
-        raise LrbiasError(f"backend {backend!r} is invalid; accepted: numpy, torch")
-    torch_device = None
-    if backend == "torch":
-        from lrbias.gd.torch_batched import resolve_device
-
-        torch_device = resolve_device(device)
-    x0 = as_float_array("x0", x0)
-    n = x0.shape[0]
-    y0 = as_float_array("y0", y0, n)
-    if y0.shape != x0.shape:
-        raise LrbiasError(f"x0 has {n} values but y0 has {y0.shape[0]}; accepted: equal lengths")
-    if (h is None) == (C is None):
-        raise LrbiasError("give exactly one of h and C; accepted: h=... or C=...")
-    with np.errstate(over="ignore", invalid="ignore"):
-        q0 = x0 * x0 + y0 * y0
-    if not np.all(np.isfinite(q0)):
-        i = int(np.flatnonzero(~np.isfinite(q0))[0])
-        raise LrbiasError(f"start ({x0[i]}, {y0[i]}): x0² + y0² overflows float64; accepted: "
-                          "|x0|, |y0| < 1e154")
-    if h is not None:
-        h = as_float_array("h", h, n)
-        C = h * q0
-    else:
-        C = as_float_array("C", C, n)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            h = C / q0
-    if np.any(h <= 0) or not np.all(np.isfinite(h)):
-        bad = float(h[~(np.isfinite(h) & (h > 0))][0])
-        raise LrbiasError(f"step h = {bad} is invalid; accepted: finite h > 0 (C > 0, start off (0, 0))")
-    if chunk_size <= 0:
-        raise LrbiasError(f"chunk_size = {chunk_size}; accepted: >= 1")
-    out = {k: np.full(n, np.nan) for k in ("x", "y", "sharpness", "fmax_ratio", "fmax")}
-    out["outcome"] = np.full(n, int(Outcome.UNDECIDED), dtype=np.int8)
-    out["steps"] = np.zeros(n, dtype=np.int64)
-    out["period"] = np.zeros(n, dtype=np.int8)
-    out["fmax_step"] = np.zeros(n, dtype=np.int64)
-    trajectories = []
-    for start in range(0, n, chunk_size):
-        stop = min(n, start + chunk_size)
-        views = {k: v[start:stop] for k, v in out.items()}
-        if torch_device is not None:
-            from lrbias.gd.torch_batched import run_chunk_torch
-
-            run_chunk_torch(family, x0[start:stop], y0[start:stop], h[start:stop], settings, views, torch_device)
-            traj = None
-        else:
-            traj = _run_chunk(family, x0[start:stop], y0[start:stop], h[start:stop], settings, views)
-        if traj is not None:
-            trajectories.append(traj)
-        if progress is not None:
-            progress(stop, n)
-    with np.errstate(all="ignore"):
-        _, hi = objective.hessian_eigenvalues(family, out["x"], out["y"])
-    out["sharpness"] = np.where(np.isfinite(hi), hi, np.nan)
-    trajectory = np.concatenate(trajectories, axis=1) if trajectories else None
-    return BatchResult(family.spec, settings, x0, y0, h, C, out["outcome"], out["steps"], out["period"],
-                       out["x"], out["y"], out["sharpness"], out["fmax_ratio"], out["fmax_step"],
-                       out["fmax"], seed, trajectory)
-
-
-def _run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st: Settings,
-               out: dict[str, np.ndarray]) -> np.ndarray | None:
+def run_chunk_numpy(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st: Settings,
+                    out: dict[str, np.ndarray]) -> np.ndarray | None:
     """Advance one chunk to a decision, writing results into the views in ``out``.
 
-    Per step: s = xy, ℓ′(s) once, the excess loss (for the catapult figures), then the rules of
-    :class:`Settings` in the order diverged, converged, stalled at the saddle, periodic.
+    Returns the trajectory (k, n, 2), NaN where a run had ended, when ``st.record_every`` > 0.
     """
     d1, loss = family.np.d1, family.np.loss
     l1, curvature = family.min_value, family.curvature
+    ops, lim = rules.NUMPY, rules.Limits.of(st)
     idx = np.arange(x0.shape[0])
     x, y, hh = x0.copy(), y0.copy(), h.copy()
     with np.errstate(all="ignore"):
@@ -231,13 +33,9 @@ def _run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st
     fmax_step = np.zeros_like(idx)
     done = np.zeros(idx.shape[0], dtype=bool)
     px, py = x, y
-    snap_x: np.ndarray | None = None
-    snap_y: np.ndarray | None = None
-    snap_t = -1
+    snap: tuple[np.ndarray, np.ndarray, int] | None = None
     record = st.record_every
     traj: list[np.ndarray] = []
-    saddle_q = st.tol * st.tol
-    every = st.check_every
 
     def finish(sel: np.ndarray, code: Outcome, t: int, period: int = 0) -> None:
         pos = np.flatnonzero(sel)  # one pass over the mask, then gathers of the few decided runs
@@ -269,55 +67,30 @@ def _run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st
                 frame[idx[~done], 1] = y[~done]
                 traj.append(frame)
             last = t == st.max_steps
-            check = last or t % every == 0
-            window = snap_x is not None and 2 <= t - snap_t <= st.period_max
+            check, window = rules.due(t, st, None if snap is None else snap[2])
             if check or window:
                 q = x * x
                 q += y * y
-            if check:
-                # q <= bound also bounds |s| <= q/2 and is False for NaN: one test for both rules.
-                bad = ~(q <= st.bound) | ~np.isfinite(g)
-                bad &= ~done
-                if bad.any():
-                    finish(bad, Outcome.DIVERGED, t)
-                near = np.abs(s - 1) < st.tol
-                if near.any():
-                    near &= ~done
-                    near &= np.abs(g) < st.tol
-                    hs = hh * curvature * q
-                    stable = near & (hs > 0) & (hs < 2)
-                    if stable.any():
-                        finish(stable, Outcome.CONVERGED, t)
-                if t % PERIOD_CHECK_EVERY == 0:
-                    stall = (q < saddle_q) & ~done
-                    if stall.any():
-                        finish(stall, Outcome.UNDECIDED, t)
-            if window:
-                rt = st.period_rtol
-                back_gap = np.abs(x - snap_x) + np.abs(y - snap_y)
-                back = ((np.abs(x - snap_x) <= rt * np.abs(x)) & (np.abs(y - snap_y) <= rt * np.abs(y))
-                        & (np.abs(s - 1) >= st.tol) & ~done & (q >= saddle_q) & (q <= st.bound)
-                        # a cycle, not a slowly decaying oscillation: one step moves far more than p steps
-                        & (back_gap <= CYCLE_CONTRAST * (np.abs(x - px) + np.abs(y - py))))
-                if back.any():
-                    finish(back, Outcome.PERIODIC, t, t - snap_t)
+                state = rules.State(x, y, s, g, q, hh, curvature, snap, (px, py))
+                for code, sel, period in rules.decide(ops, lim, t, check, window, state, ~done):
+                    finish(sel, code, t, period)
             if last or ((check or window) and done.all()):
                 live = ~done
                 if live.any():
                     finish(live, Outcome.UNDECIDED, t)
                 break
-            if t % PERIOD_CHECK_EVERY == 0:
-                snap_x, snap_y, snap_t = x.copy(), y.copy(), t
+            if rules.snapshot_due(t):
+                snap = (x, y, t)  # no copy: x and y are rebound each step, never changed in place
             hg = hh * g
             px, py = x, y
             x, y = x - hg * y, y - hg * x
             if check or window:
                 n_done = np.count_nonzero(done)
-                if n_done and (n_done * 10 > done.shape[0] or t % COMPACT_EVERY == 0):
+                if n_done and (n_done * 10 > done.shape[0] or t % rules.COMPACT_EVERY == 0):
                     keep = np.flatnonzero(~done)
                     idx, x, y, px, py, hh, f0, fmax, fmax_step = (
                         a.take(keep) for a in (idx, x, y, px, py, hh, f0, fmax, fmax_step))
-                    if snap_x is not None and snap_y is not None:
-                        snap_x, snap_y = snap_x.take(keep), snap_y.take(keep)
+                    if snap is not None:
+                        snap = (snap[0].take(keep), snap[1].take(keep), snap[2])
                     done = np.zeros(idx.shape[0], dtype=bool)
     return np.stack(traj) if record else None

@@ -1,4 +1,4 @@
-"""Run outcomes, engine settings and the per-run record shared by every engine."""
+"""Run outcomes, engine settings, the per-run record and the rise ratio, shared by every engine."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
+
 from lrbias.errors import LrbiasError
+from lrbias.serial import json_safe
 
 
 class Outcome(enum.IntEnum):
@@ -74,20 +77,25 @@ def check_start(x0: float, y0: float, h: float) -> None:
         raise LrbiasError(f"h = {h} is invalid; accepted: a finite number > 0")
 
 
-def json_safe(value: Any) -> Any:
-    """``value`` with every non-finite float (at any depth of dicts, lists, tuples) made None."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    return value
+def rise_ratio(excess: Any, start: Any) -> Any:
+    """f_max / f0 of the excess loss ℓ(s) − ℓ(1): ∞ when only f0 is 0, 1 when both are.
+
+    Elementwise on numpy arrays; a float for scalars (python or mpmath numbers).
+    """
+    if isinstance(excess, np.ndarray):
+        with np.errstate(all="ignore"):
+            return np.where(start > 0, excess / start, np.where(excess > 0, np.inf, 1.0))
+    if start > 0:
+        return float(excess / start)
+    return math.inf if excess > 0 else 1.0
 
 
 @dataclass
 class RunRecord:
     """One finished run.  Numbers that do not exist for this outcome are None, never NaN.
+
+    ±∞ is a value (``fmax_ratio`` of a rise from a start at a minimiser is ∞); :meth:`as_dict`
+    writes it under the JSON policy of :mod:`lrbias.serial` ("inf").
 
     ``sharpness`` is λ_max(∇²f) at the final point (S∞ when converged) and ``ratio`` = S∞·h/2;
     ``imbalance`` = x² − y² and ``gap2`` = (x − y)² at the final point; ``fmax_ratio`` is the
@@ -115,5 +123,5 @@ class RunRecord:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-safe dictionary (non-finite numbers become None)."""
+        """JSON-safe dictionary (:func:`lrbias.serial.json_safe`: NaN → None, ±∞ → "inf"/"-inf")."""
         return json_safe(asdict(self))

@@ -1,10 +1,12 @@
 """One-trajectory engines: mpmath at any precision (with ``auto`` precision) and arb balls.
 
-The decision rules are those of the batched engine (:class:`Settings`), applied to one run.
-mpmath: ``run_mp(..., dps)`` at a fixed precision; ``run_auto`` doubles the precision until two
-successive precisions agree on the outcome and on the final point.  arb: every step is a ball
-enclosure; when the enclosure's relative radius passes ``max_rel_radius`` the run stops with
-outcome ``precision-lost`` at that step, never with a number that the ball does not support.
+Both step one run and ask :func:`lrbias.gd.rules.decide` at every step, as the batched engine
+does for many: the same rules, schedule and reason texts.  mpmath: ``run_mp(..., dps)`` at a
+fixed precision; ``run_auto`` doubles the precision until two successive precisions agree on
+the outcome and on the final point.  arb: every step is a ball enclosure and a rule holds only
+when it holds for the whole ball; when the enclosure's relative radius passes
+``max_rel_radius`` the run stops with outcome ``precision-lost`` at that step, never with a
+number that the ball does not support.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from typing import Any
 import mpmath
 
 from lrbias.errors import LrbiasError
-from lrbias.gd import objective
-from lrbias.gd.batched import CYCLE_CONTRAST, PERIOD_CHECK_EVERY
-from lrbias.gd.outcome import Outcome, RunRecord, Settings, check_start
+from lrbias.gd import objective, rules
+from lrbias.gd.batch import run_batch
+from lrbias.gd.outcome import Outcome, RunRecord, Settings, check_start, rise_ratio
 from lrbias.losses.families import Family
 
 AUTO_START_DPS = 25
@@ -54,58 +56,48 @@ def run_mp(family: Family, x0: float, y0: float, h: float, dps: int = 50,
         one = mpmath.mpf(1)
         l1 = loss(one)
         curvature = family.mp.d2(one)
+        ops, lim = rules.MPMATH, rules.Limits.of(st, mpmath.mpf)
         x, y, hm = mpmath.mpf(x0), mpmath.mpf(y0), mpmath.mpf(h)
-        tol, bound, rtol = mpmath.mpf(st.tol), mpmath.mpf(st.bound), mpmath.mpf(st.period_rtol)
         f0 = loss(x * y) - l1
         fmax, fmax_step = f0, 0
-        snap, snap_t = (x, y), -PERIOD_CHECK_EVERY
+        snap: tuple[Any, Any, int] | None = None
         prev = (x, y)
         traj: list[list[float]] | None = [] if st.record_every else None
-        oc, reason, period = Outcome.UNDECIDED, f"step budget of {st.max_steps} spent", None
+        oc, period = Outcome.UNDECIDED, 0
         t = 0
-        saddle_q = tol * tol
         for t in range(st.max_steps + 1):
             s = x * y
-            q = x * x + y * y
-            check = t % st.check_every == 0 or t == st.max_steps
-            if check and not (abs(s) <= bound and q <= bound):
-                oc, reason = Outcome.DIVERGED, f"left the bounded region at step {t}"
-                break
             g = d1(s)
             if t > 0:
                 f = loss(s) - l1
                 if f > fmax:
                     fmax, fmax_step = f, t
             if traj is not None and t % st.record_every == 0:
-                traj.append([float(x), float(y)])
-            near = abs(s - 1) < tol
-            if check and near and abs(g) < tol and 0 < hm * curvature * q < 2:
-                oc = Outcome.CONVERGED
-                reason = f"|s-1| and |l'(s)| under tolerance at a stable minimiser after {t} steps"
-                break
-            if check and t % PERIOD_CHECK_EVERY == 0 and q < saddle_q:
-                oc = Outcome.UNDECIDED
-                reason = f"stalled at the saddle (0, 0) at step {t}: x² + y² under tol²"
-                break
-            if 2 <= t - snap_t <= st.period_max and not near and saddle_q <= q <= bound \
-                    and abs(x - snap[0]) <= rtol * abs(x) and abs(y - snap[1]) <= rtol * abs(y) \
-                    and abs(x - snap[0]) + abs(y - snap[1]) <= CYCLE_CONTRAST * (abs(x - prev[0]) + abs(y - prev[1])):
-                oc, period = Outcome.PERIODIC, t - snap_t
-                reason = f"orbit of period {period} detected at step {t}"
-                break
+                _append_finite(traj, float(x), float(y))
+            check, window = rules.due(t, st, None if snap is None else snap[2])
+            if check or window:
+                state = rules.State(x, y, s, g, x * x + y * y, hm, curvature, snap, prev)
+                decided = rules.decide(ops, lim, t, check, window, state)
+                if decided:
+                    oc, _, period = decided[0]
+                    break
             if t == st.max_steps:
                 break
-            if t % PERIOD_CHECK_EVERY == 0:
-                snap, snap_t = (x, y), t
+            if rules.snapshot_due(t):
+                snap = (x, y, t)
             hg = hm * g
             prev = (x, y)
             x, y = x - hg * y, y - hg * x
-        ratio = None
-        if f0 > 0:
-            ratio = float(fmax / f0)
-        rec = _record(family, x0, y0, h, oc, reason, t, x, y, ratio, fmax_step, f"mp:{dps}", period)
+        rec = _record(family, x0, y0, h, oc, rules.reason(oc, t, period, st.max_steps), t, x, y,
+                      rise_ratio(fmax, f0), fmax_step, f"mp:{dps}", period or None)
         rec.trajectory = traj
         return rec
+
+
+def _append_finite(traj: list[list[float]], x: float, y: float) -> None:
+    """Record (x, y) unless a coordinate is beyond float range (as the batched engine drops them)."""
+    if math.isfinite(x) and math.isfinite(y):
+        traj.append([x, y])
 
 
 def agree(a: RunRecord, b: RunRecord, rtol: float = 1e-8) -> bool:
@@ -157,12 +149,15 @@ def run_arb(family: Family, x0: float, y0: float, h: float, bits: int = 256,
             settings: Settings | None = None, max_rel_radius: float = 1e-6) -> RunRecord:
     """GD in python-flint ball arithmetic at ``bits`` of precision.
 
-    Converged/diverged are decided only when the whole enclosure says so; a ball whose relative
-    radius exceeds ``max_rel_radius`` ends the run as ``precision-lost`` at that step, with no
-    final point.  A recorded trajectory holds the ball midpoints up to the last step whose balls
-    were still within ``max_rel_radius``.  Periodic orbits are not searched for: this is the
-    short-horizon rigorous tier (a long run ends ``precision-lost`` or ``undecided``, never with
-    a wrong verdict).
+    The rules diverged / converged / stalled are those of :mod:`lrbias.gd.rules` with certain
+    comparisons (:data:`lrbias.gd.rules.ARB`): one holds only when it holds for the whole
+    enclosure, and such a verdict stands whatever the ball's width.  Otherwise this engine's own
+    precision check applies: a ball whose relative radius exceeds ``max_rel_radius`` ends the run
+    as ``precision-lost`` at that step, with no final point.  A recorded trajectory holds the ball
+    midpoints up to the last step whose balls were still within ``max_rel_radius``.  Periodic
+    orbits are not searched for (a ball can never prove that x_t equals x_(t-p), and the long
+    horizons where cycles settle blow the balls up): this is the short-horizon rigorous tier, and
+    a long run ends ``precision-lost`` or ``undecided``, never with a wrong verdict.
     """
     st = settings or Settings()
     check_start(x0, y0, h)
@@ -177,57 +172,53 @@ def run_arb(family: Family, x0: float, y0: float, h: float, bits: int = 256,
         d1, loss = family.arb.d1, family.arb.loss
         one = arb(1)
         l1, curvature = loss(one), family.arb.d2(one)
+        ops, lim = rules.ARB, rules.Limits.of(st, arb)
         x, y, hb = arb(x0), arb(y0), arb(h)
-        tol, bound = arb(st.tol), arb(st.bound)
         f0 = loss(x * y) - l1
         fmax, fmax_step = f0, 0
         need_bits = math.ceil(-math.log2(max_rel_radius))
         min_bits = bits
         traj: list[list[float]] | None = [] if st.record_every else None
-        oc, reason = Outcome.UNDECIDED, f"step budget of {st.max_steps} spent"
+        oc, lost = Outcome.UNDECIDED, 0.0
         t = 0
         for t in range(st.max_steps + 1):
             s = x * y
-            check = t % st.check_every == 0 or t == st.max_steps
-            if check and (abs(s) > bound or x * x + y * y > bound):
-                oc, reason = Outcome.DIVERGED, f"the whole enclosure left the bounded region at step {t}"
-                break
-            acc = min(x.rel_accuracy_bits(), y.rel_accuracy_bits())
-            min_bits = min(min_bits, acc)
-            if acc < need_bits and max(_rel_radius(x), _rel_radius(y)) > max_rel_radius:
-                rel = max(_rel_radius(x), _rel_radius(y))
-                oc = Outcome.PRECISION_LOST
-                reason = (f"enclosure relative radius {rel:.3g} passed {max_rel_radius:g} at step {t} "
-                          f"({bits} bits): no verdict")
-                break
             g = d1(s)
             if t > 0:
                 f = loss(s) - l1
                 if f > fmax:
                     fmax, fmax_step = f, t
-            if traj is not None and t % st.record_every == 0:
-                traj.append([float(x.mid()), float(y.mid())])
-            if check and abs(s - 1) < tol and abs(g) < tol:
-                hs = hb * curvature * (x * x + y * y)
-                if hs > 0 and hs < 2:
-                    oc = Outcome.CONVERGED
-                    rel = max(_rel_radius(x), _rel_radius(y))
-                    reason = (f"the whole enclosure is under tolerance at a stable minimiser after "
-                              f"{t} steps (relative radius {rel:.2g})")
+            check, _ = rules.due(t, st, None)
+            decided = []
+            if check:
+                state = rules.State(x, y, s, g, x * x + y * y, hb, curvature)
+                decided = rules.decide(ops, lim, t, True, False, state)
+            acc = min(x.rel_accuracy_bits(), y.rel_accuracy_bits())
+            min_bits = min(min_bits, acc)
+            if not decided and acc < need_bits:
+                lost = max(_rel_radius(x), _rel_radius(y))
+                if lost > max_rel_radius:
+                    oc = Outcome.PRECISION_LOST
                     break
-            elif check and t % PERIOD_CHECK_EVERY == 0 and x * x + y * y < tol * tol:
-                oc = Outcome.UNDECIDED
-                reason = f"stalled at the saddle (0, 0) at step {t}: x² + y² under tol²"
+            if traj is not None and t % st.record_every == 0:
+                _append_finite(traj, float(x.mid()), float(y.mid()))
+            if decided:
+                oc = decided[0][0]
                 break
             if t == st.max_steps:
                 break
             hg = hb * g
             x, y = x - hg * y, y - hg * x
+        radius = max(_rel_radius(x), _rel_radius(y))
+        if oc == Outcome.PRECISION_LOST:
+            why = rules.reason(oc, t, None, st.max_steps, enclosure=lost, limit=max_rel_radius, bits=bits)
+        else:
+            why = rules.reason(oc, t, None, st.max_steps, enclosure=radius)
         ok = oc in (Outcome.CONVERGED, Outcome.UNDECIDED)
         ratio = float((fmax / f0).mid()) if ok and f0 > 0 else None
-        rec = _record(family, x0, y0, h, oc, reason, t, x.mid() if ok else None,
+        rec = _record(family, x0, y0, h, oc, why, t, x.mid() if ok else None,
                       y.mid() if ok else None, ratio, fmax_step, f"arb:{bits}",
-                      extra={"final_relative_radius": max(_rel_radius(x), _rel_radius(y)),
+                      extra={"final_relative_radius": radius,
                              "min_accuracy_bits": int(min_bits),
                              "final_x": x.str(radius=True) if ok else None,
                              "final_y": y.str(radius=True) if ok else None})
@@ -237,7 +228,25 @@ def run_arb(family: Family, x0: float, y0: float, h: float, bits: int = 256,
         flint.ctx.prec = old
 
 
-def _rel_radius(v) -> float:
+PRECISION_KINDS = ("float64", "mp", "auto", "arb")
+
+
+def run_one(family: Family, x0: float, y0: float, h: float, kind: str = "float64", value: int = 0,
+            settings: Settings | None = None) -> RunRecord:
+    """One run on the engine named by ``kind``: 'float64' (the batched engine on one start),
+    'mp' (``value`` digits), 'auto' (adaptive mpmath) or 'arb' (``value`` bits)."""
+    if kind == "float64":
+        return run_batch(family, [x0], [y0], h=[h], settings=settings).records()[0]
+    if kind == "mp":
+        return run_mp(family, x0, y0, h, value, settings)
+    if kind == "auto":
+        return run_auto(family, x0, y0, h, settings)
+    if kind == "arb":
+        return run_arb(family, x0, y0, h, value, settings)
+    raise LrbiasError(f"engine {kind!r} is unknown; accepted: {', '.join(PRECISION_KINDS)}")
+
+
+def _rel_radius(v: Any) -> float:
     mid = abs(float(v.mid()))
     rad = float(v.rad())
     if not math.isfinite(rad) or not math.isfinite(mid):

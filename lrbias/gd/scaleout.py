@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from lrbias.errors import LrbiasError
-from lrbias.gd.batched import BatchResult
+from lrbias.gd.batch import BatchResult
 from lrbias.gd.outcome import Settings
 from lrbias.gd.sampling import Range
 
@@ -87,7 +88,7 @@ def chunk_sample(chunk: Chunk, ranges: SweepRanges) -> tuple[np.ndarray, np.ndar
 
 def run_chunk(spec: str, chunk: Chunk, ranges: SweepRanges, settings: Settings) -> BatchResult:
     """Run one chunk; takes the loss spec (not a Family) so it pickles to any worker."""
-    from lrbias.gd.batched import run_batch
+    from lrbias.gd.batch import run_batch
     from lrbias.losses.families import get_family
 
     x0, y0, C = chunk_sample(chunk, ranges)
@@ -233,3 +234,27 @@ def run_sweep_chunks(spec: str, n: int, ranges: SweepRanges, seed: int, settings
 def map_on(client: Any, fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
     """[fn(item) for item in items] on an open Dask client, in the order of ``items``."""
     return _map_on(client, fn, items, None)
+
+
+def sweep_report(spec: str, n: int, ranges: SweepRanges, seed: int, settings: Settings | None = None,
+                 chunk_size: int = DEFAULT_CHUNK_SIZE, scheduler: str | None = None, workers: int | None = None,
+                 artefact_limit: int | None = 200, artefact_budget_s: float | None = 30.0,
+                 progress: Progress | None = None, artefact_progress: Progress | None = None) -> dict[str, Any]:
+    """Run an n-start sweep (:func:`run_sweep_chunks`), then the float-artefact check, and return
+    the executor, the sweep's seconds (``elapsed_s``) and its figures (:func:`lrbias.gd.stats.sweep_summary`).
+
+    ``artefact_limit=None`` skips the artefact check (its figure is then None).
+    """
+    from lrbias.gd.artefacts import float_artefact_check
+    from lrbias.gd.stats import sweep_summary
+    from lrbias.losses.families import get_family
+
+    started = time.perf_counter()
+    batch = run_sweep_chunks(spec, n, ranges, seed, settings, chunk_size=chunk_size, scheduler=scheduler,
+                             workers=workers, progress=progress)
+    elapsed = time.perf_counter() - started
+    artefacts = None if artefact_limit is None else float_artefact_check(
+        get_family(spec), batch, limit=artefact_limit, budget_s=artefact_budget_s, progress=artefact_progress)
+    return {"executor": describe_executor(scheduler, workers), "elapsed_s": round(elapsed, 3),
+            **sweep_summary(batch, artefacts)}
+

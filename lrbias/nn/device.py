@@ -1,24 +1,17 @@
-"""Device and dtype selection; TF32 is switched off so GPU runs are true float32."""
+"""Device and dtype selection for the nn experiments.
+
+The device is chosen by :func:`lrbias.gd.device.resolve_device` (the one choice for lrbias; it
+switches TF32 off so GPU runs are true float32), re-exported here.
+"""
 
 from __future__ import annotations
 
 import torch
 
+from lrbias.gd.device import resolve_device
 from lrbias.nn.config import NNConfigError
 
-
-def resolve_device(name: str) -> torch.device:
-    """``auto`` → cuda when available else cpu; ``cuda`` without a GPU is an error."""
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    if name == "cuda" and not torch.cuda.is_available():
-        raise NNConfigError("--device cuda requested but torch sees no CUDA device; use --device cpu or auto")
-    if name not in ("cpu", "cuda"):
-        raise NNConfigError(f"unknown device {name!r}; accepted: auto, cpu, cuda")
-    if name == "cuda":
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
-    return torch.device(name)
+__all__ = ["configure_threads", "resolve_device", "resolve_dtype"]
 
 
 def resolve_dtype(name: str) -> torch.dtype:

@@ -1,8 +1,9 @@
-"""``lrbias report``: run the catalogue, draw the figures, write DIR/index.html atomically.
+"""Write a report folder (DIR/index.html, DIR/results.json, DIR/figures/*.svg) atomically.
 
 Everything is written into a fresh sibling folder first; only when the page, the results
 document and every figure are complete does that folder replace DIR (rename, then the old
-one is removed).  An interrupted or crashed run leaves the previous report untouched.
+one is removed).  An interrupted or crashed run leaves the previous report untouched, and a
+folder that does not hold a report is never replaced (:func:`check_report_folder`).
 """
 
 from __future__ import annotations
@@ -11,16 +12,20 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from lrbias.claims.results import build_document, current_umask, write_atomic, write_document
+from lrbias.claims.results import build_document, write_document
+from lrbias.errors import LrbiasError
 from lrbias.report import figures as fig
-from lrbias.report.page import FigureRef, family_rows, render
+from lrbias.report.page import FigureRef, family_rows, nn_rows, render
+from lrbias.serial import current_umask, write_atomic
 
 FAMILY_TABLE = ["softplus-pair:a=0.25", "softplus-pair:a=0.5", "softplus-pair:a=1", "logcosh",
                 "pseudo-huber", "huber:delta=1", "square", "quartic", "power:b=3"]
+
+REPORT_FILES = frozenset({"index.html", "results.json", "figures"})
 
 FigureJob = tuple[str, str, Callable[[], tuple[str, str]]]
 
@@ -60,21 +65,42 @@ def _svg_size(svg: str) -> tuple[int, int]:
     return round(float(m.group(1)) * 4 / 3), round(float(m.group(2)) * 4 / 3)
 
 
-def write_report_folder(folder: Path, doc: dict, extras: dict[str, Any], nn_html: str | None = None,
-                        progress: TextIO | None = None) -> None:
-    """Write index.html, results.json and figures/*.svg into ``folder`` (which must exist)."""
+def write_report_folder(folder: Path, doc: dict, progress: TextIO | None = None) -> None:
+    """Write index.html, results.json and figures/*.svg of ``doc`` into ``folder`` (which must exist).
+
+    The page and the figures are drawn from the document alone (its entries and ``extras``).
+    """
     (folder / "figures").mkdir()
+    extras = doc.get("extras") or {}
     refs = []
     for name, caption, draw in figure_jobs(extras):
         if progress is not None:
             progress.write(f"figure {name}\n")
         svg, alt = draw()
-        path = folder / "figures" / f"{name}.svg"
-        path.write_text(svg, encoding="utf-8")
+        write_atomic(folder / "figures" / f"{name}.svg", svg)
         width, height = _svg_size(svg)
         refs.append(FigureRef(name, f"figures/{name}.svg", alt, caption, width, height))
     write_document(folder / "results.json", doc)
-    write_atomic(folder / "index.html", render(doc, refs, family_rows(FAMILY_TABLE), nn_html))
+    write_atomic(folder / "index.html", render(doc, refs, family_rows(FAMILY_TABLE), nn_rows(extras.get("nn"))))
+
+
+def check_report_folder(out: Path, flag: str = "--out") -> Path:
+    """``out`` as a Path if a report may be written there; LrbiasError otherwise (before any work).
+
+    Accepted: a path that does not exist, an empty folder, or a folder holding nothing but what a
+    report holds (index.html, results.json, figures/), which the new report then replaces.
+    ``flag`` names the option in the message.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise LrbiasError(f"{flag} {out} exists and is not a folder")
+    if out.is_dir():
+        foreign = sorted(p.name for p in out.iterdir() if p.name not in REPORT_FILES)
+        if foreign:
+            raise LrbiasError(f"{flag} {out} is a folder that does not hold an lrbias report (it has "
+                              f"{', '.join(foreign[:3])}{', ...' if len(foreign) > 3 else ''}); "
+                              "refusing to replace it: choose a new or empty folder")
+    return out
 
 
 def replace_folder(new: Path, target: Path) -> None:
@@ -95,28 +121,20 @@ def replace_folder(new: Path, target: Path) -> None:
 
 
 def build_report(out: Path, results: list[dict], profile: str, seed: int, command: str,
-                 elapsed_s: float, extras: dict[str, Any] | None = None, nn_html: str | None = None,
+                 elapsed_s: float, extras: dict[str, Any] | None = None,
                  progress: TextIO | None = sys.stderr) -> Path:
     """Assemble the document and write the report at ``out`` atomically; returns index.html's path."""
-    out = Path(out)
+    out = check_report_folder(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    extras = extras or {}
-    doc = build_document(results, profile, seed, command, elapsed_s, extras)
+    doc = build_document(results, profile, seed, command, elapsed_s, extras or {})
     for stale in out.parent.glob(f".{out.name}.tmp-*"):  # left by a run that was killed
         shutil.rmtree(stale, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     staging.chmod(0o777 & ~current_umask())
     try:
-        write_report_folder(staging, doc, extras, nn_html, progress)
+        write_report_folder(staging, doc, progress)
         replace_folder(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return out / "index.html"
-
-
-def command_line(argv: Sequence[str]) -> str:
-    """The one-line command that reproduces a run."""
-    import shlex
-
-    return "lrbias " + " ".join(shlex.quote(a) for a in argv)

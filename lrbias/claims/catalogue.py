@@ -1,0 +1,138 @@
+"""Loading the catalogue: the ``lrbias.theorems`` entry-point group, then variant files.
+
+Every group of claims, built-in or a user's, is an entry point of the group ``lrbias.theorems``
+naming a module with an ``ENTRIES`` list (or a callable returning entries).  The built-in groups
+are the entry points ``NAME = "theorems.NAME"`` that lrbias itself declares (pyproject.toml), for
+NAME in :data:`BUILTIN_GROUPS`; they load first, in that order (``nn`` only when asked for and
+torch is importable), then users' entry points by name, then variant files in the order given.
+An id defined twice is an error naming both sources.  The library never imports the
+``theorems`` package itself: it only follows entry points.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib.util
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
+
+from lrbias.claims.entry import Entry
+from lrbias.claims.variants import check_entries, load_variant_file
+from lrbias.errors import LrbiasError
+
+__all__ = ["BUILTIN_GROUPS", "ENTRY_POINT_GROUP", "Group", "entry_by_id", "groups", "load_entries",
+           "module_attribute", "select", "torch_available"]
+
+ENTRY_POINT_GROUP = "lrbias.theorems"
+BUILTIN_GROUPS = ("exact", "concentration", "dynamics", "nn")
+BUILTIN_LABEL = "the built-in catalogue"
+
+
+def torch_available() -> bool:
+    """Whether the neural-network entries can run (torch importable)."""
+    return importlib.util.find_spec("torch") is not None
+
+
+@dataclass(frozen=True)
+class Group:
+    """One entry point of ``lrbias.theorems``: its name, a label for messages, and what it loads."""
+
+    name: str
+    source: str
+    builtin: bool
+    target: metadata.EntryPoint
+
+    def load(self) -> Any:
+        """The module (or callable) the entry point names; LrbiasError naming the source if it fails."""
+        try:
+            return self.target.load()
+        except Exception as exc:
+            raise LrbiasError(f"{self.source}: {type(exc).__name__}: {exc}") from None
+
+    def entries(self) -> list[Entry]:
+        """The group's entries (a module's ``ENTRIES``, or what a callable returns), checked."""
+        obj = self.load()
+        try:
+            found = obj() if callable(obj) else getattr(obj, "ENTRIES", None)
+        except Exception as exc:
+            raise LrbiasError(f"{self.source}: {type(exc).__name__}: {exc}") from None
+        if found is None:
+            raise LrbiasError(f"{self.source}: has no ENTRIES list and is not callable")
+        return check_entries(found, self.source, preflight=not self.builtin)
+
+
+def _is_builtin(ep: metadata.EntryPoint) -> bool:
+    return ep.name in BUILTIN_GROUPS and ep.value == f"theorems.{ep.name}"
+
+
+def groups() -> list[Group]:
+    """Every group of the entry-point group: the built-ins in :data:`BUILTIN_GROUPS` order, then users' by name.
+
+    LrbiasError when a built-in group is missing (lrbias was not installed, so its entry points
+    do not exist: ``pip install -e .``).
+    """
+    found = {(ep.name, ep.value): ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)}
+    builtin = {ep.name: ep for ep in found.values() if _is_builtin(ep)}
+    missing = [name for name in BUILTIN_GROUPS if name not in builtin]
+    if missing:
+        raise LrbiasError(f"the built-in catalogue groups {', '.join(missing)} are not registered in the entry-point "
+                          f"group {ENTRY_POINT_GROUP!r}; install lrbias (pip install -e .) so they are")
+    out = [Group(name, f"{BUILTIN_LABEL} (entry point {name} = {builtin[name].value})", True, builtin[name])
+           for name in BUILTIN_GROUPS]
+    users = sorted((ep for ep in found.values() if not _is_builtin(ep)), key=lambda ep: (ep.name, ep.value))
+    return out + [Group(ep.name, f"entry point {ep.name} ({ep.value})", False, ep) for ep in users]
+
+
+def module_attribute(name: str) -> Iterator[Any]:
+    """``name`` of every group whose module defines it, in catalogue order (e.g. ``NN_CLAIMS``)."""
+    for group in groups():
+        obj = group.load()
+        if hasattr(obj, name):
+            yield getattr(obj, name)
+
+
+def load_entries(include_nn: bool = True, variants: Iterable[str] = ()) -> list[Entry]:
+    """The catalogue: built-in groups (``nn`` when ``include_nn`` and torch is importable), users' entry
+    points, then the entries of each variant file (.py or .toml).  A repeated id is an LrbiasError
+    naming both sources.
+    """
+    sources: list[tuple[str, list[Entry]]] = []
+    for group in groups():
+        if group.builtin and group.name == "nn" and not (include_nn and torch_available()):
+            continue
+        sources.append((group.source, group.entries()))
+    sources += [(str(path), load_variant_file(path)) for path in variants]
+    entries: list[Entry] = []
+    seen: dict[str, str] = {}
+    for source, extra in sources:
+        for entry in extra:
+            if entry.id in seen:
+                raise LrbiasError(f"{source}: entry id {entry.id!r} is already defined by {seen[entry.id]}")
+            seen[entry.id] = source
+            entries.append(entry)
+    return entries
+
+
+def entry_by_id(entry_id: str, entries: Sequence[Entry] | None = None) -> Entry:
+    """The entry with this id among ``entries`` (default: the whole catalogue); KeyError otherwise."""
+    for entry in load_entries() if entries is None else entries:
+        if entry.id == entry_id:
+            return entry
+    raise KeyError(entry_id)
+
+
+def select(entries: Sequence[Entry], patterns: Sequence[str]) -> list[Entry]:
+    """Entries whose id equals, starts with (``group``/``group.``), or glob-matches a pattern (all if none)."""
+    if not patterns:
+        return list(entries)
+    chosen: list[Entry] = []
+    for pattern in patterns:
+        hits = [e for e in entries if e.id == pattern or e.id.startswith(pattern.rstrip(".") + ".")
+                or fnmatch.fnmatchcase(e.id, pattern)]
+        if not hits:
+            raise LrbiasError(f"no catalogue entry matches {pattern!r}; known groups: "
+                              + ", ".join(sorted({e.group for e in entries})))
+        chosen.extend(h for h in hits if h not in chosen)
+    return chosen

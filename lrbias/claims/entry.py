@@ -1,0 +1,146 @@
+"""Catalogue entries: a claim as hypotheses (what Hypothesis draws) and a conclusion (a predicate).
+
+The two callables a claim is made of are typed by the protocols :class:`Conclusion` (one case →
+:class:`~lrbias.claims.verdict.Check`) and, for claims over batched sweeps, :class:`Statistic`
+(one :class:`~lrbias.gd.BatchResult` → a Check and the rows that decided it).
+
+Profiles are explicit.  An entry's ``hypotheses`` is either a Hypothesis strategy or a function
+``Profile -> strategy``; the runner calls :func:`resolve` with the profile it was given.  A
+claim whose cases depend on the budget (a batch claim sizes its sweep from the profile) draws
+that size *into the case*, so a conclusion stays a pure function of its case and a reported
+counterexample replays alone, without knowing which profile found it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+from hypothesis import strategies as st
+
+from lrbias.claims.profiles import Profile
+from lrbias.claims.verdict import PROVENANCES, Check
+
+if TYPE_CHECKING:
+    from lrbias.gd import BatchResult
+
+__all__ = ["Conclusion", "Entry", "Hypotheses", "Mutant", "Statistic", "resolve"]
+
+
+class Conclusion(Protocol):
+    """Decides one drawn case of a claim.
+
+    Called with a case exactly as the entry's hypotheses drew it; returns a
+    :class:`~lrbias.claims.verdict.Check`: ``pass`` with a positive margin (how far the case was
+    from failing), ``fail`` with a negative one, or ``inconclusive`` with a reason (an undecided
+    run, a precision that did not settle).  It must be deterministic in the case (no ambient
+    state: the search replays and shrinks cases), must not raise for a valid case, and should
+    make its margin continuous in the case so that ``target()`` can steer the search toward
+    failures.  The same protocol types an entry's ``confirm`` (re-deciding a case at high
+    precision) and a mutant's wrong conclusion.
+    """
+
+    def __call__(self, case: Any, /) -> Check:
+        """The verdict on ``case``, with its margin and measured figures."""
+        ...
+
+
+class Statistic(Protocol):
+    """Decides a claim on one batched sweep (a :class:`~lrbias.gd.BatchResult`).
+
+    Returns ``(check, rows)``: the Check of the statistic on the whole batch (for example "at
+    least 90% of the runs converged", margin = share − 0.9) and the indices of the runs that
+    decide it, most decisive first (the runs that did not converge, the runs nearest the
+    median).  Before a batch counterexample is reported, those rows are re-run at high precision
+    (:func:`lrbias.claims.batch.precise_batch`) and the statistic is evaluated again.  It must
+    only read the batch: sweeps are cached and shared between claims (their arrays are
+    read-only).
+    """
+
+    def __call__(self, batch: BatchResult, /) -> tuple[Check, np.ndarray]:
+        """The Check on ``batch`` and its deciding rows."""
+        ...
+
+
+Hypotheses = st.SearchStrategy | Callable[[Profile], st.SearchStrategy]
+"""A strategy of cases, or a function of the profile returning one (for cases sized by the budget)."""
+
+
+def resolve(hypotheses: Hypotheses, profile: Profile) -> st.SearchStrategy:
+    """The strategy ``hypotheses`` stands for under ``profile``."""
+    return hypotheses if isinstance(hypotheses, st.SearchStrategy) else hypotheses(profile)
+
+
+def _check_hypotheses(owner: str, hypotheses: object) -> None:
+    if not (isinstance(hypotheses, st.SearchStrategy) or callable(hypotheses)):
+        raise TypeError(f"{owner}: hypotheses must be a Hypothesis strategy or a function Profile -> strategy")
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """A deliberately wrong variant of an entry (an altered constant or inequality).
+
+    The catalogue's search must find a counterexample to it: that is what shows the entry's
+    check can fail.  ``conclusion`` replaces the entry's conclusion; ``hypotheses`` (a strategy
+    or a function of the profile) optionally replaces its hypotheses.
+    """
+
+    name: str
+    description: str
+    conclusion: Conclusion
+    hypotheses: Hypotheses | None = None
+
+    def __post_init__(self) -> None:
+        if not callable(self.conclusion):
+            raise TypeError(f"mutant {self.name}: conclusion is not callable")
+        if self.hypotheses is not None:
+            _check_hypotheses(f"mutant {self.name}", self.hypotheses)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One claim of the catalogue.
+
+    ``id`` is stable (``group.short-name``); ``provenance`` is one of
+    :data:`~lrbias.claims.verdict.PROVENANCES`.  ``hypotheses`` draws cases (a strategy, or a
+    function of the profile returning one); ``conclusion(case)`` decides one;
+    ``confirm(case)`` re-decides a counterexample at high precision (mpmath) before it is
+    reported; ``replay(case)`` gives a one-line command that reproduces it; ``examples_scale``
+    scales the profile's example budget (batch claims draw few, costly cases); ``engine`` names
+    what the conclusion runs; ``frontier`` (a :class:`~lrbias.claims.frontier.Frontier`) scans
+    where the claim holds; ``shrink`` is False for costly cases (a failing case is reported as
+    found, not shrunk).
+    """
+
+    id: str
+    title: str
+    statement: str
+    latex: str
+    provenance: str
+    hypotheses: Hypotheses
+    conclusion: Conclusion
+    engine: str = "static"
+    confirm: Conclusion | None = None
+    replay: Callable[[Any], str] | None = None
+    examples_scale: float = 1.0
+    mutants: tuple[Mutant, ...] = ()
+    assumptions: str = ""
+    inconclusive_limit: float = 0.25
+    frontier: Any = None
+    shrink: bool = True
+
+    def __post_init__(self) -> None:
+        if self.provenance not in PROVENANCES:
+            raise ValueError(f"entry {self.id}: provenance {self.provenance!r} not in {PROVENANCES}")
+        if "." not in self.id:
+            raise ValueError(f"entry id {self.id!r} must look like 'group.name'")
+        if not callable(self.conclusion):
+            raise TypeError(f"entry {self.id}: conclusion is not callable")
+        _check_hypotheses(f"entry {self.id}", self.hypotheses)
+
+    @property
+    def group(self) -> str:
+        """The part of the id before the first dot."""
+        return self.id.split(".", 1)[0]

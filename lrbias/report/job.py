@@ -1,0 +1,160 @@
+"""The one path from "run the catalogue" to "results on disk", shared by every front end.
+
+``lrbias report`` calls :func:`run_report`; ``pytest --lrbias-report DIR`` collects the same
+result records (:func:`entry_record`, frontier included) while the catalogue tests run and calls
+:func:`report_from_results`; ``lrbias check`` calls :func:`run_check`.  So on the same profile
+and seed every front end writes the same verdicts, frontiers, extras and figures.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shlex
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from lrbias.claims.profiles import Profile
+from lrbias.report.build import build_report, check_report_folder
+
+if TYPE_CHECKING:
+    from lrbias.claims.entry import Entry
+    from lrbias.claims.runner import EntryResult
+
+Mapper = Callable[[Callable[[Any], Any], list[Any]], list[Any]]
+
+__all__ = ["CatalogueRun", "command_line", "entry_record", "frontier_mapper", "nn_extras", "report_extras",
+           "report_from_results", "run_check", "run_report", "run_selection", "select_entries"]
+
+
+@dataclass(frozen=True)
+class CatalogueRun:
+    """The result records of one run (in run order), its wall time, and what was written (if anything)."""
+
+    results: list[dict]
+    elapsed_s: float
+    written: Path | None = None
+
+    def counts(self) -> dict[str, int]:
+        """Number of entries per verdict."""
+        return {v: sum(r["verdict"] == v for r in self.results) for v in ("pass", "fail", "inconclusive")}
+
+
+def command_line(argv: Sequence[str], program: str = "lrbias") -> str:
+    """The one-line command that reproduces a run."""
+    return " ".join([program, *(shlex.quote(a) for a in argv)])
+
+
+def entry_record(entry: Entry, result: EntryResult, profile: Profile, mapper: Mapper | None = None) -> dict:
+    """One entry's record in the results document: its result, static description and frontier.
+
+    The frontier is computed here with the result's seed, exactly as :func:`run_selection` does.
+    """
+    from lrbias.claims.session import describe_entry
+
+    record = result.as_dict()
+    record.update(describe_entry(entry))
+    record["frontier"] = entry.frontier.compute(profile, result.seed, mapper) if entry.frontier else None
+    return record
+
+
+@contextlib.contextmanager
+def frontier_mapper(scheduler: str | None = None, workers: int | None = None) -> Iterator[Mapper | None]:
+    """None (serial), or a mapper running frontier scans on Dask (a scheduler address or N local workers)."""
+    if scheduler is None and workers is None:
+        yield None
+        return
+    from lrbias.gd.scaleout import check_executor, dask_client, map_on
+
+    check_executor(scheduler, workers)
+    with dask_client(scheduler, workers) as client:
+        yield lambda fn, items: map_on(client, fn, items)
+
+
+def select_entries(ids: Sequence[str] = (), include_nn: bool = True, variants: Sequence[str] = ()) -> list[Entry]:
+    """The catalogue entries matching ``ids`` (all when empty), variant files' entries included."""
+    from lrbias.claims.catalogue import load_entries, select
+
+    return select(load_entries(include_nn=include_nn, variants=tuple(variants)), ids)
+
+
+def run_selection(entries: Sequence[Entry], profile: Profile, seed: int = 0, *, database: Path | None = None,
+                  scheduler: str | None = None, workers: int | None = None,
+                  progress: TextIO | None = sys.stderr) -> CatalogueRun:
+    """Run ``entries`` with their validity frontiers (scanned on Dask when asked); nothing is written."""
+    from lrbias.claims.session import run_selection as run
+
+    with frontier_mapper(scheduler, workers) as mapper:
+        results, elapsed = run(entries, profile, seed=seed, database=database, progress=progress, mapper=mapper)
+    return CatalogueRun(results, elapsed)
+
+
+def nn_extras(entry_ids: Iterable[str]) -> dict | None:
+    """The series of the NN grids behind the NN claims among ``entry_ids``, for the NN figure and table.
+
+    The grids come from the per-process cache the NN entries trained them into
+    (:func:`lrbias.claims.nn.trained_grid`), so nothing is trained twice; None when no NN claim ran.
+    """
+    from lrbias.claims.nn import catalogue_claims, grid_results
+
+    ran = set(entry_ids)
+    names = sorted({g.name for c in catalogue_claims() if c.id in ran for g in c.grids})
+    if not names:
+        return None
+    grids = {name: [{"lr": r.lr, "summary": r.summary(), "sharpness_steps": r.sharpness_steps,
+                     "top_sharpness": r.top_sharpness, "loss": r.history["loss"]} for r in grid_results(name)]
+             for name in names}
+    return {"dataset": "digits", "grids": grids}
+
+
+def report_extras(results: Sequence[dict], profile: Profile, seed: int) -> dict[str, Any]:
+    """The report's extras: the (κ, dor) phase diagram, and the NN series when NN entries ran."""
+    from lrbias.claims.phase import compute_phase_diagram
+
+    extras: dict[str, Any] = {}
+    nn_ids = [r["id"] for r in results if r.get("group") == "nn"]
+    nn = nn_extras(nn_ids) if nn_ids else None
+    if nn:
+        extras["nn"] = nn
+    extras["phase_diagram"] = compute_phase_diagram(n=profile.frontier_starts, seed=seed)
+    return extras
+
+
+def report_from_results(out: Path, results: list[dict], profile: Profile, seed: int, command: str,
+                        elapsed_s: float, progress: TextIO | None = sys.stderr) -> Path:
+    """Compute the extras and write the report of already-collected records at ``out``; index.html's path."""
+    out = check_report_folder(out)
+    return build_report(out, results, profile.name, seed, command, elapsed_s,
+                        report_extras(results, profile, seed), progress=progress)
+
+
+def run_report(out: Path, ids: Sequence[str], profile: Profile, seed: int, command: str, *,
+               include_nn: bool = True, variants: Sequence[str] = (), scheduler: str | None = None,
+               workers: int | None = None, progress: TextIO | None = sys.stderr) -> CatalogueRun:
+    """Run the entries matching ``ids`` (frontiers included) and write their report at ``out`` atomically.
+
+    ``out`` is checked before anything is loaded or run (:func:`lrbias.report.build.check_report_folder`).
+    """
+    out = check_report_folder(out)
+    entries = select_entries(ids, include_nn, variants)
+    run = run_selection(entries, profile, seed, scheduler=scheduler, workers=workers, progress=progress)
+    index = report_from_results(out, run.results, profile, seed, command, run.elapsed_s, progress)
+    return CatalogueRun(run.results, run.elapsed_s, index)
+
+
+def run_check(ids: Sequence[str], profile: Profile, seed: int, command: str, *, include_nn: bool = True,
+              variants: Sequence[str] = (), json_out: Path | None = None, database: Path | None = None,
+              scheduler: str | None = None, workers: int | None = None,
+              progress: TextIO | None = sys.stderr) -> CatalogueRun:
+    """Run the entries matching ``ids`` (frontiers included); write the results document to ``json_out``."""
+    from lrbias.claims.results import build_document, write_document
+
+    entries = select_entries(ids, include_nn, variants)
+    run = run_selection(entries, profile, seed, database=database, scheduler=scheduler, workers=workers,
+                        progress=progress)
+    if json_out is None:
+        return run
+    write_document(Path(json_out), build_document(run.results, profile.name, seed, command, run.elapsed_s))
+    return CatalogueRun(run.results, run.elapsed_s, Path(json_out))
