@@ -12,12 +12,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:
+    from lrbias.claims.entry import Entry
     from lrbias.claims.profiles import Profile
+    from lrbias.claims.runner import EntryResult
 
 
 @dataclass
@@ -33,7 +35,7 @@ class ResultCollector:
     profile: Profile | None = None
     seed: int | None = None
 
-    def add(self, entry: Any, result: Any, profile: Profile | None = None) -> None:
+    def add(self, entry: Entry, result: EntryResult, profile: Profile | None = None) -> None:
         """Record one entry's EntryResult, computing its frontier as ``lrbias report`` does.
 
         ``profile``: the profile the entry ran with (default: the one named by the current

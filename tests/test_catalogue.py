@@ -7,10 +7,13 @@ sets the budget.  A failure prints the shrunk counterexample and a one-line repl
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
-from hypothesis import settings
+from hypothesis import find, settings
 
-from lrbias.claims.catalogue import load_entries
+from lrbias.claims.batch import precise_batch, sweep
+from lrbias.claims.catalogue import entry_by_id, load_entries
+from lrbias.claims.entry import resolve
 from lrbias.claims.profiles import PROFILES
 from lrbias.claims.runner import run_entry
 from theorems.nn import KNOWN_FINDINGS
@@ -69,3 +72,21 @@ def test_every_entry_has_a_mutant_and_a_unique_id():
     ids = [e.id for e in ENTRIES]
     assert len(ids) == len(set(ids))
     assert all(e.mutants for e in ENTRIES), [e.id for e in ENTRIES if not e.mutants]
+
+
+def test_batch_cases_carry_their_sweep_size_and_sweeps_are_read_only():
+    """A batch case is (spec, κ, seed, n) with n from the profile it was drawn under; its replay rebuilds it."""
+    entry = entry_by_id("balancing.imbalance-shrinks", ENTRIES)
+    profile = PROFILES["smoke"]
+    case = find(resolve(entry.hypotheses, profile), lambda _case: True)
+    assert case[-1] == profile.sweep_starts
+    assert entry.replay(case).endswith(f"{case[2]}, {profile.sweep_starts}); print(b.shares())\"")
+    batch = sweep("logcosh", 2.0, 0, 30)
+    with pytest.raises(ValueError, match="read-only"):
+        batch.x[0] = 0.0
+    batch.meta["mine"] = True
+    assert "mine" not in sweep("logcosh", 2.0, 0, 30).meta
+    precise = precise_batch(batch, np.array([0]))
+    precise.x[0] = 0.0
+    assert precise.meta["precise_rows"][0] == 0 and batch.x[0] != 0.0
+

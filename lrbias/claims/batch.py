@@ -28,8 +28,8 @@ from lrbias.gd import BatchResult, Outcome, Settings, run_auto, run_batch, suspe
 from lrbias.gd.sampling import Range, starts_box
 from lrbias.losses.families import get_family
 
-__all__ = ["BOX", "CONFIRM_RUNS", "SETTINGS", "STEPS", "Case", "batch_claim", "cases", "converged", "kappas",
-           "precise_batch", "replay", "sized", "sweep"]
+__all__ = ["BOX", "CONFIRM_RUNS", "SETTINGS", "STEPS", "Case", "batch_claim", "cases", "confirm", "converged",
+           "decide", "frontier_predicate", "kappas", "precise_batch", "replay", "sized", "sweep"]
 
 STEPS = 5000
 BOX = Range(0.5, 4.0)
@@ -67,10 +67,15 @@ def _cached_sweep(spec: str, kappa: float, seed: int, n: int) -> BatchResult:
     fam = get_family(spec)
     x0, y0 = starts_box(n, BOX, BOX, seed, random_signs=True)
     batch = run_batch(fam, x0, y0, C=kappa / fam.curvature, settings=SETTINGS, seed=seed)
-    for value in vars(batch).values():
-        if isinstance(value, np.ndarray):
-            value.setflags(write=False)
+    for array in _arrays(batch).values():
+        array.setflags(write=False)
     return batch
+
+
+def _arrays(batch: BatchResult) -> dict[str, np.ndarray]:
+    """The array fields of ``batch`` by name."""
+    values = {f.name: getattr(batch, f.name) for f in dataclasses.fields(batch)}
+    return {k: v for k, v in values.items() if isinstance(v, np.ndarray)}
 
 
 def sweep(spec: str, kappa: float, seed: int, n: int) -> BatchResult:
@@ -84,9 +89,8 @@ def sweep(spec: str, kappa: float, seed: int, n: int) -> BatchResult:
 
 
 def _writable_copy(batch: BatchResult) -> BatchResult:
-    fields = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in vars(batch).items()}
-    fields["meta"] = dict(batch.meta)
-    return BatchResult(**fields)
+    copies = {k: v.copy() for k, v in _arrays(batch).items()}
+    return dataclasses.replace(batch, **copies, meta=dict(batch.meta))
 
 
 def precise_batch(batch: BatchResult, rows: np.ndarray | None = None) -> BatchResult:

@@ -43,8 +43,8 @@ def _cmd_families(args: argparse.Namespace) -> int:
         print(dumps({"families": rows}, indent=2))
         return 0
     print_table(("spec", "l''(1)", "dor", "smooth", "formula"),
-                [(r["spec"], f"{r['curvature']:.6g}", r["dor_exact"] or f"{r['dor']:.4g}", r["smoothness"],
-                  r["formula"]) for r in rows], free_last=True)
+                [(str(r["spec"]), f"{r['curvature']:.6g}", str(r["dor_exact"] or f"{r['dor']:.4g}"),
+                  str(r["smoothness"]), str(r["formula"])) for r in rows], free_last=True)
     print("\ndor = growth exponent of l(s) - l(1) as |s| -> oo (larger tail); small dor = good "
           "regularity.\nAny other loss: expr:<formula in s>, e.g. lrbias dor 'expr:(s-1)**2/2'.")
     return 0

@@ -46,7 +46,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
             docs.append(load_document(Path(path)))
         except (ValueError, json.JSONDecodeError) as exc:
             raise LrbiasError(str(exc).splitlines()[0]) from None
-    d = diff_documents(*docs, rel_noise=args.noise)
+    d = diff_documents(docs[0], docs[1], rel_noise=args.noise)
     if args.json:
         print(dumps(d.as_dict()))
     else:

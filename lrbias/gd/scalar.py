@@ -247,8 +247,13 @@ def run_one(family: Family, x0: float, y0: float, h: float, kind: str = "float64
 
 
 def _rel_radius(v: Any) -> float:
-    mid = abs(float(v.mid()))
-    rad = float(v.rad())
-    if not math.isfinite(rad) or not math.isfinite(mid):
+    """Radius over |midpoint| of an arb ball, computed in arb (no float overflow for huge balls); ∞ when
+    the ball is unbounded or straddles 0 with a nonzero radius."""
+    mid, rad = abs(v.mid()), v.rad()
+    if not (mid.is_finite() and rad.is_finite()):
         return math.inf
-    return rad / max(mid, 1e-300)
+    if rad == 0:
+        return 0.0
+    if mid == 0:
+        return math.inf
+    return float((rad / mid).mid())
