@@ -1,10 +1,10 @@
 """The batched engine's torch backend against its numpy backend, timed in the same run.
 
-    python benchmarks/bench_torch_backend.py [--n 200000] [--device auto]
+    python benchmarks/bench_torch_backend.py [--n 200000] [--device auto] [--threads N]
 
 Prints the time of each backend on the same sweep (softplus-pair:a=0.5, κ = 1, box [0.5, 2]²)
 and the ratio numpy/torch (> 1: torch faster).  On a CPU the numpy loop is usually faster; the
-torch backend is there for CUDA devices.
+torch backend is there for CUDA devices.  On a shared CPU, ``--threads 1`` gives steadier figures.
 """
 
 from __future__ import annotations
@@ -23,7 +23,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=200_000)
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     args = parser.parse_args()
+    if args.threads is not None:
+        import torch
+
+        torch.set_num_threads(args.threads)
     fam = get_family("softplus-pair:a=0.5")
     x, y = starts_box(args.n, Range(0.5, 2), Range(0.5, 2), seed=0, random_signs=True)
     C = 1.0 / fam.curvature

@@ -89,8 +89,10 @@ def sweep(spec: str, kappa: float, seed: int, n: int) -> BatchResult:
 
 
 def _writable_copy(batch: BatchResult) -> BatchResult:
-    copies = {k: v.copy() for k, v in _arrays(batch).items()}
-    return dataclasses.replace(batch, **copies, meta=dict(batch.meta))
+    out = dataclasses.replace(batch, meta=dict(batch.meta))
+    for name, array in _arrays(batch).items():
+        setattr(out, name, array.copy())
+    return out
 
 
 def precise_batch(batch: BatchResult, rows: np.ndarray | None = None) -> BatchResult:
@@ -182,12 +184,14 @@ def batch_claim(id: str, title: str, statement: str, families: Sequence[str] | s
             get_family(spec)
         drawn = st.sampled_from(list(specs))
     scanned = tuple(frontier_families) if frontier_families is not None else specs
-    if frontier is not None and scanned is None:
-        raise ValueError(f"entry {id}: a frontier over a strategy of families needs frontier_families")
+    scan = None
+    if frontier is not None:
+        if scanned is None:
+            raise ValueError(f"entry {id}: a frontier over a strategy of families needs frontier_families")
+        scan = Frontier(scanned, *frontier, frontier_predicate(statistic))
     if not assumptions:
         where = f"families {', '.join(specs)}" if specs is not None else "families drawn by the strategy"
         assumptions = f"{where}; κ in [{kappa[0]:g}, {kappa[1]:g}]"
-    scan = Frontier(scanned, *frontier, frontier_predicate(statistic)) if frontier is not None else None
     return Entry(id=id, title=title, statement=statement, latex=latex, provenance=provenance,
                  hypotheses=cases(drawn, *kappa), conclusion=decide(statistic), confirm=confirm(statistic),
                  replay=replay, engine="float64 batch", examples_scale=0.1,

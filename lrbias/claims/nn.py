@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lrbias.claims.verdict import Check, Verdict, fail, inconclusive, passed
 from lrbias.nn.config import NNConfigError, RunConfig
@@ -90,7 +90,7 @@ def get_claims(selector: str, claims: Sequence[NNClaim] | None = None) -> list[N
     return [by_id[w] for w in wanted]
 
 
-def train_grid(grid: Grid, overrides: Mapping[str, object] | None = None,
+def train_grid(grid: Grid, overrides: Mapping[str, Any] | None = None,
                progress: Progress | None = None) -> list[RunResult]:
     """Train ``grid`` at each of its learning rates from one prepared initial state."""
     from lrbias.nn.trainer import prepare, train
@@ -105,7 +105,7 @@ def train_grid(grid: Grid, overrides: Mapping[str, object] | None = None,
     return runs
 
 
-def run_grids(claims: Sequence[NNClaim], overrides: Mapping[str, object] | None = None,
+def run_grids(claims: Sequence[NNClaim], overrides: Mapping[str, Any] | None = None,
               progress: Progress | None = None) -> dict[str, list[RunResult]]:
     """Train every grid the claims need, once each; ``overrides`` replace config fields (e.g. device)."""
     out: dict[str, list[RunResult]] = {}

@@ -19,7 +19,7 @@ PHASE_KAPPAS = (0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0)
 def compute_phase_diagram(n: int = 300, seed: int = 0, families: Sequence[str] = PHASE_FAMILIES,
                           kappas: Sequence[float] = PHASE_KAPPAS) -> dict[str, Any]:
     """Rows ordered by dor; each cell (:func:`lrbias.gd.stats.phase_cell`) summarises one sweep of ``n`` starts."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for spec in families:
         dor = degree_of_regularity(get_family(spec)).value
         cells = [phase_cell(B.sweep(spec, float(kappa), seed, n), kappa) for kappa in kappas]

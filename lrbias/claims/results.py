@@ -26,13 +26,15 @@ from lrbias.serial import json_safe, write_atomic
 
 SCHEMA = "lrbias.results/1"
 VERDICTS = ("pass", "fail", "inconclusive")
-REQUIRED_ENTRY_KEYS = {"id": str, "title": str, "provenance": str, "verdict": str, "examples": int,
+REQUIRED_TOP_KEYS: dict[str, type] = {"created": str, "command": str, "profile": str, "seed": int,
+                                     "environment": dict, "summary": dict, "entries": list}
+REQUIRED_ENTRY_KEYS: dict[str, type] = {"id": str, "title": str, "provenance": str, "verdict": str, "examples": int,
                        "inconclusive": int, "seed": int, "elapsed_s": float, "notes": list}
 
 
 def environment() -> dict[str, Any]:
     """Versions of Python, the platform and every library a verdict depends on."""
-    versions = {}
+    versions: dict[str, str | None] = {}
     for dist in ("lrbias", "numpy", "scipy", "mpmath", "gmpy2", "sympy", "hypothesis",
                  "python-flint", "torch", "matplotlib"):
         try:
@@ -80,10 +82,9 @@ def validate(doc: Any) -> list[str]:
         return ["document is not a JSON object"]
     if doc.get("schema") != SCHEMA:
         problems.append(f"schema is {doc.get('schema')!r}, expected {SCHEMA!r}")
-    for key, kind in (("created", str), ("command", str), ("profile", str), ("seed", int),
-                      ("environment", dict), ("summary", dict), ("entries", list)):
-        if not isinstance(doc.get(key), kind):
-            problems.append(f"top-level {key!r} missing or not {kind.__name__}")
+    for key, top in REQUIRED_TOP_KEYS.items():
+        if not isinstance(doc.get(key), top):
+            problems.append(f"top-level {key!r} missing or not {top.__name__}")
     seen = set()
     for i, entry in enumerate(doc.get("entries") or []):
         if not isinstance(entry, dict):

@@ -76,7 +76,7 @@ def search(strategy: st.SearchStrategy, conclusion: Conclusion, max_examples: in
         if check.verdict == Verdict.FAIL:
             raise _Found(case, check)
 
-    prop._hypothesis_internal_add_digest = label.encode()
+    prop._hypothesis_internal_add_digest = label.encode()  # type: ignore[attr-defined]
     db = DirectoryBasedExampleDatabase(str(database)) if database is not None else None
     phases = tuple(Phase) if shrink else tuple(p for p in Phase if p != Phase.shrink)
     test = settings(max_examples=max_examples, deadline=None, database=db, print_blob=False,

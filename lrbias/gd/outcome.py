@@ -36,13 +36,14 @@ class Outcome(enum.IntEnum):
 
 @dataclass(frozen=True)
 class Settings:
-    """Decision rules: tolerances, bounds and the step budget (the same for every engine).
+    """The knobs of the decision rules: tolerances, bounds and the step budget (the same for every engine).
 
-    The rules diverged / converged / stalled are tested every ``check_every`` steps (and at the
-    last step), so a decision step is a multiple of ``check_every``; between tests a run only
-    steps (a converged run goes on converging, a diverging one only overflows further).  The
-    periodic test compares the state with a snapshot taken every 128 steps, at 2..period_max
-    steps after it.  ``check_every = 1`` gives the exact first step at which a rule holds.
+    The rules themselves are stated once, in :mod:`lrbias.gd.rules`.  Diverged / converged /
+    stalled are tested every ``check_every`` steps (and at the last step), so a decision step is
+    a multiple of ``check_every``; between tests a run only steps (a converged run goes on
+    converging, a diverging one only overflows further).  The periodic test compares the state
+    with a snapshot taken every 128 steps, at 2..period_max steps after it.  ``check_every = 1``
+    gives the exact first step at which a rule holds.
     """
 
     max_steps: int = 20_000

@@ -24,7 +24,8 @@ The rules are written against an :class:`Ops` of one kind of number: numpy array
 tensors (one namespace through ``array_api_compat``; masks), mpmath numbers and arb balls
 (python bools).  Comparisons are *certain*: ``beyond(a, b)`` holds when a > b is sure, for
 floats ``not a <= b`` (so NaN counts as beyond: an overflow diverges), for arb balls the whole
-ball above b; ``less(a, b)`` when a < b is sure (never for NaN; for arb the whole ball below).
+ball above b; ``less(a, b)`` and ``within(a, b)`` when a < b, a ≤ b is sure (never for NaN;
+for arb the whole ball).
 So an arb verdict is one the enclosure proves.  The arb engine adds its own precision check
 and does not search for periodic orbits (see :func:`lrbias.gd.scalar.run_arb`).
 """
@@ -59,6 +60,7 @@ class Ops:
     not_: Callable[[Any], Any]
     beyond: Callable[[Any, Any], Any]   # certainly a > b (floats: not a <= b, NaN included)
     less: Callable[[Any, Any], Any]     # certainly a < b (floats: a < b, NaN excluded)
+    within: Callable[[Any, Any], Any]   # certainly a <= b (floats: a <= b, NaN excluded)
     any: Callable[[Any], bool]          # whether any entry holds (a python bool)
 
 
@@ -66,7 +68,7 @@ def array_ops(xp: Any, name: str) -> Ops:
     """Ops on the arrays of an array-API namespace ``xp`` (array_api_compat's numpy or torch)."""
     return Ops(name=name, abs=xp.abs, isfinite=xp.isfinite, and_=xp.logical_and, or_=xp.logical_or,
                not_=xp.logical_not, beyond=lambda a, b: xp.logical_not(a <= b), less=operator.lt,
-               any=_any_method)
+               within=operator.le, any=_any_method)
 
 
 def _any_method(mask: Any) -> bool:
@@ -97,9 +99,9 @@ def _arb_isfinite(a: Any) -> bool:
 
 NUMPY = array_ops(xp_numpy, "numpy")
 MPMATH = Ops(name="mpmath", abs=abs, isfinite=mpmath.isfinite, and_=_and, or_=_or, not_=operator.not_,
-             beyond=_not_beyond, less=operator.lt, any=bool)
+             beyond=_not_beyond, less=operator.lt, within=operator.le, any=bool)
 ARB = Ops(name="arb", abs=abs, isfinite=_arb_isfinite, and_=_and, or_=_or, not_=operator.not_,
-          beyond=operator.gt, less=operator.lt, any=bool)
+          beyond=operator.gt, less=operator.lt, within=operator.le, any=bool)
 
 
 @functools.cache
@@ -161,11 +163,10 @@ def returned(ops: Ops, lim: Limits, x: Any, y: Any, s: Any, q: Any, back: tuple[
              prev: tuple[Any, Any]) -> Any:
     """Rule 4: (x, y) back at the snapshot ``back`` as a cycle; ``prev`` is the state one step ago."""
     dx, dy = ops.abs(x - back[0]), ops.abs(y - back[1])
-    close = ops.and_(ops.not_(ops.beyond(dx, lim.rtol * ops.abs(x))), ops.not_(ops.beyond(dy, lim.rtol * ops.abs(y))))
-    step = ops.abs(x - prev[0]) + ops.abs(y - prev[1])
-    cycle = ops.not_(ops.beyond(dx + dy, CYCLE_CONTRAST * step))
-    away = ops.and_(ops.not_(ops.less(ops.abs(s - 1), lim.tol)),
-                    ops.and_(ops.not_(ops.less(q, lim.saddle_q)), ops.not_(ops.beyond(q, lim.bound))))
+    close = ops.and_(ops.within(dx, lim.rtol * ops.abs(x)), ops.within(dy, lim.rtol * ops.abs(y)))
+    cycle = ops.within(dx + dy, CYCLE_CONTRAST * (ops.abs(x - prev[0]) + ops.abs(y - prev[1])))
+    away = ops.and_(ops.within(lim.tol, ops.abs(s - 1)),  # not at a minimiser, not at the saddle, bounded
+                    ops.and_(ops.within(lim.saddle_q, q), ops.within(q, lim.bound)))
     return ops.and_(ops.and_(close, cycle), away)
 
 

@@ -105,10 +105,10 @@ def concat_batches(batches: Sequence[BatchResult], seed: int | None = None,
     arrays = {f.name: np.concatenate([getattr(b, f.name) for b in batches])
               for f in dataclasses.fields(BatchResult)
               if isinstance(getattr(first, f.name), np.ndarray) and f.name != "trajectory"}
-    trajectories = [b.trajectory for b in batches]
-    trajectory = (np.concatenate(trajectories, axis=1)
-                  if all(t is not None for t in trajectories) and len({t.shape[0] for t in trajectories}) == 1
-                  else None)
+    trajectories = [b.trajectory for b in batches if b.trajectory is not None]
+    trajectory: np.ndarray | None = None
+    if len(trajectories) == len(batches) and len({t.shape[0] for t in trajectories}) == 1:
+        trajectory = np.concatenate(trajectories, axis=1)
     return BatchResult(family=first.family, settings=first.settings, seed=seed, trajectory=trajectory,
                        meta=dict(meta or {}), **arrays)
 
@@ -154,6 +154,8 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
         with client:
             yield client
         return
+    if workers is None:
+        raise LrbiasError("a Dask client needs --scheduler or --workers; accepted: one of them")
     with local_cluster(workers) as cluster, distributed.Client(cluster) as client:
         yield client
 
