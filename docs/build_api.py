@@ -1,4 +1,4 @@
-"""Build docs/api.md, the API reference, from the docstrings of the public modules.
+"""Build docs/api.md, the API reference of the public front (``lrbias.__all__``), from the docstrings.
 
     python docs/build_api.py            # (re)write docs/api.md
     python docs/build_api.py --check    # exit 1 if docs/api.md is out of date (used by the tests)
@@ -13,30 +13,11 @@ import inspect
 import sys
 from pathlib import Path
 
-MODULES = [
-    ("Loss families", "lrbias.losses.families", ["get_family", "register_family", "parse_spec", "builtin_specs",
-                                          "Family", "FamilyKind", "ParamSpec", "Derivatives"]),
-    ("Degree of regularity", "lrbias.losses.regularity", ["degree_of_regularity", "symbolic_dor", "numeric_dor",
-                                                   "DorResult"]),
-    ("Exact 2-D quantities", "lrbias.gd.objective", None),
-    ("Exact identities", "lrbias.gd.identities", ["check", "relative_residual", "balancing", "product_update",
-                                               "norm_update", "invariant_q", "hessian_at_minimiser"]),
-    ("Hypothesis strategies", "lrbias.claims.strategies", None),
-    ("Engines", "lrbias.gd", None),
-    ("Sampling", "lrbias.gd.sampling", None),
-    ("Scale-out on Dask", "lrbias.gd.scaleout", ["run_sweep_chunks", "plan_chunks", "chunk_seed", "run_chunk",
-                                              "concat_batches", "map_tasks", "map_on", "SweepRanges"]),
-    ("Catalogue entries", "lrbias.claims.core", None),
-    ("Catalogue runner", "lrbias.claims.runner", ["run_entry", "EntryResult", "Counterexample"]),
-    ("Search profiles", "lrbias.claims.profiles", ["Profile", "get_profile", "active_profile", "use_profile"]),
-    ("Validity frontiers", "lrbias.claims.frontier", ["Frontier", "find_frontier"]),
-    ("Results documents", "lrbias.claims.results", ["build_document", "validate", "write_document",
-                                                       "load_document", "write_atomic", "environment"]),
-    ("API for variants", "lrbias.api", ["batch_claim", "STATISTICS"]),
-    ("Variant files and entry points", "lrbias.claims.variants", ["load_variant_file", "entry_point_entries",
-                                                           "with_variants", "preflight"]),
-    ("Report", "lrbias.report.build", ["build_report", "write_report_folder", "replace_folder"]),
-    ("Diffs of results", "lrbias.report.diff", ["diff_documents", "Diff", "format_text", "format_html"]),
+SECTIONS = [  # (title, the internal package whose names of the front it lists), in data-path order
+    ("Loss families and regularity", "lrbias.losses"),
+    ("Gradient-descent engines", "lrbias.gd"),
+    ("Claims: verdicts, entries, batch statistics, the catalogue", "lrbias.claims"),
+    ("Errors and version", "lrbias"),
 ]
 
 
@@ -44,45 +25,53 @@ def _first_paragraph(doc: str | None) -> str:
     return inspect.cleandoc(doc or "(no docstring)")
 
 
-def _public(module, names):
-    if names is not None:
-        return names
-    exported = getattr(module, "__all__", None)
-    if exported:
-        return list(exported)
-    return [n for n, v in vars(module).items() if not n.startswith("_") and getattr(v, "__module__", None)
-            == module.__name__ and (inspect.isfunction(v) or inspect.isclass(v))]
+def _home(name: str, obj: object) -> str:
+    """The section a name of the front belongs to (by the module that defines it)."""
+    module = obj.__name__ if inspect.ismodule(obj) else getattr(obj, "__module__", None) or "lrbias"
+    for _, package in SECTIONS[:-1]:
+        if module == package or module.startswith(package + "."):
+            return package
+    return "lrbias"
+
+
+def _describe(name: str, obj: object) -> list[str]:
+    obj = getattr(obj, "__wrapped__", obj)  # functools.lru_cache
+    if inspect.ismodule(obj):
+        return [f"### module `{name}`", "", _first_paragraph(obj.__doc__), ""]
+    if inspect.isclass(obj) or inspect.isfunction(obj):
+        kind = "class" if inspect.isclass(obj) else "def"
+        try:
+            sig = str(inspect.signature(obj))
+        except (TypeError, ValueError):
+            sig = "(...)"
+        lines = [f"### `{kind} {name}{sig}`", "", _first_paragraph(obj.__doc__), ""]
+        if inspect.isclass(obj):
+            for mname, member in vars(obj).items():
+                documented = inspect.isfunction(member) or isinstance(
+                    member, (property, functools.cached_property, classmethod, staticmethod))
+                if mname.startswith("_") or not documented:
+                    continue
+                doc = member.fget.__doc__ if isinstance(member, property) else getattr(member, "__doc__", None)
+                lines += [f"- `{name}.{mname}`: {_first_paragraph(doc).splitlines()[0]}"]
+            lines.append("")
+        return lines
+    shown = ", ".join(map(str, obj)) if isinstance(obj, (dict, list, tuple)) else repr(obj)
+    return [f"### `{name}`", "", f"`{type(obj).__name__}`: {shown}", ""]
 
 
 def render() -> str:
+    """docs/api.md: every name of the front (``lrbias.__all__``), grouped along the data path."""
+    front = importlib.import_module("lrbias")
     lines = ["# lrbias API reference", "",
-             "Generated from the docstrings by `python docs/build_api.py`; do not edit by hand.", ""]
-    for title, modname, names in MODULES:
-        module = importlib.import_module(modname)
-        lines += [f"## {title} (`{modname}`)", "", _first_paragraph(module.__doc__), ""]
-        for name in _public(module, names):
-            obj = getattr(module, name)
-            obj = getattr(obj, "__wrapped__", obj)  # functools.lru_cache
-            if inspect.isclass(obj) or inspect.isfunction(obj):
-                kind = "class" if inspect.isclass(obj) else "def"
-                try:
-                    sig = str(inspect.signature(obj))
-                except (TypeError, ValueError):
-                    sig = "(...)"
-                lines += [f"### `{kind} {name}{sig}`", "", _first_paragraph(obj.__doc__), ""]
-                if inspect.isclass(obj):
-                    for mname, member in vars(obj).items():
-                        documented = inspect.isfunction(member) or isinstance(
-                            member, (property, functools.cached_property, classmethod, staticmethod))
-                        if mname.startswith("_") or not documented:
-                            continue
-                        doc = member.fget.__doc__ if isinstance(member, property) else getattr(
-                            member, "__doc__", None)
-                        lines += [f"- `{name}.{mname}`: {_first_paragraph(doc).splitlines()[0]}"]
-                    lines.append("")
-            else:
-                shown = ", ".join(map(str, obj)) if isinstance(obj, (dict, list, tuple)) else type(obj).__name__
-                lines += [f"### `{name}`", "", f"`{type(obj).__name__}`: {shown}", ""]
+             "Generated from the docstrings by `python docs/build_api.py`; do not edit by hand.", "",
+             _first_paragraph(front.__doc__), ""]
+    by_home: dict[str, list[str]] = {}
+    for name in front.__all__:
+        by_home.setdefault(_home(name, getattr(front, name)), []).append(name)
+    for title, package in SECTIONS:
+        lines += [f"## {title}", ""]
+        for name in by_home.get(package, []):
+            lines += _describe(name, getattr(front, name))
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -43,7 +43,7 @@ class ResultCollector:
         """
         if self.out is None:
             return
-        from lrbias.report.job import entry_record
+        from lrbias.claims.session import entry_record
 
         profile = profile or current_profile()
         self.profile = self.profile or profile

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import Any, TextIO
 
 from lrbias.claims.entry import Entry
 from lrbias.claims.profiles import Profile
-from lrbias.claims.runner import run_entry
+from lrbias.claims.runner import EntryResult, run_entry
 
 
 def describe_entry(entry: Entry) -> dict[str, Any]:
@@ -20,11 +19,25 @@ def describe_entry(entry: Entry) -> dict[str, Any]:
             "mutants": [{"name": m.name, "description": m.description} for m in entry.mutants]}
 
 
+def entry_record(entry: Entry, result: EntryResult, profile: Profile, mapper: Callable | None = None) -> dict:
+    """One entry's record in the results document: its result, static description and frontier.
+
+    The frontier is scanned with the result's seed; ``mapper(fn, items)`` runs its families in
+    parallel (lrbias.gd.scaleout).  Every front end (CLI, pytest plugin) builds records here.
+    """
+    record = result.as_dict()
+    record.update(describe_entry(entry))
+    record["frontier"] = entry.frontier.compute(profile, result.seed, mapper) if entry.frontier else None
+    return record
+
+
 def run_selection(entries: Sequence[Entry], profile: Profile, seed: int = 0,
-                  database: Path | None = None, progress: TextIO | None = sys.stderr,
+                  database: Path | None = None, progress: TextIO | None = None,
                   on_result: Callable[[dict], None] | None = None,
                   mapper: Callable | None = None) -> tuple[list[dict], float]:
     """Run each entry (and its validity frontier, when it has one); return result dicts and time.
+
+    ``progress``: a stream for one line per entry (None: silent).
 
     ``mapper(fn, items)`` runs the frontier scans of the families in parallel (lrbias.gd.scaleout).
     """
@@ -34,11 +47,7 @@ def run_selection(entries: Sequence[Entry], profile: Profile, seed: int = 0,
         if progress is not None:
             progress.write(f"[{i}/{len(entries)}] {entry.id} ...")
             progress.flush()
-        result = run_entry(entry, profile, seed=seed, database=database).as_dict()
-        result.update(describe_entry(entry))
-        result["frontier"] = None
-        if entry.frontier is not None:
-            result["frontier"] = entry.frontier.compute(profile, seed, mapper)
+        result = entry_record(entry, run_entry(entry, profile, seed=seed, database=database), profile, mapper)
         results.append(result)
         if progress is not None:
             progress.write(f" {result['verdict']} ({result['elapsed_s']:.1f} s, "

@@ -26,7 +26,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         argv += ["--variants", v]
     run = run_report(Path(args.out), args.ids, profile, args.seed, command_line(["report", *argv]),
                      include_nn=not args.no_nn, variants=args.variants or (), scheduler=args.scheduler,
-                     workers=args.workers)
+                     workers=args.workers, progress=sys.stderr)
     counts = run.counts()
     print(f"report written to {run.written} ({counts['pass']} pass, {counts['fail']} fail, "
           f"{counts['inconclusive']} inconclusive)")

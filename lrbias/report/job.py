@@ -1,7 +1,7 @@
 """The one path from "run the catalogue" to "results on disk", shared by every front end.
 
 ``lrbias report`` calls :func:`run_report`; ``pytest --lrbias-report DIR`` collects the same
-result records (:func:`entry_record`, frontier included) while the catalogue tests run and calls
+result records (:func:`lrbias.claims.session.entry_record`, frontier included) while the catalogue tests run and calls
 :func:`report_from_results`; ``lrbias check`` calls :func:`run_check`.  So on the same profile
 and seed every front end writes the same verdicts, frontiers, extras and figures.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import shlex
-import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,11 +20,10 @@ from lrbias.report.build import build_report, check_report_folder
 
 if TYPE_CHECKING:
     from lrbias.claims.entry import Entry
-    from lrbias.claims.runner import EntryResult
 
 Mapper = Callable[[Callable[[Any], Any], list[Any]], list[Any]]
 
-__all__ = ["CatalogueRun", "command_line", "entry_record", "frontier_mapper", "nn_extras", "report_extras",
+__all__ = ["CatalogueRun", "command_line", "frontier_mapper", "nn_extras", "report_extras",
            "report_from_results", "run_check", "run_report", "run_selection", "select_entries"]
 
 
@@ -45,19 +43,6 @@ class CatalogueRun:
 def command_line(argv: Sequence[str], program: str = "lrbias") -> str:
     """The one-line command that reproduces a run."""
     return " ".join([program, *(shlex.quote(a) for a in argv)])
-
-
-def entry_record(entry: Entry, result: EntryResult, profile: Profile, mapper: Mapper | None = None) -> dict:
-    """One entry's record in the results document: its result, static description and frontier.
-
-    The frontier is computed here with the result's seed, exactly as :func:`run_selection` does.
-    """
-    from lrbias.claims.session import describe_entry
-
-    record = result.as_dict()
-    record.update(describe_entry(entry))
-    record["frontier"] = entry.frontier.compute(profile, result.seed, mapper) if entry.frontier else None
-    return record
 
 
 @contextlib.contextmanager
@@ -82,7 +67,7 @@ def select_entries(ids: Sequence[str] = (), include_nn: bool = True, variants: S
 
 def run_selection(entries: Sequence[Entry], profile: Profile, seed: int = 0, *, database: Path | None = None,
                   scheduler: str | None = None, workers: int | None = None,
-                  progress: TextIO | None = sys.stderr) -> CatalogueRun:
+                  progress: TextIO | None = None) -> CatalogueRun:
     """Run ``entries`` with their validity frontiers (scanned on Dask when asked); nothing is written."""
     from lrbias.claims.session import run_selection as run
 
@@ -123,7 +108,7 @@ def report_extras(results: Sequence[dict], profile: Profile, seed: int) -> dict[
 
 
 def report_from_results(out: Path, results: list[dict], profile: Profile, seed: int, command: str,
-                        elapsed_s: float, progress: TextIO | None = sys.stderr) -> Path:
+                        elapsed_s: float, progress: TextIO | None = None) -> Path:
     """Compute the extras and write the report of already-collected records at ``out``; index.html's path."""
     out = check_report_folder(out)
     return build_report(out, results, profile.name, seed, command, elapsed_s,
@@ -132,7 +117,7 @@ def report_from_results(out: Path, results: list[dict], profile: Profile, seed: 
 
 def run_report(out: Path, ids: Sequence[str], profile: Profile, seed: int, command: str, *,
                include_nn: bool = True, variants: Sequence[str] = (), scheduler: str | None = None,
-               workers: int | None = None, progress: TextIO | None = sys.stderr) -> CatalogueRun:
+               workers: int | None = None, progress: TextIO | None = None) -> CatalogueRun:
     """Run the entries matching ``ids`` (frontiers included) and write their report at ``out`` atomically.
 
     ``out`` is checked before anything is loaded or run (:func:`lrbias.report.build.check_report_folder`).
@@ -147,7 +132,7 @@ def run_report(out: Path, ids: Sequence[str], profile: Profile, seed: int, comma
 def run_check(ids: Sequence[str], profile: Profile, seed: int, command: str, *, include_nn: bool = True,
               variants: Sequence[str] = (), json_out: Path | None = None, database: Path | None = None,
               scheduler: str | None = None, workers: int | None = None,
-              progress: TextIO | None = sys.stderr) -> CatalogueRun:
+              progress: TextIO | None = None) -> CatalogueRun:
     """Run the entries matching ``ids`` (frontiers included); write the results document to ``json_out``."""
     from lrbias.claims.results import build_document, write_document
 

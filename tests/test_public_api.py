@@ -1,0 +1,64 @@
+"""The public front: ``lrbias.__all__`` is the supported API, asserted here (as Hypothesis does).
+
+A change to the front is deliberate: it changes the snapshot below, ``docs/api.md`` (regenerated
+by ``python docs/build_api.py``) and, where it removes a name, the version.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import lrbias
+import lrbias.api
+
+FRONT = {
+    "PROFILES", "STATISTICS", "ArtefactReport", "BatchResult", "Check", "Conclusion", "Entry", "EntryResult",
+    "Family", "Frontier", "LrbiasError", "Mutant", "Outcome", "Profile", "RunRecord", "Settings", "Statistic",
+    "Verdict", "__version__", "batch_claim", "builtin_specs", "cases", "degree_of_regularity", "entry_by_id",
+    "eos_share_at_most", "fail", "float_artefact_check", "get_family", "get_profile", "holds", "imbalance_bound",
+    "imbalance_shrinks", "inconclusive", "load_entries", "median_ratio_at_least", "objective", "passed",
+    "register_family", "run_arb", "run_auto", "run_batch", "run_entry", "run_mp", "select", "share_converged",
+    "sized", "strategies",
+}
+
+
+def public_names(module) -> set[str]:
+    """Names a user sees on the module that are neither private nor the package's own subpackages."""
+    subpackages = {"api", "claims", "cli", "errors", "gd", "losses", "nn", "report", "serial", "pytest_plugin"}
+    return {n for n in vars(module) if not n.startswith("_") and n not in subpackages
+            and not (inspect.ismodule(getattr(module, n)) and n not in module.__all__)} | {"__version__"}
+
+
+def test_all_is_the_front_snapshot():
+    assert set(lrbias.__all__) == FRONT
+    assert len(lrbias.__all__) == len(set(lrbias.__all__))
+
+
+def test_every_name_resolves_and_nothing_unlisted_leaks():
+    for name in lrbias.__all__:
+        assert getattr(lrbias, name) is not None
+    assert public_names(lrbias) == set(lrbias.__all__)
+
+
+def test_api_module_is_the_same_front():
+    assert lrbias.api.__all__ == lrbias.__all__
+    assert all(getattr(lrbias.api, n) is getattr(lrbias, n) for n in lrbias.__all__)
+
+
+def test_every_public_callable_has_a_docstring():
+    missing = [n for n in lrbias.__all__ if callable(getattr(lrbias, n)) and not inspect.getdoc(getattr(lrbias, n))]
+    assert missing == []
+
+
+def test_the_reference_documents_exactly_the_front():
+    text = (Path(__file__).resolve().parents[1] / "docs" / "api.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^### (?:module |class |def )?`(?:class |def )?([A-Za-z_]\w*)", text, flags=re.M))
+    assert documented == set(lrbias.__all__)
+
+
+def test_the_snapshot_check_catches_a_leak(monkeypatch):
+    """The leak check is not vacuous: an unlisted public name on the front is reported."""
+    monkeypatch.setattr(lrbias, "helper_that_leaked", lambda: None, raising=False)
+    assert public_names(lrbias) != set(lrbias.__all__)
