@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -93,7 +93,7 @@ class _Backend:
     """Arithmetic of one multiprecision library, as used by the closure compiler."""
 
     name = "abstract"
-    funcs: ClassVar[dict[str, Callable[[Any], Any]]] = {}
+    funcs: dict[str, Callable[[Any], Any]]
 
     def rational(self, p: int, q: int) -> Any:
         raise NotImplementedError
@@ -113,26 +113,28 @@ class _Backend:
 
 class _MpmathBackend(_Backend):
     name = "mpmath"
-    funcs: ClassVar[dict[str, Callable[[Any], Any]]] = {
-        "exp": mpmath.exp,
-        "log": mpmath.log,
-        "cosh": mpmath.cosh,
-        "sinh": mpmath.sinh,
-        "tanh": mpmath.tanh,
-        "sech": mpmath.sech,
-        "atan": mpmath.atan,
-        "sin": mpmath.sin,
-        "cos": mpmath.cos,
-        "erf": mpmath.erf,
-        "Abs": abs,
-        "sign": mpmath.sign,
-        "Softplus": lambda x: mpmath.log1p(mpmath.exp(x)),
-        "Sigmoid": lambda x: 1 / (1 + mpmath.exp(-x)),
-        "LogCosh": lambda x: mpmath.log(mpmath.cosh(x)),
-        "Tanh": mpmath.tanh,
-        "Sech": mpmath.sech,
-        "sqrt": mpmath.sqrt,
-    }
+
+    def __init__(self) -> None:
+        self.funcs = {
+            "exp": mpmath.exp,
+            "log": mpmath.log,
+            "cosh": mpmath.cosh,
+            "sinh": mpmath.sinh,
+            "tanh": mpmath.tanh,
+            "sech": mpmath.sech,
+            "atan": mpmath.atan,
+            "sin": mpmath.sin,
+            "cos": mpmath.cos,
+            "erf": mpmath.erf,
+            "Abs": abs,
+            "sign": mpmath.sign,
+            "Softplus": lambda x: mpmath.log1p(mpmath.exp(x)),
+            "Sigmoid": lambda x: 1 / (1 + mpmath.exp(-x)),
+            "LogCosh": lambda x: mpmath.log(mpmath.cosh(x)),
+            "Tanh": mpmath.tanh,
+            "Sech": mpmath.sech,
+            "sqrt": mpmath.sqrt,
+        }
 
     def rational(self, p: int, q: int) -> Any:
         return mpmath.mpf(p) / q if q != 1 else mpmath.mpf(p)

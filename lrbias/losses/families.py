@@ -221,8 +221,8 @@ class Family:
             return float(self.mp.loss(mpmath.mpf(1)))
 
     def _derivs(self, make: Callable[[sp.Expr, sp.Symbol], Callable]) -> Derivatives:
-        d3 = make(self.derivative(3), S) if self.is_c2 else None
-        return Derivatives(*(make(self.derivative(k), S) for k in range(3)), d3)
+        loss, d1, d2 = (make(self.derivative(k), S) for k in range(3))
+        return Derivatives(loss, d1, d2, make(self.derivative(3), S) if self.is_c2 else None)
 
     @functools.cached_property
     def np(self) -> Derivatives:
@@ -381,6 +381,11 @@ def get_family(spec: str) -> Family:
                   kind.formula, kind.simplify_derivatives)
 
 
+def _within(lo: Fraction, hi: Fraction) -> Callable[[Fraction], bool]:
+    """The range rule lo < v <= hi of a registered family's parameter."""
+    return lambda v: lo < v <= hi
+
+
 def register_family(name: str, expression: str, params: dict[str, tuple[float, float, float]] | None = None,
                     description: str = "", smoothness: str | None = None) -> FamilyKind:
     """Add a named family ℓ(s; params) from a formula, usable as ``NAME[:k=v,...]`` everywhere.
@@ -399,8 +404,7 @@ def register_family(name: str, expression: str, params: dict[str, tuple[float, f
         lo_f, hi_f, d = Fraction(str(lo)), Fraction(str(hi)), Fraction(str(default))
         if not lo_f < d <= hi_f:
             raise ParameterError(f"{name}: default {pname}={default} is outside its range ({lo}, {hi}]")
-        specs.append(ParamSpec(pname, "real", d, f"{lo} < {pname} <= {hi}",
-                               lambda v, lo_f=lo_f, hi_f=hi_f: lo_f < v <= hi_f))
+        specs.append(ParamSpec(pname, "real", d, f"{lo} < {pname} <= {hi}", _within(lo_f, hi_f)))
     symbols = {p: sp.Symbol(p, positive=True) for p in params}
 
     def build(values: dict[str, sp.Rational]) -> sp.Expr:
