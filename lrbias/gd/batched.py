@@ -67,7 +67,7 @@ def run_chunk_numpy(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarra
                 frame[idx[~done], 1] = y[~done]
                 traj.append(frame)
             last = t == st.max_steps
-            check, window = rules.due(t, st, None if snap is None else snap[2])
+            check, window = rules.due(t, st)
             if check or window:
                 q = x * x
                 q += y * y

@@ -16,7 +16,8 @@ decides a run):
 
 Schedule (:func:`due`): rules 1–2 at every ``check_every``-th step and at the last one, rule 3
 at those of them that are multiples of PERIOD_CHECK_EVERY; a snapshot is taken every
-PERIOD_CHECK_EVERY steps (after the rules) and rule 4 is tested at 2..period_max steps after it.
+PERIOD_CHECK_EVERY steps (after the rules, :func:`snapshot_due`) and rule 4 is tested at
+2..period_max steps after it.
 A run still live after the last step is undecided (budget spent).  :func:`reason` is the one
 wording of every outcome.
 
@@ -128,11 +129,12 @@ class Limits:
         return cls(tol=tol, bound=num(st.bound), rtol=num(st.period_rtol), saddle_q=tol * tol)
 
 
-def due(t: int, st: Settings, snap_t: int | None) -> tuple[bool, bool]:
-    """(check, window) at step t: whether rules 1–3 and rule 4 are tested (see the schedule)."""
-    check = t == st.max_steps or t % st.check_every == 0
-    window = snap_t is not None and 2 <= t - snap_t <= st.period_max
-    return check, window
+def due(t: int, st: Settings) -> tuple[bool, bool]:
+    """(check, window) at step t: whether rules 1–3 and rule 4 are tested (see the schedule).
+
+    The window is counted from the last snapshot (period_max <= 64 < PERIOD_CHECK_EVERY).
+    """
+    return t % st.check_every == 0 or t == st.max_steps, 2 <= t % PERIOD_CHECK_EVERY <= st.period_max
 
 
 def snapshot_due(t: int) -> bool:
@@ -170,7 +172,7 @@ def returned(ops: Ops, lim: Limits, x: Any, y: Any, s: Any, q: Any, back: tuple[
     return ops.and_(ops.and_(close, cycle), away)
 
 
-@dataclass
+@dataclass(slots=True)
 class State:
     """What the rules read at step t: the point, s, ℓ′(s), q, the step size and ℓ″(1).
 
@@ -198,25 +200,22 @@ def decide(ops: Ops, lim: Limits, t: int, check: bool, window: bool, state: Stat
     returns.  ``period`` is 0 except for PERIODIC.  Runs still live after the last step are
     the engine's to end as UNDECIDED.
     """
-    out: list[tuple[Outcome, Any, int]] = []
-
-    def take(outcome: Outcome, mask: Any, period: int = 0) -> None:
-        nonlocal live
-        if not ops.any(mask):
-            return
-        mask = ops.and_(mask, live)
-        if ops.any(mask):
-            out.append((outcome, mask, period))
-            live = ops.and_(live, ops.not_(mask))
-
     s = state
+    fired: list[tuple[Outcome, Any, int]] = []
     if check:
-        take(Outcome.DIVERGED, diverged(ops, lim, s.q, s.g))
-        take(Outcome.CONVERGED, converged(ops, lim, s.s, s.g, s.q, s.h, s.curvature))
+        fired.append((Outcome.DIVERGED, diverged(ops, lim, s.q, s.g), 0))
+        fired.append((Outcome.CONVERGED, converged(ops, lim, s.s, s.g, s.q, s.h, s.curvature), 0))
         if t % PERIOD_CHECK_EVERY == 0:
-            take(Outcome.UNDECIDED, stalled(ops, lim, s.q))
+            fired.append((Outcome.UNDECIDED, stalled(ops, lim, s.q), 0))
     if window and s.snap is not None and s.prev is not None:
-        take(Outcome.PERIODIC, returned(ops, lim, s.x, s.y, s.s, s.q, s.snap[:2], s.prev), t - s.snap[2])
+        fired.append((Outcome.PERIODIC, returned(ops, lim, s.x, s.y, s.s, s.q, s.snap[:2], s.prev), t - s.snap[2]))
+    out: list[tuple[Outcome, Any, int]] = []
+    for outcome, mask, period in fired:
+        if ops.any(mask):
+            mask = ops.and_(mask, live)
+            if ops.any(mask):
+                out.append((outcome, mask, period))
+                live = ops.and_(live, ops.not_(mask))
     return out
 
 

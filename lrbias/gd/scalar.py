@@ -74,7 +74,7 @@ def run_mp(family: Family, x0: float, y0: float, h: float, dps: int = 50,
                     fmax, fmax_step = f, t
             if traj is not None and t % st.record_every == 0:
                 _append_finite(traj, float(x), float(y))
-            check, window = rules.due(t, st, None if snap is None else snap[2])
+            check, window = rules.due(t, st)
             if check or window:
                 state = rules.State(x, y, s, g, x * x + y * y, hm, curvature, snap, prev)
                 decided = rules.decide(ops, lim, t, check, window, state)
@@ -188,7 +188,7 @@ def run_arb(family: Family, x0: float, y0: float, h: float, bits: int = 256,
                 f = loss(s) - l1
                 if f > fmax:
                     fmax, fmax_step = f, t
-            check, _ = rules.due(t, st, None)
+            check, _ = rules.due(t, st)
             decided = []
             if check:
                 state = rules.State(x, y, s, g, x * x + y * y, hb, curvature)

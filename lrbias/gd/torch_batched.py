@@ -65,7 +65,7 @@ def run_chunk_torch(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarra
             fmax = torch.where(up, f, fmax)
             fmax_step = torch.where(up, t, fmax_step)
         last = t == st.max_steps
-        check, window = rules.due(t, st, None if snap is None else snap[2])
+        check, window = rules.due(t, st)
         if check or window:
             q = x * x + y * y
             state = rules.State(x, y, s, g, q, hh, curvature, snap, (px, py))
