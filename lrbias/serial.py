@@ -20,7 +20,8 @@ from typing import Any, TextIO
 
 import numpy as np
 
-__all__ = ["current_umask", "dumps", "json_number", "json_safe", "print_table", "write_atomic", "write_json"]
+__all__ = ["current_umask", "dumps", "format_number", "json_number", "json_safe", "print_table", "write_atomic",
+           "write_json"]
 
 
 def json_safe(value: Any) -> Any:
@@ -54,6 +55,15 @@ def json_number(value: Any) -> float | None:
     if value == "-inf":
         return -math.inf
     return float(value)
+
+
+def format_number(value: Any, digits: int = 4, none: str = "-") -> str:
+    """A number read back from JSON for display: ``none`` for null, "inf"/"-inf" as written, else ``digits`` g."""
+    if value is None:
+        return none
+    if isinstance(value, str):
+        return value
+    return f"{value:.{digits}g}"
 
 
 def dumps(value: Any, indent: int | None = 1) -> str:

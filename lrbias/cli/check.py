@@ -5,23 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from lrbias.claims.profiles import PROFILES, get_profile
 from lrbias.errors import LrbiasError
-from lrbias.serial import print_table
+from lrbias.serial import format_number, print_table
 
 EPILOG = """exit status: 1 if an exact entry fails, 0 otherwise (a failing paper or
 reconstructed entry is a finding, shown in the table, not an error); 2 on bad input."""
-
-
-def format_margin(value: Any) -> str:
-    """A margin for the table: '-' when none was measured."""
-    if value is None:
-        return "-"
-    if isinstance(value, str):
-        return value
-    return f"{value:.3g}"
 
 
 def format_frontier(frontier: dict | None) -> str:
@@ -41,7 +32,7 @@ def print_results(results: list[dict], out: TextIO | None = None) -> None:
     out = out or sys.stdout
     header = ("id", "provenance", "verdict", "examples", "worst margin", "frontier")
     rows = [(r["id"], r["provenance"], r["verdict"].upper() if r["verdict"] == "fail" else r["verdict"],
-             str(r["examples"]), format_margin(r["worst_margin"]), format_frontier(r.get("frontier")))
+             str(r["examples"]), format_number(r["worst_margin"], 3), format_frontier(r.get("frontier")))
             for r in results]
     print_table(header, rows, out, free_last=True)
     for r in results:
@@ -54,7 +45,7 @@ def print_results(results: list[dict], out: TextIO | None = None) -> None:
                 confirmed = {True: "confirmed at high precision", False: "NOT confirmed at high precision",
                              None: "no high-precision confirmation"}[ce.get("confirmed")]
                 print(f"  counterexample ({confirmed}): {ce['case']}", file=out)
-                print(f"  margin {format_margin(ce['margin'])}; detail {ce['detail']}", file=out)
+                print(f"  margin {format_number(ce['margin'], 3)}; detail {ce['detail']}", file=out)
                 if ce.get("replay"):
                     print(f"  replay: {ce['replay']}", file=out)
 

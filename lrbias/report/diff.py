@@ -12,6 +12,8 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from lrbias.serial import json_number
+
 RANK = {"pass": 2, "inconclusive": 1, "fail": 0}
 
 
@@ -35,14 +37,6 @@ class Diff:
         return {**asdict(self), "regressions": self.regressions}
 
 
-def _margin(value: Any) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return math.inf if value == "inf" else -math.inf if value == "-inf" else None
-    return float(value)
-
-
 def _holding(entry: dict) -> dict[str, list]:
     frontier = entry.get("frontier") or {}
     return {fam: info.get("holds_on") or [] for fam, info in (frontier.get("families") or {}).items()}
@@ -61,7 +55,7 @@ def diff_documents(old: dict, new: dict, rel_noise: float = 0.1, abs_noise: floa
         if a["verdict"] != b["verdict"]:
             result.flips.append({"id": eid, "provenance": b["provenance"], "old": a["verdict"],
                                  "new": b["verdict"], "regression": RANK[b["verdict"]] < RANK[a["verdict"]]})
-        ma, mb = _margin(a.get("worst_margin")), _margin(b.get("worst_margin"))
+        ma, mb = json_number(a.get("worst_margin")), json_number(b.get("worst_margin"))
         if ma is not None and mb is not None and math.isfinite(ma) and math.isfinite(mb):
             change = mb - ma
             if abs(change) > abs_noise and abs(change) > rel_noise * max(abs(ma), abs(mb)):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 import jinja2
 
 from lrbias._version import __version__
 from lrbias.claims.frontier import merge_ranges
 from lrbias.report.mathml import latex_to_mathml, sympy_to_mathml
+from lrbias.serial import format_number
 
 VERDICTS = ("pass", "fail", "inconclusive")
 
@@ -32,14 +32,6 @@ def anchor(entry_id: str) -> str:
     return "claim-" + re.sub(r"[^A-Za-z0-9_-]", "-", entry_id)
 
 
-def _margin_text(value: Any) -> str:
-    if value is None:
-        return "none measured (every case at infinite margin or undecided)"
-    if isinstance(value, str):
-        return value
-    return f"{value:.4g}"
-
-
 def _frontier_view(frontier: dict | None) -> dict | None:
     if not frontier:
         return None
@@ -59,7 +51,8 @@ def _entry_view(entry: dict) -> dict:
     view = dict(entry)
     view["anchor"] = anchor(entry["id"])
     view["mathml"] = latex_to_mathml(entry.get("latex") or "", display=True) if entry.get("latex") else ""
-    view["worst_margin_text"] = _margin_text(entry.get("worst_margin"))
+    view["worst_margin_text"] = format_number(entry.get("worst_margin"),
+                                              none="none measured (every case at infinite margin or undecided)")
     view["frontier"] = _frontier_view(entry.get("frontier"))
     view.setdefault("notes", [])
     return view
@@ -81,25 +74,21 @@ def family_rows(specs: list[str]) -> list[dict]:
     return rows
 
 
-def _number(value: Any) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, str):
-        return value
-    return f"{value:.4g}"
-
-
 def nn_rows(nn: dict | None) -> list[dict]:
     """Rows of the neural-network table (one per grid and learning rate) from the report's NN extras."""
     rows = []
     for grid, runs in ((nn or {}).get("grids") or {}).items():
         for run in runs:
             s = run.get("summary") or {}
-            rows.append({"grid": grid, "lr": _number(run.get("lr")), "outcome": s.get("outcome", "–"),
-                         "steps": s.get("steps_run", "–"), "sharpness": _number(s.get("sharpness_final")),
-                         "two_over_lr": _number(s.get("two_over_lr")), "ratio": _number(s.get("ratio_final")),
-                         "catapult": _number(s.get("loss_max_over_start")),
-                         "gap": f"{_number(s.get('norm_gap_start'))} → {_number(s.get('norm_gap_final'))}"})
+
+            def num(key: str, s: dict = s) -> str:
+                return format_number(s.get(key), none="–")
+
+            rows.append({"grid": grid, "lr": format_number(run.get("lr"), none="–"),
+                         "outcome": s.get("outcome", "–"), "steps": s.get("steps_run", "–"),
+                         "sharpness": num("sharpness_final"), "two_over_lr": num("two_over_lr"),
+                         "ratio": num("ratio_final"), "catapult": num("loss_max_over_start"),
+                         "gap": f"{num('norm_gap_start')} → {num('norm_gap_final')}"})
     return rows
 
 
