@@ -72,18 +72,13 @@ def run_chunk_numpy(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarra
                 q = x * x
                 q += y * y
                 state = rules.State(x, y, s, g, q, hh, curvature, snap, (px, py))
-                for code, sel, period in rules.decide(ops, lim, t, check, window, state, ~done):
-                    finish(sel, code, t, period)
-            if last or ((check or window) and done.all()):
-                live = ~done
-                if live.any():
-                    finish(live, Outcome.UNDECIDED, t)
+                rules.settle_batch(ops, lim, t, check, window, state, done, finish)
+            if rules.close_batch(ops, t, last, check or window, done, finish):
                 break
             if rules.snapshot_due(t):
                 snap = (x, y, t)  # no copy: x and y are rebound each step, never changed in place
-            hg = hh * g
             px, py = x, y
-            x, y = x - hg * y, y - hg * x
+            x, y = rules.gd_step(x, y, hh, g)
             if check or window:
                 n_done = np.count_nonzero(done)
                 if n_done and (n_done * 10 > done.shape[0] or t % rules.COMPACT_EVERY == 0):

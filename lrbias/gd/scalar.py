@@ -1,7 +1,9 @@
 """One-trajectory engines: mpmath at any precision (with ``auto`` precision) and arb balls.
 
-Both step one run and ask :func:`lrbias.gd.rules.decide` at every step, as the batched engine
-does for many: the same rules, schedule and reason texts.  mpmath: ``run_mp(..., dps)`` at a
+Both step one run in one loop (``_walk``, over a ``_Kind`` of number) and ask
+:func:`lrbias.gd.rules.decide` at every step, as the batched engine does for many: the same
+rules, schedule and reason texts.  What the kinds differ in are the loop's hooks: arb skips the
+periodic rule and has a precision guard; each engine builds its own record.  mpmath: ``run_mp(..., dps)`` at a
 fixed precision; ``run_auto`` doubles the precision until two successive precisions agree on
 the outcome and on the final point.  arb: every step is a ball enclosure and a rule holds only
 when it holds for the whole ball; when the enclosure's relative radius passes
@@ -12,6 +14,8 @@ number that the ball does not support.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import mpmath
@@ -20,7 +24,7 @@ from lrbias.errors import LrbiasError
 from lrbias.gd import objective, rules
 from lrbias.gd.batch import run_batch
 from lrbias.gd.outcome import Outcome, RunRecord, Settings, check_start, rise_ratio
-from lrbias.losses.families import Family
+from lrbias.losses.families import Derivatives, Family
 
 AUTO_START_DPS = 25
 AUTO_MAX_DPS = 1600
@@ -44,6 +48,82 @@ def _record(family: Family, x0: float, y0: float, h: float, oc: Outcome, reason:
                      extra=extra or {})
 
 
+@dataclass(frozen=True)
+class _Kind:
+    """What the one scalar loop (:func:`_walk`) needs of a kind of number: its rule operations,
+    the constructor from a float (exact for binary floats), the family's callables, whether the
+    periodic rule is tested, a number as a float for trajectories, and an optional guard that
+    ends the run as ``precision-lost`` (called every step with the point and whether a rule fired).
+    """
+
+    ops: rules.Ops
+    num: Callable[[float], Any]
+    funcs: Derivatives
+    periodic: bool
+    to_float: Callable[[Any], float]
+    lost: Callable[[Any, Any, bool], bool] | None = None
+
+
+@dataclass(frozen=True)
+class _Walk:
+    """How one scalar run ended: outcome, step, period (0 if none), last point, f0 and the loss maximum."""
+
+    outcome: Outcome
+    steps: int
+    period: int
+    x: Any
+    y: Any
+    f0: Any
+    fmax: Any
+    fmax_step: int
+    trajectory: list[list[float]] | None
+
+
+def _walk(kind: _Kind, x0: float, y0: float, h: float, st: Settings) -> _Walk:
+    """GD from (x0, y0) with step h in ``kind``'s numbers until a rule (or the guard) decides: the
+    one step loop of the scalar engines, at the precision in force at the call."""
+    d1, loss, num, ops = kind.funcs.d1, kind.funcs.loss, kind.num, kind.ops
+    one = num(1)
+    l1, curvature = loss(one), kind.funcs.d2(one)
+    lim = rules.Limits.of(st, num)
+    x, y, hn = num(x0), num(y0), num(h)
+    f0 = loss(x * y) - l1
+    fmax, fmax_step = f0, 0
+    snap: tuple[Any, Any, int] | None = None
+    prev = (x, y)
+    traj: list[list[float]] | None = [] if st.record_every else None
+    oc, period = Outcome.UNDECIDED, 0
+    t = 0
+    for t in range(st.max_steps + 1):
+        s = x * y
+        g = d1(s)
+        if t > 0:
+            f = loss(s) - l1
+            if f > fmax:
+                fmax, fmax_step = f, t
+        check, window = rules.due(t, st)
+        window = window and kind.periodic
+        decided: list[tuple[Outcome, Any, int]] = []
+        if check or window:
+            state = rules.State(x, y, s, g, x * x + y * y, hn, curvature, snap, prev)
+            decided = rules.decide(ops, lim, t, check, window, state)
+        if kind.lost is not None and kind.lost(x, y, bool(decided)):
+            oc = Outcome.PRECISION_LOST
+            break
+        if traj is not None and t % st.record_every == 0:
+            _append_finite(traj, kind.to_float(x), kind.to_float(y))
+        if decided:
+            oc, _, period = decided[0]
+            break
+        if t == st.max_steps:
+            break
+        if rules.snapshot_due(t):
+            snap = (x, y, t)
+        prev = (x, y)
+        x, y = rules.gd_step(x, y, hn, g)
+    return _Walk(oc, t, period, x, y, f0, fmax, fmax_step, traj)
+
+
 def run_mp(family: Family, x0: float, y0: float, h: float, dps: int = 50,
            settings: Settings | None = None) -> RunRecord:
     """GD in mpmath at ``dps`` decimal digits (the start and h are taken as exact binary floats)."""
@@ -52,45 +132,11 @@ def run_mp(family: Family, x0: float, y0: float, h: float, dps: int = 50,
     if not (isinstance(dps, int) and 15 <= dps <= 100_000):
         raise LrbiasError(f"precision of {dps} digits is invalid; accepted: 15..100000")
     with mpmath.workdps(dps):
-        d1, loss = family.mp.d1, family.mp.loss
-        one = mpmath.mpf(1)
-        l1 = loss(one)
-        curvature = family.mp.d2(one)
-        ops, lim = rules.MPMATH, rules.Limits.of(st, mpmath.mpf)
-        x, y, hm = mpmath.mpf(x0), mpmath.mpf(y0), mpmath.mpf(h)
-        f0 = loss(x * y) - l1
-        fmax, fmax_step = f0, 0
-        snap: tuple[Any, Any, int] | None = None
-        prev = (x, y)
-        traj: list[list[float]] | None = [] if st.record_every else None
-        oc, period = Outcome.UNDECIDED, 0
-        t = 0
-        for t in range(st.max_steps + 1):
-            s = x * y
-            g = d1(s)
-            if t > 0:
-                f = loss(s) - l1
-                if f > fmax:
-                    fmax, fmax_step = f, t
-            if traj is not None and t % st.record_every == 0:
-                _append_finite(traj, float(x), float(y))
-            check, window = rules.due(t, st)
-            if check or window:
-                state = rules.State(x, y, s, g, x * x + y * y, hm, curvature, snap, prev)
-                decided = rules.decide(ops, lim, t, check, window, state)
-                if decided:
-                    oc, _, period = decided[0]
-                    break
-            if t == st.max_steps:
-                break
-            if rules.snapshot_due(t):
-                snap = (x, y, t)
-            hg = hm * g
-            prev = (x, y)
-            x, y = x - hg * y, y - hg * x
-        rec = _record(family, x0, y0, h, oc, rules.reason(oc, t, period, st.max_steps), t, x, y,
-                      rise_ratio(fmax, f0), fmax_step, f"mp:{dps}", period or None)
-        rec.trajectory = traj
+        kind = _Kind(ops=rules.MPMATH, num=mpmath.mpf, funcs=family.mp, periodic=True, to_float=float)
+        w = _walk(kind, x0, y0, h, st)
+        rec = _record(family, x0, y0, h, w.outcome, rules.reason(w.outcome, w.steps, w.period, st.max_steps),
+                      w.steps, w.x, w.y, rise_ratio(w.fmax, w.f0), w.fmax_step, f"mp:{dps}", w.period or None)
+        rec.trajectory = w.trajectory
         return rec
 
 
@@ -168,64 +214,48 @@ def run_arb(family: Family, x0: float, y0: float, h: float, bits: int = 256,
     old = flint.ctx.prec
     flint.ctx.prec = bits
     try:
-        arb = flint.arb
-        d1, loss = family.arb.d1, family.arb.loss
-        one = arb(1)
-        l1, curvature = loss(one), family.arb.d2(one)
-        ops, lim = rules.ARB, rules.Limits.of(st, arb)
-        x, y, hb = arb(x0), arb(y0), arb(h)
-        f0 = loss(x * y) - l1
-        fmax, fmax_step = f0, 0
-        need_bits = math.ceil(-math.log2(max_rel_radius))
-        min_bits = bits
-        traj: list[list[float]] | None = [] if st.record_every else None
-        oc, lost = Outcome.UNDECIDED, 0.0
-        t = 0
-        for t in range(st.max_steps + 1):
-            s = x * y
-            g = d1(s)
-            if t > 0:
-                f = loss(s) - l1
-                if f > fmax:
-                    fmax, fmax_step = f, t
-            check, _ = rules.due(t, st)
-            decided = []
-            if check:
-                state = rules.State(x, y, s, g, x * x + y * y, hb, curvature)
-                decided = rules.decide(ops, lim, t, True, False, state)
-            acc = min(x.rel_accuracy_bits(), y.rel_accuracy_bits())
-            min_bits = min(min_bits, acc)
-            if not decided and acc < need_bits:
-                lost = max(_rel_radius(x), _rel_radius(y))
-                if lost > max_rel_radius:
-                    oc = Outcome.PRECISION_LOST
-                    break
-            if traj is not None and t % st.record_every == 0:
-                _append_finite(traj, float(x.mid()), float(y.mid()))
-            if decided:
-                oc = decided[0][0]
-                break
-            if t == st.max_steps:
-                break
-            hg = hb * g
-            x, y = x - hg * y, y - hg * x
+        guard = _Enclosure(bits, max_rel_radius)
+        kind = _Kind(ops=rules.ARB, num=flint.arb, funcs=family.arb, periodic=False,
+                     to_float=lambda v: float(v.mid()), lost=guard)
+        w = _walk(kind, x0, y0, h, st)
+        x, y, oc = w.x, w.y, w.outcome
         radius = max(_rel_radius(x), _rel_radius(y))
         if oc == Outcome.PRECISION_LOST:
-            why = rules.reason(oc, t, None, st.max_steps, enclosure=lost, limit=max_rel_radius, bits=bits)
+            why = rules.reason(oc, w.steps, None, st.max_steps, enclosure=guard.lost, limit=max_rel_radius,
+                               bits=bits)
         else:
-            why = rules.reason(oc, t, None, st.max_steps, enclosure=radius)
+            why = rules.reason(oc, w.steps, None, st.max_steps, enclosure=radius)
         ok = oc in (Outcome.CONVERGED, Outcome.UNDECIDED)
-        ratio = float((fmax / f0).mid()) if ok and f0 > 0 else None
-        rec = _record(family, x0, y0, h, oc, why, t, x.mid() if ok else None,
-                      y.mid() if ok else None, ratio, fmax_step, f"arb:{bits}",
+        ratio = float((w.fmax / w.f0).mid()) if ok and w.f0 > 0 else None
+        rec = _record(family, x0, y0, h, oc, why, w.steps, x.mid() if ok else None,
+                      y.mid() if ok else None, ratio, w.fmax_step, f"arb:{bits}",
                       extra={"final_relative_radius": radius,
-                             "min_accuracy_bits": int(min_bits),
+                             "min_accuracy_bits": int(guard.min_bits),
                              "final_x": x.str(radius=True) if ok else None,
                              "final_y": y.str(radius=True) if ok else None})
-        rec.trajectory = traj
+        rec.trajectory = w.trajectory
         return rec
     finally:
         flint.ctx.prec = old
+
+
+class _Enclosure:
+    """arb's precision guard: a run whose balls' relative radius passes ``max_rel_radius`` (at a
+    step where no rule fired) is lost; it also keeps the least relative accuracy seen, in bits."""
+
+    def __init__(self, bits: int, max_rel_radius: float) -> None:
+        self.limit = max_rel_radius
+        self.need_bits = math.ceil(-math.log2(max_rel_radius))  # below this the radius is measured
+        self.min_bits = bits
+        self.lost = 0.0   # the last radius measured: the reason's figure when the run is lost
+
+    def __call__(self, x: Any, y: Any, decided: bool) -> bool:
+        acc = min(x.rel_accuracy_bits(), y.rel_accuracy_bits())
+        self.min_bits = min(self.min_bits, acc)
+        if not decided and acc < self.need_bits:
+            self.lost = max(_rel_radius(x), _rel_radius(y))
+            return self.lost > self.limit
+        return False
 
 
 PRECISION_KINDS = ("float64", "mp", "auto", "arb")

@@ -69,18 +69,13 @@ def run_chunk_torch(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarra
         if check or window:
             q = x * x + y * y
             state = rules.State(x, y, s, g, q, hh, curvature, snap, (px, py))
-            for code, sel, period in rules.decide(ops, lim, t, check, window, state, ~done):
-                finish(sel, code, t, period)
-        if last or ((check or window) and bool(done.all())):
-            live = ~done
-            if bool(live.any()):
-                finish(live, Outcome.UNDECIDED, t)
+            rules.settle_batch(ops, lim, t, check, window, state, done, finish)
+        if rules.close_batch(ops, t, last, check or window, done, finish):
             return
         if rules.snapshot_due(t):
             snap = (x, y, t)  # no copy: x and y are rebound each step, never changed in place
-        hg = hh * g
         px, py = x, y
-        x, y = x - hg * y, y - hg * x
+        x, y = rules.gd_step(x, y, hh, g)
         if (check or window) and t % rules.COMPACT_EVERY == 0 and bool(done.any()):
             keep = ~done
             idx, x, y, px, py, hh, f0, fmax, fmax_step = (
