@@ -97,12 +97,12 @@ def test_batched_matches_scalar_reference_loop():
 def test_a_wrong_engine_is_caught(monkeypatch):
     """A mutant engine (step h/2 instead of h) no longer matches the reference loop."""
     fam = get_family("logcosh")
-    real = batched_module.run_chunk_numpy
+    real = batched_module.run_chunk
 
-    def halved(family, x0, y0, h, st, out):
-        return real(family, x0, y0, h / 2, st, out)
+    def halved(family, x0, y0, h, st, out, backend):
+        return real(family, x0, y0, h / 2, st, out, backend)
 
-    monkeypatch.setattr(batched_module, "run_chunk_numpy", halved)
+    monkeypatch.setattr(batched_module, "run_chunk", halved)
     res = run_batch(fam, [1.7], [0.4], h=0.3, settings=Settings(max_steps=4000))
     oc, t, x, _ = _scalar_reference(fam, 1.7, 0.4, 0.3, 4000)
     assert oc == "converged"

@@ -2,10 +2,9 @@
 
 :func:`run_batch` checks its input, cuts the starts into chunks of ``chunk_size`` (memory stays
 bounded: about 20 float64 arrays of the chunk size at the start of a chunk, unless trajectories
-are requested) and hands each chunk to a backend's step loop: numpy
-(:func:`lrbias.gd.batched.run_chunk_numpy`, the default) or torch
-(:func:`lrbias.gd.torch_batched.run_chunk_torch`).  Both apply the rules of
-:mod:`lrbias.gd.rules` and drop decided runs from their arrays.
+are requested) and hands each chunk to the one step loop, :func:`lrbias.gd.batched.run_chunk`,
+on a backend: numpy (the default) or torch.  The loop applies the rules of
+:mod:`lrbias.gd.rules` and drops decided runs from its arrays.
 
 Shapes and dtypes: every per-run array of :class:`BatchResult` has shape (n,); floats are
 float64 with NaN meaning "no value" (e.g. the final point of a diverged run); ``outcome`` is
@@ -131,14 +130,12 @@ def run_batch(family: Family, x0: Any, y0: Any, h: Any = None, C: Any = None,
 
     Exactly one of ``h`` and ``C`` is given (scalars broadcast).  ``progress(done, total)`` is
     called after each chunk.  ``backend`` is 'numpy' (default) or 'torch' (float64 tensors on
-    ``device``: 'auto' = CUDA when available, 'cpu', 'cuda'; see :mod:`.torch_batched`).
+    ``device``: 'auto' = CUDA when available, 'cpu', 'cuda'; see :mod:`.batched`).
     """
     settings = settings or Settings()
     if backend not in ("numpy", "torch"):
         raise LrbiasError(f"backend {backend!r} is invalid; accepted: numpy, torch")
-    torch_device = resolve_device(device) if backend == "torch" else None
-    if torch_device is not None:
-        from lrbias.gd.torch_batched import run_chunk_torch
+    engine = batched.torch_backend(resolve_device(device)) if backend == "torch" else batched.NUMPY
     x0 = as_float_array("x0", x0)
     n = x0.shape[0]
     y0 = as_float_array("y0", y0, n)
@@ -173,11 +170,7 @@ def run_batch(family: Family, x0: Any, y0: Any, h: Any = None, C: Any = None,
     for start in range(0, n, chunk_size):
         stop = min(n, start + chunk_size)
         views = {k: v[start:stop] for k, v in out.items()}
-        if torch_device is not None:
-            run_chunk_torch(family, x0[start:stop], y0[start:stop], h[start:stop], settings, views, torch_device)
-            traj = None
-        else:
-            traj = batched.run_chunk_numpy(family, x0[start:stop], y0[start:stop], h[start:stop], settings, views)
+        traj = batched.run_chunk(family, x0[start:stop], y0[start:stop], h[start:stop], settings, views, engine)
         if traj is not None:
             trajectories.append(traj)
         if progress is not None:

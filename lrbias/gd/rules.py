@@ -242,30 +242,3 @@ def reason(outcome: Outcome, steps: int, period: int | None, max_steps: int, *,
     if enclosure is not None:
         text += f" (the whole enclosure; relative radius {enclosure:.2g})"
     return text
-
-
-def gd_step(x: Any, y: Any, h: Any, g: Any) -> tuple[Any, Any]:
-    """One GD step on ℓ(xy): (x − hℓ′(s)y, y − hℓ′(s)x), for any number kind."""
-    hg = h * g
-    return x - hg * y, y - hg * x
-
-
-def settle_batch(ops: Ops, lim: Limits, t: int, check: bool, window: bool, state: State, done: Any,
-                 finish: Callable[[Any, Outcome, int, int], None]) -> None:
-    """Apply :func:`decide` to the live runs of a batch and ``finish`` each mask it settles."""
-    for code, sel, period in decide(ops, lim, t, check, window, state, ops.not_(done)):
-        finish(sel, code, t, period)
-
-
-def close_batch(ops: Ops, t: int, last: bool, tested: bool, done: Any,
-                finish: Callable[[Any, Outcome, int], None]) -> bool:
-    """Whether a batched loop ends at step t: the last step, or every run decided at a test.
-
-    At the end the runs still live are finished UNDECIDED (the budget is spent).
-    """
-    live = ops.not_(done)
-    if not (last or (tested and not ops.any(live))):
-        return False
-    if ops.any(live):
-        finish(live, Outcome.UNDECIDED, t)
-    return True

@@ -83,6 +83,7 @@ def _walk(kind: _Kind, x0: float, y0: float, h: float, st: Settings) -> _Walk:
     """GD from (x0, y0) with step h in ``kind``'s numbers until a rule (or the guard) decides: the
     one step loop of the scalar engines, at the precision in force at the call."""
     d1, loss, num, ops = kind.funcs.d1, kind.funcs.loss, kind.num, kind.ops
+    periodic, lost, to_float = kind.periodic, kind.lost, kind.to_float
     one = num(1)
     l1, curvature = loss(one), kind.funcs.d2(one)
     lim = rules.Limits.of(st, num)
@@ -102,25 +103,27 @@ def _walk(kind: _Kind, x0: float, y0: float, h: float, st: Settings) -> _Walk:
             if f > fmax:
                 fmax, fmax_step = f, t
         check, window = rules.due(t, st)
-        window = window and kind.periodic
+        window = window and periodic
         decided: list[tuple[Outcome, Any, int]] = []
         if check or window:
             state = rules.State(x, y, s, g, x * x + y * y, hn, curvature, snap, prev)
             decided = rules.decide(ops, lim, t, check, window, state)
-        if kind.lost is not None and kind.lost(x, y, bool(decided)):
+        if lost is not None and lost(x, y, bool(decided)):
             oc = Outcome.PRECISION_LOST
             break
         if traj is not None and t % st.record_every == 0:
-            _append_finite(traj, kind.to_float(x), kind.to_float(y))
+            _append_finite(traj, to_float(x), to_float(y))
         if decided:
             oc, _, period = decided[0]
             break
         if t == st.max_steps:
             break
-        if rules.snapshot_due(t):
-            snap = (x, y, t)
-        prev = (x, y)
-        x, y = rules.gd_step(x, y, hn, g)
+        if periodic:
+            if rules.snapshot_due(t):
+                snap = (x, y, t)
+            prev = (x, y)
+        hg = hn * g
+        x, y = x - hg * y, y - hg * x
     return _Walk(oc, t, period, x, y, f0, fmax, fmax_step, traj)
 
 
@@ -216,12 +219,12 @@ def run_arb(family: Family, x0: float, y0: float, h: float, bits: int = 256,
     try:
         guard = _Enclosure(bits, max_rel_radius)
         kind = _Kind(ops=rules.ARB, num=flint.arb, funcs=family.arb, periodic=False,
-                     to_float=lambda v: float(v.mid()), lost=guard)
+                     to_float=lambda v: float(v.mid()), lost=guard.lost)
         w = _walk(kind, x0, y0, h, st)
         x, y, oc = w.x, w.y, w.outcome
         radius = max(_rel_radius(x), _rel_radius(y))
         if oc == Outcome.PRECISION_LOST:
-            why = rules.reason(oc, w.steps, None, st.max_steps, enclosure=guard.lost, limit=max_rel_radius,
+            why = rules.reason(oc, w.steps, None, st.max_steps, enclosure=guard.radius, limit=max_rel_radius,
                                bits=bits)
         else:
             why = rules.reason(oc, w.steps, None, st.max_steps, enclosure=radius)
@@ -247,14 +250,15 @@ class _Enclosure:
         self.limit = max_rel_radius
         self.need_bits = math.ceil(-math.log2(max_rel_radius))  # below this the radius is measured
         self.min_bits = bits
-        self.lost = 0.0   # the last radius measured: the reason's figure when the run is lost
+        self.radius = 0.0   # the last radius measured: the reason's figure when the run is lost
 
-    def __call__(self, x: Any, y: Any, decided: bool) -> bool:
+    def lost(self, x: Any, y: Any, decided: bool) -> bool:
+        """Whether the run is lost at this step (the guard of :class:`_Kind`)."""
         acc = min(x.rel_accuracy_bits(), y.rel_accuracy_bits())
         self.min_bits = min(self.min_bits, acc)
         if not decided and acc < self.need_bits:
-            self.lost = max(_rel_radius(x), _rel_radius(y))
-            return self.lost > self.limit
+            self.radius = max(_rel_radius(x), _rel_radius(y))
+            return self.radius > self.limit
         return False
 
 
