@@ -29,6 +29,8 @@ from lrbias.gd.device import resolve_device
 from lrbias.gd.outcome import Outcome, RunRecord, Settings
 from lrbias.losses.families import Family
 
+BACKENDS = ("numpy", "torch", "quad")
+
 
 @dataclass
 class BatchResult:
@@ -100,7 +102,8 @@ class BatchResult:
                 sharpness=_num(self.sharpness[i]), ratio=_num(self.ratio[i]),
                 imbalance=_num(self.imbalance[i]), gap2=_num(self.gap2[i]),
                 fmax_ratio=_num(self.fmax_ratio[i]), fmax_step=int(self.fmax_step[i]),
-                period=int(self.period[i]) or None, trajectory=traj))
+                period=int(self.period[i]) or None, trajectory=traj,
+                precision=str(self.meta.get("precision", "float64"))))
         return out
 
 
@@ -129,13 +132,19 @@ def run_batch(family: Family, x0: Any, y0: Any, h: Any = None, C: Any = None,
     """Run GD from every (x0[i], y0[i]) with step h[i] (or h = C / (x0² + y0²)) to a decision.
 
     Exactly one of ``h`` and ``C`` is given (scalars broadcast).  ``progress(done, total)`` is
-    called after each chunk.  ``backend`` is 'numpy' (default) or 'torch' (float64 tensors on
-    ``device``: 'auto' = CUDA when available, 'cpu', 'cuda'; see :mod:`.batched`).
+    called after each chunk.  ``backend`` is 'numpy' (default), 'torch' (float64 tensors on
+    ``device``: 'auto' = CUDA when available, 'cpu', 'cuda'; see :mod:`.batched`) or 'quad'
+    (binary128 arrays, the quad tier: the same loop and rules, ~10⁶ start-steps/s; the result's
+    arrays are float64 and ``meta['precision']`` says 'quad').
     """
     settings = settings or Settings()
-    if backend not in ("numpy", "torch"):
-        raise LrbiasError(f"backend {backend!r} is invalid; accepted: numpy, torch")
-    engine = batched.torch_backend(resolve_device(device)) if backend == "torch" else batched.NUMPY
+    if backend not in BACKENDS:
+        raise LrbiasError(f"backend {backend!r} is invalid; accepted: {', '.join(BACKENDS)}")
+    engine = batched.NUMPY
+    if backend == "torch":
+        engine = batched.torch_backend(resolve_device(device))
+    elif backend == "quad":
+        engine = batched.quad_backend()
     x0 = as_float_array("x0", x0)
     n = x0.shape[0]
     y0 = as_float_array("y0", y0, n)
@@ -179,6 +188,7 @@ def run_batch(family: Family, x0: Any, y0: Any, h: Any = None, C: Any = None,
         _, hi = objective.hessian_eigenvalues(family, out["x"], out["y"])
     out["sharpness"] = np.where(np.isfinite(hi), hi, np.nan)
     trajectory = np.concatenate(trajectories, axis=1) if trajectories else None
+    meta = {"precision": "quad"} if backend == "quad" else {}
     return BatchResult(family.spec, settings, x0, y0, h, C, out["outcome"], out["steps"], out["period"],
                        out["x"], out["y"], out["sharpness"], out["fmax_ratio"], out["fmax_step"],
-                       out["fmax"], seed, trajectory)
+                       out["fmax"], seed, trajectory, meta)

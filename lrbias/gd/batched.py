@@ -8,9 +8,10 @@ for the catapult figures) and the update.  Results go into the caller's numpy ar
 BatchResult does not depend on the backend (tests compare the two run for run).
 
 What differs between backends is an :class:`ArrayBackend`: :data:`NUMPY` (float64 arrays, the
-default of :func:`lrbias.gd.batch.run_batch`; the loss maximum is raised in place) and
-:func:`torch_backend` (float64 tensors on a CPU or CUDA device; ``torch.where``, results copied
-to the host).  Trajectories are recorded by the numpy backend only.
+default of :func:`lrbias.gd.batch.run_batch`; the loss maximum is raised in place),
+:func:`quad_backend` (binary128 numpy-quaddtype arrays, the same numpy Ops; results rounded to
+float64) and :func:`torch_backend` (float64 tensors on a CPU or CUDA device; ``torch.where``,
+results copied to the host).  Trajectories are recorded by the numpy backend only.
 """
 
 from __future__ import annotations
@@ -38,8 +39,10 @@ class ArrayBackend:
     ops: rules.Ops                                           # the rules' operations on these arrays
     funcs: Callable[[Family], Derivatives]                   # the family's callables (d1, loss) here
     raise_max: Callable[[Any, Any, Any, int], tuple[Any, Any]]  # (fmax, fmax_step) raised where f > fmax
-    to_numpy: Callable[[Any], np.ndarray]                    # an array as a host numpy array
+    to_numpy: Callable[[Any], np.ndarray]                    # an array as a host numpy array (floats: float64)
     records: bool                                            # whether trajectories can be recorded
+    dtype: Any = xp_numpy.float64                            # the number type of the state (x, y, h)
+    eps: float = 2.0 ** -52                                  # its machine epsilon
 
 
 def _raise_max_in_place(fmax: np.ndarray, fmax_step: np.ndarray, f: np.ndarray, t: int
@@ -53,6 +56,25 @@ def _raise_max_in_place(fmax: np.ndarray, fmax_step: np.ndarray, f: np.ndarray, 
 
 NUMPY = ArrayBackend(name="numpy", xp=xp_numpy, device=None, ops=rules.NUMPY, funcs=lambda family: family.np,
                      raise_max=_raise_max_in_place, to_numpy=np.asarray, records=True)
+
+
+def quad_backend() -> ArrayBackend:
+    """The binary128 backend: numpy-quaddtype arrays (SLEEF kernels), the rules' numpy Ops, the
+    family's quad callables (:attr:`lrbias.losses.families.Family.quad`); results are rounded to
+    float64 for the BatchResult, trajectories are not recorded."""
+    import numpy_quaddtype
+
+    from lrbias.losses.backends import quad_dtype
+
+    dtype = quad_dtype()
+
+    def to_numpy(a: Any) -> np.ndarray:
+        a = np.asarray(a)
+        return a.astype(np.float64) if a.dtype == dtype else a
+
+    return ArrayBackend(name="quad", xp=xp_numpy, device=None, ops=rules.NUMPY, funcs=lambda family: family.quad,
+                        raise_max=_raise_max_in_place, to_numpy=to_numpy, records=False, dtype=dtype,
+                        eps=float(numpy_quaddtype.epsilon))
 
 
 def torch_backend(device: Any) -> ArrayBackend:
@@ -76,7 +98,8 @@ def run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st:
     Returns the trajectory (k, n, 2), NaN where a run had ended, when ``st.record_every`` > 0.
     """
     if st.record_every and not backend.records:
-        raise LrbiasError("trajectories are recorded by the numpy backend only; accepted: backend='numpy'")
+        raise LrbiasError(f"trajectories are recorded by the numpy backend only, not {backend.name}; "
+                          "accepted: backend='numpy'")
     xp, dev, ops, lim = backend.xp, backend.device, backend.ops, rules.Limits.of(st)
     funcs = backend.funcs(family)
     d1, loss, raise_max, to_numpy = funcs.d1, funcs.loss, backend.raise_max, backend.to_numpy
@@ -84,7 +107,7 @@ def run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st:
     l1, curvature = family.min_value, family.curvature
     n0 = x0.shape[0]
     idx = xp.arange(n0, device=dev)
-    x, y, hh = (xp.asarray(a, dtype=xp.float64, device=dev, copy=True) for a in (x0, y0, h))
+    x, y, hh = (xp.asarray(a, dtype=backend.dtype, device=dev, copy=True) for a in (x0, y0, h))
     with np.errstate(all="ignore"):
         fmax = loss(x * y)        # the largest raw loss so far (the excess is taken at the end)
     f0 = fmax - l1

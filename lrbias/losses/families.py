@@ -240,6 +240,17 @@ class Family:
         return self._derivs(backends.torch_function)
 
     @functools.cached_property
+    def quad(self) -> Derivatives:
+        """binary128 vectorised ℓ, ℓ′, ℓ″, ℓ‴ on numpy-quaddtype arrays (the stable forms as for numpy);
+        a function quad has no loop for is evaluated through mpmath, element by element."""
+        loss, d1, d2 = (backends.quad_function(self.derivative(k), S, backends.mpmath_function(self.derivative(k), S))
+                        for k in range(3))
+        d3 = None
+        if self.is_c2:
+            d3 = backends.quad_function(self.derivative(3), S, backends.mpmath_function(self.derivative(3), S))
+        return Derivatives(loss, d1, d2, d3)
+
+    @functools.cached_property
     def arb(self) -> Derivatives:
         """python-flint ball ℓ, ℓ′, ℓ″, ℓ‴ (requires the ``flint`` extra)."""
         if not backends.flint_available():
