@@ -13,7 +13,6 @@ from lrbias.gd import (
     Outcome,
     Settings,
     agree,
-    artefacts,
     float_artefact_check,
     run_arb,
     run_auto,
@@ -21,6 +20,7 @@ from lrbias.gd import (
     run_mp,
     scalar,
     suspects,
+    tiers,
 )
 from lrbias.losses.families import get_family
 
@@ -56,11 +56,16 @@ def test_artefact_check_flags_the_float_artefact():
 
 
 def test_a_check_that_reruns_at_float_precision_is_caught(monkeypatch):
-    """Mutant: the 'precise' re-run is float64 again; the flip disappears, so the test above fails."""
-    def float_again(family, x0, y0, h, st, max_dps):
-        return run_batch(family, [x0], [y0], h=h, settings=st).records()[0]
+    """Mutant: the 'precise' re-runs (quad and mpmath) are float64 again; the flip disappears, so
+    the test above fails."""
+    def float_batch(family, x0, y0, h, st):
+        return run_batch(family, list(x0), list(y0), h=list(h), settings=st).records()
 
-    monkeypatch.setattr(artefacts, "run_auto", float_again)
+    def float_again(family, x0, y0, h, st, start_dps, max_dps):
+        return run_batch(family, [float(x0)], [float(y0)], h=float(h), settings=st).records()[0]
+
+    monkeypatch.setattr(tiers, "run_quad", float_batch)
+    monkeypatch.setattr(tiers, "run_auto", float_again)
     report = float_artefact_check(LOGCOSH, _batch_with_the_float_artefact(), budget_s=None)
     assert report.flipped != [1]
 

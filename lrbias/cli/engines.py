@@ -18,12 +18,15 @@ MAX_SWEEP = 100_000_000
 DEFAULT_CHUNK_SIZE = 1 << 18  # equal to lrbias.gd.scaleout.DEFAULT_CHUNK_SIZE (not imported: keeps startup light)
 CHECK_HELP = ("test the decision rules every K steps: 1, 2, 4, ..., 128 (default 8; 1 gives the "
               "exact first step at which a rule holds)")
-PRECISION_HELP = ("float64 (default), mp:DIGITS (mpmath at DIGITS decimal digits), auto (mpmath, "
+PRECISION_HELP = ("float64 (default), quad (binary128, the batched engine), mp:DIGITS (mpmath at DIGITS "
+                  "decimal digits), auto (mpmath, "
                   "precision doubled until two agree), arb:BITS (python-flint balls)")
 
 
 def parse_precision(text: str) -> tuple[str, int]:
     """('float64', 53) | ('mp', digits) | ('auto', 0) | ('arb', bits); LrbiasError otherwise."""
+    if text == "quad":
+        return "quad", 113
     if text == "float64":
         return "float64", 53
     if text == "auto":

@@ -1,20 +1,21 @@
-"""The float-artefact check: re-run the float64 verdicts that sit near a boundary in mpmath.
+"""The float-artefact check: confirm the float64 verdicts that sit near a boundary at higher precision.
 
 A float64 verdict is suspect when the run ends near a boundary of the decision rules: the
 ratio S∞·h/2 within ``ratio_band`` of 1 (edge of the stability cap), a start within
 ``line_rtol`` of an invariant line y = ±x (where rounding alone can leave or keep the line),
 a huge transient (the largest excess loss ℓ(s) − ℓ(1) along the run beyond its value at
 |s| = ``transient``, so |s| passed ``transient``, where float64 loses the small terms),
-or an undecided run.  Each suspect is re-run with adaptive precision (:func:`run_auto`) and
-compared with :func:`agree` (same outcome; converged runs also the same final point).  A
-disagreement is a *flip*.  Suspects are re-run in that order of kinds (undecided runs last:
-they cost the whole step budget) until ``limit`` runs or ``budget_s`` seconds are spent;
-the rest are counted as ``skipped``, never as agreements.
+or an undecided run.  Every suspect goes through the tiers of :mod:`lrbias.gd.tiers`: all are
+re-run in quad (binary128, batched); those where float64 and quad disagree (same outcome;
+converged runs also the same final point, :func:`agree`) are escalated to mpmath ``auto``.  A
+confirmed verdict that differs from float64's is a *flip*.  Suspects are taken in that order of
+kinds (undecided runs last: they cost the whole step budget) until ``budget_s`` seconds are
+spent (``limit`` bounds the mpmath escalations); the rest are counted as ``skipped``, never as
+agreements.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,6 @@ import numpy as np
 
 from lrbias.gd.batch import BatchResult
 from lrbias.gd.outcome import Outcome, Settings
-from lrbias.gd.scalar import agree, run_auto
 from lrbias.losses.families import Family, get_family
 
 CHECK_MAX_DPS = 400
@@ -44,6 +44,8 @@ class ArtefactReport:
     reasons: dict[str, int] = field(default_factory=dict)
     skipped: int = 0
     inconclusive: int = 0
+    coverage: dict[str, Any] = field(default_factory=dict)
+    tiers: list[str] = field(default_factory=list)
 
     @property
     def flipped(self) -> list[int]:
@@ -54,7 +56,7 @@ class ArtefactReport:
         """JSON-safe dictionary."""
         return {"suspects": self.suspects, "checked": self.checked, "agreements": self.agreements,
                 "flipped": self.flipped, "flips": self.flips, "reasons": self.reasons,
-                "skipped": self.skipped, "inconclusive": self.inconclusive}
+                "skipped": self.skipped, "inconclusive": self.inconclusive, "coverage": self.coverage}
 
 
 def suspects(batch: BatchResult, ratio_band: float = 1e-3, line_rtol: float = 1e-8,
@@ -74,15 +76,21 @@ def suspects(batch: BatchResult, ratio_band: float = 1e-3, line_rtol: float = 1e
 
 def float_artefact_check(family: Family, batch: BatchResult, limit: int = 200,
                          budget_s: float | None = 30.0, settings: Settings | None = None,
-                         max_dps: int = CHECK_MAX_DPS, rtol: float = 1e-6,
+                         max_dps: int = CHECK_MAX_DPS,
                          progress: Callable[[int, int], None] | None = None,
                          **suspect_kw: float) -> ArtefactReport:
-    """Re-run suspects of ``batch`` at adaptive precision (up to ``max_dps`` digits) and count flips.
+    """Confirm every suspect of ``batch`` through the tiers (:func:`lrbias.gd.tiers.confirm`).
 
-    A precise re-run that stays undecided because its precisions never agreed counts as
-    ``inconclusive`` (neither agreement nor flip).  ``progress(checked, to_check)`` is called
-    after each re-run.
+    The quad tier re-runs every suspect, batched; at most ``limit`` of them (those float64 and
+    quad disagree on) are escalated to mpmath ``auto`` (up to ``max_dps`` digits), within
+    ``budget_s`` seconds for the whole check.  The tiers compare final points to
+    :func:`lrbias.gd.tiers.point_rtol` of the coarser number type.  A run whose
+    mpmath precisions never agreed counts as ``inconclusive`` (neither agreement nor flip);
+    ``report.coverage`` holds the tiers' figures.  ``progress(done, total)`` is called as the
+    tiers advance.
     """
+    from lrbias.gd import tiers
+
     masks = suspects(batch, **suspect_kw)
     order: list[int] = []
     seen = np.zeros(len(batch), dtype=bool)
@@ -92,28 +100,17 @@ def float_artefact_check(family: Family, batch: BatchResult, limit: int = 200,
         seen |= m
     st = settings or batch.settings
     report = ArtefactReport(len(order), reasons={k: int(m.sum()) for k, m in masks.items()})
-    started = time.perf_counter()
-    for i in order:
-        if report.checked >= limit or (budget_s is not None
-                                       and time.perf_counter() - started > budget_s):
-            break
-        report.checked += 1
-        if progress is not None:
-            progress(report.checked - 1, min(limit, report.suspects))
-        precise = run_auto(family, float(batch.x0[i]), float(batch.y0[i]), float(batch.h[i]), st,
-                           max_dps=max_dps)
-        if precise.extra.get("precision_disagreement"):
-            report.inconclusive += 1
-            continue
-        fast = batch.records(i)[0]
-        if agree(fast, precise, rtol):
-            report.agreements += 1
-        else:
-            report.flips.append({"index": i, "x0": fast.x0, "y0": fast.y0, "h": fast.h,
-                                 "float64": fast.outcome, "float64_point": [fast.x, fast.y],
-                                 "precise": precise.outcome, "precise_point": [precise.x, precise.y],
-                                 "precision": precise.precision, "reason": precise.reason})
+    fast = batch.records(np.asarray(order, dtype=np.int64)) if order else []
+    cov, results = tiers.confirm(family, [float(batch.x0[i]) for i in order], [float(batch.y0[i]) for i in order],
+                                 [float(batch.h[i]) for i in order], fast, st, budget_s=budget_s,
+                                 max_dps=max_dps, progress=progress, escalation_limit=limit)
+    for flip in cov.flips:
+        flip["index"] = order[flip["index"]]
+    report.checked = cov.confirmed + cov.inconclusive
+    report.agreements = cov.confirmed - len(cov.flips)
+    report.inconclusive = cov.inconclusive
+    report.flips = cov.flips
     report.skipped = report.suspects - report.checked
-    if progress is not None and report.suspects:
-        progress(report.checked, report.checked)
+    report.coverage = cov.as_dict()
+    report.tiers = [r.tier for r in results]
     return report

@@ -125,17 +125,28 @@ def as_float_array(name: str, value: Any, n: int | None = None) -> np.ndarray:
     return arr
 
 
+def result_arrays(n: int) -> dict[str, np.ndarray]:
+    """The per-run arrays a chunk writes into: NaN floats, outcome undecided, zero counters."""
+    out = {k: np.full(n, np.nan) for k in ("x", "y", "sharpness", "fmax_ratio", "fmax")}
+    out["outcome"] = np.full(n, int(Outcome.UNDECIDED), dtype=np.int8)
+    out["steps"] = np.zeros(n, dtype=np.int64)
+    out["period"] = np.zeros(n, dtype=np.int8)
+    out["fmax_step"] = np.zeros(n, dtype=np.int64)
+    return out
+
+
 def run_batch(family: Family, x0: Any, y0: Any, h: Any = None, C: Any = None,
               settings: Settings | None = None, chunk_size: int = 1 << 20, seed: int | None = None,
               progress: Callable[[int, int], None] | None = None, backend: str = "numpy",
-              device: str | None = None) -> BatchResult:
+              device: str | None = None, track_max: bool = True) -> BatchResult:
     """Run GD from every (x0[i], y0[i]) with step h[i] (or h = C / (x0² + y0²)) to a decision.
 
     Exactly one of ``h`` and ``C`` is given (scalars broadcast).  ``progress(done, total)`` is
     called after each chunk.  ``backend`` is 'numpy' (default), 'torch' (float64 tensors on
     ``device``: 'auto' = CUDA when available, 'cpu', 'cuda'; see :mod:`.batched`) or 'quad'
     (binary128 arrays, the quad tier: the same loop and rules, ~10⁶ start-steps/s; the result's
-    arrays are float64 and ``meta['precision']`` says 'quad').
+    arrays are float64 and ``meta['precision']`` says 'quad').  ``track_max=False`` skips the
+    loss maximum (``fmax``/``fmax_ratio`` NaN; see :func:`lrbias.gd.batched.run_chunk`).
     """
     settings = settings or Settings()
     if backend not in BACKENDS:
@@ -170,16 +181,13 @@ def run_batch(family: Family, x0: Any, y0: Any, h: Any = None, C: Any = None,
         raise LrbiasError(f"step h = {bad} is invalid; accepted: finite h > 0 (C > 0, start off (0, 0))")
     if chunk_size <= 0:
         raise LrbiasError(f"chunk_size = {chunk_size}; accepted: >= 1")
-    out = {k: np.full(n, np.nan) for k in ("x", "y", "sharpness", "fmax_ratio", "fmax")}
-    out["outcome"] = np.full(n, int(Outcome.UNDECIDED), dtype=np.int8)
-    out["steps"] = np.zeros(n, dtype=np.int64)
-    out["period"] = np.zeros(n, dtype=np.int8)
-    out["fmax_step"] = np.zeros(n, dtype=np.int64)
+    out = result_arrays(n)
     trajectories = []
     for start in range(0, n, chunk_size):
         stop = min(n, start + chunk_size)
         views = {k: v[start:stop] for k, v in out.items()}
-        traj = batched.run_chunk(family, x0[start:stop], y0[start:stop], h[start:stop], settings, views, engine)
+        traj = batched.run_chunk(family, x0[start:stop], y0[start:stop], h[start:stop], settings, views, engine,
+                                 track_max)
         if traj is not None:
             trajectories.append(traj)
         if progress is not None:

@@ -92,10 +92,13 @@ def torch_backend(device: Any) -> ArrayBackend:
 
 
 def run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st: Settings,
-              out: dict[str, np.ndarray], backend: ArrayBackend = NUMPY) -> np.ndarray | None:
+              out: dict[str, np.ndarray], backend: ArrayBackend = NUMPY, track_max: bool = True
+              ) -> np.ndarray | None:
     """Advance one chunk to a decision on ``backend``, writing results into the views in ``out``.
 
     Returns the trajectory (k, n, 2), NaN where a run had ended, when ``st.record_every`` > 0.
+    ``track_max=False`` skips the loss maximum (one loss evaluation a step; ``fmax``,
+    ``fmax_ratio`` stay NaN): what a confirmation re-run, which compares verdicts only, needs.
     """
     if st.record_every and not backend.records:
         raise LrbiasError(f"trajectories are recorded by the numpy backend only, not {backend.name}; "
@@ -129,10 +132,11 @@ def run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st:
         if code != Outcome.DIVERGED:
             out["x"][rows] = to_numpy(take(x, pos))
             out["y"][rows] = to_numpy(take(y, pos))
-        excess = to_numpy(take(fmax, pos)) - l1
-        out["fmax_ratio"][rows] = rise_ratio(excess, to_numpy(take(f0, pos)))
-        out["fmax_step"][rows] = to_numpy(take(fmax_step, pos))
-        out["fmax"][rows] = excess
+        if track_max:
+            excess = to_numpy(take(fmax, pos)) - l1
+            out["fmax_ratio"][rows] = rise_ratio(excess, to_numpy(take(f0, pos)))
+            out["fmax_step"][rows] = to_numpy(take(fmax_step, pos))
+            out["fmax"][rows] = excess
         done[pos] = True
         n_done += rows.shape[0]
 
@@ -140,7 +144,7 @@ def run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st:
         for t in range(st.max_steps + 1):
             s = x * y
             g = d1(s)
-            if t > 0:
+            if t > 0 and track_max:
                 f = loss(s)  # a local, alive till the next step: freed at once it doubles the page faults
                 fmax, fmax_step = raise_max(fmax, fmax_step, f, t)
             if record and t % record == 0:

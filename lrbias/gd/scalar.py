@@ -262,15 +262,16 @@ class _Enclosure:
         return False
 
 
-PRECISION_KINDS = ("float64", "mp", "auto", "arb")
+PRECISION_KINDS = ("float64", "quad", "mp", "auto", "arb")
 
 
 def run_one(family: Family, x0: float, y0: float, h: float, kind: str = "float64", value: int = 0,
             settings: Settings | None = None) -> RunRecord:
-    """One run on the engine named by ``kind``: 'float64' (the batched engine on one start),
+    """One run on the engine named by ``kind``: 'float64' or 'quad' (the batched engine on one start),
     'mp' (``value`` digits), 'auto' (adaptive mpmath) or 'arb' (``value`` bits)."""
-    if kind == "float64":
-        return run_batch(family, [x0], [y0], h=[h], settings=settings).records()[0]
+    if kind in ("float64", "quad"):
+        backend = "numpy" if kind == "float64" else "quad"
+        return run_batch(family, [x0], [y0], h=[h], settings=settings, backend=backend).records()[0]
     if kind == "mp":
         return run_mp(family, x0, y0, h, value, settings)
     if kind == "auto":
