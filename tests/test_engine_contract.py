@@ -1,7 +1,8 @@
 """The engine contract: every engine, run on the same known orbit, ends the same way.
 
 One table of cases (start, step, budget, expected outcome) runs through each engine — batched
-float64 on numpy, the same on torch (when importable), mpmath and arb balls — and each must
+float64 on numpy, the same on torch (when importable), the same loop on binary128 quad arrays,
+mpmath and arb balls — and each must
 reach the case's outcome at the same decision step (within one check interval) and, within its
 precision, the same final point as mpmath at 60 digits.
 
@@ -68,8 +69,9 @@ CASES = [
          arb_bits=1024, ratio_above=0.97),
 ]
 ENGINES = ["numpy", pytest.param("torch", marks=pytest.mark.skipif(not HAS_TORCH, reason="torch missing")),
-           "mpmath", "arb"]
-POINT_RTOL = {"numpy": 1e-9, "torch": 1e-9, "mpmath": 1e-12, "arb": 1e-12}
+           "quad", "mpmath", "arb"]
+# quad's records carry float64 points, so it is held to what float64 resolves, not to 2^-112
+POINT_RTOL = {"numpy": 1e-9, "torch": 1e-9, "quad": 1e-12, "mpmath": 1e-12, "arb": 1e-12}
 
 
 def run(engine: str, case: Case) -> RunRecord:
@@ -80,6 +82,8 @@ def run(engine: str, case: Case) -> RunRecord:
     if engine == "torch":
         return run_batch(fam, [case.x0], [case.y0], h=[case.h], settings=st, backend="torch",
                          device="cpu").records()[0]
+    if engine == "quad":
+        return run_batch(fam, [case.x0], [case.y0], h=[case.h], settings=st, backend="quad").records()[0]
     if engine == "mpmath":
         return run_mp(fam, case.x0, case.y0, case.h, 40, st)
     return run_arb(fam, case.x0, case.y0, case.h, case.arb_bits or 256, st)

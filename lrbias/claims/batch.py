@@ -4,8 +4,8 @@ A batch case is (spec, κ, seed, n): a sweep of ``n`` starts drawn from ``seed``
 h = κ / (ℓ″(1)(x0² + y0²)), i.e. C = κ/ℓ″(1); κ > 2 is beyond the 2/L threshold of the start's
 norm.  ``n`` is the profile's ``sweep_starts``, drawn into the case (:func:`sized`), so a
 conclusion is a pure function of its case and a replay command rebuilds the same sweep.
-``precise_batch`` re-runs the runs that decide a statistic (and the float-artefact suspects)
-at adaptive precision and substitutes their outcomes, which is how a batch counterexample is
+``precise_batch`` confirms the runs that decide a statistic (and the float-artefact suspects)
+through the precision tiers (quad, then mpmath) and substitutes their outcomes, which is how a batch counterexample is
 confirmed before it is reported.  :func:`batch_claim` builds an entry from a
 :class:`~lrbias.claims.entry.Statistic`; the catalogue, ``lrbias.api`` and TOML variants use it.
 """
@@ -24,7 +24,7 @@ from lrbias.claims.entry import Conclusion, Entry, Mutant, Statistic
 from lrbias.claims.frontier import Frontier
 from lrbias.claims.profiles import Profile
 from lrbias.claims.verdict import Check
-from lrbias.gd import BatchResult, Outcome, Settings, run_auto, run_batch, suspects
+from lrbias.gd import BatchResult, Outcome, Settings, run_batch, suspects
 from lrbias.gd.sampling import Range, starts_box
 from lrbias.losses.families import get_family
 
@@ -35,6 +35,8 @@ STEPS = 5000
 BOX = Range(0.5, 4.0)
 SETTINGS = Settings(max_steps=STEPS)
 CONFIRM_RUNS = 24
+CONFIRM_BUDGET_S = 20.0   # wall time of one confirmation through the tiers (quad, then mpmath)
+CONFIRM_MAX_DPS = 160
 
 Case = tuple[str, float, int, int]
 """(family spec, κ, seed, n starts)."""
@@ -96,28 +98,42 @@ def _writable_copy(batch: BatchResult) -> BatchResult:
 
 
 def precise_batch(batch: BatchResult, rows: np.ndarray | None = None) -> BatchResult:
-    """A copy of ``batch`` whose deciding rows (and float-artefact suspects) were re-run in mpmath.
+    """A copy of ``batch`` whose deciding rows and float-artefact suspects were confirmed by the tiers.
 
-    ``rows`` are the runs that decide the statistic; up to CONFIRM_RUNS of them, plus suspects,
-    are re-run with ``run_auto``; their outcome, final point and sharpness are replaced.
+    ``rows`` are the runs that decide the statistic; up to CONFIRM_RUNS of them, plus every
+    suspect, go through :func:`lrbias.gd.tiers.confirm` (quad for all, batched; mpmath where
+    float64 and quad disagree) within CONFIRM_BUDGET_S seconds.  A confirmed run's outcome,
+    final point and sharpness are replaced; an inconclusive one becomes undecided; a skipped one
+    keeps its float64 verdict and lowers the coverage, which ``meta['confirmation']`` records.
     """
+    from lrbias.gd import tiers
+
     fam = get_family(batch.family)
     out = _writable_copy(batch)
     chosen: list[int] = [] if rows is None else [int(i) for i in np.atleast_1d(rows)[:CONFIRM_RUNS]]
     union = np.zeros(len(batch), dtype=bool)
     for m in suspects(batch).values():
         union |= m
-    chosen += [int(i) for i in np.flatnonzero(union)[:CONFIRM_RUNS] if int(i) not in chosen]
-    for i in chosen:
-        rec = run_auto(fam, float(batch.x0[i]), float(batch.y0[i]), float(batch.h[i]), batch.settings,
-                       start_dps=30, max_dps=120)
+    chosen += [int(i) for i in np.flatnonzero(union) if int(i) not in chosen]
+    fast = batch.records(np.asarray(chosen, dtype=np.int64)) if chosen else []
+    cov, results = tiers.confirm(fam, [float(batch.x0[i]) for i in chosen], [float(batch.y0[i]) for i in chosen],
+                                 [float(batch.h[i]) for i in chosen], fast, batch.settings,
+                                 budget_s=CONFIRM_BUDGET_S, max_dps=CONFIRM_MAX_DPS)
+    for i, res in zip(chosen, results):
+        rec = res.final
+        if res.tier == "inconclusive":
+            out.outcome[i] = Outcome.UNDECIDED
+        if rec is None:
+            continue
         out.outcome[i] = Outcome.parse(rec.outcome)
         out.x[i] = np.nan if rec.x is None else rec.x
         out.y[i] = np.nan if rec.y is None else rec.y
         out.sharpness[i] = np.nan if rec.sharpness is None else rec.sharpness
         if rec.fmax_ratio is not None:
             out.fmax_ratio[i] = rec.fmax_ratio
-    out.meta = {**batch.meta, "precise_rows": chosen}
+    for flip in cov.flips:
+        flip["index"] = chosen[flip["index"]]
+    out.meta = {**batch.meta, "precise_rows": chosen, "confirmation": cov.as_dict()}
     return out
 
 
@@ -150,8 +166,21 @@ def confirm(statistic: Statistic) -> Conclusion:
     def conclusion(case: Case) -> Check:
         batch = _case_sweep(case)
         _, rows = statistic(batch)
-        return statistic(precise_batch(batch, rows))[0]
+        precise = precise_batch(batch, rows)
+        check = statistic(precise)[0]
+        return dataclasses.replace(check, detail={**check.detail, "confirmation": coverage_line(precise)})
     return conclusion
+
+
+def coverage_line(precise: BatchResult) -> str:
+    """One line of what the tiers confirmed in ``precise`` (a :func:`precise_batch` result)."""
+    c = precise.meta.get("confirmation") or {}
+    if not c:
+        return "no confirmation"
+    return (f"coverage {c['coverage']:.0%} of {c['suspects']} runs: {c['confirmed_by_quad']} by quad, "
+            f"{c['escalated']} escalated to mpmath ({c['confirmed_by_mpmath']} confirmed), {len(c['flips'])} flips"
+            + (f", {c['skipped']} skipped" if c["skipped"] else "")
+            + (f", {c['inconclusive']} inconclusive" if c["inconclusive"] else ""))
 
 
 def frontier_predicate(statistic: Statistic) -> Callable[[str, float, int, int], Check]:

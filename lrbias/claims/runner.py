@@ -112,7 +112,7 @@ def recheck_near_boundary(seen: Search, confirm: Conclusion, replay: Callable[[A
     """Re-decide the worst case of a float pass at high precision; a pass stands only if it agrees."""
     conf = confirm(seen.worst_case)
     notes = [f"worst case (margin {seen.worst:.3g}) re-checked at high precision: {conf.verdict}, "
-             f"margin {conf.margin:.3g}"]
+             f"margin {conf.margin:.3g}" + (f"; {conf.detail['confirmation']}" if "confirmation" in conf.detail else "")]
     if conf.verdict == Verdict.FAIL:
         return Verdict.FAIL, notes, Counterexample(seen.worst_case, seen.worst, {}, True, _as_record(conf),
                                                    replay(seen.worst_case) if replay else None)

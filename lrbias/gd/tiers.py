@@ -38,7 +38,7 @@ RECORD_RTOL = 2.0 ** -40          # records carry float64 points: the finest com
 LINE_RESOLUTION = 16              # a start closer than this many quad epsilons to y = ±x skips quad
 AUTO_START_DPS = 40               # mpmath starts above binary128 (~34 digits)
 AUTO_MAX_DPS = 640
-QUAD_CHUNK = 2048                 # suspects per quad batch (the budget is checked between them)
+QUAD_CHUNK = 1024                 # suspects per quad batch (the budget is checked between them)
 
 
 def point_rtol(eps: float) -> float:
@@ -63,12 +63,15 @@ def replay_command(family: Family, x0: Any, y0: Any, h: Any, st: Settings, preci
 class Coverage:
     """What the tiers confirmed of ``suspects`` verdicts (see the module docstring).
 
-    ``quad_wrong`` counts escalated runs where mpmath disagreed with quad (quad was the wrong
-    one); ``unresolved_by_quad`` the starts sent straight to mpmath (too close to a line).
+    ``disagreed`` counts the runs where float64 and quad disagreed (each is escalated while the
+    budget and the escalation limit allow); ``quad_wrong`` the escalated runs where mpmath
+    disagreed with quad (quad was the wrong one); ``unresolved_by_quad`` the starts sent straight
+    to mpmath (too close to a line).
     """
 
     suspects: int
     confirmed_quad: int = 0
+    disagreed: int = 0
     escalated: int = 0
     confirmed_mpmath: int = 0
     inconclusive: int = 0
@@ -92,7 +95,7 @@ class Coverage:
     def as_dict(self) -> dict[str, Any]:
         """JSON-safe dictionary (the figures plus coverage and the flips)."""
         return {"suspects": self.suspects, "coverage": self.coverage, "confirmed": self.confirmed,
-                "confirmed_by_quad": self.confirmed_quad, "escalated": self.escalated,
+                "confirmed_by_quad": self.confirmed_quad, "disagreed": self.disagreed, "escalated": self.escalated,
                 "confirmed_by_mpmath": self.confirmed_mpmath, "inconclusive": self.inconclusive,
                 "skipped": self.skipped, "quad_wrong": self.quad_wrong,
                 "unresolved_by_quad": self.unresolved_by_quad, "flips": self.flips,
@@ -201,6 +204,7 @@ def confirm(family: Family, x0: Sequence[Any], y0: Sequence[Any], h: Sequence[An
                 results[i].tier = "quad"
                 cov.confirmed_quad += 1
             else:
+                cov.disagreed += 1
                 escalate.append(i)
         done += len(rows)
         if progress is not None:

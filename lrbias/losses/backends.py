@@ -13,6 +13,7 @@ returns the union of the candidate branches (a rigorous enclosure).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -97,6 +98,17 @@ def quad_function(expr: sp.Expr, sym: sp.Symbol, mp_fallback: Evaluator | None =
         def _print_Float(self, e):
             return f"_Q({sp.Float(e, QUAD_DIGITS).__str__()!r})"
 
+        def _print_Integer(self, e):  # a python int costs a conversion per operation: quad constants
+            return f"_Q('{int(e)}')"
+
+        def _print_Pow(self, e, rational=False):
+            if e.exp.is_Integer and 2 <= int(e.exp) <= 4:
+                base = self.parenthesize(e.base, 100)
+                return "(" + "*".join([base] * int(e.exp)) + ")"
+            if e.exp.is_Integer:
+                return f"{self.parenthesize(e.base, 100)}**{int(e.exp)}"
+            return super()._print_Pow(e, rational)
+
         def _print_Function(self, e):
             if type(e).__name__ in impls:
                 return f"{type(e).__name__}({', '.join(self._print(a) for a in e.args)})"
@@ -104,7 +116,7 @@ def quad_function(expr: sp.Expr, sym: sp.Symbol, mp_fallback: Evaluator | None =
 
     folded = expr.replace(lambda e: e.is_number and (not e.is_Atom or not e.is_Integer),
                           lambda e: sp.Float(e.evalf(QUAD_DIGITS + 5), QUAD_DIGITS))
-    namespace = {**impls, "_Q": lambda text: QuadPrecision(text, backend="sleef")}
+    namespace = {**impls, "_Q": functools.cache(lambda text: QuadPrecision(text, backend="sleef"))}
     try:
         raw = sp.lambdify(sym, folded, modules=[namespace, "numpy"], cse=True, printer=Printer)
     except Exception as exc:  # noqa: BLE001 - any printer failure means no quad form
