@@ -118,9 +118,9 @@ def test_every_family_evaluates_in_quad(spec):
         assert out.dtype == quad_dtype()
         with mpmath.workdps(50):
             ref = [(fam.mp.loss, fam.mp.d1, fam.mp.d2)[k](mpmath.mpf(float(v))) for v in xs]
-            err = max(abs(a - b) / (abs(b) + mpmath.mpf(10) ** -40) for a, b in zip(quad_to_mpf(out), ref))
+            err = max(abs(a - b) / (abs(b) + mpmath.mpf(10) ** -40) for a, b in zip(quad_to_mpf(out), ref, strict=True))
         assert err < 1e-31, (spec, k, float(err))
-    assert getattr(fam.quad.d1, "quad_native") == ("erf" not in spec)
+    assert fam.quad.d1.quad_native == ("erf" not in spec)
 
 
 def test_a_quad_evaluator_with_a_float64_constant_is_caught(monkeypatch):
@@ -135,5 +135,29 @@ def test_a_quad_evaluator_with_a_float64_constant_is_caught(monkeypatch):
     xs = np.array([0.3, 1.7]).astype(backends.quad_dtype())
     with mpmath.workdps(50):
         ref = [fam.mp.d1(mpmath.mpf(v)) for v in (0.3, 1.7)]
-        err = max(abs(a - b) / abs(b) for a, b in zip(backends.quad_to_mpf(fresh.quad.d1(xs)), ref))
+        err = max(abs(a - b) / abs(b) for a, b in zip(backends.quad_to_mpf(fresh.quad.d1(xs)), ref, strict=True))
     assert err > 1e-20
+
+
+def test_catalogue_confirmation_goes_through_the_tiers_and_reports_coverage():
+    """A batch claim's confirmation (counterexamples and near-boundary passes) runs the tiers and
+    says what they covered; run_entry keeps that line per entry."""
+    from lrbias.claims import batch as claims_batch
+    from lrbias.claims import runner
+    from lrbias.claims.verdict import Check, Verdict
+
+    def statistic(b):
+        share = float(np.mean(b.outcome == 0))
+        return Check(Verdict.PASS, share, {"converged": share}), np.flatnonzero(b.outcome == 0)[:3]
+
+    case = ("logcosh", 2.0, 0, 30)
+    check = claims_batch.confirm(statistic)(case)
+    assert check.detail["confirmation"].startswith("coverage 100% of ")
+    precise = claims_batch.precise_batch(claims_batch.sweep(*case), np.array([0, 1, 2]))
+    cov = precise.meta["confirmation"]
+    assert cov["suspects"] >= 3 and cov["confirmed_by_quad"] + cov["confirmed_by_mpmath"] == cov["suspects"]
+    seen: list[str] = []
+    recorded = runner._recording(claims_batch.confirm(statistic), seen)
+    assert recorded is not None
+    recorded(case)
+    assert seen == [check.detail["confirmation"]]

@@ -119,7 +119,7 @@ def precise_batch(batch: BatchResult, rows: np.ndarray | None = None) -> BatchRe
     cov, results = tiers.confirm(fam, [float(batch.x0[i]) for i in chosen], [float(batch.y0[i]) for i in chosen],
                                  [float(batch.h[i]) for i in chosen], fast, batch.settings,
                                  budget_s=CONFIRM_BUDGET_S, max_dps=CONFIRM_MAX_DPS)
-    for i, res in zip(chosen, results):
+    for i, res in zip(chosen, results, strict=True):
         rec = res.final
         if res.tier == "inconclusive":
             out.outcome[i] = Outcome.UNDECIDED

@@ -64,6 +64,7 @@ class EntryResult:
     mutant: str | None = None
     notes: list[str] = field(default_factory=list)
     inconclusive_reasons: dict[str, int] = field(default_factory=dict)
+    coverage: list[str] = field(default_factory=list)  # what each high-precision confirmation's tiers confirmed
 
     def as_dict(self) -> dict:
         """JSON-safe dictionary under the policy of :mod:`lrbias.serial` (NaN → null, ±∞ → "inf"/"-inf")."""
@@ -111,14 +112,30 @@ def recheck_near_boundary(seen: Search, confirm: Conclusion, replay: Callable[[A
                           ) -> tuple[Verdict, list[str], Counterexample | None]:
     """Re-decide the worst case of a float pass at high precision; a pass stands only if it agrees."""
     conf = confirm(seen.worst_case)
+    tiers = f"; {conf.detail['confirmation']}" if "confirmation" in conf.detail else ""
     notes = [f"worst case (margin {seen.worst:.3g}) re-checked at high precision: {conf.verdict}, "
-             f"margin {conf.margin:.3g}" + (f"; {conf.detail['confirmation']}" if "confirmation" in conf.detail else "")]
+             f"margin {conf.margin:.3g}{tiers}"]
     if conf.verdict == Verdict.FAIL:
         return Verdict.FAIL, notes, Counterexample(seen.worst_case, seen.worst, {}, True, _as_record(conf),
                                                    replay(seen.worst_case) if replay else None)
     if conf.verdict == Verdict.INCONCLUSIVE:
         return Verdict.INCONCLUSIVE, notes, None
     return Verdict.PASS, notes, None
+
+
+def _recording(confirm: Conclusion | None, coverage: list[str]) -> Conclusion | None:
+    """``confirm``, appending each confirmation's tier coverage line (its detail 'confirmation') to ``coverage``."""
+    if confirm is None:
+        return None
+    inner = confirm
+
+    def recorded(case: Any) -> Check:
+        conf = inner(case)
+        if "confirmation" in conf.detail:
+            coverage.append(str(conf.detail["confirmation"]))
+        return conf
+
+    return recorded
 
 
 def run_entry(entry: Entry, profile: Profile, seed: int = 0, mutant: Mutant | None = None,
@@ -128,7 +145,8 @@ def run_entry(entry: Entry, profile: Profile, seed: int = 0, mutant: Mutant | No
     A mutant's failures are reported as found: confirmation is for the entry's own claim.
     """
     hypotheses = mutant.hypotheses if mutant and mutant.hypotheses is not None else entry.hypotheses
-    confirm = entry.confirm if mutant is None else None
+    coverage: list[str] = []
+    confirm = _recording(entry.confirm, coverage) if mutant is None else None
     started = time.perf_counter()
     seen = search(resolve(hypotheses, profile), mutant.conclusion if mutant else entry.conclusion,
                   max_examples=max(1, round(profile.max_examples * entry.examples_scale)), seed=seed,
@@ -147,4 +165,4 @@ def run_entry(entry: Entry, profile: Profile, seed: int = 0, mutant: Mutant | No
         notes += more
     return EntryResult(entry.id, entry.title, entry.provenance, str(verdict), seen.examples, seen.inconclusive,
                        worst, seen.worst_case, counterexample, seed, round(time.perf_counter() - started, 3),
-                       mutant.name if mutant else None, notes, seen.reasons)
+                       mutant.name if mutant else None, notes, seen.reasons, coverage)

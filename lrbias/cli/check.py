@@ -35,6 +35,12 @@ def print_results(results: list[dict], out: TextIO | None = None) -> None:
              str(r["examples"]), format_number(r["worst_margin"], 3), format_frontier(r.get("frontier")))
             for r in results]
     print_table(header, rows, out, free_last=True)
+    with_coverage = [r for r in results if r.get("coverage")]
+    if with_coverage:
+        print("\nhigh-precision confirmations (tiers: float64 -> quad -> mpmath):", file=out)
+        for r in with_coverage:
+            for line in r["coverage"]:
+                print(f"  {r['id']}: {line}", file=out)
     for r in results:
         ce = r.get("counterexample")
         if r["verdict"] != "pass" and (ce or r.get("notes")):

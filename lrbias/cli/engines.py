@@ -180,9 +180,15 @@ def _print_sweep(summary: dict[str, Any], c_range: Any) -> None:
         print(f"float-artefact check: {a['suspects']} suspects {a['reasons']}, {a['checked']} re-run at high "
               f"precision, {a['agreements']} agree, {len(a['flips'])} flipped"
               + (f", {a['skipped']} not re-run (limit or time budget)" if a["skipped"] else ""))
+        c = a.get("coverage") or {}
+        if c:
+            print(f"tiers: coverage {c['coverage']:.1%} of {c['suspects']} suspects: "
+                  f"{c['confirmed_by_quad']} confirmed by quad ({c['quad_s']:.1f} s), "
+                  f"{c['escalated']} escalated to mpmath ({c['confirmed_by_mpmath']} confirmed, {c['mpmath_s']:.1f} s), {len(c['flips'])} flips"
+                  + (f", {c['inconclusive']} inconclusive" if c["inconclusive"] else ""))
         for f in a["flips"][:5]:
             print(f"  flip: start ({f['x0']!r}, {f['y0']!r}) h {f['h']!r}: float64 {f['float64']}, "
-                  f"{f['precision']} {f['precise']}")
+                  f"{f['precision']} {f['precise']}" + (f"; replay: {f['replay']}" if "replay" in f else ""))
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -209,8 +215,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sweep", help="a batched float64 sweep over starts and C",
                        description="Run GD from N random starts (uniform in the box x0 × y0, seeded) "
                        "with C uniform in its range; print outcome shares, quantiles of the limiting "
-                       "ratio, catapult and imbalance figures, and the float-artefact check (suspect "
-                       "float64 verdicts re-run at adaptive precision).  The starts are drawn chunk by chunk "
+                       "ratio, catapult and imbalance figures, and the float-artefact check (every suspect "
+                       "float64 verdict re-run in quad, batched; where float64 and quad disagree, in mpmath "
+                       "at adaptive precision; the JSON gives coverage, flips and replay commands).  "
+                       "The starts are drawn chunk by chunk "
                        "(--chunk-size), each chunk from its own seed, so --workers N (a local Dask "
                        "cluster) or --scheduler (a running one) give the same numbers as one process.")
     p.add_argument("--loss", required=True, help="loss spec")
@@ -225,9 +233,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n", type=int, default=10_000, help="number of starts (default 10000)")
     p.add_argument("--seed", type=int, default=0, help="sampling seed, recorded in the output (default 0)")
     p.add_argument("--steps", type=int, default=20_000, help="step budget per run (default 20000)")
-    p.add_argument("--artefact-limit", type=int, default=200, help="most suspects re-run (default 200)")
+    p.add_argument("--artefact-limit", type=int, default=200,
+                   help="most suspects escalated to mpmath (default 200); the quad tier re-runs every suspect")
     p.add_argument("--artefact-budget", type=float, default=30.0,
-                   help="seconds spent re-running suspects at high precision (default 30)")
+                   help="seconds spent confirming suspects (quad for all, batched, then mpmath; default 30)")
     p.add_argument("--no-artefact-check", action="store_true", help="skip the float-artefact check")
     p.add_argument("--check-every", type=int, default=8, help=CHECK_HELP)
     p.add_argument("--progress", action="store_true", help="progress bar on stderr even when not a tty")

@@ -41,7 +41,7 @@ class ArrayBackend:
     raise_max: Callable[[Any, Any, Any, int], tuple[Any, Any]]  # (fmax, fmax_step) raised where f > fmax
     to_numpy: Callable[[Any], np.ndarray]                    # an array as a host numpy array (floats: float64)
     records: bool                                            # whether trajectories can be recorded
-    dtype: Any = xp_numpy.float64                            # the number type of the state (x, y, h)
+    dtype: Any = np.float64                                  # the number type of the state (x, y, h)
     eps: float = 2.0 ** -52                                  # its machine epsilon
 
 

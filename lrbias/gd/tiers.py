@@ -198,7 +198,7 @@ def confirm(family: Family, x0: Sequence[Any], y0: Sequence[Any], h: Sequence[An
         t0 = time.perf_counter()
         recs = run_quad(family, [x0[i] for i in rows], [y0[i] for i in rows], [h[i] for i in rows], settings)
         cov.quad_s += time.perf_counter() - t0
-        for i, rec in zip(rows, recs):
+        for i, rec in zip(rows, recs, strict=True):
             results[i].quad = rec
             if agree(fast[i], rec, rtol_f64):
                 results[i].tier = "quad"

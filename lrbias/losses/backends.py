@@ -119,7 +119,7 @@ def quad_function(expr: sp.Expr, sym: sp.Symbol, mp_fallback: Evaluator | None =
     namespace = {**impls, "_Q": functools.cache(lambda text: QuadPrecision(text, backend="sleef"))}
     try:
         raw = sp.lambdify(sym, folded, modules=[namespace, "numpy"], cse=True, printer=Printer)
-    except Exception as exc:  # noqa: BLE001 - any printer failure means no quad form
+    except Exception as exc:  # any printer failure means no quad form
         raw, reason = None, f"{type(exc).__name__}: {exc}"
     if raw is not None:
         probe = np.asarray([-3.0, 0.5, 1.0, 2.0], dtype=np.float64).astype(dtype)
@@ -129,7 +129,7 @@ def quad_function(expr: sp.Expr, sym: sp.Symbol, mp_fallback: Evaluator | None =
             # a constant derivative comes back as python ints (or a quad scalar): exact, cast below
             exact = out.dtype == dtype or out.dtype.kind in "iub"
             reason = "" if exact else f"the result has dtype {out.dtype}, not quad"
-        except Exception as exc:  # noqa: BLE001 - a missing ufunc loop, an unknown name
+        except Exception as exc:  # a missing ufunc loop, an unknown name
             reason = f"{type(exc).__name__}: {exc}"
     if reason:
         if mp_fallback is None:
@@ -163,7 +163,7 @@ def quad_to_mpf(x: Any) -> list[Any]:
     """Every entry of the quad array ``x`` as an exact mpmath number (the working precision must hold 113 bits)."""
     hi, mid, lo = quad_parts(np.asarray(x).reshape(-1))
     return [mpmath.mpf(a) + mpmath.mpf(b) + mpmath.mpf(c) if math.isfinite(a) else mpmath.mpf(a)
-            for a, b, c in zip(hi.tolist(), mid.tolist(), lo.tolist())]
+            for a, b, c in zip(hi.tolist(), mid.tolist(), lo.tolist(), strict=True)]
 
 
 def mpf_to_quad(values: list[Any]) -> Any:
@@ -171,9 +171,9 @@ def mpf_to_quad(values: list[Any]) -> Any:
     dtype = quad_dtype()
     hi = np.array([float(v) for v in values], dtype=np.float64)
     with mpmath.workdps(QUAD_DIGITS):
-        r1 = [v - a if math.isfinite(a) else mpmath.mpf(0) for v, a in zip(values, hi.tolist())]
+        r1 = [v - a if math.isfinite(a) else mpmath.mpf(0) for v, a in zip(values, hi.tolist(), strict=True)]
         mid = np.array([float(v) for v in r1], dtype=np.float64)
-        lo = np.array([float(v - b) for v, b in zip(r1, mid.tolist())], dtype=np.float64)
+        lo = np.array([float(v - b) for v, b in zip(r1, mid.tolist(), strict=True)], dtype=np.float64)
     return hi.astype(dtype) + mid.astype(dtype) + lo.astype(dtype)
 
 
