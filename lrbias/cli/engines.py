@@ -184,7 +184,8 @@ def _print_sweep(summary: dict[str, Any], c_range: Any) -> None:
         if c:
             print(f"tiers: coverage {c['coverage']:.1%} of {c['suspects']} suspects: "
                   f"{c['confirmed_by_quad']} confirmed by quad ({c['quad_s']:.1f} s), "
-                  f"{c['escalated']} escalated to mpmath ({c['confirmed_by_mpmath']} confirmed, {c['mpmath_s']:.1f} s), {len(c['flips'])} flips"
+                  f"{c['escalated']} escalated to mpmath ({c['confirmed_by_mpmath']} confirmed, "
+                  f"{c['mpmath_s']:.1f} s), {len(c['flips'])} flips"
                   + (f", {c['inconclusive']} inconclusive" if c["inconclusive"] else ""))
         for f in a["flips"][:5]:
             print(f"  flip: start ({f['x0']!r}, {f['y0']!r}) h {f['h']!r}: float64 {f['float64']}, "
