@@ -99,8 +99,8 @@ def test_a_wrong_engine_is_caught(monkeypatch):
     fam = get_family("logcosh")
     real = batched_module.run_chunk
 
-    def halved(family, x0, y0, h, st, out, backend):
-        return real(family, x0, y0, h / 2, st, out, backend)
+    def halved(family, x0, y0, h, st, out, backend, track_max=True):
+        return real(family, x0, y0, h / 2, st, out, backend, track_max)
 
     monkeypatch.setattr(batched_module, "run_chunk", halved)
     res = run_batch(fam, [1.7], [0.4], h=0.3, settings=Settings(max_steps=4000))

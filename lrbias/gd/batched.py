@@ -43,6 +43,7 @@ class ArrayBackend:
     records: bool                                            # whether trajectories can be recorded
     dtype: Any = np.float64                                  # the number type of the state (x, y, h)
     eps: float = 2.0 ** -52                                  # its machine epsilon
+    fused: Callable[[Family], Callable[..., tuple[Any, ...]]] | None = None  # k steps in one compiled call
 
 
 def _raise_max_in_place(fmax: np.ndarray, fmax_step: np.ndarray, f: np.ndarray, t: int
@@ -88,7 +89,7 @@ def torch_backend(device: Any) -> ArrayBackend:
 
     return ArrayBackend(name="torch", xp=xp_torch, device=device, ops=rules.torch_ops(),
                         funcs=lambda family: family.torch, raise_max=raise_max,
-                        to_numpy=lambda a: a.cpu().numpy(), records=False)
+                        to_numpy=lambda a: a.cpu().numpy(), records=False, dtype=torch.float64)
 
 
 def run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st: Settings,
@@ -140,11 +141,15 @@ def run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st:
         done[pos] = True
         n_done += rows.shape[0]
 
+    fused = None if record or backend.fused is None else backend.fused(family)
     with np.errstate(all="ignore"):
-        for t in range(st.max_steps + 1):
-            s = x * y
-            g = d1(s)
-            if t > 0 and track_max:
+        t = 0
+        while True:
+            check, window = rules.due(t, st)
+            if fused is None or check or window:
+                s = x * y
+                g = d1(s)
+            if t > 0 and track_max and fused is None:
                 f = loss(s)  # a local, alive till the next step: freed at once it doubles the page faults
                 fmax, fmax_step = raise_max(fmax, fmax_step, f, t)
             if record and t % record == 0:
@@ -154,7 +159,6 @@ def run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st:
                 frame[rows, 0] = to_numpy(take(x, live))
                 frame[rows, 1] = to_numpy(take(y, live))
                 traj.append(frame)
-            check, window = rules.due(t, st)
             if check or window:
                 q = x * x
                 q += y * y
@@ -167,9 +171,10 @@ def run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st:
                 break
             if rules.snapshot_due(t):
                 snap = (x, y, t)  # no copy: x and y are rebound each step, never changed in place
-            hg = hh * g
-            px, py = x, y
-            x, y = x - hg * y, y - hg * x
+            if fused is None:
+                hg = hh * g
+                px, py = x, y
+                x, y = x - hg * y, y - hg * x
             if n_done and (check or window) and (n_done * 10 > n_live or t % rules.COMPACT_EVERY == 0):
                 keep = nonzero(~done)[0]
                 idx, x, y, px, py, hh, f0, fmax, fmax_step = (
@@ -178,4 +183,10 @@ def run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st:
                     snap = (take(snap[0], keep), take(snap[1], keep), snap[2])
                 n_live, n_done = n_live - n_done, 0
                 done = xp.zeros(n_live, dtype=xp.bool, device=dev)
+            if fused is None:
+                t += 1
+            else:   # the fused kernel runs every step up to the next one the rules look at
+                k = rules.next_due(t, st) - t
+                x, y, px, py, fmax, fmax_step = fused(x, y, hh, fmax, fmax_step, t, k, track_max)
+                t += k
     return np.stack(traj) if record else None

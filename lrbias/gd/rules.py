@@ -137,6 +137,15 @@ def due(t: int, st: Settings) -> tuple[bool, bool]:
     return t % st.check_every == 0 or t == st.max_steps, 2 <= t % PERIOD_CHECK_EVERY <= st.period_max
 
 
+def next_due(t: int, st: Settings) -> int:
+    """The first step after t at which a rule is tested (:func:`due`), or the last step: how far a
+    fused kernel may run without the rules looking."""
+    u = t + 1
+    while u < st.max_steps and not any(due(u, st)):
+        u += 1
+    return u
+
+
 def snapshot_due(t: int) -> bool:
     """Whether the periodic search takes its snapshot at step t (after the rules)."""
     return t % PERIOD_CHECK_EVERY == 0
