@@ -29,7 +29,7 @@ from lrbias.gd.device import resolve_device
 from lrbias.gd.outcome import Outcome, RunRecord, Settings
 from lrbias.losses.families import Family
 
-BACKENDS = ("numpy", "torch", "quad")
+BACKENDS = ("numpy", "torch", "quad", "numba")
 
 
 @dataclass
@@ -145,7 +145,8 @@ def run_batch(family: Family, x0: Any, y0: Any, h: Any = None, C: Any = None,
     called after each chunk.  ``backend`` is 'numpy' (default), 'torch' (float64 tensors on
     ``device``: 'auto' = CUDA when available, 'cpu', 'cuda'; see :mod:`.batched`) or 'quad'
     (binary128 arrays, the quad tier: the same loop and rules, ~10⁶ start-steps/s; the result's
-    arrays are float64 and ``meta['precision']`` says 'quad').  ``track_max=False`` skips the
+    arrays are float64 and ``meta['precision']`` says 'quad') or 'numba' (float64, the fused
+    kernel of :mod:`lrbias.gd.kernel` between rule steps; needs the ``fast`` extra).  ``track_max=False`` skips the
     loss maximum (``fmax``/``fmax_ratio`` NaN; see :func:`lrbias.gd.batched.run_chunk`).
     """
     settings = settings or Settings()
@@ -156,6 +157,10 @@ def run_batch(family: Family, x0: Any, y0: Any, h: Any = None, C: Any = None,
         engine = batched.torch_backend(resolve_device(device))
     elif backend == "quad":
         engine = batched.quad_backend()
+    elif backend == "numba":
+        from lrbias.gd.kernel import numba_backend
+
+        engine = numba_backend()
     x0 = as_float_array("x0", x0)
     n = x0.shape[0]
     y0 = as_float_array("y0", y0, n)
