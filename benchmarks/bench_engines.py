@@ -22,7 +22,8 @@ The precision tiers and the fused kernel (issue 13's (a)–(c); its (d) is (a), 
     every suspect through the tiers vs the previous check's mpmath ``auto`` on its first 5
     suspects (what its 30 s budget covered);
 (g) float64: the engine with the numba kernel vs the plain numpy loop above and vs a hand-fused
-    numba loop of the same step, nothing deciding, 10⁶ starts × 200 steps (compile excluded).
+    numba loop of the same step, nothing deciding, 10⁶ starts × 200 steps (compile excluded);
+(t) (only with --only t) the square step fused by torch.compile instead, against the same plain loop.
 """
 
 from __future__ import annotations
@@ -285,6 +286,43 @@ def bench_kernel(n: int, steps: int = 200) -> None:
               f"kernel = numpy run for run on {same:.1%}")
 
 
+def bench_torch_compile(n: int, steps: int = 200) -> None:
+    """(t) the alternative to the numba kernel: the same square step fused by torch.compile (CPU)."""
+    import torch
+
+    torch.set_num_threads(1)
+    fam = get_family("square")
+    x, y = starts_box(n, Range(0.5, 3), Range(0.5, 3), seed=4, random_signs=True)
+    h = knob_values(n, Range(0.5, 1.5), seed=4) / (x * x + y * y)
+
+    def step(x, y, h, fmax):
+        s = x * y
+        hg = h * (s - 1)
+        x, y = x - hg * y, y - hg * x
+        u = x * y - 1
+        return x, y, torch.maximum(fmax, 0.5 * u * u)
+
+    tx, ty, th = (torch.from_numpy(a.copy()) for a in (x, y, h))
+    try:
+        compiled = torch.compile(step)
+        t_compile, _ = timed(compiled, tx, ty, th, torch.zeros_like(tx))
+    except Exception as exc:  # a missing toolchain is the finding
+        print(f"(t) torch.compile unavailable here: {type(exc).__name__}: {str(exc)[:120]}")
+        return
+
+    def run(fn: Callable[..., Any]) -> Any:
+        a, b, f = tx, ty, torch.zeros_like(tx)
+        for _ in range(steps):
+            a, b, f = fn(a, b, th, f)
+        return f
+
+    t_eager, _ = timed(run, step)
+    t_comp, _ = timed(run, compiled)
+    t_plain, _ = timed(plain_loop, fam, x, y, h, steps)
+    print(f"(t) square {n} starts x {steps} steps: plain numpy loop {t_plain:.2f} s, torch eager {t_eager:.2f} s, "
+          f"torch.compile {t_comp:.2f} s (+{t_compile:.1f} s compile) -> {t_plain / t_comp:.2f}x the plain loop")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -311,6 +349,8 @@ def main() -> None:
         bench_confirmation()
     if "g" in args.only:
         bench_kernel(1_000_000 // scale)
+    if "t" in args.only:
+        bench_torch_compile(1_000_000 // scale)
 
 
 if __name__ == "__main__":
