@@ -253,7 +253,7 @@ def limit_enclosures(tail: Tail, h: Any, z: Any, curvature: Any) -> dict[str, An
     U = upper(h * h * M * M * e * e / (1 - rho * rho))
     if not U < 1:
         return {}
-    d_inf = d_T * arb(1 - U / 2, U / 2)          # the product Π(1 − u_t) lies in [1 − U, 1]
+    d_inf = d_T * (1 - arb(U) * arb(0.5, 0.5))   # the product Π(1 − u_t) lies in [1 − U, 1]
     qmax = upper(arb(tail.q_centre, tail.delta))
     W = upper(h * M * e * arb(qmax).sqrt() / (1 - rho))  # Σ |x_{t+1} − x_t| ≤ W, the same for y
     sharp = curvature * q_inf
