@@ -141,7 +141,8 @@ class Certificate:
     ``reason`` says why).  For a converged run: ``step`` is T (the step of the tail certificate
     used), ``ratio`` encloses S∞h/2, ``sharpness`` S∞ = ℓ″(1)(x∞² + y∞²), ``imbalance``
     x∞² − y∞², ``x``/``y`` the limit point, ``tail`` the box and bounds.  For a periodic run:
-    ``cycle``.  ``bits`` is the precision the proof used and ``seconds`` the wall time.
+    ``cycle``.  ``catapult``: the first step where ℓ(s_t) > ℓ(s_0) is proven and a proven lower
+    bound of the rise (ℓ(s_t) − ℓ(1)) / (ℓ(s_0) − ℓ(1)), or None.  ``bits`` is the precision the proof used and ``seconds`` the wall time.
     """
 
     outcome: str
@@ -161,6 +162,7 @@ class Certificate:
     y: Enclosure | None = None
     tail: Tail | None = None
     cycle: Cycle | None = None
+    catapult: dict[str, Any] | None = None
     balls: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -176,6 +178,7 @@ class Certificate:
         for name in ("ratio", "sharpness", "imbalance", "x", "y"):
             enc = getattr(self, name)
             out[name] = enc.as_dict() if enc is not None else None
+        out["catapult"] = self.catapult
         out["tail"] = vars(self.tail) if self.tail is not None else None
         if self.cycle is not None:
             c = self.cycle
@@ -480,13 +483,15 @@ def certify(family: Family | str, x0: float, y0: float, h: float, *, max_bits: i
                            f"the smoothness of {fam.spec} is {fam.smoothness}: the tail argument needs "
                            "l' absolutely continuous (C1 with a piecewise l'')", 0, 0.0, 0)
     flint = _flint()
+    arb = flint.arb
     started = time.perf_counter()
     old = flint.ctx.prec
     bits = START_BITS
     try:
         while True:
             flint.ctx.prec = bits
-            kind, payload = _follow(fam, x0, y0, h, bits, max_steps, width, soundness)
+            rise = _Rise(fam, arb(x0) * arb(y0))
+            kind, payload = _follow(fam, x0, y0, h, bits, max_steps, width, soundness, rise)
             if kind == "more-bits" and bits * 2 <= max_bits:
                 bits *= 2
                 continue
@@ -495,6 +500,7 @@ def certify(family: Family | str, x0: float, y0: float, h: float, *, max_bits: i
                     "steps": payload["steps"],
                     "reason": (f"the enclosure's radius grew past 2^-{RADIUS_BITS} (relative) at "
                                f"step {payload['steps']} at the maximum of {bits} bits")}
+            payload = {**payload, "catapult": rise.result()}
             return _make(fam, x0, y0, h, bits, time.perf_counter() - started, payload)
     finally:
         flint.ctx.prec = old
@@ -505,7 +511,7 @@ def _make(fam: Family, x0: float, y0: float, h: float, bits: int, seconds: float
     return Certificate(p.get("outcome", NOT_CERTIFIED), fam.spec, x0, y0, h, p.get("reason", ""), bits,
                        seconds, p["steps"], p.get("step"), enc.get("ratio"), enc.get("sharpness"),
                        enc.get("imbalance"), enc.get("x"), enc.get("y"), p.get("tail"), p.get("cycle"),
-                       dict(p.get("limits", {})))
+                       p.get("catapult"), dict(p.get("limits", {})))
 
 
 class _State:
@@ -570,14 +576,40 @@ def _sign(v: float) -> int:
     return (v > 0) - (v < 0)
 
 
+class _Rise:
+    """The catapult, proven: the first step t with ℓ(s_t) > ℓ(s_0) for the whole ball, and a lower
+    bound of the largest rise (ℓ(s_t) − ℓ(1)) / (ℓ(s_0) − ℓ(1)) over the steps watched."""
+
+    def __init__(self, fam: Family, s0: Any) -> None:
+        arb = _flint().arb
+        self.loss = fam.arb.loss
+        self.l1 = self.loss(arb(1))
+        self.f0 = self.loss(s0) - self.l1
+        self.step: int | None = None
+        self.rise = 1.0 if self.f0 > 0 else None
+
+    def watch(self, t: int, s: Any) -> None:
+        if self.rise is None:
+            return
+        f = self.loss(s) - self.l1
+        if f > self.f0:
+            if self.step is None:
+                self.step = t
+            self.rise = max(self.rise, lower(f / self.f0))
+
+    def result(self) -> dict[str, Any] | None:
+        return None if self.step is None else {"step": self.step, "rise_lower": self.rise}
+
+
 def _follow(fam: Family, x0: float, y0: float, h: float, bits: int, max_steps: int, width: float,
-            soundness: Soundness) -> tuple[str, dict[str, Any]]:
+            soundness: Soundness, rise: _Rise | None = None) -> tuple[str, dict[str, Any]]:
     """One attempt at ``bits``: ("done", payload) or ("more-bits", payload with any proof so far)."""
     arb = _flint().arb
     d1, d2 = fam.arb.d1, fam.arb.d2
     hb = arb(h)
     curvature = d2(arb(1))
     z = _State(x0, y0)
+    rise = rise or _Rise(fam, z.s)
     best: dict[str, Any] | None = None
     last_why = "|s - 1| never fell below 0.5"
     next_try, tries = 0, 0
@@ -590,6 +622,8 @@ def _follow(fam: Family, x0: float, y0: float, h: float, bits: int, max_steps: i
             why = (f"the run leaves every bounded region (|s| or q > {ESCAPE:g} at step {t}); "
                    "divergence is not certified")
             return "done", best or {"steps": t, "reason": why}
+        if best is None:
+            rise.watch(t, s)
         if t >= next_try and abs(s - 1) < TRY_BELOW:
             tries += 1
             tail, why = tail_certificate(d2, hb, s, q, t, soundness)
