@@ -181,3 +181,20 @@ def test_cli_certify_text_json_and_errors(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["certify", "--loss", "square", "--x0", "0.5", "--y0", "6", "--C", "3", "--h", "1"])
     assert exc.value.code == 2
+
+
+def test_sweep_certify_reports_certified_beside_float_shares(capsys):
+    argv = ["sweep", "--loss", "square", "--C", "1:3", "--n", "12", "--certify", "6", "--no-artefact-check"]
+    assert main([*argv, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    c = doc["certified"]
+    assert c["k"] == 6 and len(c["rows"]) == 6
+    assert abs(sum(c["certified_shares"].values()) - 1) < 1e-12
+    for row in c["rows"]:   # every certified limit agrees with mpmath
+        if row["certified"] == CONVERGED:
+            exact = mp_limit("square", row["x0"], row["y0"], row["h"], 40)
+            assert exact is not None and row["ratio"]["lo"] <= float(exact[0]) <= row["ratio"]["hi"]
+    assert main(argv) == 0
+    assert "certified tier" in capsys.readouterr().out
+    assert main(["sweep", "--loss", "square", "--C", "1:3", "--n", "4", "--certify", "5"]) == 2
+    assert "--certify 5" in capsys.readouterr().err

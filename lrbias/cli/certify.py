@@ -86,6 +86,27 @@ def _cmd_certify(args: argparse.Namespace) -> int:
     return 0
 
 
+def sweep_certified(spec: str, args: argparse.Namespace, ranges: Any, settings: Any) -> dict[str, Any]:
+    """``lrbias sweep --certify K``: the first K starts of the sweep, certified."""
+    from lrbias.gd.certify import certify_sweep_sample
+
+    if args.certify < 0:
+        raise LrbiasError(f"--certify {args.certify} is invalid; accepted: an integer, 0 <= K <= --n")
+    return certify_sweep_sample(spec, args.n, ranges, args.seed, args.chunk_size, settings, args.certify)
+
+
+def print_sweep_certified(c: dict[str, Any]) -> None:
+    """The text form of the certified block of ``lrbias sweep --certify K``."""
+    print(f"certified tier: the first {c['k']} starts")
+    print("  float64    " + "  ".join(f"{k} {v:.4f}" for k, v in c["float_shares"].items()))
+    print("  certified  " + "  ".join(f"{k} {v:.4f}" for k, v in c["certified_shares"].items()))
+    rate = c["certified_of_float_converged"]
+    med = c["median_seconds"]
+    print(f"  float-converged {c['float_converged']}, of which certified converged: "
+          + ("-" if rate is None else f"{rate:.4f}")
+          + ("" if med is None else f"; median time per certificate {med:.3f} s"))
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``lrbias certify`` to the ``lrbias`` parser."""
     p = sub.add_parser("certify", help="prove that one GD run converges (with enclosures) or cycles",
