@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from lrbias.cli import main
-from lrbias.gd.certify import (CONVERGED, NOT_CERTIFIED, PERIODIC, Soundness, certify, certify_cycle)
+from lrbias.gd.certify import CONVERGED, NOT_CERTIFIED, PERIODIC, Soundness, certify, certify_cycle
 from lrbias.losses.families import get_family
 
 pytest.importorskip("flint")
@@ -79,7 +79,7 @@ def test_every_certificate_contains_the_mpmath_limit(spec, x0, y0, kappa, sign):
     lo = mp_limit(spec, x0, y0, h, 30, max_steps=6_000)
     hi = mp_limit(spec, x0, y0, h, 60, max_steps=6_000) if lo is not None else None
     assume(lo is not None and hi is not None)
-    assume(all(abs(a - b) < mpmath.mpf(10) ** -15 for a, b in zip(lo, hi)))
+    assume(all(abs(a - b) < mpmath.mpf(10) ** -15 for a, b in zip(lo, hi, strict=True)))
     cert = certify(fam, x0, y0, h, max_steps=10_000)
     if cert.outcome == CONVERGED:
         assert cert.ratio.contains(float(hi[0])), (cert.ratio, hi[0])

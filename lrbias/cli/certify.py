@@ -117,7 +117,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     knob = p.add_mutually_exclusive_group(required=True)
     knob.add_argument("--C", type=float, help="learning-rate knob: h = C / (x0² + y0²)")
     knob.add_argument("--h", type=float, help="learning rate h > 0")
-    knob.add_argument("--kappa", type=float, help="h = kappa / (l''(1) (x0² + y0²)); kappa > 2 is past 2/L at the start")
+    knob.add_argument("--kappa", type=float,
+                      help="h = kappa / (l''(1) (x0² + y0²)); kappa > 2 is past 2/L at the start")
     p.add_argument("--max-bits", type=int, default=4096, help="most bits of precision (default 4096)")
     p.add_argument("--max-steps", type=int, default=200_000, help="step budget (default 200000)")
     p.add_argument("--width", type=float, default=1e-12,

@@ -142,7 +142,8 @@ class Certificate:
     used), ``ratio`` encloses S∞h/2, ``sharpness`` S∞ = ℓ″(1)(x∞² + y∞²), ``imbalance``
     x∞² − y∞², ``x``/``y`` the limit point, ``tail`` the box and bounds.  For a periodic run:
     ``cycle``.  ``catapult``: the first step where ℓ(s_t) > ℓ(s_0) is proven and a proven lower
-    bound of the rise (ℓ(s_t) − ℓ(1)) / (ℓ(s_0) − ℓ(1)), or None.  ``bits`` is the precision the proof used and ``seconds`` the wall time.
+    bound of the rise (ℓ(s_t) − ℓ(1)) / (ℓ(s_0) − ℓ(1)), or None.  ``bits`` is the precision the
+    proof used and ``seconds`` the wall time.
     """
 
     outcome: str
@@ -717,4 +718,5 @@ def certify_sweep_sample(spec: str, n: int, ranges: Any, seed: int, chunk_size: 
 
 
 __all__ = ["CONVERGED", "NOT_CERTIFIED", "PERIODIC", "Certificate", "Cycle", "Enclosure", "Soundness",
-           "Tail", "certify", "certify_cycle", "certify_sweep_sample", "limit_enclosures", "lower", "tail_certificate", "upper"]
+           "Tail", "certify", "certify_cycle", "certify_sweep_sample", "limit_enclosures", "lower",
+           "tail_certificate", "upper"]
