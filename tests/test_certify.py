@@ -69,7 +69,7 @@ def _float_in(enc, value) -> bool:
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(spec=st.sampled_from(["square", "softplus-pair:a=0.5", "logcosh", "quartic", "pseudo-huber"]),
+@given(spec=st.sampled_from(["square", "softplus-pair:a=0.5", "logcosh", "quartic", "pseudo-huber", "huber:delta=1"]),
        x0=st.floats(0.05, 1.0), y0=st.floats(0.5, 6.0), kappa=st.floats(0.3, 3.8),
        sign=st.sampled_from([1.0, -1.0]))
 def test_every_certificate_contains_the_mpmath_limit(spec, x0, y0, kappa, sign):

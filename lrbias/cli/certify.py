@@ -48,7 +48,7 @@ def _fmt(enc: Any) -> str:
 
 
 def _cmd_certify(args: argparse.Namespace) -> int:
-    from lrbias.gd.certify import DEFAULT_WIDTH, certify
+    from lrbias.gd.certify import certify
     from lrbias.losses.families import get_family
 
     fam = get_family(args.loss)
@@ -63,7 +63,7 @@ def _cmd_certify(args: argparse.Namespace) -> int:
     if not 0 < args.width < 1:
         raise LrbiasError(f"--width {args.width} is invalid; accepted: 0 < width < 1")
     cert = certify(fam, x0, y0, h, max_bits=args.max_bits, max_steps=args.max_steps,
-                   width=args.width if args.width is not None else DEFAULT_WIDTH)
+                   width=args.width)
     if args.json:
         print(dumps(cert.as_dict(), indent=2))
         return 0
