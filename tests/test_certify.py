@@ -198,3 +198,24 @@ def test_sweep_certify_reports_certified_beside_float_shares(capsys):
     assert "certified tier" in capsys.readouterr().out
     assert main(["sweep", "--loss", "square", "--C", "1:3", "--n", "4", "--certify", "5"]) == 2
     assert "--certify 5" in capsys.readouterr().err
+
+
+def test_report_certified_tier_rows_match_the_schema_and_prove_the_three_claims():
+    from pathlib import Path
+
+    import jsonschema
+
+    import lrbias.claims
+    from lrbias.report.certified import certified_samples
+
+    rows = certified_samples()
+    schema = json.loads((Path(lrbias.claims.__file__).parent / "results.schema.json").read_text())
+    item = {"$defs": schema["$defs"], "$ref": "#/$defs/certified"}
+    for row in json.loads(json.dumps(rows)):
+        jsonschema.validate(row, item)
+    proven = {k for r in rows for k in r["claims"]}
+    assert proven == {"edge of stability", "balancing", "catapult"}
+    eos = rows[0]
+    exact = mp_limit(eos["spec"], eos["x0"], eos["y0"], eos["h"], 50)
+    lo, hi = eos["certificate"]["ratio"]["lo"], eos["certificate"]["ratio"]["hi"]
+    assert exact is not None and lo <= float(exact[0]) <= hi
