@@ -219,3 +219,15 @@ def test_report_certified_tier_rows_match_the_schema_and_prove_the_three_claims(
     exact = mp_limit(eos["spec"], eos["x0"], eos["y0"], eos["h"], 50)
     lo, hi = eos["certificate"]["ratio"]["lo"], eos["certificate"]["ratio"]["hi"]
     assert exact is not None and lo <= float(exact[0]) <= hi
+
+
+def test_not_certified_says_why():
+    # the chaotic transient before the 2-cycle needs more than 128 bits
+    cert = certify("square", 1.3, 0.9, 1.1, max_bits=128)
+    assert cert.outcome == NOT_CERTIFIED and "2^-64" in cert.reason and "128 bits" in cert.reason
+    cert = certify("power:b=3", 2.0, 3.0, 0.01)
+    assert cert.outcome == NOT_CERTIFIED and "divergence is not certified" in cert.reason
+    cert = certify("expr:abs(s-1)**3+(s-1)**2", 0.5, 3.0, 0.05)
+    assert cert.outcome == NOT_CERTIFIED and "smoothness" in cert.reason
+    cert = certify("square", 3.0, 2.0, 0.001, max_steps=3)
+    assert cert.outcome == NOT_CERTIFIED and "budget of 3 steps" in cert.reason
