@@ -240,8 +240,9 @@ def tail_certificate(d2: Callable[[Any], Any], h: Any, s_T: Any, q_T: Any, step:
             return None, f"rho >= 1 on the box (rho <= {rho:.6g})"
         R = upper(arb(K) * arb(e) / (1 - arb(rho)))
         need = q_T + arb(0, R)
-        if soundness.rho_at_point or arb(qc, delta).contains(need):
-            return Tail(step, eps, qc, delta, rho, K, e, M), ""
+        if soundness.rho_at_point or Q.contains(need):
+            # report the radii of the balls actually used (arb rounds a radius up)
+            return Tail(step, float(J.rad()), qc, float(arb(qc, delta).rad()), rho, K, e, M), ""
         delta = max(2 * delta, 2 * upper(abs(need - qc)))
     return None, f"q drifts out of every box tried (rho <= {rho:.6g}, K <= {K:.6g})"
 
