@@ -7,7 +7,8 @@ versions; ``lrbias.api`` is the same front under the name variant files have alw
 
 The front holds the data path in order: a loss family (:func:`get_family`,
 :func:`register_family`, :func:`degree_of_regularity`) → the GD engines (:func:`run_batch`,
-:func:`run_mp`, :func:`run_auto`, :func:`run_arb` under one :class:`Settings`) → claims
+:func:`run_mp`, :func:`run_auto`, :func:`run_arb` under one :class:`Settings`; :func:`certify`, a
+proof about one run, returning a :class:`Certificate`) → claims
 (:class:`Entry` with its :class:`Check` verdicts, :func:`batch_claim` and the batch statistics) →
 the catalogue (:func:`load_entries`, :func:`run_entry`).  The HTML report is the ``lrbias report``
 command.
@@ -44,6 +45,7 @@ from lrbias.gd import (
     run_batch,
     run_mp,
 )
+from lrbias.gd.certify import Certificate, certify
 from lrbias.losses.families import Family, builtin_specs, get_family, register_family
 from lrbias.losses.regularity import degree_of_regularity
 
@@ -52,6 +54,7 @@ __all__ = [
     "STATISTICS",
     "ArtefactReport",
     "BatchResult",
+    "Certificate",
     "Check",
     "Conclusion",
     "Entry",
@@ -70,6 +73,7 @@ __all__ = [
     "batch_claim",
     "builtin_specs",
     "cases",
+    "certify",
     "degree_of_regularity",
     "entry_by_id",
     "eos_share_at_most",

@@ -14,9 +14,10 @@ import lrbias
 import lrbias.api
 
 FRONT = {
-    "PROFILES", "STATISTICS", "ArtefactReport", "BatchResult", "Check", "Conclusion", "Entry", "EntryResult",
+    "PROFILES", "STATISTICS", "ArtefactReport", "BatchResult", "Certificate", "Check", "Conclusion", "Entry",
+    "EntryResult",
     "Family", "Frontier", "LrbiasError", "Mutant", "Outcome", "Profile", "RunRecord", "Settings", "Statistic",
-    "Verdict", "__version__", "batch_claim", "builtin_specs", "cases", "degree_of_regularity", "entry_by_id",
+    "Verdict", "__version__", "batch_claim", "builtin_specs", "cases", "certify", "degree_of_regularity", "entry_by_id",
     "eos_share_at_most", "fail", "float_artefact_check", "get_family", "get_profile", "holds", "imbalance_bound",
     "imbalance_shrinks", "inconclusive", "load_entries", "median_ratio_at_least", "objective", "passed",
     "register_family", "run_arb", "run_auto", "run_batch", "run_entry", "run_mp", "select", "share_converged",

@@ -90,9 +90,10 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_cmd_dor)
 
-    from lrbias.cli import check, engines, nn, report
+    from lrbias.cli import certify, check, engines, nn, report
 
     engines.register(sub)
+    certify.register(sub)
     _add_executor_options(check.register(sub))
     _add_executor_options(report.register(sub))
     nn.register(sub)

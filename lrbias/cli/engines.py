@@ -125,6 +125,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         raise LrbiasError(f"--steps {args.steps} is invalid; accepted: an integer >= 1")
     if args.seed < 0:
         raise LrbiasError(f"--seed {args.seed} is invalid; accepted: an integer >= 0")
+    if not 0 <= args.certify <= args.n:
+        raise LrbiasError(f"--certify {args.certify} is invalid; accepted: an integer, 0 <= K <= --n ({args.n})")
     if args.artefact_limit < 0:
         raise LrbiasError(f"--artefact-limit {args.artefact_limit} is invalid; accepted: an integer >= 0")
     if not (args.artefact_budget >= 0):
@@ -151,10 +153,18 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
                 "artefact_check": None if args.no_artefact_check else
                 {"limit": args.artefact_limit, "budget_s": args.artefact_budget}}
     summary = {"loss": fam.spec, "settings": recorded, **report}
+    if args.certify:
+        from lrbias.cli.certify import sweep_certified
+
+        summary["certified"] = sweep_certified(fam.spec, args, SweepRanges(xr, yr, c_range, signs), st)
     if args.json:
         print(dumps(summary))
         return 0
     _print_sweep(summary, c_range)
+    if args.certify:
+        from lrbias.cli.certify import print_sweep_certified
+
+        print_sweep_certified(summary["certified"])
     return 0
 
 
@@ -249,5 +259,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="run the chunks on this Dask scheduler (its workers need lrbias; needs lrbias[dask])")
     p.add_argument("--workers", type=int, metavar="N",
                    help="run the chunks on a local Dask cluster of N worker processes (needs lrbias[dask])")
+    p.add_argument("--certify", type=int, default=0, metavar="K",
+                   help="also certify the first K starts (lrbias certify) and print their certified shares "
+                   "beside their float64 shares")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_cmd_sweep)

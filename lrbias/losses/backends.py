@@ -263,6 +263,10 @@ class _Backend:
     def union(self, a: Any, b: Any) -> Any:
         raise NotImplementedError
 
+    def ipow(self, a: Any, n: int) -> Any:
+        """a ** n for an integer n >= 0."""
+        return a ** n
+
 
 class _MpmathBackend(_Backend):
     name = "mpmath"
@@ -363,6 +367,20 @@ class _ArbBackend(_Backend):
     def union(self, a: Any, b: Any) -> Any:
         return a.union(b)
 
+    def ipow(self, a: Any, n: int) -> Any:
+        # python-flint's ** is NaN for a ball straddling 0 and loose for negative balls: a
+        # positive ball keeps **, any other is raised by repeated squaring (a valid enclosure)
+        if a > 0 or n <= 1:
+            return a ** n
+        result, base = None, a
+        while n:
+            if n & 1:
+                result = base if result is None else result * base
+            n >>= 1
+            if n:
+                base = base * base
+        return result
+
 
 _REL_OPS = {sp.StrictLessThan: "<", sp.LessThan: "<=", sp.StrictGreaterThan: ">",
             sp.GreaterThan: ">=", sp.Equality: "=="}
@@ -412,8 +430,8 @@ def _compile(expr: sp.Basic, sym: sp.Symbol, be: _Backend) -> Evaluator:
         if exponent.is_Integer:
             n = int(exponent)
             if n >= 0:
-                return lambda x: base(x) ** n
-            return lambda x: 1 / base(x) ** (-n)
+                return lambda x: be.ipow(base(x), n)
+            return lambda x: 1 / be.ipow(base(x), -n)
         if exponent == sp.Rational(1, 2):
             sqrt = be.funcs["sqrt"]
             return lambda x: sqrt(base(x))

@@ -104,6 +104,9 @@ def report_extras(results: Sequence[dict], profile: Profile, seed: int) -> dict[
     if nn:
         extras["nn"] = nn
     extras["phase_diagram"] = compute_phase_diagram(n=profile.frontier_starts, seed=seed)
+    from lrbias.report.certified import certified_samples
+
+    extras["certified"] = certified_samples()
     return extras
 
 
