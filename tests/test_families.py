@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from lrbias.claims.strategies import family_specs, tail_arguments
 from lrbias.losses import backends
 from lrbias.losses.families import KINDS, builtin_specs, get_family
+from lrbias.losses.symbolic import to_elementary
 
 EPS = np.finfo(np.float64).eps
 FLOAT_MAX = np.finfo(np.float64).max
@@ -151,3 +152,17 @@ def test_user_expression_is_stabilised():
     """log(cosh(.)) in a user formula becomes the overflow-safe LogCosh."""
     fam = get_family("expr:log(cosh(s-1))")
     assert np.isfinite(fam.np.loss(np.array([1e6])))[0]
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+@given(spec=family_specs(include_nonsmooth=False), s=st.floats(-20, 20))
+def test_derivatives_match_numerical_differentiation_of_the_loss(k, spec, s):
+    """An independent reference: ℓ^(k) by mpmath's numerical differentiation (50 digits) of the
+    *value* of the displayed loss, so a wrong symbolic derivative cannot agree with itself."""
+    fam = get_family(spec)
+    fn = fam.np[k] if k < 3 else fam.np.d3
+    value = backends.mpmath_function(sp.sympify(to_elementary(fam.display_expr)), fam.symbol)
+    with mpmath.workdps(50):
+        ref = mpmath.diff(value, mpmath.mpf(s), k)
+        got = float(fn(np.array([s]))[0])
+        assert abs(mpmath.mpf(got) - ref) <= 1e-9 * (1 + abs(ref)), f"{spec} d{k} at s={s!r}: ref {ref} got {got}"
