@@ -18,9 +18,10 @@ from lrbias.claims.runner import run_entry
 from lrbias.claims.verdict import fail, holds, inconclusive, passed
 
 SMOKE = PROFILES["smoke"]
+CASES = st.integers(0, 999)
 
 
-def toy(conclusion, confirm=None, cases=st.integers(0, 999), **kw) -> Entry:
+def toy(conclusion, confirm=None, cases=CASES, **kw) -> Entry:
     return Entry(id="toy.entry", title="toy", statement="a toy claim", latex="", provenance="exact",
                  hypotheses=cases, conclusion=conclusion, confirm=confirm, **kw)
 
