@@ -7,6 +7,7 @@ must show its own verdict.
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -18,6 +19,7 @@ from lrbias.claims.results import VERDICTS, build_document, summarise
 from lrbias.claims.runner import run_entry
 from lrbias.claims.session import entry_record
 from lrbias.claims.verdict import fail, inconclusive, passed
+from lrbias.report.diff import diff_documents, format_text
 from lrbias.report.page import render
 
 PROFILE = PROFILES["smoke"]
@@ -52,7 +54,7 @@ def test_summary_counts_every_verdict(records):
 
 
 def _article(page: str, entry_id: str) -> str:
-    anchor = "claim-" + re.sub(r"[^A-Za-z0-9_-]", "-", entry_id)
+    anchor = "claim-" + entry_id.replace(".", "-")
     match = re.search(rf'<article[^>]*id="{anchor}".*?</article>', page, re.S)
     assert match, f"no article for {entry_id}"
     return match.group(0)
@@ -73,3 +75,15 @@ def test_each_claim_shows_its_own_verdict_and_the_summary_its_counts(records):
     for verdict in VERDICTS:
         cells = re.findall(rf'class="verdict-{verdict}"[^>]*>(?:<strong>)?(\d+)<', summary_html)
         assert str(doc["summary"]["by_verdict"][verdict]) in cells, (verdict, cells)
+
+
+def test_diff_tells_a_regression_from_an_improvement(records):
+    old = build_document(records, PROFILE.name, 0, "old", 1.0)
+    new = json.loads(json.dumps(old))
+    by_id = {e["id"]: e for e in new["entries"]}
+    by_id["toy.pass"]["verdict"] = "fail"           # regression
+    by_id["toy.inconclusive"]["verdict"] = "pass"   # improvement
+    d = diff_documents(old, new)
+    assert {f["id"]: f["regression"] for f in d.flips} == {"toy.pass": True, "toy.inconclusive": False}
+    assert [f["id"] for f in d.regressions] == ["toy.pass"]
+    assert format_text(d).endswith("1 regression(s)")

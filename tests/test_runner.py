@@ -92,3 +92,13 @@ def test_linear_stability_passes_with_a_non_negative_margin():
     result = run_entry(entry, SMOKE)
     assert result.verdict == "pass", result.notes
     assert result.worst_margin is not None and result.worst_margin >= 0
+
+
+def test_a_near_boundary_pass_is_rechecked_at_high_precision():
+    """A float pass within NEAR_BOUNDARY of failing stands only if high precision agrees."""
+    close = toy(lambda n: passed(1e-9), confirm=lambda n: fail(-1e-12))
+    result = run_entry(close, SMOKE)
+    assert result.verdict == "fail" and result.counterexample.confirmed
+    assert any("re-checked at high precision" in n for n in result.notes), result.notes
+    assert run_entry(toy(lambda n: passed(1e-9), confirm=lambda n: passed(1e-3)), SMOKE).verdict == "pass"
+    assert run_entry(toy(lambda n: passed(1e-3), confirm=lambda n: fail(-1.0)), SMOKE).verdict == "pass"
