@@ -141,7 +141,7 @@ def _pytest(tree: Path, tests: Sequence[str], timeout: float) -> tuple[int | Non
            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     try:
         proc = subprocess.run([sys.executable, "-m", "pytest", *PYTEST, *tests], cwd=tree, env=env,
-                              capture_output=True, text=True, timeout=timeout, start_new_session=True)
+                              capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired as exc:
         out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
         return None, out[-1500:]
