@@ -180,3 +180,28 @@ def test_float_and_mpmath_agree_on_a_seeded_random_sweep(spec, c_range):
     flips = [i for i, rec in enumerate(batch.records())
              if not agree(rec, run_mp(fam, rec.x0, rec.y0, rec.h, 40, st_), 1e-6)]
     assert flips == []
+
+
+def test_agree_compares_outcome_period_and_the_final_point():
+    """Two records of one start agree only on the same outcome, period and (when converged or
+    periodic) final point to rtol; the last point of a diverged or undecided run is not compared."""
+    rec = run_mp(LOGCOSH, 2.0, 0.3, 0.1, 30, ST)
+    assert rec.outcome == "converged" and agree(rec, rec)
+    moved_x = dataclasses.replace(rec, x=rec.x * (1 + 1e-6))
+    moved_y = dataclasses.replace(rec, y=rec.y * (1 + 1e-6))
+    assert not agree(rec, moved_x) and not agree(rec, moved_y)
+    assert agree(rec, dataclasses.replace(rec, x=rec.x * (1 + 1e-12)))
+    assert not agree(rec, dataclasses.replace(rec, outcome="periodic", period=2))
+    undecided = dataclasses.replace(rec, outcome="undecided")
+    assert agree(undecided, dataclasses.replace(undecided, x=rec.x + 5.0))
+    assert not agree(rec, dataclasses.replace(rec, x=None, y=None))
+
+
+def test_arb_on_a_diverging_start_reports_divergence():
+    """The ball engine proves divergence (every point of the enclosure beyond the bound): no final point."""
+    square = get_family("square")
+    rec = run_arb(square, 3.0, 2.0, 20 / 13, 256, Settings(max_steps=3000))
+    assert rec.outcome == "diverged", rec.reason
+    assert rec.reason.startswith("left the bounded region") and "whole enclosure" in rec.reason
+    assert rec.x is None and rec.y is None and rec.ratio is None
+    assert rec.extra["final_x"] is None

@@ -194,3 +194,16 @@ def test_mpmath_precision_is_restored():
     before = mpmath.mp.dps
     run_mp(SQUARE, 1.5, 0.5, 0.1, 80)
     assert mpmath.mp.dps == before
+
+
+def test_an_unstable_minimiser_is_not_called_converged():
+    """Start a hair off the minimiser (1, 1) of the square loss at h = 1.5: hS = 3 > 2, so it is an
+    unstable fixed point; the run must leave it, never stop there as converged (every engine's rule)."""
+    square = get_family("square")
+    fast = run_batch(square, [1 + 1e-12], [1.0], h=[1.5], settings=Settings(max_steps=2000)).records()[0]
+    precise = run_mp(square, 1 + 1e-12, 1.0, 1.5, 40, Settings(max_steps=2000))
+    for rec in (fast, precise):
+        assert rec.outcome != "converged", rec.reason
+        assert rec.steps > 0
+    stable = run_mp(square, 1 + 1e-12, 1.0, 0.5, 40, Settings(max_steps=2000))
+    assert stable.outcome == "converged" and stable.steps == 0

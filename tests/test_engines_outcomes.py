@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lrbias.gd import Outcome, Settings, run_batch, run_mp
+from lrbias.gd.outcome import rise_ratio
 from lrbias.gd.rules import PERIOD_CHECK_EVERY
 from lrbias.losses.families import Derivatives, get_family
 
@@ -213,3 +214,11 @@ def test_a_million_start_sweep_stays_under_a_gibibyte():
         tracemalloc.stop()
     assert peak < 2**30 and res.trajectory is None
     assert abs(sum(res.shares().values()) - 1) < 1e-12
+
+
+def test_rise_ratio_from_a_start_at_a_minimiser():
+    """f_max / f0 of the excess loss: ∞ when only the start is at a minimiser, 1 when both are."""
+    assert rise_ratio(0.5, 0.25) == 2.0
+    assert rise_ratio(0.5, 0.0) == math.inf and rise_ratio(0.0, 0.0) == 1.0
+    arr = rise_ratio(np.array([0.5, 0.5, 0.0]), np.array([0.25, 0.0, 0.0]))
+    assert list(arr) == [2.0, math.inf, 1.0]

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from lrbias.claims.frontier import find_frontier
+from lrbias.claims.frontier import find_frontier, merge_ranges
 from lrbias.claims.verdict import Verdict, holds
 from lrbias.cli import main
 from lrbias.gd import Outcome, Settings, run_batch
@@ -74,3 +74,8 @@ def test_slow_oscillation_near_the_edge_is_not_called_periodic():
     st = Settings(max_steps=200_000)
     assert run_batch(fam, [x0], [y0], h=h, settings=st).records()[0].outcome == "converged"
     assert run_mp(fam, x0, y0, h, 30, st).outcome == "converged"
+
+
+def test_ranges_are_written_lo_to_hi():
+    assert merge_ranges([[2.0, 3.5], [5.0, 8.0]]) == "[2, 3.5] ∪ [5, 8]"
+    assert merge_ranges([]) == "nowhere"

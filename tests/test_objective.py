@@ -64,3 +64,14 @@ def test_arb_step_encloses_mpmath():
 def test_unknown_backend():
     with pytest.raises(ValueError, match="accepted: numpy, mpmath, arb"):
         obj.loss(get_family("square"), 1.0, 1.0, backend="jax")
+
+
+def test_sharpness_at_minimiser_off_the_flattest_point():
+    """Off (1, 1) the closed form ℓ″(1)(x² + y²) differs from ℓ″(1)·2xy; it equals λ_max there."""
+    for spec in ["square", "softplus-pair:a=0.5", "logcosh"]:
+        fam = get_family(spec)
+        for t in (0.25, 3.0):
+            x, y = t, 1 / t
+            expected = fam.curvature * (t * t + 1 / (t * t))
+            assert obj.sharpness_at_minimiser(fam, x, y) == pytest.approx(expected, rel=1e-14)
+            assert obj.sharpness(fam, x, y) == pytest.approx(expected, rel=1e-10)

@@ -87,3 +87,9 @@ def test_numeric_catches_a_wrong_claim():
     """A claimed dor of 1 for power:b=3 is refuted by the fit (error bar far below the gap)."""
     result = numeric_dor(get_family("power:b=3"))
     assert abs(result.value - 1) > 100 * result.error
+
+
+def test_numeric_fit_takes_the_larger_tail():
+    """The numeric fit on the same asymmetric loss: the s^4 tail wins over the |s|^2 one."""
+    result = numeric_dor(get_family("expr:(s-1)**2/2 + (s-1)**4*sigmoid(s-1)"))
+    assert abs(result.value - 4) < 0.05 and abs(result.tails["-inf"] - 2) < 0.05

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -99,6 +100,16 @@ def test_page_shows_the_summary_and_every_claim(report_dir):
     for entry in doc["entries"]:
         assert f'id="claim-{entry["id"].replace(".", "-")}"' in page
     assert "constants of reconstructed claims are ours" in page
+    counted = {v: sum(e["verdict"] == v for e in doc["entries"]) for v in ("pass", "fail", "inconclusive")}
+    assert doc["summary"]["by_verdict"] == counted and doc["summary"]["total"] == len(doc["entries"])
+    by_prov = {}
+    for e in doc["entries"]:
+        by_prov.setdefault(e["provenance"], dict.fromkeys(counted, 0))[e["verdict"]] += 1
+    assert doc["summary"]["by_provenance"] == by_prov
+    summary = page[page.index('id="summary"'):page.index('id="claims"')]
+    for verdict, n in counted.items():
+        shown = re.findall(rf'class="verdict-{verdict}"[^>]*>(?:<strong>)?(\d+)<', summary)
+        assert str(n) in shown, f"summary shows {shown} for {verdict}, the entries count {n}"
 
 
 def test_results_match_the_json_schema(report_dir):

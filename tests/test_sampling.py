@@ -30,6 +30,10 @@ def test_annulus_radii():
 def test_knob_values():
     v = knob_values(100, Range(2, 6), seed=0)
     assert v.min() >= 2 and v.max() <= 6
+    assert np.array_equal(v, knob_values(100, Range(2, 6), seed=0)), "same seed, same values"
+    assert not np.array_equal(v, knob_values(100, Range(2, 6), seed=1)), "the seed must matter"
+    assert not np.array_equal(knob_values(100, Range(2, 6), seed=0, log=True),
+                              knob_values(100, Range(2, 6), seed=1, log=True)), "log-uniform too"
     assert np.all(knob_values(3, Range(4, 4), seed=0) == 4)
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 import sympy as sp
 
+from lrbias.gd import objective
 from lrbias.losses.families import get_family
 from lrbias.losses.symbolic import LogCosh, Softplus, to_elementary
 
@@ -24,15 +27,33 @@ def _is_zero(expr: sp.Expr) -> bool:
     return sp.simplify(sp.expand(expr.rewrite(sp.exp))) == 0
 
 
+class _SymbolicFamily:
+    """A family whose ``np.d1`` returns the sympy expression of ℓ′: the library's own
+    :func:`objective.gd_step` and :func:`objective.reduced_step` then build symbolic updates."""
+
+    def __init__(self, spec: str) -> None:
+        fam = get_family(spec)
+        d1 = to_elementary(fam.derivative(1))
+        self.np = SimpleNamespace(d1=lambda s: d1.subs(fam.symbol, s))
+
+
 @pytest.mark.parametrize("spec", CLOSED_FORM)
 def test_one_step_identities_proven(spec):
+    """The library's step (objective.gd_step) and its reduced form (objective.reduced_step) obey the
+    one-step identities, with ℓ′ the family's own derivative."""
+    fam = _SymbolicFamily(spec)
     g = _derivative_at_xy(spec, 1)
-    xn, yn = x - h * g * y, y - h * g * x
-    s, d, q = x * y, x**2 - y**2, x**2 + y**2
+    xn, yn = objective.gd_step(fam, x, y, h, backend="numpy")
+    s, d, q = objective.to_reduced(x, y)
+    assert _is_zero(xn - (x - h * g * y)) and _is_zero(yn - (y - h * g * x)), "the step is GD on l(xy)"
     assert _is_zero(xn**2 - yn**2 - d * (1 - h**2 * g**2)), "balancing identity"
     assert _is_zero(xn * yn - (s * (1 + h**2 * g**2) - h * g * q)), "product update"
     assert _is_zero(xn**2 + yn**2 - (q * (1 + h**2 * g**2) - 4 * h * g * s)), "norm update"
     assert _is_zero(q**2 - d**2 - 4 * s**2), "cone q^2 = d^2 + 4 s^2"
+    reduced = objective.reduced_step(fam, s, d, q, h, backend="numpy")
+    assert _is_zero(reduced.s - xn * yn), "reduced_step: s"
+    assert _is_zero(reduced.d - (xn**2 - yn**2)), "reduced_step: d"
+    assert _is_zero(reduced.q - (xn**2 + yn**2)), "reduced_step: q"
 
 
 @pytest.mark.parametrize("spec", CLOSED_FORM)

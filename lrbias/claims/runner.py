@@ -7,7 +7,8 @@
    came within :data:`NEAR_BOUNDARY` of failing.
 3. **decide** (:func:`decide_failure`, :func:`decide_search`): the tri-state verdict.  A float
    counterexample that high precision does not confirm makes the verdict ``inconclusive``, as do
-   a flaky search, too many undecided cases, or no case at all.
+   a flaky search, too many undecided cases, no case at all, or a pass whose worst margin is
+   negative (the conclusion contradicts itself: see :data:`MARGIN_SLACK`).
 
 The profile is an argument: it sets the example budget and resolves the entry's hypotheses.
 """
@@ -27,11 +28,15 @@ from lrbias.claims.search import Search, search
 from lrbias.claims.verdict import Check, Verdict
 from lrbias.serial import json_safe
 
-__all__ = ["NEAR_BOUNDARY", "Counterexample", "EntryResult", "confirm_failure", "decide_failure",
+__all__ = ["MARGIN_SLACK", "NEAR_BOUNDARY", "Counterexample", "EntryResult", "confirm_failure", "decide_failure",
            "decide_search", "recheck_near_boundary", "run_entry"]
 
 NEAR_BOUNDARY = 1e-6
 """A passing margin below this is re-checked at high precision before the pass is reported."""
+
+MARGIN_SLACK = 1e-9
+"""A pass whose worst margin is below −MARGIN_SLACK contradicts itself (a margin is how far a case
+is from failing): the verdict is inconclusive and a note names the conclusion's inconsistency."""
 
 
 @dataclass
@@ -160,7 +165,11 @@ def run_entry(entry: Entry, profile: Profile, seed: int = 0, mutant: Mutant | No
         verdict, more = decide_search(seen, entry.inconclusive_limit)
     notes += more
     worst = seen.worst if math.isfinite(seen.worst) else None
-    if verdict == Verdict.PASS and worst is not None and worst < NEAR_BOUNDARY and confirm is not None:
+    if verdict == Verdict.PASS and seen.worst < -MARGIN_SLACK:
+        verdict = Verdict.INCONCLUSIVE
+        notes.append(f"every case passed but the worst margin is {seen.worst:.3g} < 0: the conclusion's "
+                     f"margin contradicts its verdict (a margin is how far a case is from failing)")
+    elif verdict == Verdict.PASS and worst is not None and worst < NEAR_BOUNDARY and confirm is not None:
         verdict, more, counterexample = recheck_near_boundary(seen, confirm, entry.replay)
         notes += more
     return EntryResult(entry.id, entry.title, entry.provenance, str(verdict), seen.examples, seen.inconclusive,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -122,8 +121,12 @@ def replace_folder(new: Path, target: Path) -> None:
 
 def build_report(out: Path, results: list[dict], profile: str, seed: int, command: str,
                  elapsed_s: float, extras: dict[str, Any] | None = None,
-                 progress: TextIO | None = sys.stderr) -> Path:
-    """Assemble the document and write the report at ``out`` atomically; returns index.html's path."""
+                 progress: TextIO | None = None) -> Path:
+    """Assemble the document and write the report at ``out`` atomically; returns index.html's path.
+
+    ``progress``: a stream for one line per figure (None: silent); a default stream would be bound
+    at import time and outlive a replaced ``sys.stderr``.
+    """
     out = check_report_folder(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     doc = build_document(results, profile, seed, command, elapsed_s, extras or {})
