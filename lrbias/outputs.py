@@ -53,8 +53,10 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def _writable_folder(folder: Path, flag: str, shown: str) -> None:
-    """``folder`` (or, when it does not exist yet, its nearest existing ancestor) is a writable folder."""
+def _writable_folder(folder: Path, flag: str, shown: str, create: bool) -> None:
+    """``folder`` (or, with ``create``, its nearest existing ancestor) is a writable folder."""
+    if not create and not folder.is_dir():
+        raise LrbiasError(f"{flag} {shown}: folder {short(str(folder))} does not exist")
     probe = folder
     while not probe.exists():
         if probe.is_symlink():
@@ -70,7 +72,7 @@ def check_file_target(path: str | Path | None, flag: str) -> Path | None:
     """The file ``flag`` may write, checked before any work: None for None or ``-`` (stdout).
 
     Accepted: an existing regular file (a symbolic link to one is followed, so the link
-    survives), or a new name in a folder that exists or can be created.  Refused: a folder, a
+    survives), or a new name in an existing folder.  Refused: a folder, a
     device, a FIFO, a socket, a broken link, an unwritable file or folder.
     """
     if path is None or str(path) == "-":
@@ -89,7 +91,7 @@ def check_file_target(path: str | Path | None, flag: str) -> Path | None:
             raise LrbiasError(f"{flag} {shown} is {_kind(mode)}; accepted: a regular file, or - for stdout")
         if not os.access(target, os.W_OK):
             raise LrbiasError(f"{flag} {shown} is not writable")
-    _writable_folder(target.parent, flag, shown)
+    _writable_folder(target.parent, flag, shown, create=False)
     return Path(path)
 
 
@@ -124,7 +126,7 @@ def check_report_folder(out: str | Path, flag: str = "--out") -> Path:
                               "refusing to replace it: choose a new or empty folder")
         if not os.access(out, os.W_OK | os.X_OK):
             raise LrbiasError(f"{flag} {shown} is not writable")
-    _writable_folder(resolved.parent, flag, shown)
+    _writable_folder(resolved.parent, flag, shown, create=True)
     return out
 
 

@@ -25,7 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_file_target_accepts_regular_files_new_names_and_stdout(tmp_path: Path) -> None:
     (tmp_path / "old.json").write_text("{}")
     assert outputs.check_file_target(tmp_path / "old.json", "--json") == tmp_path / "old.json"
-    assert outputs.check_file_target(tmp_path / "new" / "deeper.json", "--json") is not None
+    assert outputs.check_file_target(tmp_path / "new.json", "--json") == tmp_path / "new.json"
+    with pytest.raises(LrbiasError, match="does not exist"):
+        outputs.check_file_target(tmp_path / "new" / "deeper.json", "--json")
     assert outputs.check_file_target("-", "--json") is None
     assert outputs.check_file_target(None, "--json") is None
 

@@ -41,14 +41,14 @@ def _emit_json(path: str | None, target: Path | None, payload: dict, what: str) 
     if path == "-":
         print(dumps(payload))
     elif target is not None:
-        target.parent.mkdir(parents=True, exist_ok=True)
         write_json(target, payload)
         print(f"{what} written to {target}")
 
 
 def _bounded(name: str, value: int, lo: int, hi: int) -> None:
     if not lo <= value <= hi:
-        raise LrbiasError(f"{name} {short(value)} is invalid; accepted: an integer, {lo} <= {name[2:]} <= {hi}")
+        raise LrbiasError(f"{name} must be an integer >= {lo}, got {short(value)}; accepted: "
+                          f"{lo} <= {name[2:]} <= {hi}")
 
 
 def _check_threads(threads: int) -> None:

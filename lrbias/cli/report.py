@@ -73,7 +73,6 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         return 1 if d.regressions else 0
     print(text)
     if page is not None and html_out is not None:
-        html_out.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(html_out, page)
         print(f"HTML diff written to {args.html}", file=sys.stderr)
     return 1 if d.regressions else 0

@@ -147,6 +147,5 @@ def run_check(ids: Sequence[str], profile: Profile, seed: int, command: str, *, 
                         progress=progress)
     if json_out is None:
         return run
-    Path(json_out).parent.mkdir(parents=True, exist_ok=True)
     write_document(Path(json_out), build_document(run.results, profile.name, seed, command, run.elapsed_s))
     return CatalogueRun(run.results, run.elapsed_s, Path(json_out))
