@@ -36,3 +36,10 @@ def short(value: object, limit: int = 60) -> str:
         return text
     keep = max(limit - 5, 2)
     return f"{text[:keep // 2]} ... {text[-(keep - keep // 2):]}" if keep > 10 else text[:limit]
+
+
+class NumberRangeError(LrbiasError, OverflowError):
+    """A number too large to evaluate safely (an mpmath argument beyond the cap): exit 2 on the CLI.
+
+    Also an OverflowError, so numeric code that treats overflow as "diverged" keeps doing so.
+    """

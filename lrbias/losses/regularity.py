@@ -22,12 +22,13 @@ from dataclasses import asdict, dataclass, field
 import mpmath
 import sympy as sp
 
-from lrbias.errors import LrbiasError
+from lrbias.errors import LrbiasError, NumberRangeError, RunError, short
 from lrbias.losses.families import Family
 from lrbias.losses.symbolic import to_elementary
 
 T = sp.Symbol("t", positive=True)
 SYMBOLIC_TIMEOUT_S = 20.0
+NUMERIC_TIMEOUT_S = 30.0
 NUMERIC_EXPONENTS = tuple(8.0 + 2.5 * k for k in range(17))  # |s| = 10^8 ... 10^48
 
 
@@ -123,8 +124,22 @@ def symbolic_dor(family: Family, timeout: float = SYMBOLIC_TIMEOUT_S) -> DorResu
                      {k: float(v) for k, v in tails.items()})
 
 
-def numeric_dor(family: Family) -> DorResult:
-    """dor by a log-log least-squares fit far out, with an error estimate."""
+def numeric_dor(family: Family, timeout: float = NUMERIC_TIMEOUT_S) -> DorResult:
+    """dor by a log-log least-squares fit far out, with an error estimate.
+
+    Bounded: RunError when it takes longer than ``timeout`` seconds, NumberRangeError (naming the
+    spec) when the loss grows too fast for mpmath to evaluate far out.
+    """
+    try:
+        with _time_limit(timeout):
+            return _numeric_dor(family)
+    except TimeoutError:
+        raise RunError(f"the numeric dor of {short(family.spec)} did not finish within {timeout:g} s") from None
+    except NumberRangeError as exc:
+        raise NumberRangeError(f"the numeric dor of {short(family.spec)} failed: {exc}") from None
+
+
+def _numeric_dor(family: Family) -> DorResult:
     tails: dict[str, float] = {}
     errors: dict[str, float] = {}
     notes = []
