@@ -43,9 +43,11 @@ def environment() -> dict[str, Any]:
             versions[dist] = None
     import mpmath.libmp
 
+    from lrbias.gd.device import torch_threads_in_force
+
     return {"python": sys.version.split()[0], "platform": platform.platform(),
             "machine": platform.machine(), "mpmath_backend": mpmath.libmp.BACKEND,
-            "versions": versions}
+            "torch_threads": torch_threads_in_force(), "versions": versions}
 
 
 def summarise(entries: list[dict]) -> dict[str, Any]:
