@@ -36,6 +36,7 @@ DEFAULT_CHUNK_SIZE = 1 << 18
 MAX_CHUNKS = 100_000
 CONNECT_TIMEOUT_S = 10
 MAX_HANDSHAKE_BYTES = 1 << 24
+CLOSE_TIMEOUT_S = 10
 MAX_WORKERS = 4 * (os.cpu_count() or 1)
 SEED_SCHEME = "chunk i: starts_box/knob_values seeded by SeedSequence([seed, i]).generate_state(1, uint64)[0]"
 ADDRESS_RE = re.compile(r"tcp://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})")
@@ -133,7 +134,7 @@ def check_executor(scheduler: str | None, workers: int | None) -> None:
 
 
 def probe_scheduler(scheduler: str, timeout: float | None = None) -> None:
-    """LrbiasError unless ``scheduler`` accepts a connection *and* starts a Dask handshake within ``timeout`` (default CONNECT_TIMEOUT_S).
+    """LrbiasError unless ``scheduler`` accepts a connection *and* starts a Dask handshake in ``timeout`` s.
 
     A Dask listener writes its handshake first: a frame of a few hundred bytes, announced by an
     8-byte length.  A port that accepts but stays silent, or answers with anything else (a length
@@ -205,6 +206,8 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
 def local_cluster(workers: int) -> Iterator[Any]:
     """A LocalCluster of ``workers`` single-threaded processes, without Dask's MALLOC_TRIM_THRESHOLD_.
 
+    Closed within CLOSE_TIMEOUT_S on the way out, whatever ended the run (an error, Ctrl-C).
+
     Dask sets MALLOC_TRIM_THRESHOLD_=65536 in its workers, which fixes glibc's mmap threshold, so
     every large numpy temporary of the GD loop is mmap'ed and unmapped again: twice slower here.
     """
@@ -213,9 +216,16 @@ def local_cluster(workers: int) -> Iterator[Any]:
     distributed = _import_distributed()
     environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
     environ.pop("MALLOC_TRIM_THRESHOLD_", None)
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}), distributed.LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+        cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                           dashboard_address=None)
+    try:
         yield cluster
+    finally:  # bounded teardown, also after Ctrl-C: a stuck worker is not waited for forever
+        try:
+            cluster.close(timeout=CLOSE_TIMEOUT_S)
+        except Exception:  # teardown must not mask the error or interrupt that ended the run
+            pass
 
 
 def map_tasks(fn: Callable[[Any], Any], items: Sequence[Any], scheduler: str | None = None,
