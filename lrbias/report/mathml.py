@@ -10,6 +10,8 @@ foreign elements) is dropped; markup that does not parse becomes escaped LaTeX i
 from __future__ import annotations
 
 import html
+import html.entities
+import re
 import xml.etree.ElementTree as ET
 
 import sympy as sp
@@ -64,10 +66,21 @@ def _rebuild(node: ET.Element, out: list[str]) -> None:
     out.append(f"</{tag}>")
 
 
+def _numeric_entity(match: re.Match[str]) -> str:
+    name = match.group(1)
+    if name in ("lt", "gt", "amp", "quot", "apos"):
+        return match.group(0)
+    chars = html.entities.html5.get(f"{name};")
+    return "".join(f"&#{ord(c)};" for c in chars) if chars else f"&amp;{name};"
+
+
 def sanitise_mathml(markup: str) -> str | None:
-    """``markup`` rebuilt from the allow-lists (one ``<math>`` element); None if it is not such XML."""
+    """``markup`` rebuilt from the allow-lists (one ``<math>`` element); None if it is not such XML.
+
+    HTML's named entities (sympy writes ``&ExponentialE;``) become character references first.
+    """
     try:
-        root = ET.fromstring(markup)
+        root = ET.fromstring(re.sub(r"&([A-Za-z][A-Za-z0-9]*);", _numeric_entity, markup))
     except ET.ParseError:
         return None
     if _local(root.tag) != "math":
