@@ -107,7 +107,7 @@ KINDS: dict[str, FamilyKind] = {
         FamilyKind(
             "huber",
             "(s-1)^2/2 if |s-1| <= delta else delta(|s-1| - delta/2)",
-            (ParamSpec("delta", "real", Fraction(1), "0 < delta <= 1e100",
+            (ParamSpec("delta", "real", Fraction(1), "delta > 0 and delta <= 1e100",
                        lambda v: 0 < v <= Fraction(10) ** 100),),
             lambda p: sp.Piecewise(
                 ((S - 1) ** 2 / 2, sp.Abs(S - 1) <= p["delta"]),
