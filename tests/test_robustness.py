@@ -338,3 +338,36 @@ def test_every_page_string_is_escaped() -> None:
     lowered = page.lower()
     for bad in ("<script>alert", "<b onmouseover", "<iframe", "<svg/onload"):
         assert bad not in lowered, bad
+
+
+def test_symbolic_steps_of_a_formula_have_a_time_budget(monkeypatch) -> None:
+    from lrbias.losses import families
+
+    def slow(expr):
+        time.sleep(5)
+
+    monkeypatch.setattr(families, "stabilise", slow)
+    monkeypatch.setattr(families, "SYMBOLIC_BUILD_TIMEOUT_S", 0.2)
+    started = time.perf_counter()
+    with pytest.raises(ExpressionError, match="could not analyse the formula"):
+        get_family("expr:(s-1)**2/7 + (s-1)**4/9")
+    assert time.perf_counter() - started < 3
+
+
+def test_time_limits_nest() -> None:
+    import signal
+
+    from lrbias.losses.budget import time_limit
+
+    fired = []
+    previous = signal.signal(signal.SIGALRM, lambda *a: fired.append(1))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.5)
+        with time_limit(5):
+            time.sleep(0.05)
+        assert signal.getitimer(signal.ITIMER_REAL)[0] > 0.1  # the outer budget still runs
+        time.sleep(1.0)
+        assert fired == [1]
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

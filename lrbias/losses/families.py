@@ -23,6 +23,7 @@ import sympy as sp
 
 from lrbias.errors import ExpressionError, MinimiserError, ParameterError, SpecError, short
 from lrbias.losses import backends
+from lrbias.losses.budget import time_limit
 from lrbias.losses.parser import S, parse_expression
 from lrbias.losses.symbolic import LogCosh, Sech, Sigmoid, Softplus, Tanh, stabilise, to_elementary
 
@@ -124,6 +125,8 @@ KINDS: dict[str, FamilyKind] = {
 EXPR_PREFIX = "expr"
 _NAME_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 MAX_SPEC_CHARS = 400
+SYMBOLIC_BUILD_TIMEOUT_S = 20.0
+"""Budget for parsing, stabilising and checking a user formula (sympy), per family built."""
 MAX_SPEC_LOG10 = 300
 _NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?(/\d+)?$")
 
@@ -359,11 +362,16 @@ def get_family(spec: str) -> Family:
     name, args = parse_spec(spec)
     if name == EXPR_PREFIX:
         assert isinstance(args, str)
-        raw = parse_expression(args)
         text = args.strip()
         canonical = f"expr:{text}"
-        expr = stabilise(raw)
-        _check_minimiser(expr, canonical)
+        try:
+            with time_limit(SYMBOLIC_BUILD_TIMEOUT_S):
+                raw = parse_expression(args)
+                expr = stabilise(raw)
+                _check_minimiser(expr, canonical)
+        except TimeoutError:
+            raise ExpressionError(f"{short(canonical)}: sympy could not analyse the formula within "
+                                  f"{SYMBOLIC_BUILD_TIMEOUT_S:g} s; accepted: a simpler formula") from None
         return Family(canonical, EXPR_PREFIX, {}, expr, raw, _smoothness_of(raw),
                       "user expression", text)
     if name not in KINDS:

@@ -11,18 +11,15 @@ not always 0); for a growing loss it gives the same limit as log ℓ(s).
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
-import signal
-import threading
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
 import mpmath
 import sympy as sp
 
 from lrbias.errors import LrbiasError, NumberRangeError, RunError, short
+from lrbias.losses.budget import time_limit
 from lrbias.losses.families import Family
 from lrbias.losses.symbolic import to_elementary
 
@@ -66,25 +63,6 @@ class DorResult:
         return "\n".join(lines)
 
 
-@contextlib.contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
-    """Raise TimeoutError after ``seconds`` (main thread on POSIX only; elsewhere no limit)."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGALRM"):
-        yield
-        return
-
-    def handler(signum, frame):
-        raise TimeoutError
-
-    previous = signal.signal(signal.SIGALRM, handler)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def _far_branches(expr: sp.Expr) -> sp.Expr:
     """Replace each Piecewise in t by the branch that holds for large t (tested at t = 10^30).
 
@@ -108,7 +86,7 @@ def symbolic_dor(family: Family, timeout: float = SYMBOLIC_TIMEOUT_S) -> DorResu
     excess = elementary - elementary.subs(s, 1)
     tails: dict[str, sp.Expr] = {}
     try:
-        with _time_limit(timeout):
+        with time_limit(timeout):
             for name, g in (("+inf", excess.subs(s, T)), ("-inf", excess.subs(s, -T))):
                 g = _far_branches(g)
                 tails[name] = sp.limit(sp.log(g) / sp.log(T), T, sp.oo)
@@ -131,7 +109,7 @@ def numeric_dor(family: Family, timeout: float = NUMERIC_TIMEOUT_S) -> DorResult
     spec) when the loss grows too fast for mpmath to evaluate far out.
     """
     try:
-        with _time_limit(timeout):
+        with time_limit(timeout):
             return _numeric_dor(family)
     except TimeoutError:
         raise RunError(f"the numeric dor of {short(family.spec)} did not finish within {timeout:g} s") from None
