@@ -371,3 +371,40 @@ def test_time_limits_nest() -> None:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.slow
+def test_ctrl_c_tears_a_local_cluster_down(tmp_path: Path) -> None:
+    """`--workers N` then Ctrl-C: exit 130 with one line, promptly, no worker left behind."""
+    pytest.importorskip("distributed")
+    import signal
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen([sys.executable, "-m", "lrbias.cli", "sweep", "--loss", "square", "--C", "1:3",
+                             "--n", "2000000", "--chunk-size", "20000", "--steps", "20000", "--workers", "2",
+                             "--no-artefact-check", "--progress"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(root)}, start_new_session=True)
+    line = ""
+    deadline = time.time() + 240
+    while time.time() < deadline and "sweep [" not in line:  # the cluster is up and chunks are running
+        line = proc.stderr.read(64) if proc.stderr else ""
+    proc.send_signal(signal.SIGINT)
+    started = time.perf_counter()
+    try:
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130 and time.perf_counter() - started < 60
+    assert "Traceback" not in err and "lrbias: interrupted" in err
+    leftover = ["?"]
+    deadline = time.time() + 30  # workers and the resource tracker exit on their own, shortly after
+    while leftover and time.time() < deadline:
+        time.sleep(0.5)
+        leftover = subprocess.run(["pgrep", "-s", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    if leftover:
+        os.killpg(proc.pid, signal.SIGKILL)
+    assert not leftover, f"worker processes left: {leftover}"
