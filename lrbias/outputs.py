@@ -41,7 +41,14 @@ LOCK_WAIT_S = 600.0
 """How long a run waits for another run's swap into the same folder before giving up."""
 
 
+def _show(path: object) -> str:
+    """A path as quoted in messages: whole unless absurdly long."""
+    return short(str(path), 240)
+
+
 def _kind(mode: int) -> str:
+    if stat.S_ISREG(mode):
+        return "a file"
     if stat.S_ISDIR(mode):
         return "a folder"
     if stat.S_ISFIFO(mode):
@@ -56,16 +63,16 @@ def _kind(mode: int) -> str:
 def _writable_folder(folder: Path, flag: str, shown: str, create: bool) -> None:
     """``folder`` (or, with ``create``, its nearest existing ancestor) is a writable folder."""
     if not create and not folder.is_dir():
-        raise LrbiasError(f"{flag} {shown}: folder {short(str(folder))} does not exist")
+        raise LrbiasError(f"{flag} {shown}: folder {_show(folder)} does not exist")
     probe = folder
     while not probe.exists():
         if probe.is_symlink():
-            raise LrbiasError(f"{flag} {shown}: {short(str(probe))} is a broken symbolic link")
+            raise LrbiasError(f"{flag} {shown}: {_show(probe)} is a broken symbolic link")
         probe = probe.parent
     if not probe.is_dir():
-        raise LrbiasError(f"{flag} {shown}: {short(str(probe))} is not a folder")
+        raise LrbiasError(f"{flag} {shown}: {_show(probe)} is not a folder")
     if not os.access(probe, os.W_OK | os.X_OK):
-        raise LrbiasError(f"{flag} {shown}: folder {short(str(probe))} is not writable")
+        raise LrbiasError(f"{flag} {shown}: folder {_show(probe)} is not writable")
 
 
 def check_file_target(path: str | Path | None, flag: str) -> Path | None:
@@ -77,7 +84,7 @@ def check_file_target(path: str | Path | None, flag: str) -> Path | None:
     """
     if path is None or str(path) == "-":
         return None
-    shown = short(str(path))
+    shown = _show(path)
     if not str(path).strip():
         raise LrbiasError(f"{flag} is empty; accepted: a file name, or - for stdout")
     target = Path(path)
@@ -103,7 +110,7 @@ def check_report_folder(out: str | Path, flag: str = "--out") -> Path:
     report then replaces.  Refused: a file, a symbolic link, the current folder or one above it,
     a folder holding anything else.  ``flag`` names the option in the message.
     """
-    shown = short(str(out))
+    shown = _show(out)
     if str(out) in ("", "-"):
         raise LrbiasError(f"{flag} {shown!r}: a report is a folder; accepted: a new, empty or report folder")
     out = Path(out)
@@ -205,7 +212,7 @@ def folder_lock(target: Path, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
         except BlockingIOError:
             os.close(fd)
             if time.monotonic() - started > wait_s:
-                raise LrbiasError(f"another lrbias run is writing {short(str(target))} (lock {short(str(lock))}); "
+                raise LrbiasError(f"another lrbias run is writing {_show(target)} (lock {_show(lock)}); "
                                   f"waited {wait_s:g} s") from None
             time.sleep(0.05)
             continue
