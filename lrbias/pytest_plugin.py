@@ -75,7 +75,7 @@ def pytest_configure(config: pytest.Config) -> None:
     out = config.getoption("--lrbias-report", default=None)
     if out:
         from lrbias.errors import LrbiasError
-        from lrbias.report.build import check_report_folder
+        from lrbias.outputs import check_report_folder
 
         try:
             check_report_folder(Path(out), flag="--lrbias-report")

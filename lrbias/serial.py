@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
+
+from lrbias.errors import LrbiasError, short
 
 __all__ = ["current_umask", "dumps", "format_number", "json_number", "json_safe", "print_table", "write_atomic",
            "write_json"]
@@ -83,8 +86,14 @@ def write_atomic(path: str | Path, text: str) -> None:
 
     A crash or a concurrent writer leaves either the old file or the new one whole, never a
     half-written file; the temporary file is removed on any error.  The folder must exist.
+    Only a regular file is ever replaced: a symbolic link is followed (the link survives, its
+    target is rewritten) and a folder, device, FIFO or socket is refused (LrbiasError).
     """
     path = Path(path)
+    if path.is_symlink():
+        path = path.resolve()
+    if path.exists() and not stat.S_ISREG(path.stat().st_mode):
+        raise LrbiasError(f"{short(str(path))} is not a regular file; refusing to replace it")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -43,9 +43,11 @@ def environment() -> dict[str, Any]:
             versions[dist] = None
     import mpmath.libmp
 
+    from lrbias.gd.device import torch_threads_in_force
+
     return {"python": sys.version.split()[0], "platform": platform.platform(),
             "machine": platform.machine(), "mpmath_backend": mpmath.libmp.BACKEND,
-            "versions": versions}
+            "torch_threads": torch_threads_in_force(), "versions": versions}
 
 
 def summarise(entries: list[dict]) -> dict[str, Any]:
@@ -75,6 +77,31 @@ def build_document(entries: list[dict], profile: str, seed: int, command: str, e
     })
 
 
+def _is_number(value: Any) -> bool:
+    """A number under the JSON policy: int/float (not bool), null, or "inf"/"-inf"."""
+    return value is None or value in ("inf", "-inf") or (isinstance(value, int | float) and not isinstance(value, bool))
+
+
+def _shape_problems(entry: dict, where: str) -> list[str]:
+    """Problems with the parts of an entry that readers compute with: margins and frontiers."""
+    problems = []
+    if not _is_number(entry.get("worst_margin")):
+        problems.append(f"{where}.worst_margin is not a number")
+    frontier = entry.get("frontier")
+    if frontier is None:
+        return problems
+    families = frontier.get("families") if isinstance(frontier, dict) else None
+    if not isinstance(families, dict):
+        return [*problems, f"{where}.frontier is not an object with a 'families' object"]
+    for name, info in families.items():
+        ranges = info.get("holds_on") if isinstance(info, dict) else None
+        if not isinstance(ranges, list) or not all(
+                isinstance(r, list) and len(r) == 2 and all(_is_number(v) and v is not None for v in r)
+                for r in ranges):
+            problems.append(f"{where}.frontier.families[{name!r}].holds_on is not a list of [lo, hi] pairs")
+    return problems
+
+
 def validate(doc: Any) -> list[str]:
     """Problems with a results document (empty when it conforms to the schema)."""
     problems = []
@@ -101,7 +128,9 @@ def validate(doc: Any) -> list[str]:
             problems.append(f"entries[{i}].provenance {entry.get('provenance')!r} unknown")
         if entry.get("id") in seen:
             problems.append(f"entries[{i}].id {entry.get('id')!r} repeated")
-        seen.add(entry.get("id"))
+        if isinstance(entry.get("id"), str):
+            seen.add(entry["id"])
+        problems += _shape_problems(entry, f"entries[{i}]")
     text = json.dumps(doc, allow_nan=False, default=lambda o: None)
     if "NaN" in text and '"NaN"' not in text:
         problems.append("document contains NaN")

@@ -9,6 +9,7 @@ minimised at s = 1, a strategy that cannot generate a valid example, a duplicate
 from __future__ import annotations
 
 import importlib.util
+import math
 import sys
 import tomllib
 import traceback
@@ -22,7 +23,7 @@ from lrbias.claims.batch import batch_claim
 from lrbias.claims.entry import Entry, resolve
 from lrbias.claims.profiles import PROFILES
 from lrbias.claims.statistics import STATISTICS
-from lrbias.errors import LrbiasError
+from lrbias.errors import LrbiasError, short
 from lrbias.losses.families import register_family
 
 PREFLIGHT_PROFILE = PROFILES["smoke"]
@@ -63,18 +64,27 @@ def _load_toml(path: Path) -> list[Entry]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise LrbiasError(f"{path}: not valid TOML: {exc}") from None
-    for i, fam in enumerate(data.get("family", [])):
-        label = f"{path}: family {fam.get('name', f'#{i + 1}')!r}"
+    except UnicodeDecodeError as exc:
+        raise LrbiasError(f"{path}: not UTF-8 text (byte {exc.start}); a TOML file must be UTF-8") from None
+    for i, fam in enumerate(_tables(data, "family", path)):
+        label = f"{path}: family {short(fam.get('name', f'#{i + 1}'))!r}"
         try:
-            params = {k: (v["default"], v["min"], v["max"]) for k, v in fam.get("params", {}).items()}
+            raw_params = fam.get("params", {})
+            if not isinstance(raw_params, dict) or not all(isinstance(v, dict) for v in raw_params.values()):
+                raise TypeError("params must be a table of tables {default, min, max}")
+            params = {k: (_number(v["default"], "default"), _number(v["min"], "min"), _number(v["max"], "max"))
+                      for k, v in raw_params.items()}
+            for key in ("name", "expression", "description"):
+                if not isinstance(fam.get(key, ""), str):
+                    raise TypeError(f"{key} must be a string, not {type(fam[key]).__name__}")
             register_family(fam["name"], fam["expression"], params, fam.get("description", ""))
         except KeyError as exc:
             raise LrbiasError(f"{label}: missing key {exc}") from None
-        except LrbiasError as exc:
+        except (LrbiasError, ValueError, TypeError, AttributeError) as exc:
             raise LrbiasError(f"{label}: {exc}") from None
     entries = []
-    for i, claim in enumerate(data.get("claim", [])):
-        label = f"{path}: claim {claim.get('id', f'#{i + 1}')!r}"
+    for i, claim in enumerate(_tables(data, "claim", path)):
+        label = f"{path}: claim {short(claim.get('id', f'#{i + 1}'))!r}"
         try:
             kind = claim["statistic"]
             if kind not in STATISTICS:
@@ -89,9 +99,26 @@ def _load_toml(path: Path) -> list[Entry]:
                 frontier=tuple(claim["frontier"]) if "frontier" in claim else None))
         except KeyError as exc:
             raise LrbiasError(f"{label}: missing key {exc}") from None
-        except (LrbiasError, ValueError, TypeError) as exc:
-            raise LrbiasError(f"{label}: {exc}") from None
+        except (LrbiasError, ValueError, TypeError, AttributeError, OverflowError) as exc:
+            raise LrbiasError(f"{label}: {short(str(exc), 200)}") from None
     return check_entries(entries, str(path))
+
+
+def _tables(data: dict, key: str, path: Path) -> list[dict]:
+    """``data[key]`` as a list of tables ([[key]] arrays in TOML); LrbiasError naming the file otherwise."""
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise LrbiasError(f"{path}: '{key}' must be an array of tables ([[{key}]]), not {type(value).__name__}")
+    return value
+
+
+def _number(value: object, name: str) -> float:
+    """A TOML number (int or float, not bool), finite; TypeError/ValueError otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a number, not {type(value).__name__}")
+    if not math.isfinite(value) or abs(value) > 1e300:
+        raise ValueError(f"{name} = {short(value)} is out of range; accepted: a finite number, |v| <= 1e300")
+    return value
 
 
 def check_entries(entries: Iterable, source: str, preflight: bool = True) -> list[Entry]:

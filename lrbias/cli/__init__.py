@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 
 from lrbias._version import __version__
-from lrbias.errors import LrbiasError
+from lrbias.errors import LrbiasError, RunError, short
 from lrbias.serial import dumps, print_table
 
 
@@ -71,6 +72,8 @@ def build_parser() -> ArgumentParser:
         "on f(x, y) = l(xy) (arXiv 2310.17087).",
     )
     parser.add_argument("--version", action="version", version=f"lrbias {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help=f"show the traceback of an error (also: {DEBUG_ENV}=1)")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=ArgumentParser)
 
     p = sub.add_parser("families", help="table of the built-in loss families",
@@ -109,15 +112,41 @@ def _add_executor_options(p: argparse.ArgumentParser) -> None:
                        help="run the validity-frontier scans on a local Dask cluster of N worker processes")
 
 
+DEBUG_ENV = "LRBIAS_DEBUG"
+
+
+def _debugging(argv: Sequence[str]) -> bool:
+    return "--debug" in argv or os.environ.get(DEBUG_ENV, "") not in ("", "0")
+
+
+def _fail(message: str, code: int, debug: bool) -> int:
+    """Print the one-line error (and the traceback under --debug); returns ``code``."""
+    if debug:
+        traceback.print_exc(file=sys.stderr)
+    line = " ".join(message.split()) or "unknown error"
+    print(f"lrbias: error: {short(line, 400)}", file=sys.stderr)
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``lrbias`` console script; returns the exit code."""
+    """Entry point of the ``lrbias`` console script; returns the exit code.
+
+    The one error policy: every failure is one line ``lrbias: error: ...`` on stderr, exit 2 for
+    bad input (:class:`~lrbias.errors.LrbiasError`), 1 for a run that failed (a
+    :class:`~lrbias.errors.RunError`, an OS error, or an unexpected exception, named as such);
+    ``--debug`` or ``LRBIAS_DEBUG=1`` adds the traceback.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = _debugging(argv)
+    argv = [a for a in argv if a != "--debug"]
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)
         return int(args.func(args) or 0)
+    except RunError as exc:
+        return _fail(str(exc), 1, debug)
     except LrbiasError as exc:
-        print(f"lrbias: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc), 2, debug)
     except KeyboardInterrupt:
         print("lrbias: interrupted", file=sys.stderr)
         return 130
@@ -126,4 +155,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
-
+    except OSError as exc:
+        where = f"{short(str(exc.filename))}: " if exc.filename else ""
+        return _fail(f"{where}{exc.strerror or exc}", 1, debug)
+    except RecursionError:
+        return _fail("the input is nested too deeply to process", 2, debug)
+    except MemoryError:
+        return _fail("out of memory; try a smaller input or budget", 1, debug)
+    except Exception as exc:  # the last line of the policy: never a traceback without --debug
+        return _fail(f"internal error ({type(exc).__name__}: {short(str(exc), 200)}); "
+                     "rerun with --debug for the traceback and report it", 1, debug)

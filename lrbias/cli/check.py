@@ -9,6 +9,7 @@ from typing import TextIO
 
 from lrbias.claims.profiles import PROFILES, get_profile
 from lrbias.errors import LrbiasError
+from lrbias.outputs import check_file_target
 from lrbias.serial import format_number, print_table
 
 EPILOG = """exit status: 1 if an exact entry fails, 0 otherwise (a failing paper or
@@ -65,11 +66,21 @@ def _cmd_check(args: argparse.Namespace) -> int:
     words = [*args.ids, "--profile", args.profile, "--seed", str(args.seed)] + (["--no-nn"] if args.no_nn else [])
     for v in args.variants or []:
         words += ["--variants", v]
-    run = run_check(args.ids, profile, args.seed, command_line(["check", *words]), include_nn=not args.no_nn,
-                    variants=args.variants or (), json_out=Path(args.json) if args.json else None,
+    to_stdout = args.json == "-"
+    json_out = check_file_target(args.json, "--json")
+    command = command_line(["check", *words])
+    run = run_check(args.ids, profile, args.seed, command, include_nn=not args.no_nn,
+                    variants=args.variants or (), json_out=json_out,
                     database=Path(args.database) if args.database else None, scheduler=args.scheduler,
                     workers=args.workers, progress=None if args.quiet else sys.stderr)
-    print_results(run.results)
+    if to_stdout:  # --json -: the document on stdout, the table on stderr
+        from lrbias.claims.results import build_document
+        from lrbias.serial import dumps
+
+        print_results(run.results, sys.stderr)
+        print(dumps(build_document(run.results, profile.name, args.seed, command, run.elapsed_s)))
+    else:
+        print_results(run.results)
     if run.written is not None:
         print(f"\nresults written to {run.written}")
     exact_failed = [r["id"] for r in run.results if r["provenance"] == "exact" and r["verdict"] == "fail"]
@@ -88,7 +99,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--profile", default="default", choices=tuple(PROFILES),
                    help="search budget (default: default)")
     p.add_argument("--seed", type=int, default=0, help="Hypothesis seed, recorded in the results (default 0)")
-    p.add_argument("--json", metavar="OUT", help="write the results document (JSON) to OUT")
+    p.add_argument("--json", metavar="OUT", help="write the results document (JSON) to OUT (- for stdout)")
     p.add_argument("--database", metavar="DIR", help="Hypothesis example database folder, so a "
                    "failure replays first next time (default: none)")
     p.add_argument("--no-nn", action="store_true", help="skip the neural-network entries (they need "

@@ -12,9 +12,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lrbias.errors import LrbiasError
+from lrbias.errors import LrbiasError, short
 from lrbias.nn.config import ACTIVATIONS, DATASETS, DEVICES, DTYPES, LOSSES, NORMS, RunConfig, parse_init_norms
-from lrbias.serial import print_table, write_json
+from lrbias.outputs import check_file_target
+from lrbias.serial import dumps, print_table, write_json
+
+MAX_N = 1_000_000
+MAX_WIDTH = 65_536
+MAX_SEED = 2**32 - 1
+MAX_STEPS = 10_000_000
+MAX_THREADS = 256
 
 
 def _require_torch() -> None:
@@ -25,13 +32,27 @@ def _require_torch() -> None:
 
 
 def _json_target(path: str | None) -> Path | None:
-    """The --json output path, checked before any work: its folder must exist."""
-    if path is None:
-        return None
-    folder = Path(path).resolve().parent
-    if not folder.is_dir():
-        raise LrbiasError(f"--json {path!r}: folder {str(folder)!r} does not exist")
-    return Path(path)
+    """The --json output path, checked before any work (:func:`lrbias.outputs.check_file_target`)."""
+    return check_file_target(path, "--json")
+
+
+def _emit_json(path: str | None, target: Path | None, payload: dict, what: str) -> None:
+    """Write ``payload`` to ``target``, or to stdout for ``--json -``."""
+    if path == "-":
+        print(dumps(payload))
+    elif target is not None:
+        write_json(target, payload)
+        print(f"{what} written to {target}")
+
+
+def _bounded(name: str, value: int, lo: int, hi: int) -> None:
+    if not lo <= value <= hi:
+        raise LrbiasError(f"{name} must be an integer >= {lo}, got {short(value)}; accepted: "
+                          f"{lo} <= {name[2:]} <= {hi}")
+
+
+def _check_threads(threads: int) -> None:
+    _bounded("--threads", threads, 1, MAX_THREADS)
 
 
 def _progress(args: argparse.Namespace):
@@ -52,10 +73,13 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _config_from_args(args: argparse.Namespace) -> RunConfig:
+    _bounded("--n", args.n, 2, MAX_N)
+    _bounded("--width", args.width, 1, MAX_WIDTH)
+    _bounded("--seed", args.seed, 0, MAX_SEED)
+    _bounded("--steps", args.steps, 1, MAX_STEPS)
+    _check_threads(args.threads)
     if args.lr is None or not math.isfinite(args.lr) or args.lr <= 0:
         raise LrbiasError(f"--lr must be a finite number > 0, got {args.lr!r}")
-    if args.steps <= 0:
-        raise LrbiasError(f"--steps must be an integer >= 1, got {args.steps}")
     if args.sharpness_every < 0:
         raise LrbiasError(f"--sharpness-every must be >= 0, got {args.sharpness_every}")
     return RunConfig(dataset=args.dataset, n=args.n, activation=args.activation, loss=args.loss,
@@ -82,9 +106,10 @@ def _cmd_nn(args: argparse.Namespace) -> int:
     configure_threads(args.threads)
     result = run(config, progress=_progress(args))
     s = result.summary()
+    out = sys.stderr if args.json == "-" else sys.stdout
     print(f"nn run: {config.dataset} n={config.n} width={config.width} activation={config.activation} "
           f"loss={config.loss} norm={config.norm} lr={config.lr:g} init_norms={config.init_norms} "
-          f"seed={config.seed} device={result.device} dtype={config.dtype}")
+          f"seed={config.seed} device={result.device} dtype={config.dtype}", file=out)
     rows = [("outcome", f"{s['outcome']} ({s['reason']})"), ("steps run", s["steps_run"]),
             ("final sharpness S", s["sharpness_final"]), ("2/h", s["two_over_lr"]),
             ("ratio S*h/2", s["ratio_final"]), ("loss start", s["loss_start"]),
@@ -92,10 +117,8 @@ def _cmd_nn(args: argparse.Namespace) -> int:
             ("loss max/start", s["loss_max_over_start"]), ("accuracy final", s["accuracy_final"]),
             ("norm gap |W1|-|W2| start", s["norm_gap_start"]), ("norm gap end", s["norm_gap_final"]),
             ("seconds", s["seconds"])]
-    print_table(("quantity", "value"), [(k, _fmt(v)) for k, v in rows], free_last=True)
-    if json_out is not None:
-        write_json(json_out, result.as_dict())
-        print(f"curves written to {json_out}")
+    print_table(("quantity", "value"), [(k, _fmt(v)) for k, v in rows], out, free_last=True)
+    _emit_json(args.json, json_out, result.as_dict(), "curves")
     return 0
 
 
@@ -105,9 +128,9 @@ def _cmd_nn_grid(args: argparse.Namespace) -> int:
     claims = get_claims(args.claims)
     overrides: dict[str, Any] = {"device": args.device, "dtype": args.dtype}
     if args.steps is not None:
-        if args.steps <= 0:
-            raise LrbiasError(f"--steps must be an integer >= 1, got {args.steps}")
+        _bounded("--steps", args.steps, 1, MAX_STEPS)
         overrides["steps"] = args.steps
+    _check_threads(args.threads)
     RunConfig(**overrides)  # validates device/dtype before torch is imported
     json_out = _json_target(args.json)
     _require_torch()
@@ -130,16 +153,15 @@ def _cmd_nn_grid(args: argparse.Namespace) -> int:
                         if "lr" in run else ",".join(f"{k}={_fmt(v)}" for k, v in run.items()
                                                      if k not in ("verdict", "margin")))
         rows.append((claim.id, str(check.verdict), "+".join(g.name for g in claim.grids), "; ".join(figs)))
-    print_table(header, rows, free_last=True)
-    if json_out is not None:
+    print_table(header, rows, sys.stderr if args.json == "-" else None, free_last=True)
+    if args.json is not None:
         payload = {"claims": [{"id": c.id, "title": c.title, "statement": c.statement,
                                "provenance": c.provenance,
                                "thresholds": c.thresholds, "verdict": str(verdicts[c.id].verdict),
                                "margin": verdicts[c.id].margin, "detail": verdicts[c.id].detail,
                                "grids": [g.name for g in c.grids]} for c in claims],
                    "runs": {name: [r.as_dict() for r in runs] for name, runs in results.items()}}
-        write_json(json_out, payload)
-        print(f"results written to {json_out}")
+        _emit_json(args.json, json_out, payload, "results")
     return 0
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
+import math
 import sys
 from pathlib import Path
 
 from lrbias.claims.profiles import get_profile
-from lrbias.errors import LrbiasError
+from lrbias.errors import LrbiasError, short
+from lrbias.outputs import check_file_target
 
 REPORT_PROFILES = ("smoke", "default", "thorough")
 
@@ -33,27 +34,46 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_diff(args: argparse.Namespace) -> int:
+def _load_results(path: str) -> dict:
+    """A results document read from ``path``; LrbiasError naming the file on any problem."""
     from lrbias.claims.results import load_document
+
+    shown = short(path)
+    if not Path(path).is_file():
+        raise LrbiasError(f"{shown}: no such results file")
+    try:
+        return load_document(Path(path))
+    except OSError as exc:
+        raise LrbiasError(f"{shown}: cannot read it ({exc.strerror or exc})") from None
+    except RecursionError:
+        raise LrbiasError(f"{shown}: JSON nested too deeply; not a results document") from None
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise LrbiasError(short(text if text.startswith(path) else f"{path}: {text}", 300)) from None
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
     from lrbias.report.diff import diff_documents, format_html, format_text
     from lrbias.serial import dumps, write_atomic
 
-    docs = []
-    for path in (args.old, args.new):
-        if not Path(path).is_file():
-            raise LrbiasError(f"{path}: no such results file")
-        try:
-            docs.append(load_document(Path(path)))
-        except (ValueError, json.JSONDecodeError) as exc:
-            raise LrbiasError(str(exc).splitlines()[0]) from None
-    d = diff_documents(docs[0], docs[1], rel_noise=args.noise)
-    if args.json:
-        print(dumps(d.as_dict()))
-    else:
-        print(format_text(d))
-    if args.html:
-        Path(args.html).parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(Path(args.html), format_html(d, args.old, args.new))
+    html_out = check_file_target(args.html, "--html")
+    if not (math.isfinite(args.noise) and args.noise >= 0):
+        raise LrbiasError(f"--noise {args.noise} is invalid; accepted: a finite number >= 0")
+    docs = [_load_results(path) for path in (args.old, args.new)]
+    try:
+        d = diff_documents(docs[0], docs[1], rel_noise=args.noise)
+        text = dumps(d.as_dict()) if args.json else format_text(d)
+        page = format_html(d, args.old, args.new) if args.html else None
+    except (TypeError, KeyError, ValueError, AttributeError, IndexError) as exc:
+        raise LrbiasError(f"{short(args.old)} / {short(args.new)}: a results document has an unexpected shape "
+                          f"({type(exc).__name__}: {short(str(exc))})") from None
+    if page is not None and html_out is None:  # --html -: the page on stdout, the account on stderr
+        print(text, file=sys.stderr)
+        sys.stdout.write(page)
+        return 1 if d.regressions else 0
+    print(text)
+    if page is not None and html_out is not None:
+        write_atomic(html_out, page)
         print(f"HTML diff written to {args.html}", file=sys.stderr)
     return 1 if d.regressions else 0
 
@@ -81,7 +101,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                        "(pass -> fail or inconclusive, inconclusive -> fail).")
     p.add_argument("old", help="results JSON of the reference run")
     p.add_argument("new", help="results JSON of the new run")
-    p.add_argument("--html", metavar="OUT", help="also write the diff as an HTML page")
+    p.add_argument("--html", metavar="OUT", help="also write the diff as an HTML page (- for stdout)")
     p.add_argument("--json", action="store_true", help="print the diff as JSON")
     p.add_argument("--noise", type=float, default=0.1,
                    help="relative margin change treated as noise (default 0.1)")

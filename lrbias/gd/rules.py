@@ -15,7 +15,8 @@ decides a run):
    distance to the snapshot is at most CYCLE_CONTRAST times the distance moved by the last step.
 
 Schedule (:func:`due`): rules 1–2 at every ``check_every``-th step and at the last one, rule 3
-at those of them that are multiples of PERIOD_CHECK_EVERY; a snapshot is taken every
+at those of them that are positive multiples of PERIOD_CHECK_EVERY (never at step 0: a start
+near the saddle with a huge h leaves it in one step); a snapshot is taken every
 PERIOD_CHECK_EVERY steps (after the rules, :func:`snapshot_due`) and rule 4 is tested at
 2..period_max steps after it.
 A run still live after the last step is undecided (budget spent).  :func:`reason` is the one
@@ -214,7 +215,7 @@ def decide(ops: Ops, lim: Limits, t: int, check: bool, window: bool, state: Stat
     if check:
         fired.append((Outcome.DIVERGED, diverged(ops, lim, s.q, s.g), 0))
         fired.append((Outcome.CONVERGED, converged(ops, lim, s.s, s.g, s.q, s.h, s.curvature), 0))
-        if t % PERIOD_CHECK_EVERY == 0:
+        if t > 0 and t % PERIOD_CHECK_EVERY == 0:  # never before a step: the first one may leave the saddle
             fired.append((Outcome.UNDECIDED, stalled(ops, lim, s.q), 0))
     if window and s.snap is not None and s.prev is not None:
         fired.append((Outcome.PERIODIC, returned(ops, lim, s.x, s.y, s.s, s.q, s.snap[:2], s.prev), t - s.snap[2]))

@@ -37,9 +37,16 @@ class Range:
             raise LrbiasError(f"{name} = {text!r} is not finite; accepted: finite LO:HI")
         if lo > hi:
             raise LrbiasError(f"{name} = {text!r} has LO > HI; accepted: LO <= HI")
+        if max(abs(lo), abs(hi)) > MAX_RANGE_BOUND:
+            raise LrbiasError(f"{name} = {text!r} is out of range; accepted: |LO|, |HI| <= {MAX_RANGE_BOUND:g} "
+                              "(so that x0² + y0² stays finite)")
         if positive and lo <= 0:
             raise LrbiasError(f"{name} = {text!r} must be positive; accepted: 0 < LO <= HI")
         return cls(lo, hi)
+
+
+MAX_RANGE_BOUND = 1e150
+"""Largest |bound| of a sampling range: x0² + y0² and the uniform draws' width stay finite."""
 
 
 def _rng(seed: int) -> np.random.Generator:

@@ -14,7 +14,10 @@ workers have lrbias installed).  Dask is imported only when one of the latter is
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
+import socket
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -32,6 +35,9 @@ from lrbias.gd.sampling import Range
 DEFAULT_CHUNK_SIZE = 1 << 18
 MAX_CHUNKS = 100_000
 CONNECT_TIMEOUT_S = 10
+MAX_HANDSHAKE_BYTES = 1 << 24
+CLOSE_TIMEOUT_S = 10
+MAX_WORKERS = 4 * (os.cpu_count() or 1)
 SEED_SCHEME = "chunk i: starts_box/knob_values seeded by SeedSequence([seed, i]).generate_state(1, uint64)[0]"
 ADDRESS_RE = re.compile(r"tcp://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})")
 Progress = Callable[[int, int], None]
@@ -117,12 +123,47 @@ def check_executor(scheduler: str | None, workers: int | None) -> None:
     """LrbiasError unless at most one of scheduler/workers is given, each well formed."""
     if scheduler is not None and workers is not None:
         raise LrbiasError("--scheduler and --workers together; accepted: at most one of them")
-    if workers is not None and (not isinstance(workers, (int, np.integer)) or workers < 1):
-        raise LrbiasError(f"--workers {workers} is invalid; accepted: an integer >= 1")
+    if workers is not None and (not isinstance(workers, (int, np.integer)) or not 1 <= workers <= MAX_WORKERS):
+        raise LrbiasError(f"--workers {workers} is invalid; accepted: an integer, 1 <= N <= {MAX_WORKERS} "
+                          f"(4 × this machine's {os.cpu_count() or 1} cores; for more, start a scheduler and "
+                          "use --scheduler)")
     if scheduler is not None:
         m = ADDRESS_RE.fullmatch(scheduler)
         if not m or not 1 <= int(m.group(2)) <= 65535:
             raise LrbiasError(f"--scheduler {scheduler!r} is malformed; accepted: tcp://HOST:PORT")
+
+
+def probe_scheduler(scheduler: str, timeout: float | None = None) -> None:
+    """LrbiasError unless ``scheduler`` accepts a connection *and* starts a Dask handshake in ``timeout`` s.
+
+    A Dask listener writes its handshake first: a frame of a few hundred bytes, announced by an
+    8-byte length.  A port that accepts but stays silent, or answers with anything else (a length
+    of exabytes that Dask would try to allocate), is refused here instead of hanging or crashing.
+    """
+    timeout = CONNECT_TIMEOUT_S if timeout is None else timeout
+    m = ADDRESS_RE.fullmatch(scheduler)
+    if not m:
+        raise LrbiasError(f"--scheduler {scheduler!r} is malformed; accepted: tcp://HOST:PORT")
+    host, port = m.group(1).strip("[]"), int(m.group(2))
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            sock.settimeout(timeout)
+            header = b""
+            while len(header) < 8:
+                chunk = sock.recv(8 - len(header))
+                if not chunk:
+                    break
+                header += chunk
+    except TimeoutError:
+        raise LrbiasError(f"--scheduler {scheduler}: no Dask handshake within {timeout:g} s; accepted: the "
+                          "address of a running Dask scheduler") from None
+    except OSError as exc:
+        raise LrbiasError(f"--scheduler {scheduler}: cannot connect ({exc.strerror or type(exc).__name__}); "
+                          "accepted: the address of a running Dask scheduler") from None
+    size = int.from_bytes(header, sys.byteorder) if len(header) == 8 else 0
+    if not 0 < size <= MAX_HANDSHAKE_BYTES:
+        raise LrbiasError(f"--scheduler {scheduler}: the server there does not speak Dask's protocol; accepted: "
+                          "the address of a running Dask scheduler")
 
 
 def describe_executor(scheduler: str | None, workers: int | None) -> str:
@@ -145,9 +186,10 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
     check_executor(scheduler, workers)
     distributed = _import_distributed()
     if scheduler is not None:
+        probe_scheduler(scheduler)
         try:
             client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT_S)
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, MemoryError) as exc:
             raise LrbiasError(f"--scheduler {scheduler}: cannot connect within {CONNECT_TIMEOUT_S} s "
                               f"({type(exc).__name__}); accepted: the address of a running Dask "
                               "scheduler") from None
@@ -164,6 +206,8 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
 def local_cluster(workers: int) -> Iterator[Any]:
     """A LocalCluster of ``workers`` single-threaded processes, without Dask's MALLOC_TRIM_THRESHOLD_.
 
+    Closed within CLOSE_TIMEOUT_S on the way out, whatever ended the run (an error, Ctrl-C).
+
     Dask sets MALLOC_TRIM_THRESHOLD_=65536 in its workers, which fixes glibc's mmap threshold, so
     every large numpy temporary of the GD loop is mmap'ed and unmapped again: twice slower here.
     """
@@ -172,9 +216,16 @@ def local_cluster(workers: int) -> Iterator[Any]:
     distributed = _import_distributed()
     environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
     environ.pop("MALLOC_TRIM_THRESHOLD_", None)
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}), distributed.LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+        cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                           dashboard_address=None)
+    try:
         yield cluster
+    finally:  # bounded teardown, also after Ctrl-C: a stuck worker is not waited for forever
+        try:
+            cluster.close(timeout=CLOSE_TIMEOUT_S)
+        except Exception:  # teardown must not mask the error or interrupt that ended the run
+            pass
 
 
 def map_tasks(fn: Callable[[Any], Any], items: Sequence[Any], scheduler: str | None = None,

@@ -22,6 +22,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from lrbias.errors import NumberRangeError
 from lrbias.losses.symbolic import NUMPY_IMPLS
 
 Evaluator = Callable[[Any], Any]
@@ -268,28 +269,46 @@ class _Backend:
         return a ** n
 
 
+MAX_MP_ARGUMENT_BITS = 4096
+"""exp, sin and their kin refuse an mpmath argument of magnitude beyond 2^4096: past it they build
+integers of astronomic size (GMP aborts the whole process with "overflow in mpz type") or spend
+unbounded time reducing the argument."""
+
+
+def _guarded(name: str, fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``fn`` refusing an argument too large to evaluate safely (NumberRangeError, not a GMP abort)."""
+
+    def guarded(x: Any) -> Any:
+        if mpmath.isfinite(x) and x != 0 and mpmath.mag(x) > MAX_MP_ARGUMENT_BITS:
+            raise NumberRangeError(f"{name}(x) with |x| beyond 2^{MAX_MP_ARGUMENT_BITS}: the loss grows too fast to "
+                                   "evaluate there")
+        return fn(x)
+
+    return guarded
+
+
 class _MpmathBackend(_Backend):
     name = "mpmath"
 
     def __init__(self) -> None:
         self.funcs = {
-            "exp": mpmath.exp,
+            "exp": _guarded("exp", mpmath.exp),
             "log": mpmath.log,
-            "cosh": mpmath.cosh,
-            "sinh": mpmath.sinh,
-            "tanh": mpmath.tanh,
-            "sech": mpmath.sech,
+            "cosh": _guarded("cosh", mpmath.cosh),
+            "sinh": _guarded("sinh", mpmath.sinh),
+            "tanh": _guarded("tanh", mpmath.tanh),
+            "sech": _guarded("sech", mpmath.sech),
             "atan": mpmath.atan,
-            "sin": mpmath.sin,
-            "cos": mpmath.cos,
-            "erf": mpmath.erf,
+            "sin": _guarded("sin", mpmath.sin),
+            "cos": _guarded("cos", mpmath.cos),
+            "erf": _guarded("erf", mpmath.erf),
             "Abs": abs,
             "sign": mpmath.sign,
-            "Softplus": lambda x: mpmath.log1p(mpmath.exp(x)),
-            "Sigmoid": lambda x: 1 / (1 + mpmath.exp(-x)),
-            "LogCosh": lambda x: mpmath.log(mpmath.cosh(x)),
-            "Tanh": mpmath.tanh,
-            "Sech": mpmath.sech,
+            "Softplus": _guarded("softplus", lambda x: mpmath.log1p(mpmath.exp(x))),
+            "Sigmoid": _guarded("sigmoid", lambda x: 1 / (1 + mpmath.exp(-x))),
+            "LogCosh": _guarded("logcosh", lambda x: mpmath.log(mpmath.cosh(x))),
+            "Tanh": _guarded("tanh", mpmath.tanh),
+            "Sech": _guarded("sech", mpmath.sech),
             "sqrt": mpmath.sqrt,
         }
 

@@ -10,6 +10,7 @@ Use :func:`get_family` to build one; it is cached per canonical spec.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,8 +21,9 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from lrbias.errors import ExpressionError, MinimiserError, ParameterError, SpecError
+from lrbias.errors import ExpressionError, MinimiserError, ParameterError, SpecError, short
 from lrbias.losses import backends
+from lrbias.losses.budget import time_limit
 from lrbias.losses.parser import S, parse_expression
 from lrbias.losses.symbolic import LogCosh, Sech, Sigmoid, Softplus, Tanh, stabilise, to_elementary
 
@@ -73,10 +75,6 @@ def _softplus_pair_paper(p: dict[str, sp.Rational]) -> sp.Expr:
     return (Softplus(S - 1) + Softplus(1 - S)) ** p["a"]
 
 
-def _rational_gt0(v: Fraction) -> bool:
-    return v > 0
-
-
 KINDS: dict[str, FamilyKind] = {
     k.name: k
     for k in (
@@ -110,7 +108,8 @@ KINDS: dict[str, FamilyKind] = {
         FamilyKind(
             "huber",
             "(s-1)^2/2 if |s-1| <= delta else delta(|s-1| - delta/2)",
-            (ParamSpec("delta", "real", Fraction(1), "delta > 0", _rational_gt0),),
+            (ParamSpec("delta", "real", Fraction(1), "delta > 0 and delta <= 1e100",
+                       lambda v: 0 < v <= Fraction(10) ** 100),),
             lambda p: sp.Piecewise(
                 ((S - 1) ** 2 / 2, sp.Abs(S - 1) <= p["delta"]),
                 (p["delta"] * (sp.Abs(S - 1) - p["delta"] / 2), True),
@@ -125,6 +124,10 @@ KINDS: dict[str, FamilyKind] = {
 
 EXPR_PREFIX = "expr"
 _NAME_RE = re.compile(r"^[a-z][a-z0-9-]*$")
+MAX_SPEC_CHARS = 400
+SYMBOLIC_BUILD_TIMEOUT_S = 20.0
+"""Budget for parsing, stabilising and checking a user formula (sympy), per family built."""
+MAX_SPEC_LOG10 = 300
 _NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?(/\d+)?$")
 
 
@@ -147,6 +150,12 @@ def _parse_value(kind: FamilyKind, ps: ParamSpec, text: str) -> Fraction:
     not_a_number = f"{kind.name}: {ps.name}={text!r} is not a number; accepted: {ps.rule}"
     if not _NUMBER_RE.match(text):
         raise ParameterError(not_a_number)
+    out_of_range = (f"{kind.name}: {ps.name}={short(text, 30)} is out of range; accepted: {ps.rule}, "
+                    f"at most {MAX_SPEC_CHARS} characters, magnitude within 1e-{MAX_SPEC_LOG10}..1e{MAX_SPEC_LOG10}")
+    exponents = [int(e) for e in re.findall(r"[eE]([+-]?\d{1,6})", text)]
+    if len(text) > MAX_SPEC_CHARS or any(abs(e) > MAX_SPEC_LOG10 + MAX_SPEC_CHARS for e in exponents) \
+            or re.search(r"[eE][+-]?\d{7}", text):
+        raise ParameterError(out_of_range)  # checked on the text: no big Fraction is ever built
     try:
         if "/" in text:
             num, den = text.split("/")
@@ -155,6 +164,9 @@ def _parse_value(kind: FamilyKind, ps: ParamSpec, text: str) -> Fraction:
             value = Fraction(text)
     except (ValueError, ZeroDivisionError):
         raise ParameterError(not_a_number) from None
+    log10 = math.log10(abs(value.numerator)) - math.log10(value.denominator) if value else 0.0
+    if not -MAX_SPEC_LOG10 <= log10 <= MAX_SPEC_LOG10:
+        raise ParameterError(out_of_range)
     if not ps.check(value):
         raise ParameterError(f"{kind.name}: {ps.name}={text} is out of range; accepted: {ps.rule}")
     return value
@@ -361,11 +373,16 @@ def get_family(spec: str) -> Family:
     name, args = parse_spec(spec)
     if name == EXPR_PREFIX:
         assert isinstance(args, str)
-        raw = parse_expression(args)
         text = args.strip()
         canonical = f"expr:{text}"
-        expr = stabilise(raw)
-        _check_minimiser(expr, canonical)
+        try:
+            with time_limit(SYMBOLIC_BUILD_TIMEOUT_S):
+                raw = parse_expression(args)
+                expr = stabilise(raw)
+                _check_minimiser(expr, canonical)
+        except TimeoutError:
+            raise ExpressionError(f"{short(canonical)}: sympy could not analyse the formula within "
+                                  f"{SYMBOLIC_BUILD_TIMEOUT_S:g} s; accepted: a simpler formula") from None
         return Family(canonical, EXPR_PREFIX, {}, expr, raw, _smoothness_of(raw),
                       "user expression", text)
     if name not in KINDS:

@@ -11,23 +11,21 @@ not always 0); for a growing loss it gives the same limit as log ℓ(s).
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
-import signal
-import threading
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
 import mpmath
 import sympy as sp
 
-from lrbias.errors import LrbiasError
+from lrbias.errors import LrbiasError, NumberRangeError, RunError, short
+from lrbias.losses.budget import time_limit
 from lrbias.losses.families import Family
 from lrbias.losses.symbolic import to_elementary
 
 T = sp.Symbol("t", positive=True)
 SYMBOLIC_TIMEOUT_S = 20.0
+NUMERIC_TIMEOUT_S = 30.0
 NUMERIC_EXPONENTS = tuple(8.0 + 2.5 * k for k in range(17))  # |s| = 10^8 ... 10^48
 
 
@@ -65,25 +63,6 @@ class DorResult:
         return "\n".join(lines)
 
 
-@contextlib.contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
-    """Raise TimeoutError after ``seconds`` (main thread on POSIX only; elsewhere no limit)."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGALRM"):
-        yield
-        return
-
-    def handler(signum, frame):
-        raise TimeoutError
-
-    previous = signal.signal(signal.SIGALRM, handler)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def _far_branches(expr: sp.Expr) -> sp.Expr:
     """Replace each Piecewise in t by the branch that holds for large t (tested at t = 10^30).
 
@@ -107,7 +86,7 @@ def symbolic_dor(family: Family, timeout: float = SYMBOLIC_TIMEOUT_S) -> DorResu
     excess = elementary - elementary.subs(s, 1)
     tails: dict[str, sp.Expr] = {}
     try:
-        with _time_limit(timeout):
+        with time_limit(timeout):
             for name, g in (("+inf", excess.subs(s, T)), ("-inf", excess.subs(s, -T))):
                 g = _far_branches(g)
                 tails[name] = sp.limit(sp.log(g) / sp.log(T), T, sp.oo)
@@ -123,8 +102,22 @@ def symbolic_dor(family: Family, timeout: float = SYMBOLIC_TIMEOUT_S) -> DorResu
                      {k: float(v) for k, v in tails.items()})
 
 
-def numeric_dor(family: Family) -> DorResult:
-    """dor by a log-log least-squares fit far out, with an error estimate."""
+def numeric_dor(family: Family, timeout: float = NUMERIC_TIMEOUT_S) -> DorResult:
+    """dor by a log-log least-squares fit far out, with an error estimate.
+
+    Bounded: RunError when it takes longer than ``timeout`` seconds, NumberRangeError (naming the
+    spec) when the loss grows too fast for mpmath to evaluate far out.
+    """
+    try:
+        with time_limit(timeout):
+            return _numeric_dor(family)
+    except TimeoutError:
+        raise RunError(f"the numeric dor of {short(family.spec)} did not finish within {timeout:g} s") from None
+    except NumberRangeError as exc:
+        raise NumberRangeError(f"the numeric dor of {short(family.spec)} failed: {exc}") from None
+
+
+def _numeric_dor(family: Family) -> DorResult:
     tails: dict[str, float] = {}
     errors: dict[str, float] = {}
     notes = []

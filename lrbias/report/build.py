@@ -1,30 +1,28 @@
 """Write a report folder (DIR/index.html, DIR/results.json, DIR/figures/*.svg) atomically.
 
 Everything is written into a fresh sibling folder first; only when the page, the results
-document and every figure are complete does that folder replace DIR (rename, then the old
-one is removed).  An interrupted or crashed run leaves the previous report untouched, and a
-folder that does not hold a report is never replaced (:func:`check_report_folder`).
+document and every figure are complete does that folder replace DIR, under a lock and in one
+atomic exchange (:func:`lrbias.outputs.swap_folder`).  An interrupted or crashed run leaves the
+previous report untouched (its leftovers are repaired by the next run), and a folder that does
+not hold a report is never replaced (:func:`lrbias.outputs.check_report_folder`).
 """
 
 from __future__ import annotations
 
 import re
 import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
 from lrbias.claims.results import build_document, write_document
-from lrbias.errors import LrbiasError
+from lrbias.outputs import MARKER, check_report_folder, staging_folder, swap_folder
 from lrbias.report import figures as fig
 from lrbias.report.page import FigureRef, family_rows, nn_rows, render
 from lrbias.serial import current_umask, write_atomic
 
 FAMILY_TABLE = ["softplus-pair:a=0.25", "softplus-pair:a=0.5", "softplus-pair:a=1", "logcosh",
                 "pseudo-huber", "huber:delta=1", "square", "quartic", "power:b=3"]
-
-REPORT_FILES = frozenset({"index.html", "results.json", "figures"})
 
 FigureJob = tuple[str, str, Callable[[], tuple[str, str]]]
 
@@ -70,6 +68,8 @@ def write_report_folder(folder: Path, doc: dict, progress: TextIO | None = None)
     The page and the figures are drawn from the document alone (its entries and ``extras``).
     """
     (folder / "figures").mkdir()
+    (folder / MARKER).write_text("an lrbias report: `lrbias report --out` may replace this folder\n",
+                                 encoding="utf-8")
     extras = doc.get("extras") or {}
     refs = []
     for name, caption, draw in figure_jobs(extras):
@@ -83,42 +83,6 @@ def write_report_folder(folder: Path, doc: dict, progress: TextIO | None = None)
     write_atomic(folder / "index.html", render(doc, refs, family_rows(FAMILY_TABLE), nn_rows(extras.get("nn"))))
 
 
-def check_report_folder(out: Path, flag: str = "--out") -> Path:
-    """``out`` as a Path if a report may be written there; LrbiasError otherwise (before any work).
-
-    Accepted: a path that does not exist, an empty folder, or a folder holding nothing but what a
-    report holds (index.html, results.json, figures/), which the new report then replaces.
-    ``flag`` names the option in the message.
-    """
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise LrbiasError(f"{flag} {out} exists and is not a folder")
-    if out.is_dir():
-        foreign = sorted(p.name for p in out.iterdir() if p.name not in REPORT_FILES)
-        if foreign:
-            raise LrbiasError(f"{flag} {out} is a folder that does not hold an lrbias report (it has "
-                              f"{', '.join(foreign[:3])}{', ...' if len(foreign) > 3 else ''}); "
-                              "refusing to replace it: choose a new or empty folder")
-    return out
-
-
-def replace_folder(new: Path, target: Path) -> None:
-    """Put ``new`` at ``target``; the old ``target`` survives until the new one is in place."""
-    target = Path(target)
-    if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent)) / target.name
-        target.rename(old)
-        try:
-            new.rename(target)
-        except BaseException:
-            old.rename(target)
-            shutil.rmtree(old.parent, ignore_errors=True)
-            raise
-        shutil.rmtree(old.parent, ignore_errors=True)
-    else:
-        new.rename(target)
-
-
 def build_report(out: Path, results: list[dict], profile: str, seed: int, command: str,
                  elapsed_s: float, extras: dict[str, Any] | None = None,
                  progress: TextIO | None = None) -> Path:
@@ -130,13 +94,11 @@ def build_report(out: Path, results: list[dict], profile: str, seed: int, comman
     out = check_report_folder(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     doc = build_document(results, profile, seed, command, elapsed_s, extras or {})
-    for stale in out.parent.glob(f".{out.name}.tmp-*"):  # left by a run that was killed
-        shutil.rmtree(stale, ignore_errors=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    staging = staging_folder(out)
     staging.chmod(0o777 & ~current_umask())
     try:
         write_report_folder(staging, doc, progress)
-        replace_folder(staging, out)
+        swap_folder(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

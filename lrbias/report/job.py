@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from lrbias.claims.profiles import Profile
-from lrbias.report.build import build_report, check_report_folder
+from lrbias.outputs import check_file_target, check_report_folder
+from lrbias.report.build import build_report
 
 if TYPE_CHECKING:
     from lrbias.claims.entry import Entry
@@ -123,7 +124,7 @@ def run_report(out: Path, ids: Sequence[str], profile: Profile, seed: int, comma
                workers: int | None = None, progress: TextIO | None = None) -> CatalogueRun:
     """Run the entries matching ``ids`` (frontiers included) and write their report at ``out`` atomically.
 
-    ``out`` is checked before anything is loaded or run (:func:`lrbias.report.build.check_report_folder`).
+    ``out`` is checked before anything is loaded or run (:func:`lrbias.outputs.check_report_folder`).
     """
     out = check_report_folder(out)
     entries = select_entries(ids, include_nn, variants)
@@ -136,9 +137,14 @@ def run_check(ids: Sequence[str], profile: Profile, seed: int, command: str, *, 
               variants: Sequence[str] = (), json_out: Path | None = None, database: Path | None = None,
               scheduler: str | None = None, workers: int | None = None,
               progress: TextIO | None = None) -> CatalogueRun:
-    """Run the entries matching ``ids`` (frontiers included); write the results document to ``json_out``."""
+    """Run the entries matching ``ids`` (frontiers included); write the results document to ``json_out``.
+
+    ``json_out`` is checked before anything is loaded or run (:func:`lrbias.outputs.check_file_target`).
+    """
     from lrbias.claims.results import build_document, write_document
 
+    if json_out is not None:
+        check_file_target(json_out, "--json")
     entries = select_entries(ids, include_nn, variants)
     run = run_selection(entries, profile, seed, database=database, scheduler=scheduler, workers=workers,
                         progress=progress)
