@@ -44,6 +44,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto", help=f"one of {', '.join(DEVICES)} (default auto: cuda if "
                    "available; TF32 is switched off)")
     p.add_argument("--dtype", default="float32", help=f"one of {', '.join(DTYPES)} (default float32)")
+    p.add_argument("--hvp-dtype", default=None, help=f"dtype of the Hessian-vector products and Lanczos, one "
+                   f"of {', '.join(DTYPES)} (default: the run's --dtype; float64 evaluates them on a float64 "
+                   "copy of the model, the accuracy check of a float32 run)")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1: fastest at these "
                    "sizes)")
     p.add_argument("--json", metavar="OUT", help="write every logged series and the summary to this JSON "
@@ -62,7 +65,8 @@ def _config_from_args(args: argparse.Namespace) -> RunConfig:
                      norm=args.norm, width=args.width, lr=args.lr, steps=args.steps,
                      init_norms=parse_init_norms(args.init_norms), sharpness_every=args.sharpness_every,
                      seed=args.seed, device=args.device, dtype=args.dtype, data_root=args.data_root,
-                     download=args.download, loss_bound=args.loss_bound, eig_tol=args.eig_tol)
+                     download=args.download, loss_bound=args.loss_bound, eig_tol=args.eig_tol,
+                     hvp_dtype=args.hvp_dtype)
 
 
 def _fmt(v: Any) -> str:
@@ -103,7 +107,11 @@ def _cmd_nn_grid(args: argparse.Namespace) -> int:
     from lrbias.claims.nn import check_claims, get_claims, run_grids
 
     claims = get_claims(args.claims)
-    overrides: dict[str, Any] = {"device": args.device, "dtype": args.dtype}
+    overrides: dict[str, Any] = {"device": args.device, "dtype": args.dtype, "hvp_dtype": args.hvp_dtype}
+    if args.init not in ("paper", "default"):
+        raise LrbiasError(f"--init must be 'paper' or 'default', got {args.init!r}")
+    if args.init == "default":
+        overrides["init_norms"] = None
     if args.steps is not None:
         if args.steps <= 0:
             raise LrbiasError(f"--steps must be an integer >= 1, got {args.steps}")
@@ -122,13 +130,17 @@ def _cmd_nn_grid(args: argparse.Namespace) -> int:
         check = verdicts[claim.id]
         figs = []
         for run in check.detail.get("runs", []):
-            keys = [k for k in ("ratio_median", "loss_max_over_start", "gap_final_over_start", "ratio_final",
-                                "loss_fell") if k in run and run[k] is not None]
+            keys = [k for k in ("s0_lr_over_2", "ratio_median", "call", "loss_max_over_start",
+                                "gap_final_over_start") if k in run and run[k] is not None]
             if run.get("outcome") == "diverged":
                 keys.append("outcome")
             figs.append(f"h={run.get('lr', '?'):g}:" + ",".join(f"{k}={_fmt(run[k])}" for k in keys)
                         if "lr" in run else ",".join(f"{k}={_fmt(v)}" for k, v in run.items()
                                                      if k not in ("verdict", "margin")))
+        for name, part in check.detail.get("grids", {}).items():
+            if "series" in part:
+                figs.append(f"{name}: tail gap by h " + ", ".join(
+                    f"{x['s0_lr_over_2']:.3g}->{x['gap']:.4f}" for x in part["series"]) + f" ({part['verdict']})")
         rows.append((claim.id, str(check.verdict), "+".join(g.name for g in claim.grids), "; ".join(figs)))
     print_table(header, rows, free_last=True)
     if json_out is not None:
@@ -156,7 +168,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "outcome (completed or diverged).",
         epilog="example: lrbias nn --activation tanh --loss mse --lr 0.2 --steps 1000 --json tanh.json")
     p.add_argument("--dataset", default="digits", help=f"one of {', '.join(DATASETS)} (default digits: "
-                   "scikit-learn's 8x8 digits, offline)")
+                   "scikit-learn's 8x8 digits, offline; mnist1d: generated offline by the mnist1d package)")
     p.add_argument("--data-root", metavar="DIR", help="torchvision root for mnist (DIR/MNIST/raw/) and "
                    "cifar10 (DIR/cifar-10-batches-py/)")
     p.add_argument("--download", action="store_true", help="let torchvision download mnist/cifar10 into "
@@ -186,12 +198,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "nn-grid", help="run the paper's neural-network claims over their learning-rate grids",
         description="Train the configuration grids of the NN claims (each grid: one saved initial state "
-        "shared by every learning rate) on the embedded digits data and print a verdict table "
-        "(pass / fail / inconclusive with the measured figures).",
+        "shared by every learning rate, h given as multiples of 2/S0 with S0 the sharpness there) on the "
+        "embedded digits and mnist1d data and print a verdict table (pass / fail / inconclusive with "
+        "the measured figures: S0*h/2, tail median of S*h/2, the EoS call).",
         epilog="example: lrbias nn-grid --claims all --json nn-claims.json")
     p.add_argument("--claims", default="all", help="'all' or comma-separated claim ids (nn.eos-bounded-loss, "
                    "nn.eos-bounded-activation, nn.catapult-mse-relu, nn.balancing-mse-relu, "
                    "nn.limit-below-eos-mse-relu, nn.no-eos-cubic, nn.bn-restores-eos)")
     p.add_argument("--steps", type=int, help="override every grid's step count (default: the claim's own)")
+    p.add_argument("--init", default="paper", help="'paper' (default: the unbalanced grids start from "
+                   "|W1|_F = 6, |W2|_F = 20) or 'default' (PyTorch's default init, the named variant)")
     _common(p)
     p.set_defaults(func=_cmd_nn_grid)
