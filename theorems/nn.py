@@ -41,14 +41,14 @@ def _grids(name: str, multiples: tuple[float, ...], **fields: object) -> tuple[G
                  for ds in OFFLINE_DATASETS)
 
 
-TANH = _grids("tanh-mse", (0.6, 0.8), activation="tanh", loss="mse", steps=1500)
-HUBER = _grids("relu-huber", (0.6, 0.8), activation="relu", loss="huber", steps=1500)
-UNBALANCED = _grids("relu-mse-unbalanced", (1.5, 2.0, 2.5), activation="relu", loss="mse", steps=1500,
+TANH = _grids("tanh-mse", (0.5, 0.7), activation="tanh", loss="mse", steps=1500, sharpness_every=75)
+HUBER = _grids("relu-huber", (1.4, 2.0), activation="relu", loss="huber", steps=1500, sharpness_every=75)
+UNBALANCED = _grids("relu-mse-unbalanced", (1.8, 2.0, 2.2), activation="relu", loss="mse", steps=1000,
                     init_norms=PAPER_INIT)
-CUBIC = _grids("cubic-mse-unbalanced", (0.6, 0.8, 2.0), activation="cubic", loss="mse", steps=1500,
-               init_norms=PAPER_INIT)
-CUBIC_BN = _grids("cubic-bn-mse-unbalanced", (0.6, 0.8), activation="cubic", norm="bn", loss="mse",
-                  steps=1500, init_norms=PAPER_INIT)
+CUBIC = _grids("cubic-mse-unbalanced", (0.8, 2.0, 6.0), activation="cubic", loss="mse", steps=1500,
+               sharpness_every=75, init_norms=PAPER_INIT)
+CUBIC_BN = _grids("cubic-bn-mse-unbalanced", (0.8, 2.0), activation="cubic", norm="bn", loss="mse",
+                  steps=2000, sharpness_every=100, init_norms=PAPER_INIT)
 UNBALANCED_GRIDS = (*UNBALANCED, *CUBIC, *CUBIC_BN)
 DEFAULT_INIT = tuple(Grid(g.name.replace("-unbalanced", "-default-init"), replace(g.base, init_norms=None),
                           g.multiples) for g in UNBALANCED_GRIDS)

@@ -134,7 +134,8 @@ def _cmd_nn_grid(args: argparse.Namespace) -> int:
                                 "gap_final_over_start") if k in run and run[k] is not None]
             if run.get("outcome") == "diverged":
                 keys.append("outcome")
-            figs.append(f"h={run.get('lr', '?'):g}:" + ",".join(f"{k}={_fmt(run[k])}" for k in keys)
+            where = str(run.get("grid", "")).rpartition("@")[2]
+            figs.append(f"{where + ' ' if where else ''}h={run.get('lr', '?'):g}:" + ",".join(f"{k}={_fmt(run[k])}" for k in keys)
                         if "lr" in run else ",".join(f"{k}={_fmt(v)}" for k, v in run.items()
                                                      if k not in ("verdict", "margin")))
         for name, part in check.detail.get("grids", {}).items():

@@ -28,6 +28,11 @@ TAIL = 0.25
 """The last window: this fraction of the run's steps."""
 
 
+def _s0_ratio(run: RunResult) -> float:
+    """S0·h/2: the run's learning rate as a multiple of 2/S0 (NaN when S0 was not measured)."""
+    return run.meta.get("s0", math.nan) * run.lr / 2
+
+
 def _tail_ratios(run: RunResult, tail: float) -> list[float]:
     """S·h/2 at the sharpness measurements in the last ``tail`` fraction of the run (finite only)."""
     first = run.steps_run * (1 - tail)
@@ -77,7 +82,7 @@ def classify_eos(run: RunResult, band: tuple[float, float] = EOS_BAND, below: fl
     """
     lo, hi = band
     figures: dict = {"lr": run.lr, "two_over_lr": 2 / run.lr, "s0": run.meta.get("s0", math.nan),
-                     "s0_lr_over_2": run.meta.get("s0", math.nan) * run.lr / 2, "band": list(band),
+                     "s0_lr_over_2": _s0_ratio(run), "band": list(band),
                      "below": below, "tail": tail, "outcome": run.outcome}
     if run.outcome == "diverged":
         return "not-eos", {**figures, "why": f"diverged: {run.reason}"}
@@ -138,7 +143,7 @@ def catapult(run: RunResult, factor: float = 2.0) -> Check:
     peak, t_peak = max(finite)
     after = [v for v in loss[t_peak:] if math.isfinite(v)]
     low = min(after)
-    figures = {"lr": run.lr, "factor": factor, "loss_start": l0, "loss_max": peak, "step_of_max": t_peak,
+    figures = {"lr": run.lr, "s0_lr_over_2": _s0_ratio(run), "factor": factor, "loss_start": l0, "loss_max": peak, "step_of_max": t_peak,
                "loss_max_over_start": peak / l0, "loss_min_after_max": low, "loss_final": loss[-1],
                "outcome": run.outcome}
     if run.outcome == "diverged":
@@ -162,7 +167,7 @@ def balancing(run: RunResult, shrink: float = 1.0) -> Check:
     Diverged runs are inconclusive: balancing is a statement about runs that settle.
     """
     g0, g1 = norm_gaps(run)
-    figures = {"lr": run.lr, "gap_start": g0, "gap_final": g1,
+    figures = {"lr": run.lr, "s0_lr_over_2": _s0_ratio(run), "gap_start": g0, "gap_final": g1,
                "gap_final_over_start": g1 / g0 if g0 else math.nan,
                "shrink": shrink, "outcome": run.outcome}
     if run.outcome == "diverged":
@@ -193,7 +198,7 @@ def gap_widens_with_lr(runs: Sequence[RunResult], tolerance: float = 0.01, min_r
     than ``min_runs`` settled runs is inconclusive; a single ratio under 1 proves nothing here.
     """
     ordered = sorted(runs, key=lambda r: r.lr)
-    series = [{"lr": r.lr, "s0_lr_over_2": r.meta.get("s0", math.nan) * r.lr / 2, "outcome": r.outcome,
+    series = [{"lr": r.lr, "s0_lr_over_2": _s0_ratio(r), "outcome": r.outcome,
                "ratio_median": tail_ratio(r, tail), "gap": 1 - tail_ratio(r, tail),
                "loss_start": r.history["loss"][0], "loss_final": r.history["loss"][-1]} for r in ordered]
     figures = {"tolerance": tolerance, "tail": tail, "below": BELOW_EOS, "series": series}

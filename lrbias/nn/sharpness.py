@@ -40,6 +40,7 @@ class EigenEstimate:
     matvecs: int
     converged: bool
     residual: float = float("nan")
+    vector: np.ndarray | None = None
 
     @property
     def relative_residual(self) -> float:
@@ -68,11 +69,14 @@ def make_hvp(loss_closure: Callable[[], torch.Tensor], params: Sequence[torch.Te
 
 def top_eigenvalues(hvp: HVP, dim: int, dtype: torch.dtype, device: torch.device | str, k: int = 1,
                     tol: float = 1e-3, which: str = "LA", seed: int = 0,
-                    maxiter: int | None = None) -> EigenEstimate:
+                    maxiter: int | None = None, v0: np.ndarray | None = None,
+                    ncv: int | None = None) -> EigenEstimate:
     """Lanczos (ARPACK) on ``hvp``: the ``k`` largest-algebraic eigenvalues, relative tolerance ``tol``.
 
     ``which`` exists only so tests can show that ``'LM'`` is wrong; keep ``'LA'``.  The start
-    vector is drawn from ``seed`` (reproducible).  A Lanczos that does not converge returns the
+    vector is ``v0`` when given (a warm start: the previous top eigenvector along a run, which
+    cuts the HVPs per estimate), else drawn from ``seed`` (reproducible); ``ncv``: ARPACK's Lanczos
+    basis size.  A Lanczos that does not converge returns the
     Ritz values it has, flagged ``converged=False``.
     """
     count = 0
@@ -89,16 +93,18 @@ def top_eigenvalues(hvp: HVP, dim: int, dtype: torch.dtype, device: torch.device
         order = np.argsort(-np.abs(vals)) if which == "LM" else np.argsort(-vals)
         return EigenEstimate(vals[order][:k], count, True, _residual(matvec, vals[order[0]], vecs[:, order[0]]))
     op = LinearOperator((dim, dim), matvec=matvec, dtype=np.float64)
-    v0 = np.random.default_rng(seed).standard_normal(dim)
+    start = np.random.default_rng(seed).standard_normal(dim) if v0 is None else np.asarray(v0, dtype=np.float64)
     try:
-        vals, vecs = eigsh(op, k=k, which=which, tol=tol, v0=v0, maxiter=maxiter)
+        vals, vecs = eigsh(op, k=k, which=which, tol=tol, v0=start, maxiter=maxiter, ncv=ncv)
         converged = True
     except ArpackNoConvergence as exc:
         vals, vecs, converged = np.asarray(exc.eigenvalues), np.asarray(exc.eigenvectors), False
     vals = np.asarray(vals, dtype=np.float64)
     order = np.argsort(-np.abs(vals)) if which == "LM" else np.argsort(-vals)
-    residual = _residual(matvec, vals[order[0]], vecs[:, order[0]]) if len(vals) else float("nan")
-    return EigenEstimate(vals[order], count, converged, residual)
+    if not len(vals):
+        return EigenEstimate(vals, count, converged)
+    top_vec = vecs[:, order[0]]
+    return EigenEstimate(vals[order], count, converged, _residual(matvec, vals[order[0]], top_vec), top_vec)
 
 
 def _residual(matvec: Callable[[np.ndarray], np.ndarray], value: float, vector: np.ndarray) -> float:
@@ -117,7 +123,8 @@ def model_loss_closure(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
 
 def sharpness(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn: LossFn, k: int = 1,
               tol: float = 1e-3, seed: int = 0, maxiter: int | None = None,
-              hvp_dtype: torch.dtype | None = None) -> EigenEstimate:
+              hvp_dtype: torch.dtype | None = None, v0: np.ndarray | None = None,
+              ncv: int | None = None) -> EigenEstimate:
     """Top-``k`` Hessian eigenvalues of the full-batch loss at the model's current weights.
 
     ``hvp_dtype`` (e.g. ``torch.float64``): evaluate the HVPs on a copy of the model and data in
@@ -131,7 +138,7 @@ def sharpness(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn: LossF
     hvp = make_hvp(model_loss_closure(model, x, y, loss_fn), params)
     dim = sum(p.numel() for p in params)
     return top_eigenvalues(hvp, dim, params[0].dtype, params[0].device, k=k, tol=tol, seed=seed,
-                           maxiter=maxiter)
+                           maxiter=maxiter, v0=v0, ncv=ncv)
 
 
 def dense_hessian(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn: LossFn) -> torch.Tensor:
