@@ -37,6 +37,9 @@ def _one_line_error(capsys, argv: list[str], needle: str) -> str:
     ([*BASE, "--device", "tpu"], "unknown device 'tpu'"),
     (["nn-grid", "--claims", "nn.nope"], "nn.nope"),
     (["nn-grid", "--steps", "0"], "--steps must be an integer >= 1"),
+    (["nn-grid", "--init", "balanced"], "--init must be 'paper' or 'default', got 'balanced'"),
+    (["nn-grid", "--hvp-dtype", "float16"], "unknown hvp dtype 'float16'"),
+    ([*BASE, "--hvp-dtype", "half"], "unknown hvp dtype 'half'"),
     ([*BASE, "--json", "/no/such/folder/run.json"], "does not exist"),
 ])
 def test_bad_input(capsys, argv: list[str], needle: str) -> None:
