@@ -32,7 +32,8 @@ def main() -> None:
     torch.set_num_threads(1)
     grids = {g.name: g for c in catalogue_claims() for g in c.grids}
     rows = []
-    print(f"{'grid':34s} {'S0':>10s} {'h·S0/2':>7s} {'max |S32-S64|/S64':>18s} {'max res32/S':>12s} {'max res64/S':>12s}")
+    print(f"{'grid':34s} {'S0':>10s} {'h·S0/2':>7s} {'max |S32-S64|/S64':>18s} {'max res32/S':>12s} "
+          f"{'max res64/S':>12s}")
     for name, grid in grids.items():
         prep = prepare(replace(grid.base, device="cpu"))
         s0 = initial_sharpness(prep)

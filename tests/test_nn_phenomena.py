@@ -117,7 +117,8 @@ def test_claim_specs() -> None:
 def test_claim_check_combines_runs() -> None:
     claim = get_claims("nn.eos-bounded-activation")[0]
     assert {g.dataset for g in claim.grids} == {"digits", "mnist1d"}
-    at_edge = [fake(lr=0.1, sharp=(5, 19, 20), loss=(1, 0.5, 0.4)), fake(lr=0.2, sharp=(5, 9.5, 10), loss=(1, 0.5, 0.4))]
+    at_edge = [fake(lr=0.1, sharp=(5, 19, 20), loss=(1, 0.5, 0.4)),
+               fake(lr=0.2, sharp=(5, 9.5, 10), loss=(1, 0.5, 0.4))]
     ok = claim.check({g.name: at_edge for g in claim.grids})
     assert ok.verdict == Verdict.PASS and len(ok.detail["runs"]) == 4
     assert set(ok.detail["grids"]) == {g.name for g in claim.grids}

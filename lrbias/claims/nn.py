@@ -22,8 +22,8 @@ from lrbias.nn.config import NNConfigError, RunConfig
 if TYPE_CHECKING:
     from lrbias.nn.trainer import Progress, RunResult
 
-__all__ = ["Grid", "NNClaim", "Results", "catalogue_claims", "check_claims", "combine", "each", "per_grid", "get_claims",
-           "grid_results", "run_grids", "train_grid", "trained_grid"]
+__all__ = ["Grid", "NNClaim", "Results", "catalogue_claims", "check_claims", "combine", "each", "get_claims",
+           "grid_results", "per_grid", "run_grids", "train_grid", "trained_grid"]
 
 Results = Mapping[str, Sequence["RunResult"]]
 
@@ -82,7 +82,8 @@ def each(grid: str, detector: Callable[[RunResult], Check]) -> Callable[[Results
     return check
 
 
-def per_grid(grids: Sequence[Grid], check_one: Callable[[str], Callable[[Results], Check]]) -> Callable[[Results], Check]:
+def per_grid(grids: Sequence[Grid],
+             check_one: Callable[[str], Callable[[Results], Check]]) -> Callable[[Results], Check]:
     """A claim check over several grids (one per dataset): ``check_one(name)`` on each, combined.
 
     The detail keeps each grid's own verdict and figures under ``grids`` (so a report can show the

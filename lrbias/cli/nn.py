@@ -135,7 +135,8 @@ def _cmd_nn_grid(args: argparse.Namespace) -> int:
             if run.get("outcome") == "diverged":
                 keys.append("outcome")
             where = str(run.get("grid", "")).rpartition("@")[2]
-            figs.append(f"{where + ' ' if where else ''}h={run.get('lr', '?'):g}:" + ",".join(f"{k}={_fmt(run[k])}" for k in keys)
+            label = f"{where + ' ' if where else ''}h={run.get('lr', '?'):g}:"
+            figs.append(label + ",".join(f"{k}={_fmt(run[k])}" for k in keys)
                         if "lr" in run else ",".join(f"{k}={_fmt(v)}" for k, v in run.items()
                                                      if k not in ("verdict", "margin")))
         for name, part in check.detail.get("grids", {}).items():

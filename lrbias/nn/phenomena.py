@@ -12,7 +12,7 @@ import itertools
 import math
 import statistics
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lrbias.claims.verdict import Check, fail, holds, inconclusive
 
@@ -95,8 +95,8 @@ def classify_eos(run: RunResult, band: tuple[float, float] = EOS_BAND, below: fl
     figures.update(ratio_median=med, ratio_min=min(ratios), ratio_max=max(ratios),
                    reached_from_below=from_below, loss_falling=falling, loss_mean_before=m_before,
                    loss_mean_last=m_last, sharpness_final=run.top_sharpness[-1],
-                   lanczos_residual_max=max((r for r in run.meta.get("lanczos_residual", []) if math.isfinite(r)),
-                                            default=math.nan))
+                   lanczos_residual_max=max((r for r in run.meta.get("lanczos_residual", [])
+                                             if math.isfinite(r)), default=math.nan))
     if med <= below:
         return "not-eos", {**figures, "why": f"tail median {med:.4g} <= {below}"}
     if lo <= med <= hi and from_below and falling:
@@ -143,7 +143,8 @@ def catapult(run: RunResult, factor: float = 2.0) -> Check:
     peak, t_peak = max(finite)
     after = [v for v in loss[t_peak:] if math.isfinite(v)]
     low = min(after)
-    figures = {"lr": run.lr, "s0_lr_over_2": _s0_ratio(run), "factor": factor, "loss_start": l0, "loss_max": peak, "step_of_max": t_peak,
+    figures = {"lr": run.lr, "s0_lr_over_2": _s0_ratio(run), "factor": factor, "loss_start": l0,
+               "loss_max": peak, "step_of_max": t_peak,
                "loss_max_over_start": peak / l0, "loss_min_after_max": low, "loss_final": loss[-1],
                "outcome": run.outcome}
     if run.outcome == "diverged":
@@ -198,9 +199,10 @@ def gap_widens_with_lr(runs: Sequence[RunResult], tolerance: float = 0.01, min_r
     than ``min_runs`` settled runs is inconclusive; a single ratio under 1 proves nothing here.
     """
     ordered = sorted(runs, key=lambda r: r.lr)
-    series = [{"lr": r.lr, "s0_lr_over_2": _s0_ratio(r), "outcome": r.outcome,
-               "ratio_median": tail_ratio(r, tail), "gap": 1 - tail_ratio(r, tail),
-               "loss_start": r.history["loss"][0], "loss_final": r.history["loss"][-1]} for r in ordered]
+    series: list[dict[str, Any]] = [
+        {"lr": r.lr, "s0_lr_over_2": _s0_ratio(r), "outcome": r.outcome, "ratio_median": tail_ratio(r, tail),
+         "gap": 1 - tail_ratio(r, tail), "loss_start": r.history["loss"][0], "loss_final": r.history["loss"][-1]}
+        for r in ordered]
     figures = {"tolerance": tolerance, "tail": tail, "below": BELOW_EOS, "series": series}
     settled = [x for x in series if x["outcome"] != "diverged" and math.isfinite(x["gap"])
                and x["loss_final"] < x["loss_start"]]
