@@ -55,7 +55,14 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _config_from_args(args: argparse.Namespace) -> RunConfig:
-    if args.lr is None or not math.isfinite(args.lr) or args.lr <= 0:
+    multiple = getattr(args, "lr_multiple", None)
+    if (args.lr is None) == (multiple is None):
+        raise LrbiasError("give exactly one of --lr H and --lr-multiple M (h = M*2/S0)")
+    if multiple is not None:
+        if not math.isfinite(multiple) or multiple <= 0:
+            raise LrbiasError(f"--lr-multiple must be a finite number > 0, got {multiple!r}")
+        args.lr = 1.0  # placeholder until S0 is measured; replaced before training
+    if not math.isfinite(args.lr) or args.lr <= 0:
         raise LrbiasError(f"--lr must be a finite number > 0, got {args.lr!r}")
     if args.steps <= 0:
         raise LrbiasError(f"--steps must be an integer >= 1, got {args.steps}")
@@ -81,17 +88,25 @@ def _cmd_nn(args: argparse.Namespace) -> int:
     json_out = _json_target(args.json)
     _require_torch()
     from lrbias.nn.device import configure_threads
-    from lrbias.nn.trainer import run
+    from lrbias.nn.phenomena import classify_eos
+    from lrbias.nn.trainer import initial_sharpness, prepare, train
 
     configure_threads(args.threads)
-    result = run(config, progress=_progress(args))
+    prep = prepare(config)
+    s0 = initial_sharpness(prep)
+    if args.lr_multiple is not None:
+        config = config.with_lr(args.lr_multiple * 2 / s0)
+    result = train(prep, lr=config.lr, progress=_progress(args))
     s = result.summary()
+    call, eos = classify_eos(result)
     print(f"nn run: {config.dataset} n={config.n} width={config.width} activation={config.activation} "
           f"loss={config.loss} norm={config.norm} lr={config.lr:g} init_norms={config.init_norms} "
           f"seed={config.seed} device={result.device} dtype={config.dtype}")
     rows = [("outcome", f"{s['outcome']} ({s['reason']})"), ("steps run", s["steps_run"]),
             ("final sharpness S", s["sharpness_final"]), ("2/h", s["two_over_lr"]),
-            ("ratio S*h/2", s["ratio_final"]), ("loss start", s["loss_start"]),
+            ("ratio S*h/2", s["ratio_final"]), ("S0", s["s0"]), ("S0*h/2", s["s0_lr_over_2"]),
+            ("tail median S*h/2", eos.get("ratio_median", float("nan"))), ("EoS call", f"{call} ({eos['why']})"),
+            ("loss start", s["loss_start"]),
             ("loss final", s["loss_final"]),
             ("loss max/start", s["loss_max_over_start"]), ("accuracy final", s["accuracy_final"]),
             ("norm gap |W1|-|W2| start", s["norm_gap_start"]), ("norm gap end", s["norm_gap_final"]),
@@ -184,7 +199,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--norm", default="none", help=f"one of {', '.join(NORMS)} "
                    "(bn = BatchNorm1d(affine=False), ln = LayerNorm(no affine), before the activation; "
                    "default none)")
-    p.add_argument("--lr", type=float, required=True, help="learning rate h > 0")
+    p.add_argument("--lr", type=float, help="learning rate h > 0 (or --lr-multiple)")
+    p.add_argument("--lr-multiple", type=float, metavar="M", help="learning rate h = M*2/S0, S0 the sharpness "
+                   "at the initial state (the paper's protocol; S0*h/2 = M)")
     p.add_argument("--steps", type=int, required=True, help="number of GD steps (>= 1)")
     p.add_argument("--init-norms", metavar="A,B", help="rescale W1, W2 to Frobenius norms A, B after the "
                    "default init (unbalanced start, e.g. 6,20)")
