@@ -70,7 +70,7 @@ def _balancing(grid: str) -> Callable[[Results], Check]:
 
 def _gap_trend(grid: str) -> Callable[[Results], Check]:
     def check(results: Results) -> Check:
-        return combine([phenomena.gap_widens_with_lr(results[grid])])
+        return phenomena.gap_widens_with_lr(results[grid])
     return check
 
 

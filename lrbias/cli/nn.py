@@ -118,6 +118,23 @@ def _cmd_nn(args: argparse.Namespace) -> int:
     return 0
 
 
+def _saved_runs(path: str, claims: list) -> dict:
+    """The runs of an earlier ``nn-grid --json`` output, for re-checking the claims without training."""
+    import json
+
+    from lrbias.nn.trainer import RunResult
+
+    try:
+        with open(path) as fh:
+            saved = json.load(fh)["runs"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise LrbiasError(f"--from-json {path!r}: not a readable nn-grid JSON output ({exc})") from None
+    missing = sorted({g.name for c in claims for g in c.grids} - set(saved))
+    if missing:
+        raise LrbiasError(f"--from-json {path!r} lacks the grid(s) {', '.join(missing)}")
+    return {name: [RunResult.from_dict(r) for r in runs] for name, runs in saved.items()}
+
+
 def _cmd_nn_grid(args: argparse.Namespace) -> int:
     from lrbias.claims.nn import check_claims, get_claims, run_grids
 
@@ -137,7 +154,10 @@ def _cmd_nn_grid(args: argparse.Namespace) -> int:
     from lrbias.nn.device import configure_threads
 
     configure_threads(args.threads)
-    results = run_grids(claims, overrides, progress=_progress(args))
+    if args.from_json is not None:
+        results = _saved_runs(args.from_json, claims)
+    else:
+        results = run_grids(claims, overrides, progress=_progress(args))
     verdicts = check_claims(claims, results)
     header = ("claim", "verdict", "grid", "figures")
     rows = []
@@ -145,12 +165,14 @@ def _cmd_nn_grid(args: argparse.Namespace) -> int:
         check = verdicts[claim.id]
         figs = []
         for run in check.detail.get("runs", []):
+            if "lr" not in run and "series" in run:
+                continue  # a trend check: printed per grid below
             keys = [k for k in ("s0_lr_over_2", "ratio_median", "call", "loss_max_over_start",
                                 "gap_final_over_start") if k in run and run[k] is not None]
             if run.get("outcome") == "diverged":
                 keys.append("outcome")
             where = str(run.get("grid", "")).rpartition("@")[2]
-            label = f"{where + ' ' if where else ''}h={run.get('lr', '?'):g}:"
+            label = f"{where + ' ' if where else ''}h={run['lr']:g}:" if "lr" in run else ""
             figs.append(label + ",".join(f"{k}={_fmt(run[k])}" for k in keys)
                         if "lr" in run else ",".join(f"{k}={_fmt(v)}" for k, v in run.items()
                                                      if k not in ("verdict", "margin")))
@@ -225,6 +247,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "nn.eos-bounded-activation, nn.catapult-mse-relu, nn.balancing-mse-relu, "
                    "nn.limit-below-eos-mse-relu, nn.no-eos-cubic, nn.bn-restores-eos)")
     p.add_argument("--steps", type=int, help="override every grid's step count (default: the claim's own)")
+    p.add_argument("--from-json", metavar="FILE", help="re-check the claims on the runs saved in an earlier "
+                   "--json output instead of training (same verdicts unless the checks changed)")
     p.add_argument("--init", default="paper", help="'paper' (default: the unbalanced grids start from "
                    "|W1|_F = 6, |W2|_F = 20) or 'default' (PyTorch's default init, the named variant)")
     _common(p)

@@ -83,6 +83,20 @@ class RunResult:
             "seconds": self.seconds,
         }
 
+    @classmethod
+    def from_dict(cls, record: dict[str, Any]) -> RunResult:
+        """The run back from :meth:`as_dict`'s record (e.g. an ``lrbias nn-grid --json`` output)."""
+        cfg = dict(record["config"])
+        if cfg.get("init_norms") is not None:
+            cfg["init_norms"] = tuple(cfg["init_norms"])
+        meta = dict(record["meta"])
+        device = meta.pop("device", "cpu")
+        s = record["summary"]
+        return cls(RunConfig(**cfg), {k: list(v) for k, v in record["history"].items()},
+                   list(record["sharpness_steps"]),
+                   [[math.nan if v is None else float(v) for v in vals] for vals in record["sharpness"]],
+                   s["outcome"], s["reason"], int(s["steps_run"]), float(s["seconds"]), device, meta)
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready record: config, meta, summary and every logged series."""
         return {
