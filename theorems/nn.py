@@ -110,7 +110,20 @@ NN_CLAIMS: tuple[NNClaim, ...] = (
             per_grid(CUBIC_BN, lambda g: each(g, phenomena.edge_of_stability)), EOS_TEST),
 )
 
-KNOWN_FINDINGS: dict[str, str] = {}
+KNOWN_FINDINGS: dict[str, str] = {
+    "nn.eos-bounded-loss": "passes on digits (tail S·h/2 0.9995, 1.0003); inconclusive on mnist1d, where the "
+                           "sharpness hovers above 2/h (tail 1.073, 1.132)",
+    "nn.eos-bounded-activation": "passes on digits (1.010, 1.024); inconclusive on mnist1d: at m = 0.5 the "
+                                 "sharpness is still climbing after 1,500 steps (tail 0.909)",
+    "nn.catapult-mse-relu": "passes on digits (loss max/start 6.5-20); on mnist1d every h of the grid "
+                            "(m = 1.8-2.2) diverges",
+    "nn.balancing-mse-relu": "passes on digits; inconclusive on mnist1d (every run diverges)",
+    "nn.limit-below-eos-mse-relu": "fails on digits: the tail gap stays at 0.008-0.011 with no growth in h "
+                                   "(the runs settle within 1% of 2/h); inconclusive on mnist1d (diverged)",
+    "nn.no-eos-cubic": "passes on mnist1d; inconclusive on digits: at m = 6 the run sits at tail 0.929, "
+                       "near the edge, drifting down",
+    "nn.bn-restores-eos": "fails on both datasets under the paper's protocol: tail S·h/2 0.26-0.56",
+}
 
 
 def _results(claim: NNClaim) -> Results:
