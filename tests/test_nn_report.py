@@ -6,8 +6,8 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from lrbias.report.figures import nn_figure  # noqa: E402
-from lrbias.report.page import nn_rows  # noqa: E402
+from lrbias.report.figures import nn_figure
+from lrbias.report.page import nn_rows
 
 
 def _run(m: float, ratio: float) -> dict:
