@@ -47,6 +47,12 @@ def test_edge_of_stability_band_and_signs() -> None:
     # in the band, but the loss rises over the last window: inconclusive
     stalled = fake(sharp=(10, 16, 19.8, 20.2, 20.0), loss=(1, 0.8, 0.5, 0.6, 0.7))
     assert phenomena.classify_eos(stalled)[0] == "inconclusive"
+    # a catapult dip sampled at 0.951 (inside the band), then up through 2/h: reached from below
+    dip = fake(sharp=(28, 19.02, 20.24, 20.0, 19.98), loss=(1, 0.8, 0.5, 0.45, 0.4))
+    assert phenomena.classify_eos(dip)[0] == "eos"
+    # settled just under 2/h after coming down, never crossing it upwards (relu + MSE at 0.99)
+    settled_under = fake(sharp=(36, 19.9, 19.8, 19.8, 19.8), loss=(1, 0.8, 0.5, 0.45, 0.4))
+    assert phenomena.classify_eos(settled_under)[0] == "inconclusive"
     above = fake(sharp=(10, 16, 22, 22, 22), loss=(1, 0.8, 0.5, 0.45, 0.4))
     assert phenomena.classify_eos(above)[0] == "inconclusive"
     diverged = fake(outcome="diverged")
