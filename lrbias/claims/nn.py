@@ -98,7 +98,7 @@ def per_grid(grids: Sequence[Grid],
                                            for name, c in parts.items()}}
         if "reason" in merged.detail:
             detail["reason"] = merged.detail["reason"]
-        return type(merged)(merged.verdict, merged.margin, detail)
+        return Check(merged.verdict, merged.margin, detail)
     return check
 
 
