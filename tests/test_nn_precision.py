@@ -38,3 +38,17 @@ def test_grid_learning_rates_are_multiples_of_two_over_s0() -> None:
     for r in runs:
         assert len(r.meta["lanczos_residual"]) == len(r.sharpness_steps)  # a residual with every value
         assert r.meta["s0_residual"] < 1e-3 * s0
+
+
+def test_run_round_trips_through_json() -> None:
+    import json
+
+    from lrbias.nn import phenomena
+    from lrbias.nn.trainer import RunResult
+
+    run = train_grid(Grid("tiny", TINY, (0.8,)))[0]
+    back = RunResult.from_dict(json.loads(json.dumps(run.as_dict())))
+    assert back.config == run.config and back.lr == run.lr
+    assert back.top_sharpness == run.top_sharpness and back.history == run.history
+    assert back.summary()["s0_lr_over_2"] == pytest.approx(0.8)
+    assert phenomena.classify_eos(back)[0] == phenomena.classify_eos(run)[0]

@@ -91,6 +91,11 @@ class RunResult:
             cfg["init_norms"] = tuple(cfg["init_norms"])
         meta = dict(record["meta"])
         device = meta.pop("device", "cpu")
+        for key in ("s0", "s0_residual"):  # JSON writes NaN as null
+            if key in meta and meta[key] is None:
+                meta[key] = math.nan
+        if "lanczos_residual" in meta:
+            meta["lanczos_residual"] = [math.nan if v is None else float(v) for v in meta["lanczos_residual"]]
         s = record["summary"]
         return cls(RunConfig(**cfg), {k: list(v) for k, v in record["history"].items()},
                    list(record["sharpness_steps"]),
