@@ -37,6 +37,12 @@ def _one_line_error(capsys, argv: list[str], needle: str) -> str:
     ([*BASE, "--device", "tpu"], "unknown device 'tpu'"),
     (["nn-grid", "--claims", "nn.nope"], "nn.nope"),
     (["nn-grid", "--steps", "0"], "--steps must be an integer >= 1"),
+    (["nn", "--steps", "5"], "give exactly one of --lr H and --lr-multiple M"),
+    ([*BASE, "--lr-multiple", "1"], "give exactly one of --lr H and --lr-multiple M"),
+    (["nn", "--steps", "5", "--lr-multiple", "-1"], "--lr-multiple must be a finite number > 0, got -1.0"),
+    (["nn-grid", "--init", "balanced"], "--init must be 'paper' or 'default', got 'balanced'"),
+    (["nn-grid", "--hvp-dtype", "float16"], "unknown hvp dtype 'float16'"),
+    ([*BASE, "--hvp-dtype", "half"], "unknown hvp dtype 'half'"),
     ([*BASE, "--json", "/no/such/folder/run.json"], "does not exist"),
 ])
 def test_bad_input(capsys, argv: list[str], needle: str) -> None:
@@ -66,3 +72,17 @@ def test_run_prints_summary_and_writes_json(capsys, tmp_path) -> None:
     assert len(data["history"]["loss"]) == 7 and data["sharpness_steps"] == [0, 3, 6]
     assert data["summary"]["norm_gap_start"] == pytest.approx(14.0, rel=1e-5)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.json"]  # no temp file left behind
+
+
+@pytest.mark.nn
+def test_lr_multiple_sets_h_from_s0(capsys, tmp_path) -> None:
+    pytest.importorskip("torch")
+    out = tmp_path / "run.json"
+    code = main(["nn", "--n", "100", "--width", "10", "--steps", "4", "--lr-multiple", "0.5", "--activation", "tanh",
+                 "--sharpness-every", "2", "--device", "cpu", "--quiet", "--json", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "EoS call" in captured.out and "tail median S*h/2" in captured.out
+    summary = json.loads(out.read_text())["summary"]
+    assert summary["s0_lr_over_2"] == pytest.approx(0.5)
+    assert summary["lr"] == pytest.approx(2 * 0.5 / summary["s0"])

@@ -119,3 +119,27 @@ def test_missing_root(tmp_path, name: str) -> None:
         load_dataset(name, 10, missing)
     with pytest.raises(DataError, match="--data-root"):
         load_dataset(name, 10, None)
+
+
+def test_mnist1d_generated_offline_and_deterministic(monkeypatch) -> None:
+    pytest.importorskip("mnist1d")
+    import random
+
+    import requests
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("mnist1d tried the network")
+
+    monkeypatch.setattr(requests, "get", no_network)
+    np.random.seed(123)
+    random.seed(123)
+    before = (np.random.random(), random.random())
+    np.random.seed(123)
+    random.seed(123)
+    a = load_dataset("mnist1d", 100)
+    assert (np.random.random(), random.random()) == before  # callers' global generators untouched
+    b = load_dataset("mnist1d", 100)
+    assert a.x.shape == (100, 40) and a.classes == 10 and set(a.y) <= set(range(10))
+    np.testing.assert_array_equal(a.x, b.x)
+    np.testing.assert_allclose(a.x.mean(axis=0), 0, atol=1e-12)
+    assert len(set(a.y.tolist())) == 10

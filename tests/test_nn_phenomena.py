@@ -27,19 +27,37 @@ def fake(lr: float = 0.1, loss=(1.0, 0.5, 0.2), w1=(6.0, 8.0, 9.0), w2=(20.0, 15
                      "cpu")
 
 
-def test_edge_of_stability() -> None:
-    assert phenomena.edge_of_stability(fake(sharp=(5, 19, 20))).verdict == Verdict.PASS
-    assert phenomena.edge_of_stability(fake(sharp=(5, 6, 8))).verdict == Verdict.FAIL
-    assert phenomena.edge_of_stability(fake(sharp=(5, 19, 20), loss=(1, 3, 2))).verdict == Verdict.FAIL
-    assert phenomena.edge_of_stability(fake(outcome="diverged")).verdict == Verdict.FAIL
-    check = phenomena.edge_of_stability(fake(sharp=(5, 19, 21)))
-    assert check.detail["ratio_median"] == pytest.approx(1.05)
-
-
-def test_no_edge_of_stability() -> None:
-    assert phenomena.no_edge_of_stability(fake(sharp=(5, 6, 8))).verdict == Verdict.PASS
-    assert phenomena.no_edge_of_stability(fake(sharp=(5, 19, 20))).verdict == Verdict.FAIL
-    assert phenomena.no_edge_of_stability(fake(outcome="diverged")).verdict == Verdict.PASS
+def test_edge_of_stability_band_and_signs() -> None:
+    # h = 0.1 so S·h/2 = S/20: reached 2/h from below, tail hovering at 1.0, loss falling on average
+    eos = fake(sharp=(10, 16, 19.8, 20.2, 20.0), loss=(1, 0.8, 0.5, 0.45, 0.4))
+    assert phenomena.classify_eos(eos)[0] == "eos"
+    assert phenomena.edge_of_stability(eos).verdict == Verdict.PASS
+    assert phenomena.no_edge_of_stability(eos).verdict == Verdict.FAIL
+    # the old loose band [0.8, 1.2] would have called these EoS: 0.92 is inconclusive, 0.85 not EoS
+    near = fake(sharp=(10, 16, 18.4, 18.4, 18.4), loss=(1, 0.8, 0.5, 0.45, 0.4))
+    assert phenomena.classify_eos(near)[0] == "inconclusive"
+    assert phenomena.edge_of_stability(near).verdict == Verdict.INCONCLUSIVE
+    assert phenomena.no_edge_of_stability(near).verdict == Verdict.INCONCLUSIVE
+    below = fake(sharp=(10, 16, 17, 17, 17), loss=(1, 0.8, 0.5, 0.45, 0.4))
+    assert phenomena.edge_of_stability(below).verdict == Verdict.FAIL
+    assert phenomena.no_edge_of_stability(below).verdict == Verdict.PASS
+    # in the band, but never below it first (came down from above): inconclusive
+    from_above = fake(sharp=(40, 30, 21, 20.2, 20.0), loss=(1, 0.8, 0.5, 0.45, 0.4))
+    assert phenomena.classify_eos(from_above)[0] == "inconclusive"
+    # in the band, but the loss rises over the last window: inconclusive
+    stalled = fake(sharp=(10, 16, 19.8, 20.2, 20.0), loss=(1, 0.8, 0.5, 0.6, 0.7))
+    assert phenomena.classify_eos(stalled)[0] == "inconclusive"
+    # a catapult dip sampled at 0.951 (inside the band), then up through 2/h: reached from below
+    dip = fake(sharp=(28, 19.02, 20.24, 20.0, 19.98), loss=(1, 0.8, 0.5, 0.45, 0.4))
+    assert phenomena.classify_eos(dip)[0] == "eos"
+    # settled just under 2/h after coming down, never crossing it upwards (relu + MSE at 0.99)
+    settled_under = fake(sharp=(36, 19.9, 19.8, 19.8, 19.8), loss=(1, 0.8, 0.5, 0.45, 0.4))
+    assert phenomena.classify_eos(settled_under)[0] == "inconclusive"
+    above = fake(sharp=(10, 16, 22, 22, 22), loss=(1, 0.8, 0.5, 0.45, 0.4))
+    assert phenomena.classify_eos(above)[0] == "inconclusive"
+    diverged = fake(outcome="diverged")
+    assert phenomena.edge_of_stability(diverged).verdict == Verdict.FAIL
+    assert phenomena.no_edge_of_stability(diverged).verdict == Verdict.PASS
 
 
 def test_catapult() -> None:
@@ -60,9 +78,34 @@ def test_balancing_and_grid_monotonicity() -> None:
     assert phenomena.balancing_grows_with_lr(good[:1]).verdict == Verdict.INCONCLUSIVE
 
 
-def test_limit_below_and_divergence() -> None:
-    assert phenomena.limit_below_eos(fake(sharp=(30, 20, 15))).verdict == Verdict.PASS
-    assert phenomena.limit_below_eos(fake(sharp=(30, 20, 21))).verdict == Verdict.FAIL
+def _settled(lr: float, ratio: float) -> RunResult:
+    s = 2 * ratio / lr
+    return fake(lr=lr, sharp=(3 * s, s, s, s), loss=(1, 5, 0.3, 0.2))
+
+
+def test_gap_widens_with_lr_trend() -> None:
+    widening = [_settled(0.1, 0.95), _settled(0.2, 0.88), _settled(0.3, 0.8)]
+    check = phenomena.gap_widens_with_lr(widening)
+    assert check.verdict == Verdict.PASS, check.detail
+    assert [round(x["gap"], 6) for x in check.detail["series"]] == [0.05, 0.12, 0.2]
+    # every ratio below 1 but no widening: the old "ratio < 1" claim would pass, this one fails
+    flat = [_settled(0.1, 0.99), _settled(0.2, 0.995), _settled(0.3, 0.99)]
+    assert phenomena.gap_widens_with_lr(flat).verdict == Verdict.FAIL
+    shrinking = [_settled(0.1, 0.8), _settled(0.2, 0.88), _settled(0.3, 0.95)]
+    assert phenomena.gap_widens_with_lr(shrinking).verdict == Verdict.FAIL
+    # a dip within the tolerance is allowed; a larger one is not
+    dip = [_settled(0.1, 0.95), _settled(0.2, 0.85), _settled(0.3, 0.855)]
+    assert phenomena.gap_widens_with_lr(dip).verdict == Verdict.PASS
+    assert phenomena.gap_widens_with_lr(dip, tolerance=0.001).verdict == Verdict.FAIL
+    # widening but the largest h still near the edge (0.93 > 0.9): not a limit below EoS
+    near = [_settled(0.1, 0.99), _settled(0.2, 0.96), _settled(0.3, 0.93)]
+    assert phenomena.gap_widens_with_lr(near).verdict == Verdict.FAIL
+    with_divergence = [*widening[:2], fake(lr=0.4, outcome="diverged")]
+    assert phenomena.gap_widens_with_lr(with_divergence).verdict == Verdict.INCONCLUSIVE
+    assert phenomena.gap_widens_with_lr(widening[:2]).verdict == Verdict.INCONCLUSIVE
+
+
+def test_divergence() -> None:
     assert phenomena.divergence(fake(outcome="diverged")).verdict == Verdict.PASS
     assert phenomena.divergence(fake()).verdict == Verdict.FAIL
 
@@ -79,8 +122,13 @@ def test_claim_specs() -> None:
 
 def test_claim_check_combines_runs() -> None:
     claim = get_claims("nn.eos-bounded-activation")[0]
-    grid = claim.grids[0].name
-    ok = claim.check({grid: [fake(lr=0.1, sharp=(5, 19, 20)), fake(lr=0.2, sharp=(5, 9.5, 10))]})
-    assert ok.verdict == Verdict.PASS and len(ok.detail["runs"]) == 2
-    one_bad = claim.check({grid: [fake(lr=0.1, sharp=(5, 19, 20)), fake(lr=0.2, sharp=(5, 5, 5))]})
+    assert {g.dataset for g in claim.grids} == {"digits", "mnist1d"}
+    at_edge = [fake(lr=0.1, sharp=(5, 19, 20), loss=(1, 0.5, 0.4)),
+               fake(lr=0.2, sharp=(5, 9.5, 10), loss=(1, 0.5, 0.4))]
+    ok = claim.check({g.name: at_edge for g in claim.grids})
+    assert ok.verdict == Verdict.PASS and len(ok.detail["runs"]) == 4
+    assert set(ok.detail["grids"]) == {g.name for g in claim.grids}
+    one_bad = claim.check({claim.grids[0].name: at_edge,
+                           claim.grids[1].name: [at_edge[0], fake(lr=0.2, sharp=(5, 5, 5))]})
     assert one_bad.verdict == Verdict.FAIL
+    assert one_bad.detail["grids"][claim.grids[0].name]["verdict"] == "pass"

@@ -76,3 +76,30 @@ def test_float32_lanczos_close_to_float64() -> None:
     model32 = model.float()
     top32 = sharpness(model32, x.float(), y, loss_fn, tol=1e-4).top
     assert top32 == pytest.approx(top64, rel=1e-3)
+
+
+def test_residual_recorded_and_small_at_convergence() -> None:
+    model, x, y, loss_fn = _tiny("tanh", "none", "mse")
+    est = sharpness(model, x, y, loss_fn, tol=1e-10)
+    assert est.converged and est.vector is not None
+    assert 0 <= est.residual < 1e-6 * abs(est.top)
+    # a deliberately wrong eigenvalue: the residual of the same vector exposes it
+    hvp = make_hvp(lambda: loss_fn(model(x), y), list(model.parameters()))
+    v = torch.as_tensor(est.vector)
+    assert float(torch.linalg.norm(hvp(v) - 1.01 * est.top * v)) > 1e-3 * est.top
+
+
+def test_hvp_dtype_float64_on_a_float32_model() -> None:
+    model, x, y, loss_fn = _tiny("tanh", "none", "mse")
+    top64 = sharpness(model, x, y, loss_fn, tol=1e-10).top
+    model32, x32 = model.float(), x.float()
+    via64 = sharpness(model32, x32, y, loss_fn, tol=1e-10, hvp_dtype=torch.float64)
+    assert via64.top == pytest.approx(top64, rel=1e-6)  # only the float32 rounding of the weights
+    assert next(model32.parameters()).dtype == torch.float32  # the model itself is untouched
+
+
+def test_warm_start_gives_the_same_value() -> None:
+    model, x, y, loss_fn = _tiny("relu", "none", "huber")
+    cold = sharpness(model, x, y, loss_fn, tol=1e-8)
+    warm = sharpness(model, x, y, loss_fn, tol=1e-8, v0=cold.vector, ncv=6)
+    assert warm.top == pytest.approx(cold.top, rel=1e-6)

@@ -23,18 +23,31 @@ if TYPE_CHECKING:
     from lrbias.nn.trainer import Progress, RunResult
 
 __all__ = ["Grid", "NNClaim", "Results", "catalogue_claims", "check_claims", "combine", "each", "get_claims",
-           "grid_results", "run_grids", "train_grid", "trained_grid"]
+           "grid_results", "per_grid", "run_grids", "train_grid", "trained_grid"]
 
 Results = Mapping[str, Sequence["RunResult"]]
 
 
 @dataclass(frozen=True)
 class Grid:
-    """A base configuration trained at each learning rate of ``lrs`` from one saved initial state."""
+    """A base configuration trained from one saved initial state at learning rates h = m · 2/S0,
+    for each multiple m of ``multiples``; S0 is the sharpness measured at that initial state
+    (the paper's protocol: the grid is stated relative to the initial sharpness, so S0·h/2 = m)."""
 
     name: str
     base: RunConfig
-    lrs: tuple[float, ...]
+    multiples: tuple[float, ...]
+
+    @property
+    def dataset(self) -> str:
+        return self.base.dataset
+
+    def describe(self) -> str:
+        """One line: data, model, init, h as multiples of 2/S0, steps."""
+        b = self.base
+        init = f"init norms {b.init_norms[0]:g}/{b.init_norms[1]:g}" if b.init_norms else "default init"
+        return (f"{b.dataset} n={b.n}, {b.activation}/{b.loss}/norm {b.norm}, width {b.width}, {init}, "
+                f"h = ({', '.join(f'{m:g}' for m in self.multiples)})·2/S0, {b.steps} steps")
 
 
 @dataclass(frozen=True)
@@ -69,6 +82,26 @@ def each(grid: str, detector: Callable[[RunResult], Check]) -> Callable[[Results
     return check
 
 
+def per_grid(grids: Sequence[Grid],
+             check_one: Callable[[str], Callable[[Results], Check]]) -> Callable[[Results], Check]:
+    """A claim check over several grids (one per dataset): ``check_one(name)`` on each, combined.
+
+    The detail keeps each grid's own verdict and figures under ``grids`` (so a report can show the
+    datasets side by side); the flattened ``runs`` list the per-run figures of every grid.
+    """
+    def check(results: Results) -> Check:
+        parts = {g.name: check_one(g.name)(results) for g in grids}
+        runs = [dict(run, grid=name) for name, c in parts.items() for run in c.detail.get("runs", [c.detail])]
+        merged = combine(parts.values())
+        detail = {"runs": runs, "grids": {name: {"verdict": str(c.verdict), "margin": c.margin,
+                                                  **{k: v for k, v in c.detail.items() if k != "runs"}}
+                                           for name, c in parts.items()}}
+        if "reason" in merged.detail:
+            detail["reason"] = merged.detail["reason"]
+        return Check(merged.verdict, merged.margin, detail)
+    return check
+
+
 def catalogue_claims() -> tuple[NNClaim, ...]:
     """The NN claims of the installed catalogue: every entry-point module's ``NN_CLAIMS``, in catalogue order."""
     from lrbias.claims.catalogue import module_attribute
@@ -92,16 +125,26 @@ def get_claims(selector: str, claims: Sequence[NNClaim] | None = None) -> list[N
 
 def train_grid(grid: Grid, overrides: Mapping[str, Any] | None = None,
                progress: Progress | None = None) -> list[RunResult]:
-    """Train ``grid`` at each of its learning rates from one prepared initial state."""
-    from lrbias.nn.trainer import prepare, train
+    """Train ``grid`` from one prepared initial state at h = m·2/S0 for each multiple m.
+
+    S0 is measured once at the prepared state (:func:`lrbias.nn.trainer.initial_sharpness`) and
+    recorded in every run's meta with its multiple.
+    """
+    from lrbias.nn.trainer import initial_sharpness, prepare, train
 
     base = replace(grid.base, **(overrides or {}))
     prep = prepare(base)
+    s0 = initial_sharpness(prep)
+    if not (math.isfinite(s0) and s0 > 0):
+        raise NNConfigError(f"grid {grid.name}: initial sharpness S0 = {s0!r} is not a positive number")
     runs = []
-    for h in grid.lrs:
+    for m in grid.multiples:
+        h = m * 2 / s0
         if progress is not None:
-            progress(f"[{grid.name}] lr={h:g}, {base.steps} steps")
-        runs.append(train(prep, lr=h, progress=progress))
+            progress(f"[{grid.name}] h={m:g}·2/S0={h:.4g} (S0={s0:.4g}), {base.steps} steps")
+        run = train(prep, lr=h, progress=progress)
+        run.meta["lr_multiple"] = m
+        runs.append(run)
     return runs
 
 

@@ -65,6 +65,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto", help=f"one of {', '.join(DEVICES)} (default auto: cuda if "
                    "available; TF32 is switched off)")
     p.add_argument("--dtype", default="float32", help=f"one of {', '.join(DTYPES)} (default float32)")
+    p.add_argument("--hvp-dtype", default=None, help=f"dtype of the Hessian-vector products and Lanczos, one "
+                   f"of {', '.join(DTYPES)} (default: the run's --dtype; float64 evaluates them on a float64 "
+                   "copy of the model, the accuracy check of a float32 run)")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1: fastest at these "
                    "sizes)")
     p.add_argument("--json", metavar="OUT", help="write every logged series and the summary to this JSON "
@@ -78,7 +81,14 @@ def _config_from_args(args: argparse.Namespace) -> RunConfig:
     _bounded("--seed", args.seed, 0, MAX_SEED)
     _bounded("--steps", args.steps, 1, MAX_STEPS)
     _check_threads(args.threads)
-    if args.lr is None or not math.isfinite(args.lr) or args.lr <= 0:
+    multiple = getattr(args, "lr_multiple", None)
+    if (args.lr is None) == (multiple is None):
+        raise LrbiasError("give exactly one of --lr H and --lr-multiple M (h = M*2/S0)")
+    if multiple is not None:
+        if not math.isfinite(multiple) or multiple <= 0:
+            raise LrbiasError(f"--lr-multiple must be a finite number > 0, got {multiple!r}")
+        args.lr = 1.0  # placeholder until S0 is measured; replaced before training
+    if not math.isfinite(args.lr) or args.lr <= 0:
         raise LrbiasError(f"--lr must be a finite number > 0, got {args.lr!r}")
     if args.sharpness_every < 0:
         raise LrbiasError(f"--sharpness-every must be >= 0, got {args.sharpness_every}")
@@ -86,7 +96,8 @@ def _config_from_args(args: argparse.Namespace) -> RunConfig:
                      norm=args.norm, width=args.width, lr=args.lr, steps=args.steps,
                      init_norms=parse_init_norms(args.init_norms), sharpness_every=args.sharpness_every,
                      seed=args.seed, device=args.device, dtype=args.dtype, data_root=args.data_root,
-                     download=args.download, loss_bound=args.loss_bound, eig_tol=args.eig_tol)
+                     download=args.download, loss_bound=args.loss_bound, eig_tol=args.eig_tol,
+                     hvp_dtype=args.hvp_dtype)
 
 
 def _fmt(v: Any) -> str:
@@ -101,18 +112,26 @@ def _cmd_nn(args: argparse.Namespace) -> int:
     json_out = _json_target(args.json)
     _require_torch()
     from lrbias.nn.device import configure_threads
-    from lrbias.nn.trainer import run
+    from lrbias.nn.phenomena import classify_eos
+    from lrbias.nn.trainer import initial_sharpness, prepare, train
 
     configure_threads(args.threads)
-    result = run(config, progress=_progress(args))
+    prep = prepare(config)
+    s0 = initial_sharpness(prep)
+    if args.lr_multiple is not None:
+        config = config.with_lr(args.lr_multiple * 2 / s0)
+    result = train(prep, lr=config.lr, progress=_progress(args))
     s = result.summary()
     out = sys.stderr if args.json == "-" else sys.stdout
+    call, eos = classify_eos(result)
     print(f"nn run: {config.dataset} n={config.n} width={config.width} activation={config.activation} "
           f"loss={config.loss} norm={config.norm} lr={config.lr:g} init_norms={config.init_norms} "
           f"seed={config.seed} device={result.device} dtype={config.dtype}", file=out)
     rows = [("outcome", f"{s['outcome']} ({s['reason']})"), ("steps run", s["steps_run"]),
             ("final sharpness S", s["sharpness_final"]), ("2/h", s["two_over_lr"]),
-            ("ratio S*h/2", s["ratio_final"]), ("loss start", s["loss_start"]),
+            ("ratio S*h/2", s["ratio_final"]), ("S0", s["s0"]), ("S0*h/2", s["s0_lr_over_2"]),
+            ("tail median S*h/2", eos.get("ratio_median", float("nan"))), ("EoS call", f"{call} ({eos['why']})"),
+            ("loss start", s["loss_start"]),
             ("loss final", s["loss_final"]),
             ("loss max/start", s["loss_max_over_start"]), ("accuracy final", s["accuracy_final"]),
             ("norm gap |W1|-|W2| start", s["norm_gap_start"]), ("norm gap end", s["norm_gap_final"]),
@@ -122,11 +141,32 @@ def _cmd_nn(args: argparse.Namespace) -> int:
     return 0
 
 
+def _saved_runs(path: str, claims: list) -> dict:
+    """The runs of an earlier ``nn-grid --json`` output, for re-checking the claims without training."""
+    import json
+
+    from lrbias.nn.trainer import RunResult
+
+    try:
+        with open(path) as fh:
+            saved = json.load(fh)["runs"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise LrbiasError(f"--from-json {path!r}: not a readable nn-grid JSON output ({exc})") from None
+    missing = sorted({g.name for c in claims for g in c.grids} - set(saved))
+    if missing:
+        raise LrbiasError(f"--from-json {path!r} lacks the grid(s) {', '.join(missing)}")
+    return {name: [RunResult.from_dict(r) for r in runs] for name, runs in saved.items()}
+
+
 def _cmd_nn_grid(args: argparse.Namespace) -> int:
     from lrbias.claims.nn import check_claims, get_claims, run_grids
 
     claims = get_claims(args.claims)
-    overrides: dict[str, Any] = {"device": args.device, "dtype": args.dtype}
+    overrides: dict[str, Any] = {"device": args.device, "dtype": args.dtype, "hvp_dtype": args.hvp_dtype}
+    if args.init not in ("paper", "default"):
+        raise LrbiasError(f"--init must be 'paper' or 'default', got {args.init!r}")
+    if args.init == "default":
+        overrides["init_norms"] = None
     if args.steps is not None:
         _bounded("--steps", args.steps, 1, MAX_STEPS)
         overrides["steps"] = args.steps
@@ -137,7 +177,10 @@ def _cmd_nn_grid(args: argparse.Namespace) -> int:
     from lrbias.nn.device import configure_threads
 
     configure_threads(args.threads)
-    results = run_grids(claims, overrides, progress=_progress(args))
+    if args.from_json is not None:
+        results = _saved_runs(args.from_json, claims)
+    else:
+        results = run_grids(claims, overrides, progress=_progress(args))
     verdicts = check_claims(claims, results)
     header = ("claim", "verdict", "grid", "figures")
     rows = []
@@ -145,13 +188,21 @@ def _cmd_nn_grid(args: argparse.Namespace) -> int:
         check = verdicts[claim.id]
         figs = []
         for run in check.detail.get("runs", []):
-            keys = [k for k in ("ratio_median", "loss_max_over_start", "gap_final_over_start", "ratio_final",
-                                "loss_fell") if k in run and run[k] is not None]
+            if "lr" not in run and "series" in run:
+                continue  # a trend check: printed per grid below
+            keys = [k for k in ("s0_lr_over_2", "ratio_median", "call", "loss_max_over_start",
+                                "gap_final_over_start") if k in run and run[k] is not None]
             if run.get("outcome") == "diverged":
                 keys.append("outcome")
-            figs.append(f"h={run.get('lr', '?'):g}:" + ",".join(f"{k}={_fmt(run[k])}" for k in keys)
+            where = str(run.get("grid", "")).rpartition("@")[2]
+            label = f"{where + ' ' if where else ''}h={run['lr']:g}:" if "lr" in run else ""
+            figs.append(label + ",".join(f"{k}={_fmt(run[k])}" for k in keys)
                         if "lr" in run else ",".join(f"{k}={_fmt(v)}" for k, v in run.items()
                                                      if k not in ("verdict", "margin")))
+        for name, part in check.detail.get("grids", {}).items():
+            if "series" in part:
+                figs.append(f"{name}: tail gap by h " + ", ".join(
+                    f"{x['s0_lr_over_2']:.3g}->{x['gap']:.4f}" for x in part["series"]) + f" ({part['verdict']})")
         rows.append((claim.id, str(check.verdict), "+".join(g.name for g in claim.grids), "; ".join(figs)))
     print_table(header, rows, sys.stderr if args.json == "-" else None, free_last=True)
     if args.json is not None:
@@ -178,7 +229,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "outcome (completed or diverged).",
         epilog="example: lrbias nn --activation tanh --loss mse --lr 0.2 --steps 1000 --json tanh.json")
     p.add_argument("--dataset", default="digits", help=f"one of {', '.join(DATASETS)} (default digits: "
-                   "scikit-learn's 8x8 digits, offline)")
+                   "scikit-learn's 8x8 digits, offline; mnist1d: generated offline by the mnist1d package)")
     p.add_argument("--data-root", metavar="DIR", help="torchvision root for mnist (DIR/MNIST/raw/) and "
                    "cifar10 (DIR/cifar-10-batches-py/)")
     p.add_argument("--download", action="store_true", help="let torchvision download mnist/cifar10 into "
@@ -192,7 +243,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--norm", default="none", help=f"one of {', '.join(NORMS)} "
                    "(bn = BatchNorm1d(affine=False), ln = LayerNorm(no affine), before the activation; "
                    "default none)")
-    p.add_argument("--lr", type=float, required=True, help="learning rate h > 0")
+    p.add_argument("--lr", type=float, help="learning rate h > 0 (or --lr-multiple)")
+    p.add_argument("--lr-multiple", type=float, metavar="M", help="learning rate h = M*2/S0, S0 the sharpness "
+                   "at the initial state (the paper's protocol; S0*h/2 = M)")
     p.add_argument("--steps", type=int, required=True, help="number of GD steps (>= 1)")
     p.add_argument("--init-norms", metavar="A,B", help="rescale W1, W2 to Frobenius norms A, B after the "
                    "default init (unbalanced start, e.g. 6,20)")
@@ -208,12 +261,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "nn-grid", help="run the paper's neural-network claims over their learning-rate grids",
         description="Train the configuration grids of the NN claims (each grid: one saved initial state "
-        "shared by every learning rate) on the embedded digits data and print a verdict table "
-        "(pass / fail / inconclusive with the measured figures).",
+        "shared by every learning rate, h given as multiples of 2/S0 with S0 the sharpness there) on the "
+        "embedded digits and mnist1d data and print a verdict table (pass / fail / inconclusive with "
+        "the measured figures: S0*h/2, tail median of S*h/2, the EoS call).",
         epilog="example: lrbias nn-grid --claims all --json nn-claims.json")
     p.add_argument("--claims", default="all", help="'all' or comma-separated claim ids (nn.eos-bounded-loss, "
                    "nn.eos-bounded-activation, nn.catapult-mse-relu, nn.balancing-mse-relu, "
                    "nn.limit-below-eos-mse-relu, nn.no-eos-cubic, nn.bn-restores-eos)")
     p.add_argument("--steps", type=int, help="override every grid's step count (default: the claim's own)")
+    p.add_argument("--from-json", metavar="FILE", help="re-check the claims on the runs saved in an earlier "
+                   "--json output instead of training (same verdicts unless the checks changed)")
+    p.add_argument("--init", default="paper", help="'paper' (default: the unbalanced grids start from "
+                   "|W1|_F = 6, |W2|_F = 20) or 'default' (PyTorch's default init, the named variant)")
     _common(p)
     p.set_defaults(func=_cmd_nn_grid)

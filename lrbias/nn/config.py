@@ -15,7 +15,8 @@ from lrbias.errors import LrbiasError
 ACTIVATIONS = ("relu", "tanh", "cubic", "leaky-relu", "elu")
 LOSSES = ("mse", "huber", "ce")
 NORMS = ("none", "bn", "ln")
-DATASETS = ("digits", "mnist", "cifar10")
+DATASETS = ("digits", "mnist1d", "mnist", "cifar10")
+OFFLINE_DATASETS = ("digits", "mnist1d")
 DEVICES = ("auto", "cpu", "cuda")
 DTYPES = ("float32", "float64")
 
@@ -73,6 +74,7 @@ class RunConfig:
     download: bool = False
     loss_bound: float = 1e6
     eig_tol: float = 1e-3
+    hvp_dtype: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -82,6 +84,8 @@ class RunConfig:
         _choice("norm", self.norm, NORMS)
         _choice("device", self.device, DEVICES)
         _choice("dtype", self.dtype, DTYPES)
+        if self.hvp_dtype is not None:
+            _choice("hvp dtype", self.hvp_dtype, DTYPES)
         if not (isinstance(self.lr, int | float) and math.isfinite(self.lr) and self.lr > 0):
             raise NNConfigError(f"learning rate must be a finite number > 0, got {self.lr!r}")
         for name, lo in (("steps", 1), ("n", 1), ("width", 1), ("sharpness_every", 0)):

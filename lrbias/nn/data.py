@@ -4,6 +4,11 @@ Datasets
 --------
 ``digits``  scikit-learn's ``load_digits`` (8×8 grey images, 1,797 samples, 10 classes): real
             data shipped inside an installed package, the offline default.
+``mnist1d`` Greydanus's MNIST-1D (40-sample 1-D signals, 10 classes), *generated* offline by the
+            ``mnist1d`` package (Apache-2.0) from its ten built-in templates with the package's
+            default arguments (seed 42, 80 % train split) except the sample count, the fewest
+            (a multiple of 10) whose train split holds ``n`` signals; never downloaded.
+            A harder 10-class problem than digits.
 ``mnist``   torchvision's ``MNIST`` (28×28, 10 classes) read from ``ROOT/MNIST/raw/``.
 ``cifar10`` torchvision's ``CIFAR10`` (32×32×3, 10 classes) read from ``ROOT/cifar-10-batches-py/``.
 
@@ -83,6 +88,27 @@ def load_digits_data(n: int) -> Dataset:
     return _take("digits", bunch.images, bunch.target, n)
 
 
+def load_mnist1d_data(n: int) -> Dataset:
+    """The first ``n`` of the 4,000 MNIST-1D training signals, generated offline (no download).
+
+    ``mnist1d.data.make_dataset`` seeds NumPy's and Python's global generators; their states are
+    saved and restored around the call so loading data never perturbs a caller's randomness.
+    """
+    import random
+
+    from mnist1d.data import get_dataset_args, make_dataset
+
+    args = get_dataset_args()
+    args.num_samples = 10 * -(-n // 8)  # train split 0.8: 8·ceil(n/8) >= n training signals
+    np_state, py_state = np.random.get_state(), random.getstate()
+    try:
+        raw = make_dataset(args)
+    finally:
+        np.random.set_state(np_state)
+        random.setstate(py_state)
+    return _take("mnist1d", np.asarray(raw["x"]), np.asarray(raw["y"]), n)
+
+
 def load_mnist(n: int, root: str | None, download: bool = False) -> Dataset:
     """The first ``n`` MNIST training images via ``torchvision.datasets.MNIST(root, train=True)``."""
     from torchvision.datasets import MNIST
@@ -117,6 +143,8 @@ def load_dataset(name: str, n: int, root: str | None = None, download: bool = Fa
     """Dispatch on ``name`` (one of :data:`DATASETS`)."""
     if name == "digits":
         return load_digits_data(n)
+    if name == "mnist1d":
+        return load_mnist1d_data(n)
     if name == "mnist":
         return load_mnist(n, root, download)
     if name == "cifar10":

@@ -6,12 +6,18 @@ is one extra backward pass.  Lanczos is SciPy's ARPACK ``eigsh(which='LA')`` on 
 ``LinearOperator``; ``which='LM'`` (largest magnitude) would return a large *negative*
 eigenvalue when one exists, which is not the sharpness, so it is never the default.
 
+Every estimate carries its Lanczos residual ‖H v − λ v‖ for the returned unit Ritz vector v (one
+extra HVP), so a sharpness value always says how well it is resolved.  ``hvp_dtype`` float64
+evaluates the HVPs on a float64 copy of the model and data (the run itself may stay float32):
+the accuracy option of ``--hvp-dtype``.
+
 The Hessian is the one GD trains on: the model is put in train mode (BatchNorm uses the batch
 statistics of the full batch), never ``eval()``.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -27,11 +33,20 @@ HVP = Callable[[torch.Tensor], torch.Tensor]
 
 @dataclass(frozen=True)
 class EigenEstimate:
-    """Top-``k`` eigenvalues (descending, float64), the number of HVPs used, and convergence."""
+    """Top-``k`` eigenvalues (descending, float64), the number of HVPs used, convergence, and the
+    Lanczos residual ‖H v − λ v‖ of the top Ritz pair (v a unit vector; NaN when not computed)."""
 
     values: np.ndarray
     matvecs: int
     converged: bool
+    residual: float = float("nan")
+    vector: np.ndarray | None = None
+
+    @property
+    def relative_residual(self) -> float:
+        """‖H v − λ v‖ / |λ| for the top pair (an a-posteriori error bound on λ, relative)."""
+        top = self.top
+        return abs(self.residual / top) if top else float("inf")
 
     @property
     def top(self) -> float:
@@ -54,11 +69,14 @@ def make_hvp(loss_closure: Callable[[], torch.Tensor], params: Sequence[torch.Te
 
 def top_eigenvalues(hvp: HVP, dim: int, dtype: torch.dtype, device: torch.device | str, k: int = 1,
                     tol: float = 1e-3, which: str = "LA", seed: int = 0,
-                    maxiter: int | None = None) -> EigenEstimate:
+                    maxiter: int | None = None, v0: np.ndarray | None = None,
+                    ncv: int | None = None) -> EigenEstimate:
     """Lanczos (ARPACK) on ``hvp``: the ``k`` largest-algebraic eigenvalues, relative tolerance ``tol``.
 
     ``which`` exists only so tests can show that ``'LM'`` is wrong; keep ``'LA'``.  The start
-    vector is drawn from ``seed`` (reproducible).  A Lanczos that does not converge returns the
+    vector is ``v0`` when given (a warm start: the previous top eigenvector along a run, which
+    cuts the HVPs per estimate), else drawn from ``seed`` (reproducible); ``ncv``: ARPACK's Lanczos
+    basis size.  A Lanczos that does not converge returns the
     Ritz values it has, flagged ``converged=False``.
     """
     count = 0
@@ -71,19 +89,29 @@ def top_eigenvalues(hvp: HVP, dim: int, dtype: torch.dtype, device: torch.device
 
     if dim <= k + 1:
         dense = np.column_stack([matvec(e) for e in np.eye(dim)])
-        vals = np.linalg.eigvalsh((dense + dense.T) / 2)
+        vals, vecs = np.linalg.eigh((dense + dense.T) / 2)
         order = np.argsort(-np.abs(vals)) if which == "LM" else np.argsort(-vals)
-        return EigenEstimate(vals[order][:k], count, True)
+        return EigenEstimate(vals[order][:k], count, True, _residual(matvec, vals[order[0]], vecs[:, order[0]]))
     op = LinearOperator((dim, dim), matvec=matvec, dtype=np.float64)
-    v0 = np.random.default_rng(seed).standard_normal(dim)
+    start = np.random.default_rng(seed).standard_normal(dim) if v0 is None else np.asarray(v0, dtype=np.float64)
     try:
-        vals = eigsh(op, k=k, which=which, tol=tol, v0=v0, maxiter=maxiter, return_eigenvectors=False)
+        vals, vecs = eigsh(op, k=k, which=which, tol=tol, v0=start, maxiter=maxiter, ncv=ncv)
         converged = True
     except ArpackNoConvergence as exc:
-        vals, converged = np.asarray(exc.eigenvalues), False
+        vals, vecs, converged = np.asarray(exc.eigenvalues), np.asarray(exc.eigenvectors), False
     vals = np.asarray(vals, dtype=np.float64)
-    vals = vals[np.argsort(-np.abs(vals))] if which == "LM" else np.sort(vals)[::-1]
-    return EigenEstimate(vals, count, converged)
+    order = np.argsort(-np.abs(vals)) if which == "LM" else np.argsort(-vals)
+    if not len(vals):
+        return EigenEstimate(vals, count, converged)
+    top_vec = vecs[:, order[0]]
+    return EigenEstimate(vals[order], count, converged, _residual(matvec, vals[order[0]], top_vec), top_vec)
+
+
+def _residual(matvec: Callable[[np.ndarray], np.ndarray], value: float, vector: np.ndarray) -> float:
+    """‖H v − λ v‖ for the unit-normalised ``vector`` (one HVP)."""
+    v = np.asarray(vector, dtype=np.float64)
+    v = v / np.linalg.norm(v)
+    return float(np.linalg.norm(matvec(v) - value * v))
 
 
 def model_loss_closure(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
@@ -94,13 +122,23 @@ def model_loss_closure(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
 
 
 def sharpness(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn: LossFn, k: int = 1,
-              tol: float = 1e-3, seed: int = 0, maxiter: int | None = None) -> EigenEstimate:
-    """Top-``k`` Hessian eigenvalues of the full-batch loss at the model's current weights."""
+              tol: float = 1e-3, seed: int = 0, maxiter: int | None = None,
+              hvp_dtype: torch.dtype | None = None, v0: np.ndarray | None = None,
+              ncv: int | None = None) -> EigenEstimate:
+    """Top-``k`` Hessian eigenvalues of the full-batch loss at the model's current weights.
+
+    ``hvp_dtype`` (e.g. ``torch.float64``): evaluate the HVPs on a copy of the model and data in
+    that dtype; None: the model's own dtype.
+    """
+    first = next(p for p in model.parameters() if p.requires_grad)
+    if hvp_dtype is not None and hvp_dtype != first.dtype:
+        model = copy.deepcopy(model).to(hvp_dtype)
+        x = x.to(hvp_dtype)
     params = [p for p in model.parameters() if p.requires_grad]
     hvp = make_hvp(model_loss_closure(model, x, y, loss_fn), params)
     dim = sum(p.numel() for p in params)
     return top_eigenvalues(hvp, dim, params[0].dtype, params[0].device, k=k, tol=tol, seed=seed,
-                           maxiter=maxiter)
+                           maxiter=maxiter, v0=v0, ncv=ncv)
 
 
 def dense_hessian(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn: LossFn) -> torch.Tensor:

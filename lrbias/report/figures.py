@@ -167,22 +167,32 @@ def balancing_figure(phase: dict) -> tuple[str, str]:
 
 
 def nn_figure(nn: dict) -> tuple[str, str]:
-    """Per grid: sharpness·h/2 over steps for each learning rate (1 = edge of stability), and the loss."""
-    grids = list(nn["grids"].items())
-    fig, axes = plt.subplots(2, len(grids), figsize=(2.6 * len(grids) + 1, 5.0), squeeze=False)
-    for j, (name, runs) in enumerate(grids):
-        top, bottom = axes[0, j], axes[1, j]
-        for run in runs:
-            lr = run["lr"]
-            steps = np.array(run["sharpness_steps"], dtype=float)
-            ratio = np.array([np.nan if v is None else v for v in run["top_sharpness"]], dtype=float) * lr / 2
-            top.plot(steps, ratio, marker=".", ms=3, label=f"h={lr:g}")
-            loss = np.array([np.nan if v is None else v for v in run["loss"]], dtype=float)
-            bottom.semilogy(np.arange(loss.size), loss, lw=0.9)
-        top.axhline(1.0, color="k", ls="--", lw=0.8)
-        top.set(title=name, ylabel="S·h/2" if j == 0 else None, ylim=(0, 2))
-        bottom.set(xlabel="step", ylabel="loss" if j == 0 else None)
-        top.legend(fontsize=6)
-    alt = ("Neural-network runs on the embedded digits data: sharpness times h/2 over steps for each "
-           "configuration and learning rate (1 is the edge of stability), and the training loss.")
+    """Per configuration (column): sharpness·h/2 over steps for each learning rate (1 = edge of
+    stability) and the loss, one pair of rows per dataset (grids named ``config@dataset``)."""
+    names = list(nn["grids"])
+    configs = list(dict.fromkeys(n.rpartition("@")[0] or n for n in names))
+    datasets = list(dict.fromkeys(n.rpartition("@")[2] if "@" in n else "" for n in names))
+    fig, axes = plt.subplots(2 * len(datasets), len(configs), figsize=(2.6 * len(configs) + 1, 2.5 * 2 * len(datasets)),
+                             squeeze=False)
+    for i, ds in enumerate(datasets):
+        for j, config in enumerate(configs):
+            top, bottom = axes[2 * i, j], axes[2 * i + 1, j]
+            runs = nn["grids"].get(f"{config}@{ds}" if ds else config, [])
+            for run in runs:
+                lr = run["lr"]
+                steps = np.array(run["sharpness_steps"], dtype=float)
+                ratio = np.array([np.nan if v is None else v for v in run["top_sharpness"]], dtype=float) * lr / 2
+                m = run.get("lr_multiple")
+                top.plot(steps, ratio, marker=".", ms=3, label=f"h={m:g}·2/S0" if m is not None else f"h={lr:g}")
+                loss = np.array([np.nan if v is None else v for v in run["loss"]], dtype=float)
+                bottom.semilogy(np.arange(loss.size), loss, lw=0.9)
+            top.axhspan(0.95, 1.05, color="0.85", lw=0)
+            top.axhline(1.0, color="k", ls="--", lw=0.8)
+            top.set(title=f"{config} ({ds})" if ds else config, ylabel="S·h/2" if j == 0 else None, ylim=(0, 2))
+            bottom.set(xlabel="step", ylabel="loss" if j == 0 else None)
+            if runs:
+                top.legend(fontsize=6)
+    alt = ("Neural-network runs on the embedded datasets (" + ", ".join(d or "digits" for d in datasets)
+           + "), one column per configuration: sharpness times h/2 over steps for each learning rate (1 is "
+           "the edge of stability, the grey band the EoS band [0.95, 1.05]), and the training loss.")
     return _svg(fig), alt

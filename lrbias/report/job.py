@@ -89,10 +89,15 @@ def nn_extras(entry_ids: Iterable[str]) -> dict | None:
     names = sorted({g.name for c in catalogue_claims() if c.id in ran for g in c.grids})
     if not names:
         return None
-    grids = {name: [{"lr": r.lr, "summary": r.summary(), "sharpness_steps": r.sharpness_steps,
-                     "top_sharpness": r.top_sharpness, "loss": r.history["loss"]} for r in grid_results(name)]
+    from lrbias.nn.phenomena import tail_ratio
+
+    grids = {name: [{"lr": r.lr, "lr_multiple": r.meta.get("lr_multiple"), "summary": r.summary(),
+                     "tail_ratio": tail_ratio(r), "sharpness_steps": r.sharpness_steps,
+                     "top_sharpness": r.top_sharpness, "lanczos_residual": r.meta.get("lanczos_residual"),
+                     "loss": r.history["loss"]} for r in grid_results(name)]
              for name in names}
-    return {"dataset": "digits", "grids": grids}
+    datasets = sorted({name.rpartition("@")[2] for name in names if "@" in name})
+    return {"datasets": datasets, "grids": grids}
 
 
 def report_extras(results: Sequence[dict], profile: Profile, seed: int) -> dict[str, Any]:

@@ -84,10 +84,13 @@ def nn_rows(nn: dict | None) -> list[dict]:
             def num(key: str, s: dict = s) -> str:
                 return format_number(s.get(key), none="–")
 
-            rows.append({"grid": grid, "lr": format_number(run.get("lr"), none="–"),
+            m = run.get("lr_multiple")
+            lr = format_number(run.get("lr"), none="–") + (f" ({format_number(m)}·2/S0)" if m is not None else "")
+            rows.append({"grid": grid, "lr": lr,
                          "outcome": s.get("outcome", "–"), "steps": s.get("steps_run", "–"),
                          "sharpness": num("sharpness_final"), "two_over_lr": num("two_over_lr"),
-                         "ratio": num("ratio_final"), "catapult": num("loss_max_over_start"),
+                         "ratio": format_number(run.get("tail_ratio", s.get("ratio_final")), none="–"),
+                         "catapult": num("loss_max_over_start"),
                          "gap": f"{num('norm_gap_start')} → {num('norm_gap_final')}"})
     return rows
 
