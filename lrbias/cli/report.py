@@ -7,10 +7,11 @@ import json
 import sys
 from pathlib import Path
 
-from lrbias.claims.profiles import get_profile
+from lrbias.claims.profiles import PROFILES, get_profile
 from lrbias.errors import LrbiasError
+from lrbias.report.diff import FRONTIER_TOL
 
-REPORT_PROFILES = ("smoke", "default", "thorough")
+REPORT_PROFILES = tuple(PROFILES)  # every profile `check` accepts
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -46,7 +47,11 @@ def _cmd_diff(args: argparse.Namespace) -> int:
             docs.append(load_document(Path(path)))
         except (ValueError, json.JSONDecodeError) as exc:
             raise LrbiasError(str(exc).splitlines()[0]) from None
-    d = diff_documents(docs[0], docs[1], rel_noise=args.noise)
+    if not 0 <= args.frontier_tol < 1:
+        raise LrbiasError(f"--frontier-tol {args.frontier_tol} is invalid; accepted: 0 <= TOL < 1")
+    d = diff_documents(docs[0], docs[1], rel_noise=args.noise, frontier_tol=args.frontier_tol)
+    for w in d.warnings:
+        print(f"lrbias diff: WARNING: {w}", file=sys.stderr)
     if args.json:
         print(dumps(d.as_dict()))
     else:
@@ -67,7 +72,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("ids", nargs="*", help="entry ids or groups to include (default: all)")
     p.add_argument("--out", default="reports/latest", help="output folder (default reports/latest)")
     p.add_argument("--profile", default="default", choices=REPORT_PROFILES,
-                   help="search budget: smoke (about a minute), default, thorough")
+                   help="search budget: " + ", ".join(REPORT_PROFILES) + " (default: default)")
     p.add_argument("--seed", type=int, default=0, help="seed recorded in the report (default 0)")
     p.add_argument("--no-nn", action="store_true", help="skip the neural-network section")
     p.add_argument("--variants", action="append", metavar="FILE",
@@ -77,13 +82,18 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
     p = sub.add_parser("diff", help="compare two results documents (exit 1 on a regression)",
                        description="What changed between two catalogue runs: verdict flips, margin "
-                       "changes beyond noise, frontier moves. Exit status 1 when a verdict regressed "
-                       "(pass -> fail or inconclusive, inconclusive -> fail).")
+                       "changes beyond noise, frontier moves with their size in κ. Exit status 1 on a regression: a "
+                       "verdict that got worse (pass -> fail or inconclusive, inconclusive -> fail) or a "
+                       "frontier that shrank beyond --frontier-tol or vanished. Warns when the two runs' "
+                       "profiles, seeds or versions differ.")
     p.add_argument("old", help="results JSON of the reference run")
     p.add_argument("new", help="results JSON of the new run")
     p.add_argument("--html", metavar="OUT", help="also write the diff as an HTML page")
     p.add_argument("--json", action="store_true", help="print the diff as JSON")
     p.add_argument("--noise", type=float, default=0.1,
                    help="relative margin change treated as noise (default 0.1)")
+    p.add_argument("--frontier-tol", type=float, default=FRONTIER_TOL, metavar="TOL",
+                   help="a frontier losing more than this share of its size in κ (or vanishing) is a "
+                   f"regression (default {FRONTIER_TOL})")
     p.set_defaults(func=_cmd_diff)
     return report
