@@ -25,28 +25,43 @@ def _cmd_report(args: argparse.Namespace) -> int:
         argv.append("--no-nn")
     for v in args.variants or []:
         argv += ["--variants", v]
+    compare = None
+    if args.compare:
+        argv += ["--compare", args.compare]
+        compare = (_load(args.compare), args.compare)
     run = run_report(Path(args.out), args.ids, profile, args.seed, command_line(["report", *argv]),
                      include_nn=not args.no_nn, variants=args.variants or (), scheduler=args.scheduler,
-                     workers=args.workers, progress=sys.stderr)
+                     workers=args.workers, progress=sys.stderr, compare=compare)
     counts = run.counts()
     print(f"report written to {run.written} ({counts['pass']} pass, {counts['fail']} fail, "
           f"{counts['inconclusive']} inconclusive)")
+    if run.comparison:
+        diff = run.comparison["diff"]
+        for w in diff["warnings"]:
+            print(f"lrbias report: WARNING: not like for like: {w}", file=sys.stderr)
+        print(f"compared with {args.compare}: {len(diff['regressions'])} regression(s), "
+              f"{len(diff['flips'])} verdict change(s), {len(diff['frontiers'])} frontier change(s) "
+              "(in the page's 'Changes since the compared run')")
     return 0
 
 
-def _cmd_diff(args: argparse.Namespace) -> int:
+def _load(path: str) -> dict:
+    """A results document read for a comparison or a diff; LrbiasError (one line) when it is not one."""
     from lrbias.claims.results import load_document
+
+    if not Path(path).is_file():
+        raise LrbiasError(f"{path}: no such results file")
+    try:
+        return load_document(Path(path))
+    except (ValueError, json.JSONDecodeError) as exc:
+        raise LrbiasError(str(exc).splitlines()[0]) from None
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
     from lrbias.report.diff import diff_documents, format_html, format_text
     from lrbias.serial import dumps, write_atomic
 
-    docs = []
-    for path in (args.old, args.new):
-        if not Path(path).is_file():
-            raise LrbiasError(f"{path}: no such results file")
-        try:
-            docs.append(load_document(Path(path)))
-        except (ValueError, json.JSONDecodeError) as exc:
-            raise LrbiasError(str(exc).splitlines()[0]) from None
+    docs = [_load(path) for path in (args.old, args.new)]
     if not 0 <= args.frontier_tol < 1:
         raise LrbiasError(f"--frontier-tol {args.frontier_tol} is invalid; accepted: 0 <= TOL < 1")
     d = diff_documents(docs[0], docs[1], rel_noise=args.noise, frontier_tol=args.frontier_tol)
@@ -77,6 +92,9 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--no-nn", action="store_true", help="skip the neural-network section")
     p.add_argument("--variants", action="append", metavar="FILE",
                    help="a variant file (.py or .toml) adding families and entries; repeatable")
+    p.add_argument("--compare", metavar="OLD.json", help="an older results document: the page embeds what "
+                   "changed (verdicts, frontiers with their size, entries added or removed) and warns when the "
+                   "profiles, seeds or versions differ")
     p.set_defaults(func=_cmd_report)
     report = p
 
