@@ -34,10 +34,11 @@ def _grid_names(case: Any, grids: dict) -> list[str]:
     return [n for n in names if isinstance(n, str) and n in grids]
 
 
-def trace_svg(runs: list[dict], width: int = 360, height: int = 150) -> str:
+def trace_svg(runs: list[dict], width: int = 460, height: int = 170) -> str:
     """A small inline SVG: S·h/2 against the step for each run (one colour per h), the EoS line at 1.
 
-    Every point is shown: the y axis runs from 0 to the largest value drawn (at least 1.2).
+    The y axis frames the values after the first tenth of the steps (what the verdict reads); earlier
+    values above the frame are drawn at its top edge, and the plot says so with their maximum.
     """
     series = []
     for run in runs:
@@ -49,9 +50,13 @@ def trace_svg(runs: list[dict], width: int = 360, height: int = 150) -> str:
             series.append((lr, pts))
     if not series:
         return ""
-    left, right, top, bottom = 40, 78, 10, 28
+    left, right, top, bottom = 40, 84, 10, 28
     xmax = max(p[0] for _, pts in series for p in pts) or 1.0
-    ymax = max(1.2, max(p[1] for _, pts in series for p in pts) * 1.05)
+    full = max(p[1] for _, pts in series for p in pts)
+    # the decision reads the tail: frame the values after the first tenth of the steps, say what is cut
+    later = [p[1] for _, pts in series for p in pts if p[0] > 0.1 * xmax]
+    ymax = max(1.5, 1.15 * max(later)) if later else max(1.5, 1.05 * full)
+    clipped = full > ymax
     pw, ph = width - left - right, height - top - bottom
 
     def sx(x: float) -> float:
@@ -68,12 +73,14 @@ def trace_svg(runs: list[dict], width: int = 360, height: int = 150) -> str:
              f'<text x="{left - 4}" y="{sy(1) + 4:.1f}" text-anchor="end" font-size="11">1</text>',
              f'<text x="{left - 4}" y="{top + ph + 4}" text-anchor="end" font-size="11">0</text>',
              f'<text x="{left - 4}" y="{top + 9}" text-anchor="end" font-size="11">{ymax:.2g}</text>',
+             (f'<text x="{left + 6}" y="{top + 12}" font-size="11">early values up to {full:.3g} drawn at the top '
+              "edge</text>" if clipped else ""),
              f'<text x="{left}" y="{height - 8}" font-size="11">0</text>',
              f'<text x="{left + pw}" y="{height - 8}" text-anchor="end" font-size="11">{xmax:.0f}</text>',
              f'<text x="{left + pw / 2:.1f}" y="{height - 8}" text-anchor="middle" font-size="11">step</text>']
     for i, (lr, pts) in enumerate(series):
         color = PALETTE[i % len(PALETTE)]
-        path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in pts)
+        path = " ".join(f"{sx(x):.1f},{sy(min(y, ymax)):.1f}" for x, y in pts)
         parts.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="1.6"/>')
         parts.append(f'<text x="{left + pw + 6}" y="{top + 12 + 14 * i}" font-size="11" fill="{color}">'
                      f"h = {lr:g}</text>")
@@ -99,6 +106,23 @@ def _nn_runs(entry: dict, nn: dict | None) -> list[dict]:
     return out
 
 
+def detail_tables(detail: dict) -> tuple[list[tuple[str, str]], list[dict[str, Any]]]:
+    """(scalar rows, tables): a list of records in the detail (e.g. one check per run) becomes a table,
+    its columns that hold one value for every record said once above it."""
+    rows, tables = [], []
+    for key, value in detail.items():
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            columns = list(dict.fromkeys(k for v in value for k in v))
+            same = [c for c in columns if len(value) > 1 and len({_value_text(v.get(c)) for v in value}) == 1]
+            shown = [c for c in columns if c not in same]
+            tables.append({"name": key, "columns": shown,
+                           "common": ", ".join(f"{c} {_value_text(value[0].get(c))}" for c in same),
+                           "rows": [[_value_text(v.get(c)) for c in shown] for v in value]})
+        else:
+            rows.append((key, _value_text(value)))
+    return rows, tables
+
+
 def failure_views(doc: dict, anchors: dict[str, str]) -> list[dict[str, Any]]:
     """One view per failing entry: reason, deciding runs, settings, replay and reproduce commands."""
     extras = doc.get("extras") or {}
@@ -116,7 +140,7 @@ def failure_views(doc: dict, anchors: dict[str, str]) -> list[dict[str, Any]]:
             "known": known.get(e["id"]),
             "case": _value_text(ce.get("case")) if ce else "",
             "margin": format_number(ce.get("margin"), 4) if ce else "–",
-            "detail": [(k, _value_text(v)) for k, v in detail.items()],
+            "detail": detail_tables(detail)[0], "detail_tables": detail_tables(detail)[1],
             "confirmed": ce.get("confirmed"),
             "confirmation": [(k, _value_text(v)) for k, v in confirmation.items()],
             "replay": ce.get("replay"),

@@ -158,8 +158,8 @@ def phase_figure(phase: dict) -> tuple[str, str]:
     counts = np.rint(conv * n).astype(int)
     vmax = max(1.0, float(np.nanmax(ratio)) if np.isfinite(ratio).any() else 1.0)
     fig, axes = plt.subplots(1, 2, figsize=(12.5, 0.55 * len(rows) + 2.6), sharey=True, layout="constrained")
-    panels = ((axes[0], conv, f"Share of the {n} starts per cell that converge", "viridis", 1.0),
-              (axes[1], ratio, "Median S∞·h/2 of the converged runs (1 = edge of stability)", "cividis", vmax))
+    panels = ((axes[0], conv, f"Share of the {n} starts per cell\nthat converge", "viridis", 1.0),
+              (axes[1], ratio, "Median S∞·h/2 of the converged runs\n(1 = edge of stability)", "cividis", vmax))
     for ax, data, title, cmap, top in panels:
         im = ax.imshow(data, aspect="auto", cmap=cmap, vmin=0, vmax=top)
         ax.set_xticks(range(len(kappas)), [f"{k:g}" for k in kappas])
@@ -179,11 +179,11 @@ def phase_figure(phase: dict) -> tuple[str, str]:
                 text = f"{data[i, j]:.2f}" + (f"\nn={counts[i, j]}" if few else "")
                 ax.text(j, i, text, ha="center", va="center", fontsize=7.5,
                         color="w" if data[i, j] < 0.55 * top else "k")
-    axes[1].legend(handles=[Patch(facecolor="white", edgecolor="0.6", hatch="///",
+    fig.legend(handles=[Patch(facecolor="white", edgecolor="0.6", hatch="///",
                                   label=f"median of fewer than {FEW_RUNS} converged runs (n = their number)"),
                             Patch(facecolor="0.85", edgecolor="0.55", hatch="xx",
                                   label="no converged run: no ratio")],
-                   loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=9, frameon=False)
+               loc="outside lower center", ncol=2, fontsize=9, frameon=False)
     alt = ("Phase diagram over kappa and the degree of regularity: share of starts that converge and "
            "the median limiting ratio of the converged runs, one row per loss family ordered by dor; cells "
            f"resting on fewer than {FEW_RUNS} converged runs are hatched, cells with none are crossed.")
@@ -213,7 +213,8 @@ def balancing_figure(phase: dict) -> tuple[str, str]:
 def nn_figure(nn: dict) -> tuple[str, str]:
     """One row per grid: S·h/2 over steps for each learning rate (1 = edge of stability), and the loss.
 
-    The S·h/2 axis runs to the largest value measured (never cut at 2); runs that diverge end early.
+    The S·h/2 axis (log scale when every value is positive) runs to the largest value measured (never
+    cut at 2); runs that diverge end early.
     """
     grids = list(nn["grids"].items())
     titles = nn.get("titles") or {}
@@ -222,24 +223,32 @@ def nn_figure(nn: dict) -> tuple[str, str]:
     for i, (name, runs) in enumerate(grids):
         left, right = axes[i, 0], axes[i, 1]
         top = 1.3
+        ratios = []
         for run in runs:
             lr = run["lr"]
             steps = np.array(run["sharpness_steps"], dtype=float)
             ratio = np.array([np.nan if v is None else v for v in run["top_sharpness"]], dtype=float) * lr / 2
+            ratios.append(ratio)
             if np.isfinite(ratio).any():
-                top = max(top, 1.05 * float(np.nanmax(ratio)))
+                top = max(top, 1.1 * float(np.nanmax(ratio)))
             left.plot(steps, ratio, marker=".", ms=4, label=f"h = {lr:g}")
             loss = np.array([np.nan if v is None else v for v in run["loss"]], dtype=float)
             right.semilogy(np.arange(loss.size), loss, lw=1.1, label=f"h = {lr:g}")
         left.axhline(1.0, color="k", ls="--", lw=0.8)
         title = titles.get(name, name)
-        left.set(title=f"{title}: sharpness", ylabel="S·h/2", ylim=(0, top))
+        low = min((float(np.nanmin(ratio)) for ratio in ratios if np.isfinite(ratio).any()), default=1.0)
+        if low > 0:  # log scale: the whole range (a start at 50) and the tail near 1 both readable
+            left.set_yscale("log")
+            left.set_ylim(min(0.5, 0.8 * low), top)
+        else:
+            left.set_ylim(min(0.0, 1.05 * low), top)
+        left.set(title=f"{title}: sharpness", ylabel="S·h/2 (1 = EoS)")
         right.set(title=f"{title}: training loss", ylabel="loss")
         if i == len(grids) - 1:
             left.set_xlabel("step")
             right.set_xlabel("step")
         left.legend(fontsize=8, loc="best")
     alt = ("Neural-network runs on the embedded digits data, one row per configuration: sharpness times h/2 "
-           "over steps for each learning rate (1 is the edge of stability; the axis shows every value), and "
+           "over steps for each learning rate (1 is the edge of stability; the log axis shows every value), and "
            "the training loss.")
     return _svg(fig), alt
