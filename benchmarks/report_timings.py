@@ -41,7 +41,8 @@ def main() -> int:
     record.setdefault("profiles", {})[profile.name] = {
         **timings, "meta": {"machine": f"{args.machine}; 1-min load average {load} before, {load_after} after",
                             "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                            "total_s": round(run.elapsed_s + timings.get("extras_s", 0) + timings.get("figures_s", 0), 1),
+                            "total_s": round(run.elapsed_s + timings.get("extras_s", 0)
+                                             + timings.get("figures_s", 0), 1),
                             "nn": not args.no_nn}}
     TIMINGS.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
     print(f"recorded {profile.name}: {record['profiles'][profile.name]['meta']['total_s']} s -> {TIMINGS}")

@@ -22,8 +22,18 @@ from lrbias.claims.entry import Entry
 from lrbias.claims.variants import check_entries, load_variant_file
 from lrbias.errors import LrbiasError
 
-__all__ = ["BUILTIN_GROUPS", "ENTRY_POINT_GROUP", "Group", "entry_by_id", "groups", "load_entries",
-           "GROUP_ALIASES", "module_attribute", "select", "torch_available"]
+__all__ = [
+    "BUILTIN_GROUPS",
+    "ENTRY_POINT_GROUP",
+    "GROUP_ALIASES",
+    "Group",
+    "entry_by_id",
+    "groups",
+    "load_entries",
+    "module_attribute",
+    "select",
+    "torch_available",
+]
 
 ENTRY_POINT_GROUP = "lrbias.theorems"
 BUILTIN_GROUPS = ("exact", "concentration", "dynamics", "nn")

@@ -243,7 +243,8 @@ def sweep_report(spec: str, n: int, ranges: SweepRanges, seed: int, settings: Se
                  artefact_limit: int | None = 200, artefact_budget_s: float | None = 30.0,
                  progress: Progress | None = None, artefact_progress: Progress | None = None) -> dict[str, Any]:
     """Run an n-start sweep (:func:`run_sweep_chunks`), then the float-artefact check, and return
-    the executor, the sweep's seconds (``elapsed_s``), the artefact check's (``artefact_check_s``) and its figures (:func:`lrbias.gd.stats.sweep_summary`).
+    the executor, the sweep's seconds (``elapsed_s``), the artefact check's (``artefact_check_s``) and
+    its figures (:func:`lrbias.gd.stats.sweep_summary`).
 
     ``artefact_limit=None`` skips the artefact check (its figure is then None).
     """

@@ -96,7 +96,7 @@ def diff_documents(old: dict, new: dict, rel_noise: float = 0.1, abs_noise: floa
         ha, hb = _holding(a), _holding(b)
         for fam in sorted(set(ha) | set(hb)):
             ra, rb = ha.get(fam), hb.get(fam)
-            if ra is not None and rb is not None and _same_ranges(ra, rb, 0.05):
+            if ra is not None and rb is not None and _same_ranges(ra, rb, min(0.05, frontier_tol / 2)):
                 continue
             sa, sb = size(ra), size(rb)
             shrink = sa - sb

@@ -14,6 +14,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from cycler import cycler
 
 from lrbias.gd import objective
 from lrbias.losses.families import get_family
@@ -23,7 +24,7 @@ OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "
 
 plt.rcParams.update({"svg.hashsalt": "lrbias", "svg.fonttype": "path", "figure.dpi": 100,
                      "font.size": 10, "legend.fontsize": 9, "axes.titlesize": 11, "axes.grid": True,
-                     "grid.alpha": 0.3, "axes.prop_cycle": matplotlib.cycler(color=OKABE_ITO)})
+                     "grid.alpha": 0.3, "axes.prop_cycle": cycler(color=OKABE_ITO)})
 
 
 def _svg(fig) -> str:

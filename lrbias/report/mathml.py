@@ -52,7 +52,7 @@ def renderable_glyphs(markup: str) -> str:
 class CasesPrinter(MathMLPresentationPrinter):
     """sympy's presentation printer, with ``Piecewise`` as cases: a brace and one 'value if condition' row each."""
 
-    def _print_Piecewise(self, expr: sp.Piecewise):  # noqa: N802 (sympy's printer naming)
+    def _print_Piecewise(self, expr: sp.Piecewise):
         dom = self.dom
         row = dom.createElement("mrow")
         brace = dom.createElement("mo")

@@ -11,8 +11,15 @@ from lrbias._version import __version__
 from lrbias.report.failures import failure_views
 from lrbias.report.mathml import latex_to_mathml, sympy_to_mathml
 from lrbias.report.numbers import format_ranges
-from lrbias.report.overview import (boundary_text, claims_for_figure, evidence_tier, figures_for, overview_rows,
-                                    reproduce_command, variants_of)
+from lrbias.report.overview import (
+    boundary_text,
+    claims_for_figure,
+    evidence_tier,
+    figures_for,
+    overview_rows,
+    reproduce_command,
+    variants_of,
+)
 from lrbias.serial import format_number
 
 VERDICTS = ("pass", "fail", "inconclusive")
