@@ -27,13 +27,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="smoke")
     parser.add_argument("--no-nn", action="store_true")
+    parser.add_argument("--out", help="keep the report in this folder (default: a temporary one)")
     parser.add_argument("--machine", default=f"{platform.machine()}, {os.cpu_count()} cores",
                         help="how to describe the machine and its load in the record")
     args = parser.parse_args()
     profile = get_profile(args.profile)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     with tempfile.TemporaryDirectory() as tmp:
-        run = run_report(Path(tmp) / "report", [], profile, 0, "benchmarks/report_timings.py",
+        run = run_report(Path(args.out or Path(tmp) / "report"), [], profile, 0,
+                         f"lrbias report --profile {profile.name}" + (" --no-nn" if args.no_nn else ""),
                          include_nn=not args.no_nn, progress=sys.stderr)
     timings = dict(run.timings or {})
     load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
