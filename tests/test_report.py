@@ -242,4 +242,5 @@ def test_pytest_lrbias_report_option(tmp_path):
     assert "lrbias report written to" in proc.stdout
     doc = load_document(out / "results.json")
     assert {e["id"] for e in doc["entries"]} >= {"exact.balancing-identity", "exact.invariant-lines"}
+    assert "-k 'test_catalogue_entry and exact.'" in doc["command"]  # the Reproduce line keeps the selection
     assert (out / "index.html").exists()

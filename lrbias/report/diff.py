@@ -122,7 +122,7 @@ def _frontier_line(f: dict) -> str:
     what = ("VANISHED" if f["vanished"] else "shrank" if f["change"] < 0 else "grew" if f["change"] > 0
             else "moved")
     return (f"{f['id']} [{f['family']}] holds on {_ranges(f['old'])} -> {_ranges(f['new'])} "
-            f"({what}: size {round_sig(f['old_size'])} -> {round_sig(f['new_size'])} in κ, "
+            f"({what}: size {round_sig(f['old_size']):g} -> {round_sig(f['new_size']):g} in κ, "
             f"{round_sig(f['change']):+g})")
 
 
@@ -162,8 +162,8 @@ def format_fragment(d: Diff, old_name: str, new_name: str) -> str:
         label = ("regression: frontier vanished" if f["vanished"] else "regression: frontier shrank"
                  if f["regression"] else "frontier")
         rows.append(f"<tr{cls}><td>{label}</td><td><code>{esc(f['id'])}</code> {esc(f['family'])}</td>"
-                    f"<td>{esc(_ranges(f['old']))} → {esc(_ranges(f['new']))} (size {round_sig(f['old_size'])}"
-                    f" → {round_sig(f['new_size'])} in κ)</td></tr>")
+                    f"<td>{esc(_ranges(f['old']))} → {esc(_ranges(f['new']))} (size {round_sig(f['old_size']):g}"
+                    f" → {round_sig(f['new_size']):g} in κ)</td></tr>")
     rows += [f"<tr><td>added</td><td><code>{esc(i)}</code></td><td></td></tr>" for i in d.added]
     rows += [f"<tr><td>removed</td><td><code>{esc(i)}</code></td><td></td></tr>" for i in d.removed]
     body = "".join(rows) or '<tr><td colspan="3">no changes</td></tr>'
