@@ -32,13 +32,13 @@ def main() -> int:
                         help="how to describe the machine and its load in the record")
     args = parser.parse_args()
     profile = get_profile(args.profile)
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    load = round(os.getloadavg()[0], 1) if hasattr(os, "getloadavg") else None
     with tempfile.TemporaryDirectory() as tmp:
         run = run_report(Path(args.out or Path(tmp) / "report"), [], profile, 0,
                          f"lrbias report --profile {profile.name}" + (" --no-nn" if args.no_nn else ""),
                          include_nn=not args.no_nn, progress=sys.stderr)
     timings = dict(run.timings or {})
-    load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    load_after = round(os.getloadavg()[0], 1) if hasattr(os, "getloadavg") else None
     record = json.loads(TIMINGS.read_text()) if TIMINGS.exists() else {"profiles": {}}
     record.setdefault("profiles", {})[profile.name] = {
         **timings, "meta": {"machine": f"{args.machine}; 1-min load average {load} before, {load_after} after",
