@@ -59,11 +59,11 @@ def describe_estimate(entry_ids: Sequence[str], profile: str, record: dict[str, 
     total = sum(s for _, s in sections)
     where = meta.get("machine", "an unnamed machine")
     lines = [f"expected duration (ESTIMATE from one recorded run on {where}; load and machine change it):"]
-    lines += [f"  {name:<34} ~{_duration(s)}" for name, s in sections]
+    lines += [f"  {name:<34} {_duration(s)}" for name, s in sections]
     if missing:
         lines.append(f"  {len(missing)} entr{'y' if len(missing) == 1 else 'ies'} without a measurement: "
                      + ", ".join(missing[:4]) + (", ..." if len(missing) > 4 else ""))
-    lines.append(f"  {'total':<34} ~{_duration(total)}")
+    lines.append(f"  {'total':<34} {_duration(total)}")
     return "\n".join(lines)
 
 
@@ -71,5 +71,5 @@ def _duration(seconds: float) -> str:
     if seconds < 1:
         return "<1 s"
     if seconds < 90:
-        return f"{seconds:.0f} s"
-    return f"{seconds / 60:.1f} min"
+        return f"~{seconds:.0f} s"
+    return f"~{seconds / 60:.1f} min"

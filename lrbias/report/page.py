@@ -121,8 +121,7 @@ def render(doc: dict, figures: list[FigureRef], families: list[dict] | None = No
                            overview=rows, show_starts=any(r["starts"] != "–" for r in rows),
                            failures=failure_views(doc, anchors),
                            figure_claims=figure_claims, git=(doc.get("environment") or {}).get("git"),
-                           comparison=comparison_html(extras.get("comparison")),
-                           estimate=extras.get("estimate"))
+                           comparison=comparison_html(extras.get("comparison")))
 
 
 def comparison_html(comparison: dict | None) -> str:
