@@ -9,6 +9,8 @@ write the same page.  The state lives in ``config.stash``, one per pytest run.
 
 from __future__ import annotations
 
+import os
+import shlex
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,7 +100,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     from lrbias.report.job import command_line, report_from_results
 
-    args = list(config.invocation_params.args)
+    # the selection as given, options from PYTEST_ADDOPTS (e.g. a -k there) included
+    args = shlex.split(os.environ.get("PYTEST_ADDOPTS", "")) + list(config.invocation_params.args)
     if not any(a.startswith("--hypothesis-profile") for a in args):
         args.insert(0, f"--hypothesis-profile={collector.profile.name}")
     index = report_from_results(collector.out, list(collector.records.values()), collector.profile,

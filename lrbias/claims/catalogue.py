@@ -22,8 +22,18 @@ from lrbias.claims.entry import Entry
 from lrbias.claims.variants import check_entries, load_variant_file
 from lrbias.errors import LrbiasError
 
-__all__ = ["BUILTIN_GROUPS", "ENTRY_POINT_GROUP", "Group", "entry_by_id", "groups", "load_entries",
-           "module_attribute", "select", "torch_available"]
+__all__ = [
+    "BUILTIN_GROUPS",
+    "ENTRY_POINT_GROUP",
+    "GROUP_ALIASES",
+    "Group",
+    "entry_by_id",
+    "groups",
+    "load_entries",
+    "module_attribute",
+    "select",
+    "torch_available",
+]
 
 ENTRY_POINT_GROUP = "lrbias.theorems"
 BUILTIN_GROUPS = ("exact", "concentration", "dynamics", "nn")
@@ -123,12 +133,22 @@ def entry_by_id(entry_id: str, entries: Sequence[Entry] | None = None) -> Entry:
     raise KeyError(entry_id)
 
 
+GROUP_ALIASES = {"eos": "sharpness", "edge-of-stability": "sharpness"}
+"""Other names of groups, as people say them (``lrbias check eos`` runs the ``sharpness`` group)."""
+
+
 def select(entries: Sequence[Entry], patterns: Sequence[str]) -> list[Entry]:
-    """Entries whose id equals, starts with (``group``/``group.``), or glob-matches a pattern (all if none)."""
+    """Entries whose id equals, starts with (``group``/``group.``), or glob-matches a pattern (all if none).
+
+    A pattern that is a group alias (:data:`GROUP_ALIASES`) or starts with one (``eos.*``) means that group.
+    """
     if not patterns:
         return list(entries)
     chosen: list[Entry] = []
     for pattern in patterns:
+        head, dot, tail = pattern.partition(".")
+        if head in GROUP_ALIASES:
+            pattern = GROUP_ALIASES[head] + dot + tail
         hits = [e for e in entries if e.id == pattern or e.id.startswith(pattern.rstrip(".") + ".")
                 or fnmatch.fnmatchcase(e.id, pattern)]
         if not hits:

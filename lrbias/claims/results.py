@@ -47,7 +47,24 @@ def environment() -> dict[str, Any]:
 
     return {"python": sys.version.split()[0], "platform": platform.platform(),
             "machine": platform.machine(), "mpmath_backend": mpmath.libmp.BACKEND,
-            "torch_threads": torch_threads_in_force(), "versions": versions}
+            "torch_threads": torch_threads_in_force(), "versions": versions, "git": git_state()}
+
+
+def git_state() -> dict[str, Any] | None:
+    """The commit of the lrbias checkout that ran and whether it had uncommitted changes (None if not a checkout)."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent.parent
+    if not (root / ".git").exists():
+        return None
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                                timeout=10, check=True).stdout.strip()
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                                capture_output=True, text=True, timeout=10, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"commit": commit, "dirty": bool(status.strip())}
 
 
 def summarise(entries: list[dict]) -> dict[str, Any]:

@@ -62,7 +62,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     q0 = x0 * x0 + y0 * y0
     if not math.isfinite(q0):
         raise LrbiasError(f"--x0 {x0:g} --y0 {y0:g}: x0² + y0² overflows; accepted: |x0|, |y0| < 1e154")
-    if args.C is not None:
+    if args.kappa is not None:
+        if not (math.isfinite(args.kappa) and args.kappa > 0):
+            raise LrbiasError(f"--kappa {args.kappa} is invalid; accepted: a finite number > 0")
+        if q0 == 0:
+            raise LrbiasError("--x0 0 --y0 0 with --kappa: h = κ / (l''(1)(x0² + y0²)) is undefined; "
+                              "accepted: a start other than (0, 0), or --h")
+        h = args.kappa / (fam.curvature * q0)
+    elif args.C is not None:
         if not (math.isfinite(args.C) and args.C > 0):
             raise LrbiasError(f"--C {args.C} is invalid; accepted: a finite number > 0")
         if q0 == 0:
@@ -131,7 +138,11 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         raise LrbiasError(f"--artefact-limit {args.artefact_limit} is invalid; accepted: an integer >= 0")
     if not (args.artefact_budget >= 0):
         raise LrbiasError(f"--artefact-budget {args.artefact_budget} is invalid; accepted: seconds >= 0")
-    c_range = Range.parse(args.C, "--C", positive=True)
+    if args.kappa is not None:
+        k_range = Range.parse(args.kappa, "--kappa", positive=True)
+        c_range = Range(k_range.lo / fam.curvature, k_range.hi / fam.curvature)
+    else:
+        c_range = Range.parse(args.C, "--C", positive=True)
     xr, yr = Range.parse(args.x0, "--x0"), Range.parse(args.y0, "--y0")
     if args.random_signs and args.common_signs:
         raise LrbiasError("--random-signs and --common-signs together; accepted: at most one of them")
@@ -147,7 +158,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
                           artefact_limit=None if args.no_artefact_check else args.artefact_limit,
                           artefact_budget_s=args.artefact_budget, progress=_progress_bar(show_bar),
                           artefact_progress=_progress_bar(show_bar, "artefact check"))
-    recorded = {"C": args.C, "x0": args.x0, "y0": args.y0, "n": args.n, "seed": args.seed, "steps": args.steps,
+    recorded = {"C": args.C if args.kappa is None else f"{c_range.lo!r}:{c_range.hi!r}", "kappa": args.kappa,
+                "x0": args.x0, "y0": args.y0, "n": args.n, "seed": args.seed, "steps": args.steps,
                 "signs": signs, "chunk_size": args.chunk_size, "seed_scheme": SEED_SCHEME,
                 "engine": dataclasses.asdict(st),
                 "artefact_check": None if args.no_artefact_check else
@@ -160,7 +172,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if args.json:
         print(dumps(summary))
         return 0
-    _print_sweep(summary, c_range)
+    _print_sweep(summary, c_range, fam.curvature)
     if args.certify:
         from lrbias.cli.certify import print_sweep_certified
 
@@ -168,11 +180,16 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_sweep(summary: dict[str, Any], c_range: Any) -> None:
-    """The text form of ``lrbias sweep``."""
+def _print_sweep(summary: dict[str, Any], c_range: Any, curvature: float) -> None:
+    """The text form of ``lrbias sweep``: settings (C and κ = C·l''(1)), time of each phase, figures."""
     recorded = summary["settings"]
-    print(f"sweep of {recorded['n']} starts, loss {summary['loss']}, C in [{c_range.lo:g}, {c_range.hi:g}], "
-          f"x0 in {recorded['x0']}, y0 in {recorded['y0']}, seed {recorded['seed']}, {summary['elapsed_s']:.2f} s")
+    print(f"sweep of {recorded['n']} starts, loss {summary['loss']}, C in [{c_range.lo:.6g}, {c_range.hi:.6g}] "
+          f"(kappa = C·l''(1) in [{c_range.lo * curvature:.6g}, {c_range.hi * curvature:.6g}]), "
+          f"x0 in {recorded['x0']}, y0 in {recorded['y0']}, seed {recorded['seed']}")
+    check_s = summary.get("artefact_check_s")
+    print(f"time      sweep {summary['elapsed_s']:.2f} s, float-artefact check "
+          + ("skipped" if check_s is None else f"{check_s:.2f} s")
+          + f", total {summary['elapsed_s'] + (check_s or 0.0):.2f} s")
     print("outcomes  " + "  ".join(f"{k} {v:.4f}" for k, v in summary["shares"].items()))
     labels = (("ratio_quantiles", "ratio S∞h/2"), ("fmax_ratio_quantiles", "f_max/f0"),
               ("final_imbalance_quantiles", "|x∞²-y∞²|"), ("imbalance_ratio_quantiles", "|d∞|/|d0|"))
@@ -216,6 +233,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     knob = p.add_mutually_exclusive_group(required=True)
     knob.add_argument("--C", type=float, help="learning-rate knob: h = C / (x0² + y0²)")
     knob.add_argument("--h", type=float, help="learning rate h > 0")
+    knob.add_argument("--kappa", type=float, help="the claims' knob: h = κ / (l''(1)(x0² + y0²)), κ = C·l''(1)")
     p.add_argument("--steps", type=int, default=20_000, help="step budget (default 20000)")
     p.add_argument("--precision", default="float64", help=PRECISION_HELP)
     p.add_argument("--record-every", type=int, default=0, help="keep every k-th state in --json output")
@@ -233,7 +251,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "(--chunk-size), each chunk from its own seed, so --workers N (a local Dask "
                        "cluster) or --scheduler (a running one) give the same numbers as one process.")
     p.add_argument("--loss", required=True, help="loss spec")
-    p.add_argument("--C", required=True, help="range LO:HI of C (h = C / (x0² + y0²)), or one value")
+    knob = p.add_mutually_exclusive_group(required=True)
+    knob.add_argument("--C", help="range LO:HI of C (h = C / (x0² + y0²)), or one value")
+    knob.add_argument("--kappa", help="range LO:HI of κ = C·l''(1) (the claims' knob), or one value")
     p.add_argument("--x0", default="0.5:4", help="range LO:HI of x0 (default 0.5:4; write a negative "
                    "bound as --x0=-4:-1)")
     p.add_argument("--y0", default="0.5:4", help="range LO:HI of y0 (default 0.5:4)")

@@ -7,11 +7,12 @@ import math
 import sys
 from pathlib import Path
 
-from lrbias.claims.profiles import get_profile
+from lrbias.claims.profiles import PROFILES, get_profile
 from lrbias.errors import LrbiasError, short
 from lrbias.outputs import check_file_target
+from lrbias.report.diff import FRONTIER_TOL
 
-REPORT_PROFILES = ("smoke", "default", "thorough")
+REPORT_PROFILES = tuple(PROFILES)  # every profile `check` accepts
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -25,12 +26,23 @@ def _cmd_report(args: argparse.Namespace) -> int:
         argv.append("--no-nn")
     for v in args.variants or []:
         argv += ["--variants", v]
+    compare = None
+    if args.compare:
+        argv += ["--compare", args.compare]
+        compare = (_load_results(args.compare), args.compare)
     run = run_report(Path(args.out), args.ids, profile, args.seed, command_line(["report", *argv]),
                      include_nn=not args.no_nn, variants=args.variants or (), scheduler=args.scheduler,
-                     workers=args.workers, progress=sys.stderr)
+                     workers=args.workers, progress=sys.stderr, compare=compare)
     counts = run.counts()
     print(f"report written to {run.written} ({counts['pass']} pass, {counts['fail']} fail, "
           f"{counts['inconclusive']} inconclusive)")
+    if run.comparison:
+        diff = run.comparison["diff"]
+        for w in diff["warnings"]:
+            print(f"lrbias report: WARNING: not like for like: {w}", file=sys.stderr)
+        print(f"compared with {args.compare}: {len(diff['regressions'])} regression(s), "
+              f"{len(diff['flips'])} verdict change(s), {len(diff['frontiers'])} frontier change(s) "
+              "(in the page's 'Changes since the compared run')")
     return 0
 
 
@@ -59,14 +71,18 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     html_out = check_file_target(args.html, "--html")
     if not (math.isfinite(args.noise) and args.noise >= 0):
         raise LrbiasError(f"--noise {args.noise} is invalid; accepted: a finite number >= 0")
+    if not 0 <= args.frontier_tol < 1:
+        raise LrbiasError(f"--frontier-tol {args.frontier_tol} is invalid; accepted: 0 <= TOL < 1")
     docs = [_load_results(path) for path in (args.old, args.new)]
     try:
-        d = diff_documents(docs[0], docs[1], rel_noise=args.noise)
+        d = diff_documents(docs[0], docs[1], rel_noise=args.noise, frontier_tol=args.frontier_tol)
         text = dumps(d.as_dict()) if args.json else format_text(d)
         page = format_html(d, args.old, args.new) if args.html else None
     except (TypeError, KeyError, ValueError, AttributeError, IndexError) as exc:
         raise LrbiasError(f"{short(args.old)} / {short(args.new)}: a results document has an unexpected shape "
                           f"({type(exc).__name__}: {short(str(exc))})") from None
+    for w in d.warnings:
+        print(f"lrbias diff: WARNING: {w}", file=sys.stderr)
     if page is not None and html_out is None:  # --html -: the page on stdout, the account on stderr
         print(text, file=sys.stderr)
         sys.stdout.write(page)
@@ -87,23 +103,31 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("ids", nargs="*", help="entry ids or groups to include (default: all)")
     p.add_argument("--out", default="reports/latest", help="output folder (default reports/latest)")
     p.add_argument("--profile", default="default", choices=REPORT_PROFILES,
-                   help="search budget: smoke (about a minute), default, thorough")
+                   help="search budget: " + ", ".join(REPORT_PROFILES) + " (default: default)")
     p.add_argument("--seed", type=int, default=0, help="seed recorded in the report (default 0)")
     p.add_argument("--no-nn", action="store_true", help="skip the neural-network section")
     p.add_argument("--variants", action="append", metavar="FILE",
                    help="a variant file (.py or .toml) adding families and entries; repeatable")
+    p.add_argument("--compare", metavar="OLD.json", help="an older results document: the page embeds what "
+                   "changed (verdicts, frontiers with their size, entries added or removed) and warns when the "
+                   "profiles, seeds or versions differ")
     p.set_defaults(func=_cmd_report)
     report = p
 
     p = sub.add_parser("diff", help="compare two results documents (exit 1 on a regression)",
                        description="What changed between two catalogue runs: verdict flips, margin "
-                       "changes beyond noise, frontier moves. Exit status 1 when a verdict regressed "
-                       "(pass -> fail or inconclusive, inconclusive -> fail).")
+                       "changes beyond noise, frontier moves with their size in κ. Exit status 1 on a regression: a "
+                       "verdict that got worse (pass -> fail or inconclusive, inconclusive -> fail) or a "
+                       "frontier that shrank beyond --frontier-tol or vanished. Warns when the two runs' "
+                       "profiles, seeds or versions differ.")
     p.add_argument("old", help="results JSON of the reference run")
     p.add_argument("new", help="results JSON of the new run")
     p.add_argument("--html", metavar="OUT", help="also write the diff as an HTML page (- for stdout)")
     p.add_argument("--json", action="store_true", help="print the diff as JSON")
     p.add_argument("--noise", type=float, default=0.1,
                    help="relative margin change treated as noise (default 0.1)")
+    p.add_argument("--frontier-tol", type=float, default=FRONTIER_TOL, metavar="TOL",
+                   help="a frontier losing more than this share of its size in κ (or vanishing) is a "
+                   f"regression (default {FRONTIER_TOL})")
     p.set_defaults(func=_cmd_diff)
     return report

@@ -294,7 +294,8 @@ def sweep_report(spec: str, n: int, ranges: SweepRanges, seed: int, settings: Se
                  artefact_limit: int | None = 200, artefact_budget_s: float | None = 30.0,
                  progress: Progress | None = None, artefact_progress: Progress | None = None) -> dict[str, Any]:
     """Run an n-start sweep (:func:`run_sweep_chunks`), then the float-artefact check, and return
-    the executor, the sweep's seconds (``elapsed_s``) and its figures (:func:`lrbias.gd.stats.sweep_summary`).
+    the executor, the sweep's seconds (``elapsed_s``), the artefact check's (``artefact_check_s``) and
+    its figures (:func:`lrbias.gd.stats.sweep_summary`).
 
     ``artefact_limit=None`` skips the artefact check (its figure is then None).
     """
@@ -308,6 +309,8 @@ def sweep_report(spec: str, n: int, ranges: SweepRanges, seed: int, settings: Se
     elapsed = time.perf_counter() - started
     artefacts = None if artefact_limit is None else float_artefact_check(
         get_family(spec), batch, limit=artefact_limit, budget_s=artefact_budget_s, progress=artefact_progress)
+    checked = time.perf_counter() - started - elapsed
     return {"executor": describe_executor(scheduler, workers), "elapsed_s": round(elapsed, 3),
+            "artefact_check_s": None if artefact_limit is None else round(checked, 3),
             **sweep_summary(batch, artefacts)}
 

@@ -2,7 +2,11 @@
 
 Verdict flips (a *regression* is pass → fail/inconclusive or inconclusive → fail), margin
 changes beyond noise (relative change above ``rel_noise`` and absolute above ``abs_noise``),
-frontier moves (a family's holding range changed), and entries added or removed.
+frontier moves (a family's holding range changed, with the change of its size in κ), and
+entries added or removed.  A frontier that shrinks by more than ``frontier_tol`` of its old
+size, or vanishes, is a regression too.  Runs that are not comparable (different profile,
+seed, lrbias or library versions) are named in ``warnings``: their differences may come from
+the budget or the code, not from the claims.
 """
 
 from __future__ import annotations
@@ -12,25 +16,31 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from lrbias.report.numbers import format_ranges, round_sig
 from lrbias.serial import json_number
 
 RANK = {"pass": 2, "inconclusive": 1, "fail": 0}
+FRONTIER_TOL = 0.1
+"""Default share of its size a frontier may lose before the loss counts as a regression."""
 
 
 @dataclass
 class Diff:
-    """The changes from an old to a new results document."""
+    """The changes from an old to a new results document, and why the two may not be comparable."""
 
     flips: list[dict] = field(default_factory=list)
     margins: list[dict] = field(default_factory=list)
     frontiers: list[dict] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    frontier_tol: float = FRONTIER_TOL
 
     @property
     def regressions(self) -> list[dict]:
-        """Flips to a worse verdict."""
-        return [f for f in self.flips if f["regression"]]
+        """Flips to a worse verdict, then frontiers that shrank beyond the tolerance or vanished."""
+        return ([f for f in self.flips if f["regression"]]
+                + [{**f, "regression": True} for f in self.frontiers if f["regression"]])
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-safe dictionary, with the regressions listed."""
@@ -42,10 +52,33 @@ def _holding(entry: dict) -> dict[str, list]:
     return {fam: info.get("holds_on") or [] for fam, info in (frontier.get("families") or {}).items()}
 
 
+def size(ranges: list | None) -> float:
+    """Total length in κ of a list of [lo, hi] ranges (0 for none)."""
+    return float(sum(hi - lo for lo, hi in ranges or []))
+
+
+def comparability_warnings(old: dict, new: dict) -> list[str]:
+    """Why two results documents are not like for like: profile, seed, lrbias or library versions."""
+    out = []
+    if old.get("profile") != new.get("profile"):
+        out.append(f"profiles differ: {old.get('profile')} -> {new.get('profile')} (a smaller budget scans "
+                   "fewer starts and κ points: frontiers and verdicts may change for that reason alone)")
+    if old.get("seed") != new.get("seed"):
+        out.append(f"seeds differ: {old.get('seed')} -> {new.get('seed')}")
+    va = (old.get("environment") or {}).get("versions") or {}
+    vb = (new.get("environment") or {}).get("versions") or {}
+    changed = [f"{k} {va.get(k)} -> {vb.get(k)}" for k in sorted(set(va) | set(vb)) if va.get(k) != vb.get(k)]
+    if changed:
+        out.append("versions differ: " + ", ".join(changed))
+    return out
+
+
 def diff_documents(old: dict, new: dict, rel_noise: float = 0.1, abs_noise: float = 1e-9,
-                   frontier_tol: float = 0.05) -> Diff:
-    """Compare entries by id."""
-    result = Diff()
+                   frontier_tol: float = FRONTIER_TOL) -> Diff:
+    """Compare entries by id; ``frontier_tol``: the share of its size a frontier may lose (0 <= tol < 1)."""
+    if not 0 <= frontier_tol < 1:
+        raise ValueError(f"frontier_tol {frontier_tol} is invalid; accepted: 0 <= tol < 1")
+    result = Diff(warnings=comparability_warnings(old, new), frontier_tol=frontier_tol)
     old_by = {e["id"]: e for e in old["entries"]}
     new_by = {e["id"]: e for e in new["entries"]}
     result.added = sorted(set(new_by) - set(old_by))
@@ -63,8 +96,14 @@ def diff_documents(old: dict, new: dict, rel_noise: float = 0.1, abs_noise: floa
         ha, hb = _holding(a), _holding(b)
         for fam in sorted(set(ha) | set(hb)):
             ra, rb = ha.get(fam), hb.get(fam)
-            if ra is None or rb is None or not _same_ranges(ra, rb, frontier_tol):
-                result.frontiers.append({"id": eid, "family": fam, "old": ra, "new": rb})
+            if ra is not None and rb is not None and _same_ranges(ra, rb, min(0.05, frontier_tol / 2)):
+                continue
+            sa, sb = size(ra), size(rb)
+            shrink = sa - sb
+            result.frontiers.append({"id": eid, "family": fam, "old": ra, "new": rb, "old_size": sa,
+                                     "new_size": sb, "change": sb - sa,
+                                     "vanished": sa > 0 and sb == 0,
+                                     "regression": sa > 0 and shrink > frontier_tol * sa})
     return result
 
 
@@ -75,25 +114,40 @@ def _same_ranges(a: list, b: list, tol: float) -> bool:
                for x, y in zip(ra, rb, strict=True))
 
 
+def _ranges(r: list | None) -> str:
+    return "(no frontier)" if r is None else format_ranges(r)
+
+
+def _frontier_line(f: dict) -> str:
+    what = ("VANISHED" if f["vanished"] else "shrank" if f["change"] < 0 else "grew" if f["change"] > 0
+            else "moved")
+    return (f"{f['id']} [{f['family']}] holds on {_ranges(f['old'])} -> {_ranges(f['new'])} "
+            f"({what}: size {round_sig(f['old_size']):g} -> {round_sig(f['new_size']):g} in κ, "
+            f"{round_sig(f['change']):+g})")
+
+
 def format_text(d: Diff) -> str:
-    """Plain-text account of a diff."""
-    lines = []
+    """Plain-text account of a diff: warnings first, numbers rounded to 4 significant digits."""
+    lines = [f"WARNING: {w}" for w in d.warnings]
     if not (d.flips or d.margins or d.frontiers or d.added or d.removed):
-        return "no changes"
+        return "\n".join([*lines, "no changes"])
     for f in d.flips:
         tag = "REGRESSION" if f["regression"] else "improvement"
         lines.append(f"{tag}: {f['id']} ({f['provenance']}) {f['old']} -> {f['new']}")
     for m in d.margins:
         lines.append(f"margin: {m['id']} {m['old']:.4g} -> {m['new']:.4g} ({m['change']:+.3g})")
     for f in d.frontiers:
-        lines.append(f"frontier: {f['id']} [{f['family']}] holds on {f['old']} -> {f['new']}")
+        tag = "REGRESSION: frontier" if f["regression"] else "frontier"
+        lines.append(f"{tag}: {_frontier_line(f)}")
     lines += [f"added: {i}" for i in d.added] + [f"removed: {i}" for i in d.removed]
-    lines.append(f"{len(d.regressions)} regression(s)")
+    lines.append(f"{len(d.regressions)} regression(s) (a frontier losing more than {d.frontier_tol:.0%} of its "
+                 "size counts as one)" + ("; the runs are NOT like for like, see the warnings above"
+                                          if d.warnings else ""))
     return "\n".join(lines)
 
 
-def format_html(d: Diff, old_name: str, new_name: str) -> str:
-    """A standalone HTML page of a diff."""
+def format_fragment(d: Diff, old_name: str, new_name: str) -> str:
+    """The diff as an HTML fragment (warnings, then one table), for a page of its own or the report."""
     esc = html.escape
     rows = []
     for f in d.flips:
@@ -104,18 +158,32 @@ def format_html(d: Diff, old_name: str, new_name: str) -> str:
         rows.append(f"<tr><td>margin</td><td><code>{esc(m['id'])}</code></td>"
                     f"<td>{m['old']:.4g} → {m['new']:.4g}</td></tr>")
     for f in d.frontiers:
-        rows.append(f"<tr><td>frontier</td><td><code>{esc(f['id'])}</code> {esc(f['family'])}</td>"
-                    f"<td>{esc(str(f['old']))} → {esc(str(f['new']))}</td></tr>")
+        cls = ' class="fail"' if f["regression"] else ""
+        label = ("regression: frontier vanished" if f["vanished"] else "regression: frontier shrank"
+                 if f["regression"] else "frontier")
+        rows.append(f"<tr{cls}><td>{label}</td><td><code>{esc(f['id'])}</code> {esc(f['family'])}</td>"
+                    f"<td>{esc(_ranges(f['old']))} → {esc(_ranges(f['new']))} (size {round_sig(f['old_size']):g}"
+                    f" → {round_sig(f['new_size']):g} in κ)</td></tr>")
     rows += [f"<tr><td>added</td><td><code>{esc(i)}</code></td><td></td></tr>" for i in d.added]
     rows += [f"<tr><td>removed</td><td><code>{esc(i)}</code></td><td></td></tr>" for i in d.removed]
     body = "".join(rows) or '<tr><td colspan="3">no changes</td></tr>'
+    warnings = "".join(f'<p class="warning" role="alert"><strong>Not like for like:</strong> {esc(w)}</p>'
+                       for w in d.warnings)
+    return (f"{warnings}<p><code>{esc(old_name)}</code> → <code>{esc(new_name)}</code>: "
+            f"<strong>{len(d.regressions)} regression(s)</strong> (a frontier losing more than "
+            f"{d.frontier_tol:.0%} of its size counts as one).</p>"
+            f'<table aria-label="changes"><thead><tr><th>change</th><th>entry</th><th>old → new</th></tr></thead>'
+            f"<tbody>{body}</tbody></table>")
+
+
+def format_html(d: Diff, old_name: str, new_name: str) -> str:
+    """A standalone HTML page of a diff."""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>lrbias diff</title>
 <style>body{{font:15px/1.5 system-ui,sans-serif;max-width:960px;margin:auto;padding:1rem}}
 table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3rem .6rem}}
+.warning{{background:#fff8c5;border:2px solid #9a6700;padding:.5rem .8rem}}
 tr.fail td:first-child{{color:#cf222e;font-weight:600}}tr.pass td:first-child{{color:#1a7f37}}</style>
-</head><body><h1>lrbias diff</h1><p><code>{esc(old_name)}</code> → <code>{esc(new_name)}</code>:
-{len(d.regressions)} regression(s).</p>
-<table><thead><tr><th>change</th><th>entry</th><th>old → new</th></tr></thead><tbody>{body}</tbody></table>
+</head><body><h1>lrbias diff</h1>{format_fragment(d, old_name, new_name)}
 </body></html>
 """

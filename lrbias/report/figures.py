@@ -14,12 +14,17 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from cycler import cycler
 
 from lrbias.gd import objective
 from lrbias.losses.families import get_family
 
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000", "#F0E442"]
+"""Line colours distinguishable under the common colour-vision deficiencies (Okabe & Ito)."""
+
 plt.rcParams.update({"svg.hashsalt": "lrbias", "svg.fonttype": "path", "figure.dpi": 100,
-                     "font.size": 9, "axes.grid": True, "grid.alpha": 0.3})
+                     "font.size": 10, "legend.fontsize": 9, "axes.titlesize": 11, "axes.grid": True,
+                     "grid.alpha": 0.3, "axes.prop_cycle": cycler(color=OKABE_ITO)})
 
 
 def _svg(fig) -> str:
@@ -60,7 +65,12 @@ def trajectory_figure(spec: str, starts: Sequence[tuple[float, float]], kappa: f
     """GD paths in the (x, y) plane over the level sets of f, with the minimiser hyperbola xy = 1."""
     fam = get_family(spec)
     run = gd_trajectories(spec, starts, kappa, steps)
-    lim = 1.15 * max(4.0, float(np.nanmax(np.abs(np.r_[run["x"][0], run["y"][0]]))))
+    start_lim = 1.15 * max(4.0, float(np.nanmax(np.abs(np.r_[run["x"][0], run["y"][0]]))))
+    with np.errstate(all="ignore"):
+        data_lim = 1.05 * float(np.nanmax(np.abs(np.r_[run["x"].ravel(), run["y"].ravel()])))
+    lim = min(max(start_lim, data_lim), 3 * start_lim)
+    diverged = int(np.sum(~np.isfinite(run["x"][-1])))
+    clipped = data_lim > lim
     grid = np.linspace(-lim, lim, 301)
     GX, GY = np.meshgrid(grid, grid)
     with np.errstate(all="ignore"):
@@ -74,15 +84,18 @@ def trajectory_figure(spec: str, starts: Sequence[tuple[float, float]], kappa: f
         ax.plot(sign * t, sign / t, color="tab:green", lw=1.6, label="minimisers xy = 1" if sign == 1 else None)
     ax.plot(grid, grid, ls=":", color="0.4", lw=0.8, label="invariant lines y = ±x")
     ax.plot(grid, -grid, ls=":", color="0.4", lw=0.8)
-    colors = plt.cm.tab10(np.arange(len(starts)) % 10)
+    colors = [OKABE_ITO[i % len(OKABE_ITO)] for i in range(len(starts))]
     for i in range(len(starts)):
         ax.plot(run["x"][:, i], run["y"][:, i], "-", color=colors[i], lw=0.9, marker=".", ms=2.5)
         ax.plot(run["x"][0, i], run["y"][0, i], "o", color=colors[i], ms=5)
+    note = "; ".join(([f"{diverged} of {len(starts)} paths diverge"] if diverged else [])
+                     + (["paths leave the frame (clipped)"] if clipped else []))
     ax.set(xlim=(-lim, lim), ylim=(-lim, lim), xlabel="x", ylabel="y", aspect="equal",
-           title=f"GD on {spec}, κ = {kappa:g}")
-    ax.legend(loc="lower left", fontsize=7)
+           title=f"Gradient descent on {spec}, κ = {kappa:g}" + (f"\n({note})" if note else ""))
+    ax.legend(loc="lower left", fontsize=8)
     alt = (f"Gradient-descent paths for {spec} at kappa {kappa:g} from {len(starts)} starts, drawn over "
-           "the level sets of f with the hyperbola xy = 1 of minimisers and the invariant lines y = ±x.")
+           "the level sets of f with the hyperbola xy = 1 of minimisers and the invariant lines y = ±x"
+           + (f" ({note})." if note else "."))
     return _svg(fig), alt
 
 
@@ -91,13 +104,13 @@ def eos_figure(spec: str, start: tuple[float, float], kappa: float, steps: int =
     run = gd_trajectories(spec, [start], kappa, steps)
     h = float(run["h"][0])
     k = np.arange(steps + 1)
-    fig, (a1, a2) = plt.subplots(2, 1, figsize=(5.6, 4.6), sharex=True)
-    a1.semilogy(k, np.maximum(run["loss"][:, 0], 1e-16), color="tab:blue")  # floor: float resolution
-    a1.set(ylabel="f - f*", title=f"{spec}, start {start}, κ = {kappa:g}")
-    a2.plot(k, run["sharpness"][:, 0], color="tab:red", label="sharpness λmax(∇²f)")
+    fig, (a1, a2) = plt.subplots(2, 1, figsize=(6.4, 5.2), sharex=True)
+    a1.semilogy(k, np.maximum(run["loss"][:, 0], 1e-16), color=OKABE_ITO[0])  # floor: float resolution
+    a1.set(ylabel="f − f* (floor 1e-16)", title=f"Catapult and edge of stability: {spec}, κ = {kappa:g}")
+    a2.plot(k, run["sharpness"][:, 0], color=OKABE_ITO[4], label="sharpness λmax(∇²f)")
     a2.axhline(2 / h, color="k", ls="--", lw=1, label="2/h")
     a2.set(xlabel="step", ylabel="sharpness")
-    a2.legend(fontsize=7)
+    a2.legend(fontsize=9)
     final = run["sharpness"][-1, 0]
     alt = (f"Loss and sharpness over {steps} steps for {spec} at kappa {kappa:g}: the loss rises then falls "
            f"(catapult) and the sharpness settles at {final:.3g}, against the threshold 2/h = {2 / h:.3g}.")
@@ -107,7 +120,7 @@ def eos_figure(spec: str, start: tuple[float, float], kappa: float, steps: int =
 def concentration_figure(specs: Sequence[str]) -> tuple[str, str]:
     """Spectral radius of ∇²f along the ray t(1, 0.7) against the distance to the minimiser set."""
     t = np.geomspace(1.5, 300, 200)
-    fig, ax = plt.subplots(figsize=(5.6, 3.8))
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
     for spec in specs:
         fam = get_family(spec)
         x, y = t, 0.7 * t
@@ -116,83 +129,132 @@ def concentration_figure(specs: Sequence[str]) -> tuple[str, str]:
         dist = np.abs(x * y - 1) / np.sqrt(x * x + y * y)  # first-order distance to xy = 1
         ax.loglog(dist, rho, label=spec)
     ax.set(xlabel="distance from the minimiser set (≈ |xy − 1| / |∇(xy)|)", ylabel="ρ(∇²f)",
-           title="Sharpness concentration")
-    ax.legend(fontsize=7)
+           title="Curvature far from the minimisers: good vs bad regularity")
+    ax.legend(fontsize=9)
     alt = ("Spectral radius of the Hessian against the distance from the minimiser set for "
            + ", ".join(specs) + ": it decays or stays bounded for good regularity and grows for bad.")
     return _svg(fig), alt
 
 
+FEW_RUNS = 10
+"""A phase cell's median ratio from fewer converged runs than this is hatched (read it with care)."""
+
+
 def phase_figure(phase: dict) -> tuple[str, str]:
-    """Heat maps over (κ, dor): converged share and median ratio S∞·h/2 of converged runs."""
+    """Heat maps over (κ, dor): converged share, and median ratio S∞·h/2 of the converged runs.
+
+    Every cell says how many runs it rests on: a median from fewer than :data:`FEW_RUNS` converged
+    runs is hatched and labelled with its count; a cell with no converged run has no ratio and is
+    drawn crossed in grey (explained in the legend), never left blank.
+    """
+    from matplotlib.patches import Patch, Rectangle
+
     kappas = phase["kappas"]
     rows = phase["rows"]
+    n = int(phase.get("n") or 0)
     labels = [f"{r['spec']} (dor {r['dor']:.3g})" for r in rows]
     conv = np.array([[c["converged"] for c in r["cells"]] for r in rows], dtype=float)
     ratio = np.array([[np.nan if c["ratio_median"] is None else c["ratio_median"] for c in r["cells"]]
                       for r in rows], dtype=float)
-    fig, axes = plt.subplots(1, 2, figsize=(9.5, 0.45 * len(rows) + 1.8), sharey=True)
-    for ax, data, title, cmap in ((axes[0], conv, "share converged", "viridis"),
-                                  (axes[1], ratio, "median ratio S∞·h/2 (1 = edge of stability)", "magma")):
-        im = ax.imshow(data, aspect="auto", cmap=cmap, vmin=0, vmax=1)
+    counts = np.rint(conv * n).astype(int)
+    vmax = max(1.0, float(np.nanmax(ratio)) if np.isfinite(ratio).any() else 1.0)
+    fig, axes = plt.subplots(1, 2, figsize=(12.5, 0.55 * len(rows) + 2.6), sharey=True, layout="constrained")
+    panels = ((axes[0], conv, f"Share of the {n} starts per cell\nthat converge", "viridis", 1.0),
+              (axes[1], ratio, "Median S∞·h/2 of the converged runs\n(1 = edge of stability)", "cividis", vmax))
+    for ax, data, title, cmap, top in panels:
+        im = ax.imshow(data, aspect="auto", cmap=cmap, vmin=0, vmax=top)
         ax.set_xticks(range(len(kappas)), [f"{k:g}" for k in kappas])
         ax.set_yticks(range(len(rows)), labels)
         ax.set(xlabel="κ = C·ℓ″(1)", title=title)
         ax.grid(False)
+        fig.colorbar(im, ax=ax, shrink=0.85)
         for i in range(data.shape[0]):
             for j in range(data.shape[1]):
-                if np.isfinite(data[i, j]):
-                    ax.text(j, i, f"{data[i, j]:.2f}", ha="center", va="center", fontsize=6,
-                            color="w" if data[i, j] < 0.6 else "k")
-        fig.colorbar(im, ax=ax, shrink=0.8)
+                if not np.isfinite(data[i, j]):
+                    ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor="0.85", edgecolor="0.55",
+                                           hatch="xx", lw=0))
+                    continue
+                few = ax is axes[1] and counts[i, j] < FEW_RUNS
+                if few:
+                    ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="0.6", hatch="///", lw=0))
+                text = f"{data[i, j]:.2f}" + (f"\nn={counts[i, j]}" if few else "")
+                ax.text(j, i, text, ha="center", va="center", fontsize=7.5,
+                        color="w" if data[i, j] < 0.55 * top else "k")
+    fig.legend(handles=[Patch(facecolor="white", edgecolor="0.6", hatch="///",
+                                  label=f"median of fewer than {FEW_RUNS} converged runs (n = their number)"),
+                            Patch(facecolor="0.85", edgecolor="0.55", hatch="xx",
+                                  label="no converged run: no ratio")],
+               loc="outside lower center", ncol=2, fontsize=9, frameon=False)
     alt = ("Phase diagram over kappa and the degree of regularity: share of starts that converge and "
-           "the median limiting ratio, one row per loss family ordered by dor.")
+           "the median limiting ratio of the converged runs, one row per loss family ordered by dor; cells "
+           f"resting on fewer than {FEW_RUNS} converged runs are hatched, cells with none are crossed.")
     return _svg(fig), alt
 
 
 def balancing_figure(phase: dict) -> tuple[str, str]:
-    """Median final/initial imbalance |x∞² − y∞²| / |x0² − y0²| against κ, per family."""
+    """Median final/initial imbalance |x∞² − y∞²| / |x0² − y0²| against κ, per family (gaps: no converged run)."""
     kappas = np.array(phase["kappas"], dtype=float)
-    fig, ax = plt.subplots(figsize=(5.6, 3.8))
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    gaps = False
     for row in phase["rows"]:
         vals = np.array([np.nan if c["imbalance_median"] is None else c["imbalance_median"]
                          for c in row["cells"]], dtype=float)
-        ax.semilogy(kappas, vals, marker="o", ms=3, label=row["spec"])
+        gaps = gaps or bool(np.isnan(vals).any())
+        if np.isfinite(vals).any():
+            ax.semilogy(kappas, vals, marker="o", ms=4, label=row["spec"])
     ax.axvline(2, color="k", ls="--", lw=0.8)
-    ax.set(xscale="log", xlabel="κ = C·ℓ″(1)", ylabel="median |d∞| / |d0|", title="Balancing")
-    ax.legend(fontsize=7)
+    ax.set(xscale="log", xlabel="κ = C·ℓ″(1)", ylabel="median |d∞| / |d0|",
+           title="Balancing: how much of the initial imbalance remains")
+    ax.legend(fontsize=8, title="gaps: no converged run" if gaps else None, title_fontsize=8)
     alt = ("Median ratio of final to initial imbalance against kappa for each family: larger steps "
-           "balance more (the ratio falls as kappa grows).")
+           "balance more (the ratio falls as kappa grows)" + ("; gaps where no run converged." if gaps else "."))
     return _svg(fig), alt
 
 
 def nn_figure(nn: dict) -> tuple[str, str]:
-    """Per configuration (column): sharpness·h/2 over steps for each learning rate (1 = edge of
-    stability) and the loss, one pair of rows per dataset (grids named ``config@dataset``)."""
-    names = list(nn["grids"])
-    configs = list(dict.fromkeys(n.rpartition("@")[0] or n for n in names))
-    datasets = list(dict.fromkeys(n.rpartition("@")[2] if "@" in n else "" for n in names))
-    fig, axes = plt.subplots(2 * len(datasets), len(configs), figsize=(2.6 * len(configs) + 1, 2.5 * 2 * len(datasets)),
-                             squeeze=False)
-    for i, ds in enumerate(datasets):
-        for j, config in enumerate(configs):
-            top, bottom = axes[2 * i, j], axes[2 * i + 1, j]
-            runs = nn["grids"].get(f"{config}@{ds}" if ds else config, [])
-            for run in runs:
-                lr = run["lr"]
-                steps = np.array(run["sharpness_steps"], dtype=float)
-                ratio = np.array([np.nan if v is None else v for v in run["top_sharpness"]], dtype=float) * lr / 2
-                m = run.get("lr_multiple")
-                top.plot(steps, ratio, marker=".", ms=3, label=f"h={m:g}·2/S0" if m is not None else f"h={lr:g}")
-                loss = np.array([np.nan if v is None else v for v in run["loss"]], dtype=float)
-                bottom.semilogy(np.arange(loss.size), loss, lw=0.9)
-            top.axhspan(0.95, 1.05, color="0.85", lw=0)
-            top.axhline(1.0, color="k", ls="--", lw=0.8)
-            top.set(title=f"{config} ({ds})" if ds else config, ylabel="S·h/2" if j == 0 else None, ylim=(0, 2))
-            bottom.set(xlabel="step", ylabel="loss" if j == 0 else None)
-            if runs:
-                top.legend(fontsize=6)
-    alt = ("Neural-network runs on the embedded datasets (" + ", ".join(d or "digits" for d in datasets)
-           + "), one column per configuration: sharpness times h/2 over steps for each learning rate (1 is "
-           "the edge of stability, the grey band the EoS band [0.95, 1.05]), and the training loss.")
+    """One row per grid (a configuration on one dataset, named ``config@dataset``): S·h/2 over steps for
+    each learning rate (1 = edge of stability, the grey band the EoS band [0.95, 1.05]), and the loss.
+
+    The S·h/2 axis (log scale when every value is positive) runs to the largest value measured (never
+    cut at 2); runs that diverge end early.
+    """
+    grids = list(nn["grids"].items())
+    titles = nn.get("titles") or {}
+    fig, axes = plt.subplots(len(grids), 2, figsize=(10.5, 2.7 * len(grids) + 0.6), squeeze=False,
+                             layout="constrained")
+    for i, (name, runs) in enumerate(grids):
+        left, right = axes[i, 0], axes[i, 1]
+        top = 1.3
+        ratios = []
+        for run in runs:
+            lr = run["lr"]
+            steps = np.array(run["sharpness_steps"], dtype=float)
+            ratio = np.array([np.nan if v is None else v for v in run["top_sharpness"]], dtype=float) * lr / 2
+            ratios.append(ratio)
+            if np.isfinite(ratio).any():
+                top = max(top, 1.1 * float(np.nanmax(ratio)))
+            m = run.get("lr_multiple")
+            left.plot(steps, ratio, marker=".", ms=4, label=f"h = {m:g}·2/S0" if m is not None else f"h = {lr:g}")
+            loss = np.array([np.nan if v is None else v for v in run["loss"]], dtype=float)
+            right.semilogy(np.arange(loss.size), loss, lw=1.1, label=f"h = {lr:g}")
+        left.axhspan(0.95, 1.05, color="0.88", lw=0)
+        left.axhline(1.0, color="k", ls="--", lw=0.8)
+        dataset = name.rpartition("@")[2] if "@" in name else ""
+        title = titles.get(name, name) + (f" [{dataset}]" if dataset else "")
+        low = min((float(np.nanmin(ratio)) for ratio in ratios if np.isfinite(ratio).any()), default=1.0)
+        if low > 0:  # log scale: the whole range (a start at 50) and the tail near 1 both readable
+            left.set_yscale("log")
+            left.set_ylim(min(0.5, 0.8 * low), top)
+        else:
+            left.set_ylim(min(0.0, 1.05 * low), top)
+        left.set(title=f"{title}: sharpness", ylabel="S·h/2 (1 = EoS)")
+        right.set(title=f"{title}: training loss", ylabel="loss")
+        if i == len(grids) - 1:
+            left.set_xlabel("step")
+            right.set_xlabel("step")
+        left.legend(fontsize=8, loc="best")
+    datasets = sorted({n.rpartition("@")[2] for n, _ in grids if "@" in n}) or ["digits"]
+    alt = ("Neural-network runs on the embedded datasets (" + ", ".join(datasets) + "), one row per configuration "
+           "and dataset: sharpness times h/2 over steps for each learning rate (1 is the edge of stability, the "
+           "grey band the EoS band [0.95, 1.05]; the log axis shows every value), and the training loss.")
     return _svg(fig), alt

@@ -8,8 +8,18 @@ from dataclasses import dataclass
 import jinja2
 
 from lrbias._version import __version__
-from lrbias.claims.frontier import merge_ranges
+from lrbias.report.failures import failure_views
 from lrbias.report.mathml import latex_to_mathml, sympy_to_mathml
+from lrbias.report.numbers import format_ranges
+from lrbias.report.overview import (
+    boundary_text,
+    claims_for_figure,
+    evidence_tier,
+    figures_for,
+    overview_rows,
+    reproduce_command,
+    variants_of,
+)
 from lrbias.serial import format_number
 
 VERDICTS = ("pass", "fail", "inconclusive")
@@ -39,17 +49,19 @@ def _frontier_view(frontier: dict | None) -> dict | None:
     for spec, info in frontier["families"].items():
         holds = info.get("holds_on") or []
         families[spec] = {
-            "holds_text": merge_ranges(holds) if holds else "nowhere in range",
-            "boundary_text": "; ".join(f"{b['between'][0]:.3g}–{b['between'][1]:.3g} ({b['from']}→{b['to']})"
-                                       for b in info.get("boundaries", [])) or "no transition in range",
+            "holds_text": format_ranges(holds) if holds else "nowhere in range",
+            "boundary_text": boundary_text(info),
             "points_text": ", ".join(f"{k:.3g}: {v}" for k, v, _ in info.get("points", [])),
         }
     return {"parameter": frontier.get("parameter", "kappa"), "families": families}
 
 
-def _entry_view(entry: dict) -> dict:
+def _entry_view(entry: dict, doc: dict, available: set[str]) -> dict:
     view = dict(entry)
     view["anchor"] = anchor(entry["id"])
+    view["reproduce"] = reproduce_command(entry, doc.get("profile", "default"), variants_of(doc.get("command", "")))
+    view["tier"], view["tier_how"] = evidence_tier(entry)
+    view["figures"] = figures_for(entry, available)
     view["mathml"] = latex_to_mathml(entry.get("latex") or "", display=True) if entry.get("latex") else ""
     view["worst_margin_text"] = format_number(entry.get("worst_margin"),
                                               none="none measured (every case at infinite margin or undecided)")
@@ -101,6 +113,27 @@ def render(doc: dict, figures: list[FigureRef], families: list[dict] | None = No
     env = jinja2.Environment(loader=jinja2.PackageLoader("lrbias.report", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined)
     template = env.get_template("report.html.j2")
+    available = {f.name for f in figures}
+    anchors = {e["id"]: anchor(e["id"]) for e in doc["entries"]}
+    figure_claims = {f.name: [(i, anchors[i]) for i in claims_for_figure(f.name, doc["entries"])] for f in figures}
+    extras = doc.get("extras") or {}
+    rows = overview_rows(doc, anchors, available)
     return template.render(doc=doc, summary=doc["summary"], verdicts=VERDICTS, version=__version__,
-                           entries=[_entry_view(e) for e in doc["entries"]], figures=figures,
-                           families=families or [], nn=nn or [])
+                           entries=[_entry_view(e, doc, available) for e in doc["entries"]], figures=figures,
+                           families=families or [], nn=nn or [],
+                           overview=rows, show_starts=any(r["starts"] != "–" for r in rows),
+                           failures=failure_views(doc, anchors),
+                           figure_claims=figure_claims, git=(doc.get("environment") or {}).get("git"),
+                           comparison=comparison_html(extras.get("comparison")))
+
+
+def comparison_html(comparison: dict | None) -> str:
+    """The embedded diff against an older run (``extras.comparison``), as trusted HTML, or ''."""
+    if not comparison:
+        return ""
+    from dataclasses import fields
+
+    from lrbias.report.diff import Diff, format_fragment
+
+    d = Diff(**{f.name: comparison["diff"][f.name] for f in fields(Diff) if f.name in comparison["diff"]})
+    return format_fragment(d, comparison["old"], "this run")
