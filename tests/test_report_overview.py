@@ -14,6 +14,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import markupsafe
 import matplotlib
 import pytest
 from fontTools.ttLib import TTFont
@@ -128,7 +129,7 @@ def test_failure_is_explained_with_its_deciding_runs(doc):
     page = render(doc, _figures(doc))
     start = page.index(f'id="explain-{anchor(FAILING)}"')
     section = page[start:page.index("</article>", start)]
-    assert "Known finding:" in section and html.escape(known_findings([FAILING])[FAILING]) in section
+    assert "Known finding:" in section and str(markupsafe.escape(known_findings([FAILING])[FAILING])) in section
     assert "ratio_median" in section and "loss_fell" in section and "share_in_band" in section
     assert section.count("<polyline") == len(doc["extras"]["nn"]["grids"]["cubic-bn-mse"])
     assert "drawn at the top edge" in section  # the early sharpness spike is said to be clipped
