@@ -111,6 +111,7 @@ def _step_entry(key: str, form: Form, title: str, statement: str, latex: str, mu
         mutants=(mutant,),
         assumptions=STEP_ASSUMPTIONS,
         fails_if=STEP_FAILS_IF,
+        near=None,
         rival=Mutant("rival", rival, lambda case: _inequality(case, rival_form),
                      confirm=lambda case: _inequality(case, rival_form, dps=2 * DPS)),
     )
@@ -195,6 +196,7 @@ ENTRIES: list[Entry] = [
         mutants=(Mutant("flattest-everywhere", "λ_max = 2ℓ″(1) at every minimiser",
                         lambda case: _minimiser_check(case, wrong_factor=2.0)),),
         assumptions="every built-in family; |t| in [1e-2, 1e2]",
+        near=None,
         fails_if="the point is not on the minimiser set: a case (spec, t, s) is the point (t, s/t), "
                  "e.g. s = 1.05, where a run has not yet converged",
         rival=Mutant("rival", "Near the minimisers the same holds: at (t, s/t) with s within 5% of 1, "
@@ -213,6 +215,7 @@ ENTRIES: list[Entry] = [
         mutants=(Mutant("slope-2", "the line y = 2x is invariant",
                         lambda case: _invariant_check(case, slope=2)),),
         assumptions="every built-in family; |x| in [1e-2, 1e2]; h in [1e-4, 10]",
+        near=None,
         fails_if="the start is off the line: a case (spec, x, h, sign, tilt) starts at "
                  "(x, sign·x·(1 + tilt)), e.g. tilt = 1e-3",
         rival=Mutant("rival", "The axes are invariant too: from (0, y) a step stays on x = 0.", _axis_check,

@@ -122,7 +122,8 @@ class Entry:
     rebuilds the entry for another one.  ``rebudget(case, factor)`` decides a case with the step
     budget multiplied by ``factor`` (None: the conclusion has no step budget); the runner uses it
     to call a budget-sensitive verdict inconclusive.  ``near``: a margin below it counts as
-    having come near the boundary (an entry whose search never did is flagged weakly tested).
+    having come near the boundary (an entry whose search never did is flagged weakly tested); None
+    where a margin is not a distance to a boundary (an exact identity's digits of room).
     """
 
     id: str
@@ -146,7 +147,7 @@ class Entry:
     starts: str | None = None
     restart: Callable[[str], Entry] | None = None
     rebudget: Callable[[Any, int], Check] | None = None
-    near: float = 0.05
+    near: float | None = 0.05
 
     def __post_init__(self) -> None:
         if self.provenance not in PROVENANCES:

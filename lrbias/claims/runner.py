@@ -179,7 +179,7 @@ def evidence(entry: Entry, seen: Search, budget: dict | None) -> dict:
     """How strongly the search tested the entry: closest margin, runs, undecided share, budget."""
     worst = seen.worst if math.isfinite(seen.worst) else None
     return {"closest_margin": worst, "near": entry.near,
-            "weakly_tested": worst is None or worst >= entry.near,
+            "weakly_tested": None if entry.near is None else worst is None or worst >= entry.near,
             "runs_per_case": seen.worst_detail.get("runs"),
             "runs": seen.runs, "undecided_share": seen.undecided_runs / seen.runs if seen.runs else None,
             "starts": entry.starts, "budget_stable": None if budget is None else budget["stable"]}

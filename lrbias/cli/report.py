@@ -24,8 +24,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
         argv.append("--no-nn")
     for v in args.variants or []:
         argv += ["--variants", v]
+    if args.starts:
+        argv += ["--starts", args.starts]
     run = run_report(Path(args.out), args.ids, profile, args.seed, command_line(["report", *argv]),
                      include_nn=not args.no_nn, variants=args.variants or (), scheduler=args.scheduler,
+                     starts=args.starts,
                      workers=args.workers, progress=sys.stderr)
     counts = run.counts()
     print(f"report written to {run.written} ({counts['pass']} pass, {counts['fail']} fail, "
@@ -72,6 +75,8 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--no-nn", action="store_true", help="skip the neural-network section")
     p.add_argument("--variants", action="append", metavar="FILE",
                    help="a variant file (.py or .toml) adding families and entries; repeatable")
+    p.add_argument("--starts", metavar="NAME", help="run the batch claims from this start distribution "
+                   "(box, unbalanced, shell, or one a variant file registers; default: each claim's own)")
     p.set_defaults(func=_cmd_report)
     report = p
 

@@ -58,11 +58,13 @@ def frontier_mapper(scheduler: str | None = None, workers: int | None = None) ->
         yield lambda fn, items: map_on(client, fn, items)
 
 
-def select_entries(ids: Sequence[str] = (), include_nn: bool = True, variants: Sequence[str] = ()) -> list[Entry]:
-    """The catalogue entries matching ``ids`` (all when empty), variant files' entries included."""
-    from lrbias.claims.catalogue import load_entries, select
+def select_entries(ids: Sequence[str] = (), include_nn: bool = True, variants: Sequence[str] = (),
+                   starts: str | None = None) -> list[Entry]:
+    """The catalogue entries matching ``ids`` (all when empty), variant files' entries included,
+    rebuilt for the start distribution ``starts`` when one is named."""
+    from lrbias.claims.catalogue import load_entries, select, with_starts
 
-    return select(load_entries(include_nn=include_nn, variants=tuple(variants)), ids)
+    return with_starts(select(load_entries(include_nn=include_nn, variants=tuple(variants)), ids), starts)
 
 
 def run_selection(entries: Sequence[Entry], profile: Profile, seed: int = 0, *, database: Path | None = None,
@@ -117,13 +119,13 @@ def report_from_results(out: Path, results: list[dict], profile: Profile, seed: 
 
 def run_report(out: Path, ids: Sequence[str], profile: Profile, seed: int, command: str, *,
                include_nn: bool = True, variants: Sequence[str] = (), scheduler: str | None = None,
-               workers: int | None = None, progress: TextIO | None = None) -> CatalogueRun:
+               workers: int | None = None, progress: TextIO | None = None, starts: str | None = None) -> CatalogueRun:
     """Run the entries matching ``ids`` (frontiers included) and write their report at ``out`` atomically.
 
     ``out`` is checked before anything is loaded or run (:func:`lrbias.report.build.check_report_folder`).
     """
     out = check_report_folder(out)
-    entries = select_entries(ids, include_nn, variants)
+    entries = select_entries(ids, include_nn, variants, starts)
     run = run_selection(entries, profile, seed, scheduler=scheduler, workers=workers, progress=progress)
     index = report_from_results(out, run.results, profile, seed, command, run.elapsed_s, progress)
     return CatalogueRun(run.results, run.elapsed_s, index)
@@ -132,11 +134,11 @@ def run_report(out: Path, ids: Sequence[str], profile: Profile, seed: int, comma
 def run_check(ids: Sequence[str], profile: Profile, seed: int, command: str, *, include_nn: bool = True,
               variants: Sequence[str] = (), json_out: Path | None = None, database: Path | None = None,
               scheduler: str | None = None, workers: int | None = None,
-              progress: TextIO | None = None) -> CatalogueRun:
+              progress: TextIO | None = None, starts: str | None = None) -> CatalogueRun:
     """Run the entries matching ``ids`` (frontiers included); write the results document to ``json_out``."""
     from lrbias.claims.results import build_document, write_document
 
-    entries = select_entries(ids, include_nn, variants)
+    entries = select_entries(ids, include_nn, variants, starts)
     run = run_selection(entries, profile, seed, database=database, scheduler=scheduler, workers=workers,
                         progress=progress)
     if json_out is None:
