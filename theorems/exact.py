@@ -10,6 +10,7 @@ reduced coordinates (tests/test_identities.py), not a claim.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 
@@ -167,21 +168,21 @@ ENTRIES: list[Entry] = [
                 "One GD step multiplies the imbalance d = x² − y² by 1 − h²ℓ′(xy)².",
                 r"d^{+} = d\,\bigl(1 - h^{2}\,\ell'(xy)^{2}\bigr)",
                 Mutant("h-not-squared", "d⁺ = d(1 − hℓ′)",
-                       lambda case: _form_check(lambda *a: balancing_form(*a, power=1), case)),
+                       functools.partial(_form_check, functools.partial(balancing_form, power=1))),
                 "A step never increases the imbalance: |d⁺| ≤ |d|.",
                 lambda x, y, h, g, xn, yn: (abs(xn * xn - yn * yn), abs(x * x - y * y))),
     _step_entry("product-update", product_form, "Product update",
                 "The product s = xy after one step is s(1 + h²ℓ′²) − hℓ′q.",
                 r"s^{+} = s\,(1 + h^{2}\ell'(s)^{2}) - h\,\ell'(s)\,q",
                 Mutant("no-second-order", "s⁺ = s − hℓ′q",
-                       lambda case: _form_check(lambda *a: product_form(*a, second_order=False), case)),
+                       functools.partial(_form_check, functools.partial(product_form, second_order=False))),
                 "A step never overshoots the minimiser set: |s⁺ − 1| ≤ |s − 1|.",
                 lambda x, y, h, g, xn, yn: (abs(xn * yn - 1), abs(x * y - 1))),
     _step_entry("norm-update", norm_form, "Norm update",
                 "The squared norm q = x² + y² after one step is q(1 + h²ℓ′²) − 4hℓ′s.",
                 r"q^{+} = q\,(1 + h^{2}\ell'(s)^{2}) - 4h\,\ell'(s)\,s",
                 Mutant("factor-2", "q⁺ = q(1 + h²ℓ′²) − 2hℓ′s",
-                       lambda case: _form_check(lambda *a: norm_form(*a, factor=2), case)),
+                       functools.partial(_form_check, functools.partial(norm_form, factor=2))),
                 "A step never increases the squared norm: q⁺ ≤ q.",
                 lambda x, y, h, g, xn, yn: (xn * xn + yn * yn, x * x + y * y)),
     Entry(

@@ -19,6 +19,7 @@ from typing import Any, TextIO
 from lrbias.claims.results import build_document, write_document
 from lrbias.errors import LrbiasError
 from lrbias.report import figures as fig
+from lrbias.report import heatmaps
 from lrbias.report.page import FigureRef, family_rows, nn_rows, render
 from lrbias.serial import current_umask, write_atomic
 
@@ -55,6 +56,7 @@ def figure_jobs(extras: dict[str, Any]) -> list[FigureJob]:
                      lambda: fig.phase_figure(phase)))
         jobs.append(("balancing", "Balancing: final over initial imbalance against κ.",
                      lambda: fig.balancing_figure(phase)))
+    jobs += heatmaps.figure_jobs(extras)
     return jobs
 
 

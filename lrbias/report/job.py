@@ -99,6 +99,7 @@ def nn_extras(entry_ids: Iterable[str]) -> dict | None:
 def report_extras(results: Sequence[dict], profile: Profile, seed: int) -> dict[str, Any]:
     """The report's extras: the (κ, dor) phase diagram, and the NN series when NN entries ran."""
     from lrbias.claims.phase import compute_phase_diagram
+    from lrbias.claims.phasemap import compute_start_phase_map
 
     extras: dict[str, Any] = {}
     nn_ids = [r["id"] for r in results if r.get("group") == "nn"]
@@ -106,6 +107,7 @@ def report_extras(results: Sequence[dict], profile: Profile, seed: int) -> dict[
     if nn:
         extras["nn"] = nn
     extras["phase_diagram"] = compute_phase_diagram(n=profile.frontier_starts, seed=seed)
+    extras["start_phase_map"] = compute_start_phase_map(n=profile.frontier_starts, seed=seed)
     return extras
 
 

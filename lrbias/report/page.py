@@ -9,6 +9,7 @@ import jinja2
 
 from lrbias._version import __version__
 from lrbias.claims.frontier import merge_ranges
+from lrbias.report.audit import audit_view
 from lrbias.report.mathml import latex_to_mathml, sympy_to_mathml
 from lrbias.serial import format_number
 
@@ -54,6 +55,7 @@ def _entry_view(entry: dict) -> dict:
     view["worst_margin_text"] = format_number(entry.get("worst_margin"),
                                               none="none measured (every case at infinite margin or undecided)")
     view["frontier"] = _frontier_view(entry.get("frontier"))
+    view["audit"] = audit_view(entry)
     view.setdefault("notes", [])
     return view
 
