@@ -178,12 +178,15 @@ def test_report_extras_follow_the_run(monkeypatch):
     monkeypatch.setattr(job, "nn_extras", lambda ids: {"grids": {i: [] for i in ids}})
     monkeypatch.setattr("lrbias.claims.phase.compute_phase_diagram",
                         lambda n, seed: calls.append((n, seed)) or {"rows": []})
+    monkeypatch.setattr("lrbias.claims.phasemap.compute_start_phase_map",
+                        lambda n, seed: calls.append((n, seed)) or {"families": []})
     assert job.report_extras([{"id": "exact.y", "group": "exact"}], PROFILES["smoke"], 3) == {
-        "phase_diagram": {"rows": []}}
+        "phase_diagram": {"rows": []}, "start_phase_map": {"families": []}}
     extras = job.report_extras([{"id": "nn.x", "group": "nn"}, {"id": "exact.y", "group": "exact"}],
                                PROFILES["smoke"], 3)
-    assert extras == {"nn": {"grids": {"nn.x": []}}, "phase_diagram": {"rows": []}}
-    assert calls == [(PROFILES["smoke"].frontier_starts, 3)] * 2
+    assert extras == {"nn": {"grids": {"nn.x": []}}, "phase_diagram": {"rows": []},
+                      "start_phase_map": {"families": []}}
+    assert calls == [(PROFILES["smoke"].frontier_starts, 3)] * 4
 
 
 def test_nn_section_is_rendered_from_the_extras(report_dir):
