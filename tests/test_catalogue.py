@@ -15,7 +15,7 @@ from lrbias.claims.batch import precise_batch, sweep
 from lrbias.claims.catalogue import entry_by_id, load_entries
 from lrbias.claims.entry import resolve
 from lrbias.claims.profiles import PROFILES
-from lrbias.claims.runner import run_entry
+from lrbias.claims.runner import run_entry, run_rival
 from theorems.nn import KNOWN_FINDINGS
 
 ENTRIES = load_entries()
@@ -51,10 +51,16 @@ def _explain(result) -> str:
 @pytest.mark.parametrize("entry", [pytest.param(e, id=e.id, marks=_marks(e, with_findings=True))
                                    for e in ENTRIES])
 def test_catalogue_entry(entry, lrbias_results):
+    """Every entry passes; a pass with a step budget was re-decided at 4x the budget on its deciding cases
+    and did not change (a changed verdict is reported inconclusive, which fails here)."""
     profile = _profile()
     result = run_entry(entry, profile, seed=0)
     lrbias_results.add(entry, result, profile)
     assert result.verdict == "pass", _explain(result)
+    if entry.rebudget is not None:
+        assert result.budget is not None and result.budget["stable"], result.budget
+        assert result.budget["factor"] == 4 and result.budget["cases"]
+        assert result.evidence["budget_stable"] is True
 
 
 MUTANTS = [pytest.param(e, m, id=f"{e.id}/{m.name}", marks=_marks(e)) for e in ENTRIES for m in e.mutants]
@@ -66,6 +72,17 @@ def test_mutant_is_refuted_within_ci(entry, mutant):
     result = run_entry(entry, PROFILES["ci"], seed=0, mutant=mutant)
     assert result.verdict == "fail", f"mutant {mutant.name} ({mutant.description}) survived: {result}"
     assert result.counterexample is not None
+
+
+RIVALS = [pytest.param(e, id=e.id, marks=_marks(e)) for e in ENTRIES if e.rival is not None]
+
+
+@pytest.mark.parametrize("entry", RIVALS)
+def test_rival_is_refuted_within_ci(entry):
+    """Every entry's rival (a nearby plausible but false statement) is refuted under ci, its
+    counterexample confirmed at high precision."""
+    rival = run_rival(entry, PROFILES["ci"], seed=0)
+    assert rival is not None and rival["refuted"], rival
 
 
 def test_every_entry_has_a_mutant_and_a_unique_id():
@@ -80,7 +97,7 @@ def test_batch_cases_carry_their_sweep_size_and_sweeps_are_read_only():
     profile = PROFILES["smoke"]
     case = find(resolve(entry.hypotheses, profile), lambda _case: True)
     assert case[-1] == profile.sweep_starts
-    assert entry.replay(case).endswith(f"{case[2]}, {profile.sweep_starts}); print(b.shares())\"")
+    assert entry.replay(case).endswith(f"{case[2]}, {profile.sweep_starts}, starts='box'); print(b.shares())\"")
     batch = sweep("logcosh", 2.0, 0, 30)
     with pytest.raises(ValueError, match="read-only"):
         batch.x[0] = 0.0

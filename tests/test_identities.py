@@ -89,3 +89,12 @@ def test_mutants_are_caught(mutant, draw):
 
     counterexample = find(draw, violates, settings=MUTANT_SETTINGS)
     assert violates(counterexample)
+
+
+@given(point=points(1e-2, 1e2))
+def test_reduced_coordinates_lie_on_the_cone_at_every_point(point):
+    """q² = d² + 4s² for every (x, y), GD or not: the engine's reduction, tested here, not a catalogue claim
+    (the former entry exact.cone said nothing about GD)."""
+    with mpmath.workdps(60):
+        r = objective.to_reduced(mpmath.mpf(point[0]), mpmath.mpf(point[1]))
+        assert abs(r.q * r.q - r.d * r.d - 4 * r.s * r.s) <= mpmath.mpf(10) ** -48 * r.q * r.q

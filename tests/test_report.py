@@ -191,14 +191,17 @@ def test_report_extras_follow_the_run(monkeypatch):
     monkeypatch.setattr(job, "nn_extras", lambda ids: {"grids": {i: [] for i in ids}})
     monkeypatch.setattr("lrbias.claims.phase.compute_phase_diagram",
                         lambda n, seed: calls.append((n, seed)) or {"rows": []})
+    monkeypatch.setattr("lrbias.claims.phasemap.compute_start_phase_map",
+                        lambda n, seed: calls.append((n, seed)) or {"families": []})
     monkeypatch.setattr("lrbias.report.certified.certified_samples", lambda: [{"certified": "stub"}])
     assert job.report_extras([{"id": "exact.y", "group": "exact"}], PROFILES["smoke"], 3) == {
-        "phase_diagram": {"rows": []}, "certified": [{"certified": "stub"}]}
+        "phase_diagram": {"rows": []}, "start_phase_map": {"families": []},
+        "certified": [{"certified": "stub"}]}
     extras = job.report_extras([{"id": "nn.x", "group": "nn"}, {"id": "exact.y", "group": "exact"}],
                                PROFILES["smoke"], 3)
     assert extras == {"nn": {"grids": {"nn.x": []}}, "phase_diagram": {"rows": []},
-                      "certified": [{"certified": "stub"}]}
-    assert calls == [(PROFILES["smoke"].frontier_starts, 3)] * 2
+                      "start_phase_map": {"families": []}, "certified": [{"certified": "stub"}]}
+    assert calls == [(PROFILES["smoke"].frontier_starts, 3)] * 4
 
 
 def test_nn_section_is_rendered_from_the_extras(report_dir):

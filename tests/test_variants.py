@@ -61,9 +61,9 @@ from lrbias.api import Entry, Mutant, holds
               "                 hypotheses=st.integers().filter(lambda v: False),\n"
               "                 conclusion=lambda c: holds(True, 1.0))]\n",
      "entry 'mine.y': its hypotheses strategy cannot generate valid examples"),
-    (HEADER + "ENTRIES = [Entry(id='exact.cone', title='t', statement='s', latex='', provenance='paper',\n"
+    (HEADER + "ENTRIES = [Entry(id='exact.norm-update', title='t', statement='s', latex='', provenance='paper',\n"
               "                 hypotheses=st.just(1), conclusion=lambda c: holds(True, 1.0))]\n",
-     "entry id 'exact.cone' is already defined by the built-in catalogue"),
+     "entry id 'exact.norm-update' is already defined by the built-in catalogue"),
     (HEADER + "X = 1\n", "defines no ENTRIES list"),
     (HEADER + "ENTRIES = [42]\n", "ENTRIES[0] is a int, not an lrbias.api.Entry"),
 ])
@@ -114,16 +114,16 @@ def test_entry_points_contribute_entries(tmp_path, monkeypatch):
                          mutants=(Mutant('neg', 'c < 0', lambda c: holds(c < 0, -1.0)),))]
     """)
     ids = [e.id for e in catalogue.load_entries(include_nn=False)]
-    assert ids.index("plugin.trivial") > ids.index("exact.cone")  # users' entry points load after the built-ins
+    assert ids.index("plugin.trivial") > ids.index("exact.norm-update")  # users' entry points load after the built-ins
     sys.modules.pop("mytheory_pkg", None)
 
 
 def test_duplicate_id_from_an_entry_point_names_both_sources(tmp_path, monkeypatch):
     _install_entry_point(monkeypatch, tmp_path, """
-        ENTRIES = [Entry(id='exact.cone', title='t', statement='s', latex='', provenance='paper',
+        ENTRIES = [Entry(id='exact.norm-update', title='t', statement='s', latex='', provenance='paper',
                          hypotheses=st.just(1), conclusion=lambda c: holds(True, 1.0))]
     """)
-    with pytest.raises(LrbiasError, match=r"entry point mytheory \(mytheory_pkg\): entry id 'exact.cone' is "
+    with pytest.raises(LrbiasError, match=r"entry point mytheory \(mytheory_pkg\): entry id 'exact.norm-update' is "
                                           r"already defined by the built-in catalogue \(entry point exact"):
         catalogue.load_entries(include_nn=False)
     sys.modules.pop("mytheory_pkg", None)

@@ -23,6 +23,7 @@ from lrbias.losses.regularity import degree_of_regularity
 
 FAR = 10.0
 BAD = st.sampled_from(["square", "quartic", "power:b=1", "power:b=3", "power:b=5"])
+DOR_ONE = st.sampled_from(["logcosh", "pseudo-huber", "softplus-pair:a=1"])
 
 
 @st.composite
@@ -81,6 +82,11 @@ ENTRIES: list[Entry] = [
         mutants=(Mutant("halving", "ρ(∇²f(2p)) ≤ ρ(∇²f(p)) / 2 (true decay only for dor < 1/2)",
                         lambda case: _good_check(case, cap=0.5)),),
         assumptions="softplus-pair (every a in (0, 1]), logcosh, pseudo-huber, huber; |xy| in [10, 1e4]",
+        fails_if="a loss of bad regularity: e.g. the square loss (dor 2), whose curvature grows 4-fold",
+        rival=Mutant("rival", "For dor = 1 the curvature decays far away too: ρ(∇²f(2p)) ≤ 0.9 ρ(∇²f(p)) for "
+                     "logcosh, pseudo-huber and softplus-pair a = 1.", lambda case: _good_check(case, cap=0.9),
+                     st.tuples(DOR_ONE, far_points()),
+                     confirm=lambda case: _good_check(case, cap=0.9, precise=True)),
     ),
     Entry(
         id="concentration.bad-regularity-sharp-far-away",
@@ -96,5 +102,10 @@ ENTRIES: list[Entry] = [
         mutants=(Mutant("exponent-dor", "factor at least 0.75 · 4^dor",
                         lambda case: _bad_check(case, extra=1.0)),),
         assumptions="square, quartic, power:b=1,3,5; |xy| in [10, 1e4]",
+        fails_if="a loss of good regularity: e.g. logcosh (dor 1), whose curvature does not grow",
+        rival=Mutant("rival", "Bad regularity means curvature that grows at least 4^(dor − 1)-fold far away "
+                     "(the asymptotic factor, without slack), already at |xy| ≥ 10.",
+                     lambda case: _bad_check(case, slack=1.0),
+                     confirm=lambda case: _bad_check(case, slack=1.0, precise=True)),
     ),
 ]

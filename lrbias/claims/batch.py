@@ -2,9 +2,13 @@
 
 A batch case is (spec, κ, seed, n): a sweep of ``n`` starts drawn from ``seed`` with
 h = κ / (ℓ″(1)(x0² + y0²)), i.e. C = κ/ℓ″(1); κ > 2 is beyond the 2/L threshold of the start's
-norm.  ``n`` is the profile's ``sweep_starts``, drawn into the case (:func:`sized`), so a
-conclusion is a pure function of its case and a replay command rebuilds the same sweep.
-``precise_batch`` confirms the runs that decide a statistic (and the float-artefact suspects)
+norm.  Where the starts come from is the entry's start distribution (:mod:`lrbias.claims.starts`,
+stated in its statement), and the step budget is :data:`STEPS`; a sweep at a multiple of the
+budget re-runs only the runs the budget left undecided (a decided run ends at the same step
+whatever the budget), which is how the runner's budget check re-decides a case (:func:`rebudget`).
+``n`` is the profile's ``sweep_starts``, drawn into the case (:func:`sized`), so a conclusion
+is a pure function of its case and a replay command rebuilds the same sweep.
+``precise_batch`` re-runs the runs that decide a statistic (and the float-artefact suspects)
 through the precision tiers (quad, then mpmath) and substitutes their outcomes, which is how a batch counterexample is
 confirmed before it is reported.  :func:`batch_claim` builds an entry from a
 :class:`~lrbias.claims.entry.Statistic`; the catalogue, ``lrbias.api`` and TOML variants use it.
@@ -23,13 +27,15 @@ from hypothesis import strategies as st
 from lrbias.claims.entry import Conclusion, Entry, Mutant, Statistic
 from lrbias.claims.frontier import Frontier
 from lrbias.claims.profiles import Profile
+from lrbias.claims.starts import get_starts
 from lrbias.claims.verdict import Check
 from lrbias.gd import BatchResult, Outcome, Settings, run_batch, suspects
-from lrbias.gd.sampling import Range, starts_box
+from lrbias.gd.sampling import Range
 from lrbias.losses.families import get_family
 
-__all__ = ["BOX", "CONFIRM_RUNS", "SETTINGS", "STEPS", "Case", "batch_claim", "cases", "confirm", "converged",
-           "decide", "frontier_predicate", "kappas", "precise_batch", "replay", "sized", "sweep"]
+__all__ = ["BOX", "BUILT_IN_STARTS", "CONFIRM_RUNS", "SETTINGS", "STEPS", "Case", "batch_claim", "cases", "confirm",
+           "converged", "counted", "decide", "frontier_predicate", "kappas", "precise_batch", "rebudget", "replay",
+           "sized", "starts_sentence", "sweep", "undecided"]
 
 STEPS = 5000
 BOX = Range(0.5, 4.0)
@@ -64,14 +70,34 @@ def cases(families: st.SearchStrategy[str], lo: float, hi: float) -> Callable[[P
     return sized(st.tuples(families, kappas(lo, hi), st.integers(0, 2**16)))
 
 
-@functools.lru_cache(maxsize=64)
-def _cached_sweep(spec: str, kappa: float, seed: int, n: int) -> BatchResult:
+@functools.lru_cache(maxsize=96)
+def _cached_sweep(spec: str, kappa: float, seed: int, n: int, starts: str, steps: int) -> BatchResult:
     fam = get_family(spec)
-    x0, y0 = starts_box(n, BOX, BOX, seed, random_signs=True)
-    batch = run_batch(fam, x0, y0, C=kappa / fam.curvature, settings=SETTINGS, seed=seed)
+    if steps > STEPS:
+        batch = _extended(_cached_sweep(spec, kappa, seed, n, starts, STEPS), steps)
+    else:
+        x0, y0 = get_starts(starts)(n, seed)
+        batch = run_batch(fam, x0, y0, C=kappa / fam.curvature, settings=dataclasses.replace(SETTINGS, max_steps=steps),
+                          seed=seed)
+    batch.meta["starts"] = starts
     for array in _arrays(batch).values():
         array.setflags(write=False)
     return batch
+
+
+def _extended(base: BatchResult, steps: int) -> BatchResult:
+    """``base`` with its undecided runs re-run from their starts with ``steps`` steps."""
+    out = _writable_copy(base)
+    out.settings = dataclasses.replace(base.settings, max_steps=steps)
+    rows = np.flatnonzero(base.mask(Outcome.UNDECIDED))
+    if rows.size:
+        more = run_batch(get_family(base.family), base.x0[rows], base.y0[rows], h=base.h[rows],
+                         settings=out.settings, seed=base.seed)
+        for name, array in _arrays(more).items():
+            if name not in ("x0", "y0", "h", "C"):
+                getattr(out, name)[rows] = array
+    out.meta = {**base.meta, "rerun_rows": int(rows.size)}
+    return out
 
 
 def _arrays(batch: BatchResult) -> dict[str, np.ndarray]:
@@ -80,14 +106,21 @@ def _arrays(batch: BatchResult) -> dict[str, np.ndarray]:
     return {k: v for k, v in values.items() if isinstance(v, np.ndarray)}
 
 
-def sweep(spec: str, kappa: float, seed: int, n: int) -> BatchResult:
-    """n box starts with random signs (seeded), run to a decision at step κ/(ℓ″(1) q0).
+def sweep(spec: str, kappa: float, seed: int, n: int, starts: str = "box", steps: int = STEPS) -> BatchResult:
+    """n starts drawn from the start distribution ``starts`` (seeded), run to a decision at step κ/(ℓ″(1) q0).
 
-    Sweeps are cached and shared between claims: the arrays of the result are read-only
-    (``precise_batch`` works on a copy) and its ``meta`` dictionary is a fresh copy per call.
+    ``steps`` is the step budget; above :data:`STEPS` only the runs left undecided at STEPS are
+    re-run (the others end at the same step whatever the budget).  Sweeps are cached and shared
+    between claims: the arrays of the result are read-only (``precise_batch`` works on a copy)
+    and its ``meta`` dictionary is a fresh copy per call.
     """
-    cached = _cached_sweep(spec, kappa, seed, n)
+    cached = _cached_sweep(spec, kappa, seed, n, starts, int(steps))
     return dataclasses.replace(cached, meta=dict(cached.meta))
+
+
+def undecided(batch: BatchResult) -> int:
+    """How many runs of ``batch`` spent the step budget undecided."""
+    return int(batch.mask(Outcome.UNDECIDED).sum())
 
 
 def _writable_copy(batch: BatchResult) -> BatchResult:
@@ -142,32 +175,40 @@ def converged(batch: BatchResult) -> np.ndarray:
     return batch.mask(Outcome.CONVERGED)
 
 
-def replay(case: Case) -> str:
+def replay(case: Case, starts: str = "box") -> str:
     """A one-line command that rebuilds exactly this batch (same sampler, seed, size and budget)."""
     spec, kappa, seed, n = case
     return (f"python -c \"from lrbias.claims.batch import sweep; "
-            f"b = sweep({spec!r}, {float(kappa)!r}, {int(seed)}, {int(n)}); print(b.shares())\"")
+            f"b = sweep({spec!r}, {float(kappa)!r}, {int(seed)}, {int(n)}, starts={starts!r}); print(b.shares())\"")
 
 
-def _case_sweep(case: Case) -> BatchResult:
+def _case_sweep(case: Case, starts: str = "box", steps: int = STEPS) -> BatchResult:
     spec, kappa, seed, n = case
-    return sweep(spec, float(kappa), int(seed), int(n))
+    return sweep(spec, float(kappa), int(seed), int(n), starts, steps)
 
 
-def decide(statistic: Statistic) -> Conclusion:
-    """The conclusion ``statistic`` gives on the float64 sweep of a case."""
+def counted(check: Check, batch: BatchResult) -> Check:
+    """``check`` with the population behind it: runs, undecided runs, start distribution and budget."""
+    return Check(check.verdict, check.margin, {**check.detail, "runs": len(batch), "undecided": undecided(batch),
+                                               "starts": batch.meta.get("starts"),
+                                               "steps": batch.settings.max_steps})
+
+
+def decide(statistic: Statistic, starts: str = "box", steps: int = STEPS) -> Conclusion:
+    """The conclusion ``statistic`` gives on the float64 sweep of a case (from ``starts``, ``steps`` budget)."""
     def conclusion(case: Case) -> Check:
-        return statistic(_case_sweep(case))[0]
+        batch = _case_sweep(case, starts, steps)
+        return counted(statistic(batch)[0], batch)
     return conclusion
 
 
-def confirm(statistic: Statistic) -> Conclusion:
+def confirm(statistic: Statistic, starts: str = "box") -> Conclusion:
     """The conclusion ``statistic`` gives once the case's deciding rows are re-run at high precision."""
     def conclusion(case: Case) -> Check:
-        batch = _case_sweep(case)
+        batch = _case_sweep(case, starts)
         _, rows = statistic(batch)
         precise = precise_batch(batch, rows)
-        check = statistic(precise)[0]
+        check = counted(statistic(precise)[0], precise)
         return dataclasses.replace(check, detail={**check.detail, "confirmation": coverage_line(precise)})
     return conclusion
 
@@ -183,27 +224,52 @@ def coverage_line(precise: BatchResult) -> str:
             + (f", {c['inconclusive']} inconclusive" if c["inconclusive"] else ""))
 
 
-def frontier_predicate(statistic: Statistic) -> Callable[[str, float, int, int], Check]:
-    """The frontier predicate (spec, κ, n, seed) of ``statistic``."""
-    def predicate(spec: str, kappa: float, n: int, seed: int) -> Check:
-        return statistic(sweep(spec, float(kappa), seed, n))[0]
+def rebudget(statistic: Statistic, starts: str = "box") -> Callable[[Case, int], Check]:
+    """The conclusion of ``statistic`` on a case with the step budget multiplied by ``factor``."""
+    def conclusion(case: Case, factor: int) -> Check:
+        batch = _case_sweep(case, starts, STEPS * int(factor))
+        return counted(statistic(batch)[0], batch)
+    return conclusion
+
+
+def frontier_predicate(statistic: Statistic) -> Callable[[str, float, int, int, str], Check]:
+    """The frontier predicate (spec, κ, n, seed, starts) of ``statistic``."""
+    def predicate(spec: str, kappa: float, n: int, seed: int, starts: str = "box") -> Check:
+        return statistic(sweep(spec, float(kappa), seed, n, starts))[0]
     return predicate
+
+
+def starts_sentence(starts: str) -> str:
+    """The sentence a statement ends with, naming its start distribution."""
+    return f"Starts: {starts} ({get_starts(starts).description}); {STEPS} steps."
+
+
+BUILT_IN_STARTS = ("box", "unbalanced", "shell")
 
 
 def batch_claim(id: str, title: str, statement: str, families: Sequence[str] | st.SearchStrategy[str],
                 kappa: tuple[float, float], statistic: Statistic,
                 mutants: Sequence[tuple[str, str, Statistic]] = (), latex: str = "",
                 provenance: str = "reconstructed", frontier: tuple[float, float] | None = None,
-                assumptions: str = "", frontier_families: Sequence[str] | None = None) -> Entry:
+                assumptions: str = "", frontier_families: Sequence[str] | None = None, *,
+                starts: str = "box", frontier_starts: Sequence[str] | None = None,
+                rival: tuple[str, Statistic] | None = None,
+                rival_cases: tuple[Sequence[str] | st.SearchStrategy[str], tuple[float, float]] | None = None,
+                fails_if: str = "", near: float = 0.05) -> Entry:
     """A statistical claim over batched sweeps: ``statistic(BatchResult) -> (Check, deciding rows)``.
 
     Cases are (family spec, κ, seed, n) with the spec drawn from ``families`` (a list of specs,
     or a strategy of specs), κ log-uniform in ``kappa`` and n the profile's sweep size; each case
-    is a sweep over the box [0.5, 4]² with random signs, h = κ / (ℓ″(1)(x0² + y0²)).
+    is a sweep of starts drawn from the start distribution ``starts`` (a name of
+    :data:`lrbias.claims.starts.STARTS`, appended to the statement), h = κ / (ℓ″(1)(x0² + y0²)).
     ``mutants`` are (name, description, wrong statistic).  ``frontier`` = (κ_lo, κ_hi) adds a
     validity frontier over that range for every family of ``frontier_families`` (default:
-    ``families``, which must then be a list).
+    ``families``, which must then be a list), for ``starts`` and every name of ``frontier_starts``.
+    ``rival`` = (statement, statistic): a nearby plausible but false claim the search must refute
+    (over ``rival_cases`` = (families, κ range), default the claim's own), confirmed at high
+    precision.  ``fails_if`` says what would make the claim fail.
     """
+    get_starts(starts)
     if isinstance(families, st.SearchStrategy):
         specs = None
         drawn = families
@@ -217,12 +283,29 @@ def batch_claim(id: str, title: str, statement: str, families: Sequence[str] | s
     if frontier is not None:
         if scanned is None:
             raise ValueError(f"entry {id}: a frontier over a strategy of families needs frontier_families")
-        scan = Frontier(scanned, *frontier, frontier_predicate(statistic))
+        scanned_starts = (starts, *(s for s in (frontier_starts or ()) if s != starts))
+        scan = Frontier(scanned, *frontier, frontier_predicate(statistic), starts=scanned_starts)
     if not assumptions:
         where = f"families {', '.join(specs)}" if specs is not None else "families drawn by the strategy"
         assumptions = f"{where}; κ in [{kappa[0]:g}, {kappa[1]:g}]"
-    return Entry(id=id, title=title, statement=statement, latex=latex, provenance=provenance,
-                 hypotheses=cases(drawn, *kappa), conclusion=decide(statistic), confirm=confirm(statistic),
-                 replay=replay, engine="float64 batch", examples_scale=0.1,
-                 mutants=tuple(Mutant(name, description, decide(wrong)) for name, description, wrong in mutants),
-                 shrink=False, assumptions=assumptions, frontier=scan)
+    assumptions = f"{assumptions}; starts: {starts}; {STEPS} steps"
+    rival_mutant = None
+    if rival is not None:
+        r_families, r_kappa = rival_cases if rival_cases is not None else (families, kappa)
+        r_drawn = r_families if isinstance(r_families, st.SearchStrategy) else st.sampled_from(list(r_families))
+        rival_mutant = Mutant("rival", f"{rival[0]} {starts_sentence(starts)}", decide(rival[1], starts),
+                              cases(r_drawn, *r_kappa), confirm=confirm(rival[1], starts))
+
+    def restart(name: str) -> Entry:
+        return batch_claim(id, title, statement, families, kappa, statistic, mutants, latex, provenance, frontier,
+                           assumptions.split("; starts: ")[0], frontier_families, starts=name,
+                           frontier_starts=frontier_starts, rival=rival, rival_cases=rival_cases,
+                           fails_if=fails_if, near=near)
+
+    return Entry(id=id, title=title, statement=f"{statement} {starts_sentence(starts)}", latex=latex,
+                 provenance=provenance, hypotheses=cases(drawn, *kappa), conclusion=decide(statistic, starts),
+                 confirm=confirm(statistic, starts), replay=functools.partial(replay, starts=starts),
+                 engine="float64 batch", examples_scale=0.1,
+                 mutants=tuple(Mutant(name, text, decide(wrong, starts)) for name, text, wrong in mutants),
+                 shrink=False, assumptions=assumptions, frontier=scan, fails_if=fails_if, rival=rival_mutant,
+                 starts=starts, restart=restart, rebudget=rebudget(statistic, starts), near=near)

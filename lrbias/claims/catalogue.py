@@ -22,18 +22,8 @@ from lrbias.claims.entry import Entry
 from lrbias.claims.variants import check_entries, load_variant_file
 from lrbias.errors import LrbiasError
 
-__all__ = [
-    "BUILTIN_GROUPS",
-    "ENTRY_POINT_GROUP",
-    "GROUP_ALIASES",
-    "Group",
-    "entry_by_id",
-    "groups",
-    "load_entries",
-    "module_attribute",
-    "select",
-    "torch_available",
-]
+__all__ = ["BUILTIN_GROUPS", "ENTRY_POINT_GROUP", "GROUP_ALIASES", "Group", "entry_by_id", "groups", "load_entries",
+           "module_attribute", "select", "torch_available", "with_starts"]
 
 ENTRY_POINT_GROUP = "lrbias.theorems"
 BUILTIN_GROUPS = ("exact", "concentration", "dynamics", "nn")
@@ -156,3 +146,17 @@ def select(entries: Sequence[Entry], patterns: Sequence[str]) -> list[Entry]:
                               + ", ".join(sorted({e.group for e in entries})))
         chosen.extend(h for h in hits if h not in chosen)
     return chosen
+
+
+def with_starts(entries: Sequence[Entry], name: str | None) -> list[Entry]:
+    """``entries`` with every restartable one rebuilt for the start distribution ``name`` (None: unchanged).
+
+    Entries that run no GD from drawn starts, or draw their own (the catapult's near-minimiser
+    starts), are kept as they are; their records say which starts they used.
+    """
+    if name is None:
+        return list(entries)
+    from lrbias.claims.starts import get_starts
+
+    get_starts(name)
+    return [e.restart(name) if e.restart is not None and e.starts != name else e for e in entries]

@@ -91,6 +91,7 @@ class Mutant:
     description: str
     conclusion: Conclusion
     hypotheses: Hypotheses | None = None
+    confirm: Conclusion | None = None
 
     def __post_init__(self) -> None:
         if not callable(self.conclusion):
@@ -112,6 +113,17 @@ class Entry:
     what the conclusion runs; ``frontier`` (a :class:`~lrbias.claims.frontier.Frontier`) scans
     where the claim holds; ``shrink`` is False for costly cases (a failing case is reported as
     found, not shrunk).
+
+    The vacuity audit: ``fails_if`` says, in words, what input would make the conclusion fail
+    (tests/test_vacuity.py builds one per entry); ``rival`` is a nearby plausible but false
+    statement (a :class:`Mutant` with its own ``confirm``) that the search must refute with a
+    confirmed counterexample.  ``starts`` names the start distribution of an entry that runs GD
+    from drawn starts (:mod:`lrbias.claims.starts`; None: no such runs) and ``restart(name)``
+    rebuilds the entry for another one.  ``rebudget(case, factor)`` decides a case with the step
+    budget multiplied by ``factor`` (None: the conclusion has no step budget); the runner uses it
+    to call a budget-sensitive verdict inconclusive.  ``near``: a margin below it counts as
+    having come near the boundary (an entry whose search never did is flagged weakly tested); None
+    where a margin is not a distance to a boundary (an exact identity's digits of room).
     """
 
     id: str
@@ -130,6 +142,12 @@ class Entry:
     inconclusive_limit: float = 0.25
     frontier: Any = None
     shrink: bool = True
+    fails_if: str = ""
+    rival: Mutant | None = None
+    starts: str | None = None
+    restart: Callable[[str], Entry] | None = None
+    rebudget: Callable[[Any, int], Check] | None = None
+    near: float | None = 0.05
 
     def __post_init__(self) -> None:
         if self.provenance not in PROVENANCES:

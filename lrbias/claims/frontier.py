@@ -4,6 +4,8 @@ For each family, the claim's predicate is evaluated on a coarse grid of κ (κ =
 h·ℓ″(1)·(x0² + y0²), the step measured against the 2/L threshold of the start's norm, so
 κ > 2 is "large learning rate"), then every transition between a holding and a failing grid
 point is refined by bisection.  The result says where the claim holds and where it breaks.
+A batch claim's frontier is a statement about its start distribution, so a frontier is scanned
+for each start distribution it names (``starts``; the first is the entry's own).
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ from typing import Any
 from lrbias.claims.profiles import Profile
 from lrbias.claims.verdict import Check, Verdict
 
-Predicate = Callable[[str, float, int, int], Check]
+Predicate = Callable[..., Check]
+"""(spec, κ, n, seed, starts) -> Check."""
 Mapper = Callable[[Callable[[Any], Any], list[Any]], list[Any]]
 
 
 @dataclass(frozen=True)
 class Frontier:
-    """How to scan one claim: families, the κ range, and the batch predicate (spec, κ, n, seed)."""
+    """How to scan one claim: families, κ range, batch predicate (spec, κ, n, seed, starts), start distributions."""
 
     families: tuple[str, ...]
     lo: float
@@ -33,6 +36,7 @@ class Frontier:
     grid: int = 7
     log_scale: bool = True
     parameter: str = "kappa"
+    starts: tuple[str, ...] = ("box",)
 
     def compute(self, profile: Profile, seed: int = 0, mapper: Mapper | None = None) -> dict[str, Any]:
         """Scan every family; JSON-safe summary with grid points, holding ranges and boundaries.
@@ -41,17 +45,24 @@ class Frontier:
         parallel; each family's scan is deterministic, so the result does not depend on it.
         """
         task = functools.partial(family_frontier, self, profile, seed)
-        results = mapper(task, list(self.families)) if mapper is not None else [task(s) for s in self.families]
+        items = [(name, spec) for name in self.starts for spec in self.families]
+        results = mapper(task, items) if mapper is not None else [task(item) for item in items]
+        by_starts: dict[str, dict[str, Any]] = {name: {} for name in self.starts}
+        for (name, spec), result in zip(items, results, strict=True):
+            by_starts[name][spec] = result
         return {
             "parameter": self.parameter,
             "range": [self.lo, self.hi],
-            "families": dict(zip(self.families, results, strict=True)),
+            "starts": self.starts[0],
+            "families": by_starts[self.starts[0]],
+            "by_starts": by_starts,
         }
 
 
-def family_frontier(frontier: Frontier, profile: Profile, seed: int, spec: str) -> dict[str, Any]:
-    """One family's frontier (a picklable task for a parallel mapper)."""
-    return find_frontier(lambda k: frontier.predicate(spec, k, profile.frontier_starts, seed),
+def family_frontier(frontier: Frontier, profile: Profile, seed: int, item: tuple[str, str]) -> dict[str, Any]:
+    """One (start distribution, family) frontier (a picklable task for a parallel mapper)."""
+    starts, spec = item
+    return find_frontier(lambda k: frontier.predicate(spec, k, profile.frontier_starts, seed, starts),
                          frontier.lo, frontier.hi, frontier.grid, profile.frontier_steps, frontier.log_scale)
 
 

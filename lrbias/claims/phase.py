@@ -1,5 +1,5 @@
 """The (κ, dor) phase diagram: outcome shares, median limiting ratio, catapult share and balancing
-strength per family and κ, from the same batched sweeps the batch claims use."""
+strength per family and κ, from the same batched sweeps the batch claims use (box starts)."""
 
 from __future__ import annotations
 
@@ -25,4 +25,4 @@ def compute_phase_diagram(n: int = 300, seed: int = 0, families: Sequence[str] =
         cells = [phase_cell(B.sweep(spec, float(kappa), seed, n), kappa) for kappa in kappas]
         rows.append({"spec": spec, "dor": dor, "cells": cells})
     rows.sort(key=lambda r: r["dor"])
-    return {"kappas": list(kappas), "n": n, "seed": seed, "steps": B.STEPS, "rows": rows}
+    return {"kappas": list(kappas), "n": n, "seed": seed, "steps": B.STEPS, "starts": "box", "rows": rows}

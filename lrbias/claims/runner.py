@@ -9,6 +9,13 @@
    counterexample that high precision does not confirm makes the verdict ``inconclusive``, as do
    a flaky search, too many undecided cases, no case at all, or a pass whose worst margin is
    negative (the conclusion contradicts itself: see :data:`MARGIN_SLACK`).
+4. **budget** (:func:`budget_check`): a pass or a fail counts only if the deciding cases (the
+   counterexample, or the closest case to failing and the case with the most undecided runs)
+   get the same verdict with the step budget multiplied by :data:`BUDGET_FACTOR`; otherwise
+   the verdict is ``inconclusive`` (budget-sensitive), with both figures recorded.  A case whose
+   share of undecided runs is at most :data:`UNDECIDED_BOUND` cannot change and is not re-run.
+5. **rival** (:func:`run_rival`): the entry's nearby false statement, searched until refuted and
+   its counterexample confirmed at high precision.
 
 The profile is an argument: it sets the example budget and resolves the entry's hypotheses.
 """
@@ -28,8 +35,9 @@ from lrbias.claims.search import Search, search
 from lrbias.claims.verdict import Check, Verdict
 from lrbias.serial import json_safe
 
-__all__ = ["MARGIN_SLACK", "NEAR_BOUNDARY", "Counterexample", "EntryResult", "confirm_failure", "decide_failure",
-           "decide_search", "recheck_near_boundary", "run_entry"]
+__all__ = ["BUDGET_FACTOR", "MARGIN_SLACK", "NEAR_BOUNDARY", "UNDECIDED_BOUND", "Counterexample", "EntryResult",
+           "budget_check", "confirm_failure", "decide_failure", "decide_search", "evidence", "recheck_near_boundary",
+           "run_entry", "run_rival"]
 
 NEAR_BOUNDARY = 1e-6
 """A passing margin below this is re-checked at high precision before the pass is reported."""
@@ -37,6 +45,13 @@ NEAR_BOUNDARY = 1e-6
 MARGIN_SLACK = 1e-9
 """A pass whose worst margin is below −MARGIN_SLACK contradicts itself (a margin is how far a case
 is from failing): the verdict is inconclusive and a note names the conclusion's inconsistency."""
+
+BUDGET_FACTOR = 4
+"""A verdict counts only if it is the same with the step budget multiplied by this."""
+
+UNDECIDED_BOUND = 0.0
+"""A deciding case with at most this share of undecided runs needs no re-run at the larger budget
+(its runs all ended before the budget, so a larger one cannot change them)."""
 
 
 @dataclass
@@ -70,6 +85,8 @@ class EntryResult:
     notes: list[str] = field(default_factory=list)
     inconclusive_reasons: dict[str, int] = field(default_factory=dict)
     coverage: list[str] = field(default_factory=list)  # what each high-precision confirmation's tiers confirmed
+    budget: dict | None = None
+    evidence: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         """JSON-safe dictionary under the policy of :mod:`lrbias.serial` (NaN → null, ±∞ → "inf"/"-inf")."""
@@ -143,15 +160,63 @@ def _recording(confirm: Conclusion | None, coverage: list[str]) -> Conclusion | 
     return recorded
 
 
+def _figures(check: Check) -> dict:
+    return {"verdict": str(check.verdict), "margin": check.margin,
+            **{k: check.detail[k] for k in ("runs", "undecided", "steps") if k in check.detail}}
+
+
+def budget_check(entry: Entry, cases: list[Any], factor: int = BUDGET_FACTOR) -> dict | None:
+    """Re-decide the deciding ``cases`` with ``factor`` × the step budget; None if the entry has no budget.
+
+    Returns {"factor", "cases": [{"case", "at_budget", "at_larger"}], "stable"}: stable when no
+    case changed verdict.  A case whose undecided share is at most :data:`UNDECIDED_BOUND` is
+    recorded with ``at_larger`` = null (no run can change).
+    """
+    if entry.rebudget is None:
+        return None
+    rows, stable = [], True
+    for case in cases:
+        base = entry.conclusion(case)
+        runs, left = int(base.detail.get("runs", 0) or 0), int(base.detail.get("undecided", 0) or 0)
+        larger = None
+        if not runs or left / runs > UNDECIDED_BOUND:
+            wide = entry.rebudget(case, factor)
+            larger = _figures(wide)
+            stable &= wide.verdict == base.verdict
+        rows.append({"case": case, "at_budget": _figures(base), "at_larger": larger})
+    return {"factor": factor, "cases": rows, "stable": stable}
+
+
+def _budget_note(record: dict) -> str:
+    parts = [f"case {row['case']!r}: {row['at_budget']['verdict']} (margin {row['at_budget']['margin']:.3g}, "
+             f"{row['at_budget'].get('undecided', '?')} undecided) at the budget, "
+             f"{row['at_larger']['verdict']} (margin {row['at_larger']['margin']:.3g}, "
+             f"{row['at_larger'].get('undecided', '?')} undecided) at {record['factor']}x"
+             for row in record["cases"]
+             if row["at_larger"] and row["at_larger"]["verdict"] != row["at_budget"]["verdict"]]
+    return "inconclusive: budget-sensitive: " + "; ".join(parts)
+
+
+def evidence(entry: Entry, seen: Search, budget: dict | None) -> dict:
+    """How strongly the search tested the entry: closest margin, runs, undecided share, budget."""
+    worst = seen.worst if math.isfinite(seen.worst) else None
+    return {"closest_margin": worst, "near": entry.near,
+            "weakly_tested": None if entry.near is None else worst is None or worst >= entry.near,
+            "runs_per_case": seen.worst_detail.get("runs"),
+            "runs": seen.runs, "undecided_share": seen.undecided_runs / seen.runs if seen.runs else None,
+            "starts": entry.starts, "budget_stable": None if budget is None else budget["stable"]}
+
+
 def run_entry(entry: Entry, profile: Profile, seed: int = 0, mutant: Mutant | None = None,
               database: Path | None = None) -> EntryResult:
     """Search for a counterexample to ``entry`` (or to one of its mutants) within ``profile``.
 
-    A mutant's failures are reported as found: confirmation is for the entry's own claim.
+    A mutant's failures are reported as found: confirmation is for the entry's own claim (or a
+    mutant's own ``confirm``, which a rival has); budget checks are for the entry's own claim.
     """
     hypotheses = mutant.hypotheses if mutant and mutant.hypotheses is not None else entry.hypotheses
     coverage: list[str] = []
-    confirm = _recording(entry.confirm, coverage) if mutant is None else None
+    confirm = _recording(entry.confirm, coverage) if mutant is None else mutant.confirm
     started = time.perf_counter()
     seen = search(resolve(hypotheses, profile), mutant.conclusion if mutant else entry.conclusion,
                   max_examples=max(1, round(profile.max_examples * entry.examples_scale)), seed=seed,
@@ -172,6 +237,31 @@ def run_entry(entry: Entry, profile: Profile, seed: int = 0, mutant: Mutant | No
     elif verdict == Verdict.PASS and worst is not None and worst < NEAR_BOUNDARY and confirm is not None:
         verdict, more, counterexample = recheck_near_boundary(seen, confirm, entry.replay)
         notes += more
+    budget = None
+    if mutant is None and verdict in (Verdict.PASS, Verdict.FAIL):
+        deciding = [counterexample.case] if counterexample is not None else [seen.worst_case]
+        if seen.most_undecided is not None and seen.most_undecided[1] not in deciding:
+            deciding.append(seen.most_undecided[1])
+        budget = budget_check(entry, [c for c in deciding if c is not None])
+        if budget is not None and not budget["stable"]:
+            verdict = Verdict.INCONCLUSIVE
+            notes.append(_budget_note(budget))
     return EntryResult(entry.id, entry.title, entry.provenance, str(verdict), seen.examples, seen.inconclusive,
                        worst, seen.worst_case, counterexample, seed, round(time.perf_counter() - started, 3),
-                       mutant.name if mutant else None, notes, seen.reasons, coverage)
+                       mutant.name if mutant else None, notes, seen.reasons, coverage, budget,
+                       evidence(entry, seen, budget) if mutant is None else {})
+
+
+def run_rival(entry: Entry, profile: Profile, seed: int = 0, database: Path | None = None) -> dict | None:
+    """Search the entry's rival; {"statement", "refuted", "verdict", "counterexample"} (None without a rival).
+
+    ``refuted`` is True only for a counterexample confirmed at high precision.
+    """
+    if entry.rival is None:
+        return None
+    result = run_entry(entry, profile, seed=seed, mutant=entry.rival, database=database)
+    ce = result.counterexample
+    return json_safe({"statement": entry.rival.description, "verdict": result.verdict,
+                      "refuted": bool(result.verdict == str(Verdict.FAIL) and ce is not None and ce.confirmed),
+                      "examples": result.examples, "elapsed_s": result.elapsed_s,
+                      "counterexample": None if ce is None else asdict(ce)})

@@ -33,6 +33,9 @@ class Search:
 
     ``worst`` is the smallest decided margin (+∞ if none); ``failure`` is the (shrunk) failing
     case with its Check; ``notes`` record a search that could not be trusted (a flaky failure).
+    ``runs`` and ``undecided_runs`` add up the GD runs behind the decided cases (from a Check's
+    ``runs`` / ``undecided`` detail, when its conclusion reports them); ``most_undecided`` is the
+    case with the largest undecided share (share, case), the one a budget check re-runs first.
     """
 
     examples: int = 0
@@ -42,6 +45,10 @@ class Search:
     reasons: dict[str, int] = field(default_factory=dict)
     failure: tuple[Any, Check] | None = None
     notes: list[str] = field(default_factory=list)
+    worst_detail: dict = field(default_factory=dict)
+    runs: int = 0
+    undecided_runs: int = 0
+    most_undecided: tuple[float, Any] | None = None
 
 
 class _Found(Exception):
@@ -68,11 +75,16 @@ def search(strategy: st.SearchStrategy, conclusion: Conclusion, max_examples: in
             reason = str(check.detail.get("reason", "undecided"))
             seen.reasons[reason] = seen.reasons.get(reason, 0) + 1
             return
+        runs, left = int(check.detail.get("runs", 0) or 0), int(check.detail.get("undecided", 0) or 0)
+        seen.runs += runs
+        seen.undecided_runs += left
+        if runs and left and (seen.most_undecided is None or left / runs > seen.most_undecided[0]):
+            seen.most_undecided = (left / runs, case)
         margin = check.margin
         if math.isfinite(margin):
             target(max(-TARGET_CLAMP, min(TARGET_CLAMP, -margin)), label="closeness to failure")
         if margin < seen.worst:
-            seen.worst, seen.worst_case = margin, case
+            seen.worst, seen.worst_case, seen.worst_detail = margin, case, dict(check.detail)
         if check.verdict == Verdict.FAIL:
             raise _Found(case, check)
 

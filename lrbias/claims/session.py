@@ -9,25 +9,30 @@ from typing import Any, TextIO
 
 from lrbias.claims.entry import Entry
 from lrbias.claims.profiles import Profile
-from lrbias.claims.runner import EntryResult, run_entry
+from lrbias.claims.runner import EntryResult, run_entry, run_rival
 
 
 def describe_entry(entry: Entry) -> dict[str, Any]:
     """The static part of an entry (statement, LaTeX, provenance, assumptions) for results."""
     return {"statement": entry.statement, "latex": entry.latex, "assumptions": entry.assumptions,
-            "engine": entry.engine, "group": entry.group,
+            "engine": entry.engine, "group": entry.group, "starts": entry.starts, "fails_if": entry.fails_if,
             "mutants": [{"name": m.name, "description": m.description} for m in entry.mutants]}
 
 
 def entry_record(entry: Entry, result: EntryResult, profile: Profile, mapper: Callable | None = None) -> dict:
-    """One entry's record in the results document: its result, static description and frontier.
+    """One entry's record in the results document: its result, static description, frontier and rival.
 
-    The frontier is scanned with the result's seed; ``mapper(fn, items)`` runs its families in
+    The frontier is scanned with the result's seed, and so is the rival's search (its outcome
+    completes the record's ``evidence``); ``mapper(fn, items)`` runs its families in
     parallel (lrbias.gd.scaleout).  Every front end (CLI, pytest plugin) builds records here.
     """
     record = result.as_dict()
     record.update(describe_entry(entry))
     record["frontier"] = entry.frontier.compute(profile, result.seed, mapper) if entry.frontier else None
+    record["rival"] = run_rival(entry, profile, result.seed)
+    if record.get("evidence") is not None:
+        record["evidence"] = {**record["evidence"],
+                              "rival_refuted": None if record["rival"] is None else record["rival"]["refuted"]}
     return record
 
 

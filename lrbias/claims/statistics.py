@@ -17,11 +17,28 @@ from lrbias.claims.verdict import holds, inconclusive
 from lrbias.gd import BatchResult
 from lrbias.losses.families import get_family
 
-__all__ = ["MIN_CONVERGED", "STATISTICS", "eos_share_at_most", "imbalance_bound", "imbalance_shrinks",
-           "median_ratio_at_least", "share_converged"]
+__all__ = ["MIN_CONVERGED", "ON_MINIMISERS", "STATISTICS", "eos_runs", "eos_share_at_most", "final_gap_at_most_initial",
+           "imbalance_bound", "imbalance_shrinks", "median_ratio_at_least", "minimiser_bound", "on_minimisers",
+           "share_converged"]
 
 MIN_CONVERGED = 20
 """Fewer converged runs than this: a statistic over the converged runs is inconclusive."""
+
+ON_MINIMISERS = 1e-8
+"""A run whose final point has |x∞y∞ − 1| below this ended on the minimiser set (raw, whatever its label)."""
+
+
+def on_minimisers(b: BatchResult, distance: float = ON_MINIMISERS) -> np.ndarray:
+    """Mask of runs whose final point is within ``distance`` of xy = 1, from the raw final point."""
+    with np.errstate(invalid="ignore"):
+        gap = np.abs(b.x * b.y - 1)
+    return np.isfinite(gap) & (gap < distance)
+
+
+def eos_runs(b: BatchResult, eos: float = 0.7) -> np.ndarray:
+    """Mask of runs that converged at the edge of stability (S∞·h/2 ≥ ``eos``)."""
+    with np.errstate(invalid="ignore"):
+        return converged(b) & (b.ratio >= eos)
 
 
 def _none() -> np.ndarray:
@@ -95,6 +112,41 @@ def imbalance_bound(slack: float = 1.0) -> Statistic:
         worst = int(np.argmin(gap))
         return holds(bool(np.all(gap >= -1e-9)), float(gap[worst]), worst_gap2=float(b.gap2[conv][worst]),
                      bound=float(bound[worst])), np.flatnonzero(conv)[np.argsort(gap)]
+    return statistic
+
+
+def minimiser_bound(slack: float = 1.0) -> Statistic:
+    """Every run that ends on the minimiser set (raw |x∞y∞ − 1| < ON_MINIMISERS, whatever the engine's
+    label) ends with (x∞ − y∞)² ≤ slack · (2/(hℓ″(1)) − 2); rows: tightest first.
+
+    The engine labels a run converged only at a stable minimiser, so this reads the final point,
+    not the label: a run the budget left sitting at an unstable minimiser fails it.
+    """
+    def statistic(b: BatchResult) -> tuple:
+        near = on_minimisers(b)
+        if not near.any():
+            return inconclusive("no run ended on the minimiser set"), _none()
+        fam = get_family(b.family)
+        bound = slack * (2 / (b.h[near] * fam.curvature) - 2)
+        gap = bound - b.gap2[near]
+        worst = int(np.argmin(gap))
+        labels = b.outcome[near]
+        return holds(bool(np.all(gap >= -1e-9)), float(gap[worst]), worst_gap2=float(b.gap2[near][worst]),
+                     bound=float(bound[worst]), on_minimisers=int(near.sum()),
+                     not_labelled_converged=int(np.count_nonzero(labels != 0))), np.flatnonzero(near)[np.argsort(gap)]
+    return statistic
+
+
+def final_gap_at_most_initial() -> Statistic:
+    """Every converged run ends with (x∞ − y∞)² ≤ (x0 − y0)²; rows: the worst first."""
+    def statistic(b: BatchResult) -> tuple:
+        conv = converged(b)
+        if not conv.any():
+            return inconclusive("no converged run"), _none()
+        gap = (b.x0 - b.y0)[conv] ** 2 - b.gap2[conv]
+        worst = int(np.argmin(gap))
+        return holds(bool(np.all(gap >= 0)), float(gap[worst]), worst_final_gap2=float(b.gap2[conv][worst]),
+                     initial_gap2=float(((b.x0 - b.y0)[conv] ** 2)[worst])), np.flatnonzero(conv)[np.argsort(gap)]
     return statistic
 
 

@@ -66,10 +66,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
     words = [*args.ids, "--profile", args.profile, "--seed", str(args.seed)] + (["--no-nn"] if args.no_nn else [])
     for v in args.variants or []:
         words += ["--variants", v]
+    if args.starts:
+        words += ["--starts", args.starts]
     to_stdout = args.json == "-"
     json_out = check_file_target(args.json, "--json")
     command = command_line(["check", *words])
-    run = run_check(args.ids, profile, args.seed, command, include_nn=not args.no_nn,
+    run = run_check(args.ids, profile, args.seed, command, include_nn=not args.no_nn, starts=args.starts,
                     variants=args.variants or (), json_out=json_out,
                     database=Path(args.database) if args.database else None, scheduler=args.scheduler,
                     workers=args.workers, progress=None if args.quiet else sys.stderr)
@@ -107,5 +109,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--variants", action="append", metavar="FILE", help="a variant file (.py or .toml) "
                    "adding families and entries; repeatable (see examples/)")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument("--starts", metavar="NAME", help="run the batch claims from this start distribution "
+                   "(box, unbalanced, shell, or one a variant file registers; default: each claim's own)")
     p.set_defaults(func=_cmd_check)
     return p

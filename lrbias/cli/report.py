@@ -26,13 +26,15 @@ def _cmd_report(args: argparse.Namespace) -> int:
         argv.append("--no-nn")
     for v in args.variants or []:
         argv += ["--variants", v]
+    if args.starts:
+        argv += ["--starts", args.starts]
     compare = None
     if args.compare:
         argv += ["--compare", args.compare]
         compare = (_load_results(args.compare), args.compare)
     run = run_report(Path(args.out), args.ids, profile, args.seed, command_line(["report", *argv]),
                      include_nn=not args.no_nn, variants=args.variants or (), scheduler=args.scheduler,
-                     workers=args.workers, progress=sys.stderr, compare=compare)
+                     workers=args.workers, progress=sys.stderr, compare=compare, starts=args.starts)
     counts = run.counts()
     print(f"report written to {run.written} ({counts['pass']} pass, {counts['fail']} fail, "
           f"{counts['inconclusive']} inconclusive)")
@@ -111,6 +113,8 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--compare", metavar="OLD.json", help="an older results document: the page embeds what "
                    "changed (verdicts, frontiers with their size, entries added or removed) and warns when the "
                    "profiles, seeds or versions differ")
+    p.add_argument("--starts", metavar="NAME", help="run the batch claims from this start distribution "
+                   "(box, unbalanced, shell, or one a variant file registers; default: each claim's own)")
     p.set_defaults(func=_cmd_report)
     report = p
 

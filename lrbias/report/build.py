@@ -18,6 +18,7 @@ from typing import Any, TextIO
 from lrbias.claims.results import build_document, write_document
 from lrbias.outputs import MARKER, check_report_folder, staging_folder, swap_folder
 from lrbias.report import figures as fig
+from lrbias.report import heatmaps
 from lrbias.report.page import FigureRef, family_rows, nn_rows, render
 from lrbias.serial import current_umask, write_atomic
 
@@ -52,6 +53,7 @@ def figure_jobs(extras: dict[str, Any]) -> list[FigureJob]:
                      lambda: fig.phase_figure(phase)))
         jobs.append(("balancing", "Balancing: final over initial imbalance against κ.",
                      lambda: fig.balancing_figure(phase)))
+    jobs += heatmaps.figure_jobs(extras)
     return jobs
 
 

@@ -63,11 +63,13 @@ def frontier_mapper(scheduler: str | None = None, workers: int | None = None) ->
         yield lambda fn, items: map_on(client, fn, items)
 
 
-def select_entries(ids: Sequence[str] = (), include_nn: bool = True, variants: Sequence[str] = ()) -> list[Entry]:
-    """The catalogue entries matching ``ids`` (all when empty), variant files' entries included."""
-    from lrbias.claims.catalogue import load_entries, select
+def select_entries(ids: Sequence[str] = (), include_nn: bool = True, variants: Sequence[str] = (),
+                   starts: str | None = None) -> list[Entry]:
+    """The catalogue entries matching ``ids`` (all when empty), variant files' entries included,
+    rebuilt for the start distribution ``starts`` when one is named."""
+    from lrbias.claims.catalogue import load_entries, select, with_starts
 
-    return select(load_entries(include_nn=include_nn, variants=tuple(variants)), ids)
+    return with_starts(select(load_entries(include_nn=include_nn, variants=tuple(variants)), ids), starts)
 
 
 def run_selection(entries: Sequence[Entry], profile: Profile, seed: int = 0, *, database: Path | None = None,
@@ -139,6 +141,7 @@ def known_findings(entry_ids: Iterable[str]) -> dict[str, str]:
 def report_extras(results: Sequence[dict], profile: Profile, seed: int) -> dict[str, Any]:
     """The report's extras: the (κ, dor) phase diagram, the NN series when NN entries ran, known findings."""
     from lrbias.claims.phase import compute_phase_diagram
+    from lrbias.claims.phasemap import compute_start_phase_map
 
     extras: dict[str, Any] = {}
     known = known_findings(r["id"] for r in results)
@@ -149,6 +152,7 @@ def report_extras(results: Sequence[dict], profile: Profile, seed: int) -> dict[
     if nn:
         extras["nn"] = nn
     extras["phase_diagram"] = compute_phase_diagram(n=profile.frontier_starts, seed=seed)
+    extras["start_phase_map"] = compute_start_phase_map(n=profile.frontier_starts, seed=seed)
     from lrbias.report.certified import certified_samples
 
     extras["certified"] = certified_samples()
@@ -188,7 +192,7 @@ def report_from_results(out: Path, results: list[dict], profile: Profile, seed: 
 def run_report(out: Path, ids: Sequence[str], profile: Profile, seed: int, command: str, *,
                include_nn: bool = True, variants: Sequence[str] = (), scheduler: str | None = None,
                workers: int | None = None, progress: TextIO | None = None,
-               compare: tuple[dict, str] | None = None) -> CatalogueRun:
+               compare: tuple[dict, str] | None = None, starts: str | None = None) -> CatalogueRun:
     """Run the entries matching ``ids`` (frontiers included) and write their report at ``out`` atomically.
 
     ``out`` is checked before anything is loaded or run (:func:`lrbias.outputs.check_report_folder`).
@@ -198,7 +202,7 @@ def run_report(out: Path, ids: Sequence[str], profile: Profile, seed: int, comma
     from lrbias.report.estimate import describe_estimate
 
     out = check_report_folder(out)
-    entries = select_entries(ids, include_nn, variants)
+    entries = select_entries(ids, include_nn, variants, starts)
     if progress is not None:
         progress.write(describe_estimate([e.id for e in entries], profile.name) + "\n")
     run = run_selection(entries, profile, seed, scheduler=scheduler, workers=workers, progress=progress)
@@ -216,7 +220,7 @@ def run_report(out: Path, ids: Sequence[str], profile: Profile, seed: int, comma
 def run_check(ids: Sequence[str], profile: Profile, seed: int, command: str, *, include_nn: bool = True,
               variants: Sequence[str] = (), json_out: Path | None = None, database: Path | None = None,
               scheduler: str | None = None, workers: int | None = None,
-              progress: TextIO | None = None) -> CatalogueRun:
+              progress: TextIO | None = None, starts: str | None = None) -> CatalogueRun:
     """Run the entries matching ``ids`` (frontiers included); write the results document to ``json_out``.
 
     ``json_out`` is checked before anything is loaded or run (:func:`lrbias.outputs.check_file_target`).
@@ -225,7 +229,7 @@ def run_check(ids: Sequence[str], profile: Profile, seed: int, command: str, *, 
 
     if json_out is not None:
         check_file_target(json_out, "--json")
-    entries = select_entries(ids, include_nn, variants)
+    entries = select_entries(ids, include_nn, variants, starts)
     run = run_selection(entries, profile, seed, database=database, scheduler=scheduler, workers=workers,
                         progress=progress)
     if json_out is None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import jinja2
 
 from lrbias._version import __version__
+from lrbias.report.audit import audit_view
 from lrbias.report.failures import failure_views
 from lrbias.report.mathml import latex_to_mathml, sympy_to_mathml
 from lrbias.report.numbers import format_ranges
@@ -66,6 +67,7 @@ def _entry_view(entry: dict, doc: dict, available: set[str]) -> dict:
     view["worst_margin_text"] = format_number(entry.get("worst_margin"),
                                               none="none measured (every case at infinite margin or undecided)")
     view["frontier"] = _frontier_view(entry.get("frontier"))
+    view["audit"] = audit_view(entry)
     view.setdefault("notes", [])
     return view
 
