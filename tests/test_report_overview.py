@@ -254,3 +254,16 @@ def test_report_estimate_is_labelled_and_per_section():
     assert "claims: nn" in text and "~1.7 min" in text and "~20 s" in text and "figures and page" in text
     assert "1 entry without a measurement: mine.new" in text and "2.2 min" in text
     assert "no recorded measurement for profile 'thorough'" in describe_estimate(["exact.cone"], "thorough", record)
+
+
+def test_each_claim_shows_the_precision_tiers_coverage(doc):
+    """A confirmation's coverage line (quad / mpmath tiers) reaches the claim's evidence table."""
+    doc = copy.deepcopy(doc)
+    line = "coverage 100% of 7 runs: 7 by quad, 0 escalated to mpmath (0 confirmed), 0 flips"
+    doc["entries"][0]["coverage"] = [line]
+    page = render(doc, _figures(doc))
+    first, second = (anchor(e["id"]) for e in doc["entries"][:2])
+    section = page[page.index(f'<article class="claim {doc["entries"][0]["verdict"]}" id="{first}"'):]
+    assert line in section[:section.index("</article>")]
+    other = page[page.index(f'id="{second}"'):]
+    assert "no high-precision confirmation was needed" in other[:other.index("</article>")]

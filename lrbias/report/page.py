@@ -69,6 +69,7 @@ def _entry_view(entry: dict, doc: dict, available: set[str]) -> dict:
     view["frontier"] = _frontier_view(entry.get("frontier"))
     view["audit"] = audit_view(entry)
     view.setdefault("notes", [])
+    view.setdefault("coverage", [])
     return view
 
 
