@@ -30,7 +30,7 @@ def test_nn_figure_has_one_row_pair_per_dataset() -> None:
     assert "digits" in alt and "mnist1d" in alt
     for title in ("tanh-mse (digits)", "tanh-mse (mnist1d)", "relu-huber (mnist1d)"):
         assert title in svg
-    assert "h=0.5·2/S0" in svg
+    assert "h = 0.5·2/S0" in svg
 
 
 def test_nn_rows_show_the_multiple_and_the_tail_ratio() -> None:

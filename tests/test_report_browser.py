@@ -175,3 +175,29 @@ def test_every_figure_is_referenced_and_the_overview_answers_at_the_top(report, 
         page.goto((Path(report) / "index.html").as_uri(), wait_until="load")
         plain = page.eval_on_selector_all("#overview-table tbody tr", FIRST_CELLS)
         assert plain == order and page.locator("#overview-table thead button").count() == 0
+
+
+def test_nn_figure_has_no_overlapping_text(tmp_path):
+    """The NN figure (the browser report above runs --no-nn): real runs of a recorded report, laid out
+    as the two-dataset grid the NN section draws (``config@digits`` and ``config@mnist1d`` rows)."""
+    import json
+
+    from lrbias.report.figures import nn_figure
+
+    recorded = json.loads((Path(__file__).parent / "data" / "nn-failure-results.json").read_text())["extras"]["nn"]
+    runs = recorded["grids"]["cubic-bn-mse"]
+    nn = {"datasets": ["digits", "mnist1d"],
+          "grids": {"cubic-bn-mse@digits": runs, "cubic-bn-mse@mnist1d": runs, "tanh-mse@digits": runs},
+          "titles": {"cubic-bn-mse@digits": "relu³ + BatchNorm, MSE, unbalanced start (‖W1‖, ‖W2‖) = (6, 20)"}}
+    svg, alt = nn_figure(nn)
+    assert "mnist1d" in alt
+    path = tmp_path / "nn.svg"
+    path.write_text(svg)
+    with chromium(tmp_path, viewport={"width": 1300, "height": 900}) as browser:
+        page = browser.new_page()
+        page.goto(path.as_uri())
+        boxes = page.evaluate(TEXT_BOXES)
+        assert len(boxes) > 20
+        assert not overlaps(boxes), f"text overlaps {overlaps(boxes)[:5]}"
+        assert not page.evaluate(TEXT_IN_OTHER_AXES)
+        assert min(b[4] - b[2] for b in boxes if b[4] > b[2]) >= MIN_TEXT_PX

@@ -220,10 +220,10 @@ def nn_figure(nn: dict) -> tuple[str, str]:
     """
     grids = list(nn["grids"].items())
     titles = nn.get("titles") or {}
-    fig, axes = plt.subplots(len(grids), 2, figsize=(10.5, 2.7 * len(grids) + 0.6), squeeze=False,
-                             layout="constrained")
+    fig = plt.figure(figsize=(10.5, 3.0 * len(grids) + 0.6), layout="constrained")
+    rows = list(np.ravel(np.asarray(fig.subfigures(len(grids), 1), dtype=object)))
     for i, (name, runs) in enumerate(grids):
-        left, right = axes[i, 0], axes[i, 1]
+        left, right = rows[i].subplots(1, 2)
         top = 1.3
         ratios = []
         for run in runs:
@@ -240,15 +240,16 @@ def nn_figure(nn: dict) -> tuple[str, str]:
         left.axhspan(0.95, 1.05, color="0.88", lw=0)
         left.axhline(1.0, color="k", ls="--", lw=0.8)
         dataset = name.rpartition("@")[2] if "@" in name else ""
-        title = titles.get(name, name) + (f" [{dataset}]" if dataset else "")
+        title = titles.get(name, name.rpartition("@")[0] or name) + (f" ({dataset})" if dataset else "")
         low = min((float(np.nanmin(ratio)) for ratio in ratios if np.isfinite(ratio).any()), default=1.0)
         if low > 0:  # log scale: the whole range (a start at 50) and the tail near 1 both readable
             left.set_yscale("log")
             left.set_ylim(min(0.5, 0.8 * low), top)
         else:
             left.set_ylim(min(0.0, 1.05 * low), top)
-        left.set(title=f"{title}: sharpness", ylabel="S·h/2 (1 = EoS)")
-        right.set(title=f"{title}: training loss", ylabel="loss")
+        rows[i].suptitle(title, fontsize=11)  # the row's heading: a long configuration name spans both panels
+        left.set(title="sharpness", ylabel="S·h/2 (1 = EoS)")
+        right.set(title="training loss", ylabel="loss")
         if i == len(grids) - 1:
             left.set_xlabel("step")
             right.set_xlabel("step")
