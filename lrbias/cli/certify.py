@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import math
 from typing import Any
 
+from lrbias.cli.start import add_start_arguments, step_size
 from lrbias.errors import LrbiasError
 from lrbias.serial import dumps
 
@@ -21,28 +21,6 @@ reason (radius blew up at the maximum bits, rho >= 1 on every box tried, step bu
 x0, y0 and h are taken as exact binary floats."""
 
 
-def _finite(name: str, value: float) -> float:
-    if not math.isfinite(value):
-        raise LrbiasError(f"{name} = {value} is not finite; accepted: a finite real number")
-    return value
-
-
-def step_size(args: argparse.Namespace, curvature: float) -> float:
-    """h from --h, --C (h = C/(x0² + y0²)) or --kappa (h = κ/(ℓ″(1)(x0² + y0²)))."""
-    q0 = args.x0 * args.x0 + args.y0 * args.y0
-    for name, value in (("--h", args.h), ("--C", args.C), ("--kappa", args.kappa)):
-        if value is not None and not (math.isfinite(value) and value > 0):
-            raise LrbiasError(f"{name} {value} is invalid; accepted: a finite number > 0")
-    if args.h is not None:
-        return float(args.h)
-    if q0 == 0 or not math.isfinite(q0):
-        raise LrbiasError(f"the start ({args.x0}, {args.y0}) gives x0² + y0² = {q0}; --C and --kappa need "
-                          "0 < x0² + y0² < inf (give --h instead)")
-    if args.C is not None:
-        return float(args.C / q0)
-    return float(args.kappa / (curvature * q0))
-
-
 def _fmt(enc: Any) -> str:
     return "-" if enc is None else f"[{enc.lo!r}, {enc.hi!r}]  (width {enc.width:.3g})"
 
@@ -52,10 +30,8 @@ def _cmd_certify(args: argparse.Namespace) -> int:
     from lrbias.losses.families import get_family
 
     fam = get_family(args.loss)
-    x0, y0 = _finite("--x0", args.x0), _finite("--y0", args.y0)
     h = step_size(args, fam.curvature)
-    if not (math.isfinite(h) and h > 0):
-        raise LrbiasError(f"the step size h = {h} is invalid; accepted: a finite number > 0")
+    x0, y0 = args.x0, args.y0
     if not 128 <= args.max_bits <= 1_000_000:
         raise LrbiasError(f"--max-bits {args.max_bits} is invalid; accepted: an integer, 128 <= B <= 1000000")
     if args.max_steps < 1:
@@ -111,14 +87,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add ``lrbias certify`` to the ``lrbias`` parser."""
     p = sub.add_parser("certify", help="prove that one GD run converges (with enclosures) or cycles",
                        description=DESCRIPTION)
-    p.add_argument("--loss", required=True, help="loss spec, e.g. square or softplus-pair:a=0.5")
-    p.add_argument("--x0", type=float, required=True, help="initial x")
-    p.add_argument("--y0", type=float, required=True, help="initial y")
-    knob = p.add_mutually_exclusive_group(required=True)
-    knob.add_argument("--C", type=float, help="learning-rate knob: h = C / (x0² + y0²)")
-    knob.add_argument("--h", type=float, help="learning rate h > 0")
-    knob.add_argument("--kappa", type=float,
-                      help="h = kappa / (l''(1) (x0² + y0²)); kappa > 2 is past 2/L at the start")
+    add_start_arguments(p, "square or softplus-pair:a=0.5")
     p.add_argument("--max-bits", type=int, default=4096, help="most bits of precision (default 4096)")
     p.add_argument("--max-steps", type=int, default=200_000, help="step budget (default 200000)")
     p.add_argument("--width", type=float, default=1e-12,

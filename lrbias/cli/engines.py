@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import math
 import re
 import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
+from lrbias.cli.start import add_start_arguments, step_size
 from lrbias.errors import LrbiasError
 from lrbias.serial import dumps, print_table
 
@@ -44,42 +44,17 @@ def parse_precision(text: str) -> tuple[str, int]:
     return kind, value
 
 
-def _finite(name: str, value: float) -> float:
-    if not math.isfinite(value):
-        raise LrbiasError(f"{name} = {value} is not finite; accepted: a finite real number")
-    return value
-
-
 def _cmd_run(args: argparse.Namespace) -> int:
     from lrbias.gd import Settings
     from lrbias.gd.scalar import run_one
     from lrbias.losses.families import get_family
 
     fam = get_family(args.loss)
-    x0, y0 = _finite("--x0", args.x0), _finite("--y0", args.y0)
     if args.steps <= 0:
         raise LrbiasError(f"--steps {args.steps} is invalid; accepted: an integer >= 1")
+    h = step_size(args, fam.curvature)
+    x0, y0 = args.x0, args.y0
     q0 = x0 * x0 + y0 * y0
-    if not math.isfinite(q0):
-        raise LrbiasError(f"--x0 {x0:g} --y0 {y0:g}: x0² + y0² overflows; accepted: |x0|, |y0| < 1e154")
-    if args.kappa is not None:
-        if not (math.isfinite(args.kappa) and args.kappa > 0):
-            raise LrbiasError(f"--kappa {args.kappa} is invalid; accepted: a finite number > 0")
-        if q0 == 0:
-            raise LrbiasError("--x0 0 --y0 0 with --kappa: h = κ / (l''(1)(x0² + y0²)) is undefined; "
-                              "accepted: a start other than (0, 0), or --h")
-        h = args.kappa / (fam.curvature * q0)
-    elif args.C is not None:
-        if not (math.isfinite(args.C) and args.C > 0):
-            raise LrbiasError(f"--C {args.C} is invalid; accepted: a finite number > 0")
-        if q0 == 0:
-            raise LrbiasError("--x0 0 --y0 0 with --C: h = C / (x0² + y0²) is undefined; "
-                              "accepted: a start other than (0, 0), or --h")
-        h = args.C / q0
-    else:
-        h = args.h
-        if not (math.isfinite(h) and h > 0):
-            raise LrbiasError(f"--h {h} is invalid; accepted: a finite number > 0")
     kind, value = parse_precision(args.precision)
     st = Settings(max_steps=args.steps, record_every=args.record_every, check_every=args.check_every)
     rec = run_one(fam, x0, y0, h, kind, value, st)
@@ -227,13 +202,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "the step), final point, sharpness against 2/h, imbalance and catapult "
                        "figures.  With arb:BITS a run whose enclosure blows up ends 'precision-lost' "
                        "at that step, with no final point.")
-    p.add_argument("--loss", required=True, help="loss spec, e.g. softplus-pair:a=0.5")
-    p.add_argument("--x0", type=float, required=True, help="initial x")
-    p.add_argument("--y0", type=float, required=True, help="initial y")
-    knob = p.add_mutually_exclusive_group(required=True)
-    knob.add_argument("--C", type=float, help="learning-rate knob: h = C / (x0² + y0²)")
-    knob.add_argument("--h", type=float, help="learning rate h > 0")
-    knob.add_argument("--kappa", type=float, help="the claims' knob: h = κ / (l''(1)(x0² + y0²)), κ = C·l''(1)")
+    add_start_arguments(p, "softplus-pair:a=0.5")
     p.add_argument("--steps", type=int, default=20_000, help="step budget (default 20000)")
     p.add_argument("--precision", default="float64", help=PRECISION_HELP)
     p.add_argument("--record-every", type=int, default=0, help="keep every k-th state in --json output")
