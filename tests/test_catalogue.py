@@ -16,6 +16,7 @@ from lrbias.claims.catalogue import entry_by_id, load_entries
 from lrbias.claims.entry import resolve
 from lrbias.claims.profiles import PROFILES
 from lrbias.claims.runner import run_entry, run_rival
+from theorems.dynamics import KNOWN_FINDINGS as DYNAMICS_FINDINGS
 from theorems.nn import KNOWN_FINDINGS
 
 ENTRIES = load_entries()
@@ -33,6 +34,8 @@ def _marks(entry, with_findings: bool = False):
     finding = KNOWN_FINDINGS.get(entry.id)
     if with_findings and finding:
         marks.append(pytest.mark.xfail(reason=f"known finding: {finding}", strict=True))
+    if with_findings and entry.id in DYNAMICS_FINDINGS:  # a boundary case a small profile may not draw
+        marks.append(pytest.mark.xfail(reason=f"known finding: {DYNAMICS_FINDINGS[entry.id]}", strict=False))
     return marks
 
 
