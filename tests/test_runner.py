@@ -102,3 +102,14 @@ def test_a_near_boundary_pass_is_rechecked_at_high_precision():
     assert any("re-checked at high precision" in n for n in result.notes), result.notes
     assert run_entry(toy(lambda n: passed(1e-9), confirm=lambda n: passed(1e-3)), SMOKE).verdict == "pass"
     assert run_entry(toy(lambda n: passed(1e-3), confirm=lambda n: fail(-1.0)), SMOKE).verdict == "pass"
+
+
+def test_runs_are_counted_whether_a_check_gives_a_count_or_the_run_records():
+    """Batch claims give ``runs`` as a count, NN claims as the list of their runs: both are counted
+    (the merged main's `lrbias report` crashed on the NN entries' lists before this)."""
+    batch = run_entry(toy(lambda n: holds(True, 1.0, runs=50, undecided=5)), SMOKE)
+    nn = run_entry(toy(lambda n: holds(True, 1.0, runs=[{"lr": 0.1}, {"lr": 0.2}, {"lr": 0.3}])), SMOKE)
+    assert batch.verdict == nn.verdict == "pass"
+    assert batch.evidence["runs"] == 50 * batch.examples and batch.evidence["runs_per_case"] == 50
+    assert batch.evidence["undecided_share"] == 0.1
+    assert nn.evidence["runs"] == 3 * nn.examples and nn.evidence["runs_per_case"] == 3

@@ -31,7 +31,7 @@ from typing import Any
 
 from lrbias.claims.entry import Conclusion, Entry, Mutant, resolve
 from lrbias.claims.profiles import Profile
-from lrbias.claims.search import Search, search
+from lrbias.claims.search import Search, run_counts, search
 from lrbias.claims.verdict import Check, Verdict
 from lrbias.serial import json_safe
 
@@ -177,7 +177,7 @@ def budget_check(entry: Entry, cases: list[Any], factor: int = BUDGET_FACTOR) ->
     rows, stable = [], True
     for case in cases:
         base = entry.conclusion(case)
-        runs, left = int(base.detail.get("runs", 0) or 0), int(base.detail.get("undecided", 0) or 0)
+        runs, left = run_counts(base.detail)
         larger = None
         if not runs or left / runs > UNDECIDED_BOUND:
             wide = entry.rebudget(case, factor)
@@ -202,7 +202,7 @@ def evidence(entry: Entry, seen: Search, budget: dict | None) -> dict:
     worst = seen.worst if math.isfinite(seen.worst) else None
     return {"closest_margin": worst, "near": entry.near,
             "weakly_tested": None if entry.near is None else worst is None or worst >= entry.near,
-            "runs_per_case": seen.worst_detail.get("runs"),
+            "runs_per_case": run_counts(seen.worst_detail)[0] if seen.worst_detail else None,
             "runs": seen.runs, "undecided_share": seen.undecided_runs / seen.runs if seen.runs else None,
             "starts": entry.starts, "budget_stable": None if budget is None else budget["stable"]}
 

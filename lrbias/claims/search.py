@@ -9,6 +9,7 @@ high precision are the runner's steps (:mod:`lrbias.claims.runner`).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from hypothesis.errors import Flaky
 from lrbias.claims.entry import Conclusion
 from lrbias.claims.verdict import Check, Verdict
 
-__all__ = ["TARGET_CLAMP", "Search", "search"]
+__all__ = ["TARGET_CLAMP", "Search", "run_counts", "search"]
 
 TARGET_CLAMP = 1e300
 
@@ -58,6 +59,15 @@ class _Found(Exception):
         self.check = check
 
 
+def run_counts(detail: Mapping[str, Any]) -> tuple[int, int]:
+    """(runs, undecided runs) behind a check: ``detail['runs']`` is a count (batch claims) or the list of
+    run records (NN claims); ``detail['undecided']`` a count, absent when nothing was left undecided."""
+    runs = detail.get("runs", 0)
+    count = len(runs) if isinstance(runs, list | tuple) else int(runs or 0)
+    left = detail.get("undecided", 0)
+    return count, (int(left or 0) if isinstance(left, int | float) else 0)
+
+
 def search(strategy: st.SearchStrategy, conclusion: Conclusion, max_examples: int, seed: int, label: str,
            shrink: bool = True, database: Path | None = None) -> Search:
     """Search ``strategy`` for a case that ``conclusion`` fails, within ``max_examples`` cases.
@@ -75,7 +85,7 @@ def search(strategy: st.SearchStrategy, conclusion: Conclusion, max_examples: in
             reason = str(check.detail.get("reason", "undecided"))
             seen.reasons[reason] = seen.reasons.get(reason, 0) + 1
             return
-        runs, left = int(check.detail.get("runs", 0) or 0), int(check.detail.get("undecided", 0) or 0)
+        runs, left = run_counts(check.detail)
         seen.runs += runs
         seen.undecided_runs += left
         if runs and left and (seen.most_undecided is None or left / runs > seen.most_undecided[0]):
