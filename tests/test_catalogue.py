@@ -33,9 +33,10 @@ def _marks(entry, with_findings: bool = False):
         marks += [pytest.mark.nn, pytest.mark.slow]
     finding = KNOWN_FINDINGS.get(entry.id)
     if with_findings and finding:
-        marks.append(pytest.mark.xfail(reason=f"known finding: {finding}", strict=True))
+        marks.append(pytest.mark.xfail(reason=f"known finding: {finding}", strict=True, raises=AssertionError))
     if with_findings and entry.id in DYNAMICS_FINDINGS:  # a boundary case a small profile may not draw
-        marks.append(pytest.mark.xfail(reason=f"known finding: {DYNAMICS_FINDINGS[entry.id]}", strict=False))
+        marks.append(pytest.mark.xfail(reason=f"known finding: {DYNAMICS_FINDINGS[entry.id]}", strict=False,
+                                      raises=AssertionError))
     return marks
 
 
