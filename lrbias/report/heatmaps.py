@@ -33,7 +33,7 @@ def start_phase_figure(phase_map: dict[str, Any], index: int) -> tuple[str, str]
     fam = phase_map["families"][index]
     kappas, bins = phase_map["kappas"], phase_map["bins"]
     labels = [f"{lo:g}–{hi:g}" for lo, hi in itertools.pairwise(bins)]
-    fig, axes = plt.subplots(1, 3, figsize=(11, 2.9), sharey=True)
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.4), sharey=True, layout="constrained")
     for ax, (key, title, cmap) in zip(axes, PANELS, strict=True):
         data = _grid(fam["cells"], key)
         im = ax.imshow(data, aspect="auto", cmap=cmap, vmin=0, vmax=1, origin="lower")
@@ -44,11 +44,11 @@ def start_phase_figure(phase_map: dict[str, Any], index: int) -> tuple[str, str]
         for i in range(data.shape[0]):
             for j in range(data.shape[1]):
                 if np.isfinite(data[i, j]):
-                    ax.text(j, i, f"{data[i, j]:.2f}", ha="center", va="center", fontsize=6,
+                    ax.text(j, i, f"{data[i, j]:.2f}", ha="center", va="center", fontsize=7.5,
                             color="w" if data[i, j] < 0.6 else "k")
         fig.colorbar(im, ax=ax, shrink=0.8)
     axes[0].set_ylabel("start imbalance |d0|/q0")
-    fig.suptitle(f"{fam['spec']} (dor {fam['dor']:.3g}), {phase_map['starts']} starts", fontsize=9)
+    fig.suptitle(f"{fam['spec']} (dor {fam['dor']:.3g}), {phase_map['starts']} starts", fontsize=10)
     alt = (f"Heat maps for {fam['spec']} over kappa and the start imbalance |d0|/q0 ({phase_map['starts']} starts, "
            f"{phase_map['n']} per kappa): share converged, median limiting ratio, share at the edge of stability.")
     return _svg(fig), alt

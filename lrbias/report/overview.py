@@ -21,21 +21,28 @@ FIGURES_BY_GROUP: dict[str, tuple[str, ...]] = {
     "exact": ("trajectories-good",),
     "concentration": ("concentration",),
     "stability": ("trajectories-square",),
-    "convergence": ("trajectories-good", "trajectories-square", "phase"),
-    "sharpness": ("eos", "phase"),
-    "balancing": ("balancing", "trajectories-good"),
+    "convergence": ("trajectories-good", "trajectories-square", "phase", "start-map-*"),
+    "sharpness": ("eos", "phase", "start-map-*"),
+    "balancing": ("balancing", "trajectories-good", "start-map-*"),
     "catapult": ("eos",),
     "rate": ("eos",),
     "ordering": ("phase",),
     "nn": ("nn",),
 }
-"""Which figures illustrate which group of claims (both directions are linked on the page)."""
+"""Which figures illustrate which group of claims (both directions are linked on the page); a name
+ending in ``*`` stands for every figure whose name starts with what precedes it (one heat map per family)."""
 
 
 def figures_for(entry: dict, available: set[str]) -> list[str]:
     """Names of the figures, among ``available``, that illustrate ``entry``."""
     group = entry.get("group") or entry["id"].split(".", 1)[0]
-    return [f for f in FIGURES_BY_GROUP.get(group, ()) if f in available]
+    found: list[str] = []
+    for name in FIGURES_BY_GROUP.get(group, ()):
+        if name.endswith("*"):
+            found += sorted(f for f in available if f.startswith(name[:-1]))
+        elif name in available:
+            found.append(name)
+    return found
 
 
 def claims_for_figure(name: str, entries: list[dict]) -> list[str]:
