@@ -262,3 +262,16 @@ def test_pytest_lrbias_report_option(tmp_path):
     assert {e["id"] for e in doc["entries"]} >= {"exact.balancing-identity", "exact.invariant-lines"}
     assert "-k 'test_catalogue_entry and exact.'" in doc["command"]  # the Reproduce line keeps the selection
     assert (out / "index.html").exists()
+
+
+def test_report_extras_without_python_flint_leave_the_certified_tier_out(monkeypatch):
+    """`pip install -e .` (no flint extra) + `lrbias report --no-nn` must not fail at the end of the run."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "flint" else real(name, *a))
+    monkeypatch.setattr("lrbias.claims.phase.compute_phase_diagram", lambda n, seed: {"rows": []})
+    monkeypatch.setattr("lrbias.claims.phasemap.compute_start_phase_map", lambda n, seed: {"families": []})
+    monkeypatch.setattr("lrbias.report.certified.certified_samples", lambda: pytest.fail("certify was called"))
+    extras = job.report_extras([{"id": "exact.y", "group": "exact"}], PROFILES["smoke"], 3)
+    assert "certified" not in extras and extras["phase_diagram"] == {"rows": []}

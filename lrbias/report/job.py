@@ -9,6 +9,7 @@ and seed every front end writes the same verdicts, frontiers, extras and figures
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import shlex
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -153,9 +154,10 @@ def report_extras(results: Sequence[dict], profile: Profile, seed: int) -> dict[
         extras["nn"] = nn
     extras["phase_diagram"] = compute_phase_diagram(n=profile.frontier_starts, seed=seed)
     extras["start_phase_map"] = compute_start_phase_map(n=profile.frontier_starts, seed=seed)
-    from lrbias.report.certified import certified_samples
+    if importlib.util.find_spec("flint") is not None:  # the certified tier needs python-flint (the flint extra)
+        from lrbias.report.certified import certified_samples
 
-    extras["certified"] = certified_samples()
+        extras["certified"] = certified_samples()
     return extras
 
 
