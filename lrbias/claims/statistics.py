@@ -9,6 +9,8 @@ counterexample is reported.  The built-in catalogue, ``lrbias.api`` and TOML var
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from lrbias.claims.batch import converged
@@ -106,13 +108,18 @@ def imbalance_bound(slack: float = 1.0) -> Statistic:
         conv = converged(b)
         if not conv.any():
             return inconclusive("no converged run"), _none()
-        fam = get_family(b.family)
-        bound = slack * (2 / (b.h[conv] * fam.curvature) - 2)
-        gap = bound - b.gap2[conv]
-        worst = int(np.argmin(gap))
-        return holds(bool(np.all(gap >= -1e-9)), float(gap[worst]), worst_gap2=float(b.gap2[conv][worst]),
-                     bound=float(bound[worst])), np.flatnonzero(conv)[np.argsort(gap)]
+        return _within_stability_bound(b, conv, slack)
     return statistic
+
+
+def _within_stability_bound(b: BatchResult, rows: np.ndarray, slack: float, **detail: Any) -> tuple:
+    """The runs ``rows`` (a mask) against (x∞ − y∞)² ≤ slack · (2/(hℓ″(1)) − 2): the check, margin the
+    tightest run's room, and the rows tightest first."""
+    bound = slack * (2 / (b.h[rows] * get_family(b.family).curvature) - 2)
+    gap = bound - b.gap2[rows]
+    worst = int(np.argmin(gap))
+    return holds(bool(np.all(gap >= -1e-9)), float(gap[worst]), worst_gap2=float(b.gap2[rows][worst]),
+                 bound=float(bound[worst]), **detail), np.flatnonzero(rows)[np.argsort(gap)]
 
 
 def minimiser_bound(slack: float = 1.0) -> Statistic:
@@ -126,14 +133,8 @@ def minimiser_bound(slack: float = 1.0) -> Statistic:
         near = on_minimisers(b)
         if not near.any():
             return inconclusive("no run ended on the minimiser set"), _none()
-        fam = get_family(b.family)
-        bound = slack * (2 / (b.h[near] * fam.curvature) - 2)
-        gap = bound - b.gap2[near]
-        worst = int(np.argmin(gap))
-        labels = b.outcome[near]
-        return holds(bool(np.all(gap >= -1e-9)), float(gap[worst]), worst_gap2=float(b.gap2[near][worst]),
-                     bound=float(bound[worst]), on_minimisers=int(near.sum()),
-                     not_labelled_converged=int(np.count_nonzero(labels != 0))), np.flatnonzero(near)[np.argsort(gap)]
+        return _within_stability_bound(b, near, slack, on_minimisers=int(near.sum()),
+                                       not_labelled_converged=int(np.count_nonzero(b.outcome[near] != 0)))
     return statistic
 
 
