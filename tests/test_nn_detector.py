@@ -15,15 +15,7 @@ from lrbias.claims.nn import trained_grid  # noqa: E402
 from lrbias.nn import phenomena  # noqa: E402
 from theorems.nn import CUBIC, HUBER, TANH  # noqa: E402
 
-pytestmark = [pytest.mark.nn, pytest.mark.slow]
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = [pytest.mark.nn, pytest.mark.slow, pytest.mark.usefixtures("one_torch_thread")]
 
 
 @pytest.mark.parametrize("grid", [HUBER[0], TANH[0]], ids=lambda g: g.name)

@@ -11,15 +11,7 @@ torch = pytest.importorskip("torch")
 from lrbias.nn.config import RunConfig  # noqa: E402
 from lrbias.nn.trainer import prepare, run_lr_grid, train  # noqa: E402
 
-pytestmark = pytest.mark.nn
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = [pytest.mark.nn, pytest.mark.usefixtures("one_torch_thread")]
 
 
 SMALL = RunConfig(n=200, width=20, steps=12, sharpness_every=5, lr=0.2, device="cpu", activation="tanh")
