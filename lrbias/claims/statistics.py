@@ -16,7 +16,7 @@ import numpy as np
 from lrbias.claims.batch import converged
 from lrbias.claims.entry import Statistic
 from lrbias.claims.verdict import holds, inconclusive
-from lrbias.gd import BatchResult
+from lrbias.gd import BatchResult, Outcome
 from lrbias.losses.families import get_family
 
 __all__ = ["MIN_CONVERGED", "ON_MINIMISERS", "STATISTICS", "eos_runs", "eos_share_at_most", "final_gap_at_most_initial",
@@ -133,8 +133,8 @@ def minimiser_bound(slack: float = 1.0) -> Statistic:
         near = on_minimisers(b)
         if not near.any():
             return inconclusive("no run ended on the minimiser set"), _none()
-        return _within_stability_bound(b, near, slack, on_minimisers=int(near.sum()),
-                                       not_labelled_converged=int(np.count_nonzero(b.outcome[near] != 0)))
+        unlabelled = int(np.count_nonzero(b.outcome[near] != Outcome.CONVERGED))
+        return _within_stability_bound(b, near, slack, on_minimisers=int(near.sum()), not_labelled_converged=unlabelled)
     return statistic
 
 
