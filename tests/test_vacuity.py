@@ -5,7 +5,8 @@ loss outside the claim's hypotheses, a κ past its frontier, another start distr
 weight decay, a start a little off an invariant line) on which the entry's *own* conclusion
 fails; where a nearby input is inside the hypotheses, :data:`HOLDING` shows the conclusion passes
 there, so the failure comes from what changed.  The neural-network entries (theorems/nn.py) are
-audited with their own tests.
+audited in tests/test_nn_vacuity.py.  (The local linear rate, for which no realistic failing input
+exists, is no longer an entry: it is a test of the engine, tests/test_engine_rate.py.)
 """
 
 from __future__ import annotations
@@ -82,9 +83,6 @@ HOLDING = {
     "stability.linear-criterion": ("logcosh", 1.3, 1.9),
 }
 
-NO_REALISTIC_FAILURE = {"rate.linear-local-convergence"}
-"""Entries for which no realistic failing input was found (stated in their ``fails_if``)."""
-
 
 def _entry(entry_id: str, starts: str | None):
     entry = ENTRIES[entry_id]
@@ -95,7 +93,7 @@ def test_every_entry_says_what_makes_it_fail_and_has_a_rival():
     for entry in ENTRIES.values():
         assert entry.fails_if, entry.id
         assert entry.rival is not None and entry.rival.confirm is not None, entry.id
-    assert set(FAILING) | NO_REALISTIC_FAILURE == set(ENTRIES), set(ENTRIES) ^ (set(FAILING) | NO_REALISTIC_FAILURE)
+    assert set(FAILING) == set(ENTRIES), set(ENTRIES) ^ set(FAILING)
 
 
 @pytest.mark.parametrize("entry_id", sorted(FAILING))
@@ -107,14 +105,6 @@ def test_a_realistic_input_makes_the_conclusion_fail(entry_id):
     assert check.margin < 0
     if entry_id in HOLDING:
         assert entry.conclusion(HOLDING[entry_id]).verdict == Verdict.PASS
-
-
-def test_rate_bound_fails_with_less_slack_on_an_ordinary_sweep():
-    """The rate entry has no realistic failing input; its bound is not vacuous: 1/3 of its slack fails."""
-    from theorems.dynamics import rate_check
-
-    assert rate_check(("logcosh", 3.0, 0, 200)).verdict == Verdict.PASS
-    assert rate_check(("logcosh", 3.0, 0, 200), slack=0.5).verdict == Verdict.FAIL
 
 
 def test_a_run_left_on_an_unstable_minimiser_is_budget_sensitive():

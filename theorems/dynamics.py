@@ -1,4 +1,4 @@
-"""Claims about whole GD runs: convergence, limiting sharpness, balancing, catapult, rate, ordering.
+"""Claims about whole GD runs: convergence, limiting sharpness, balancing, catapult, ordering.
 
 Batch claims are stated as statistics of a sweep (lrbias.claims.statistics, built into entries by
 lrbias.claims.batch.batch_claim) and checked on batches drawn by Hypothesis; every case carries
@@ -369,71 +369,6 @@ def catapult_confirm(case: tuple, rise: float = CATAPULT_RISE) -> Check:
     return catapult_on(precise_batch(b, conv[np.argsort(b.fmax_ratio[conv])]), rise)
 
 
-# --- rate ------------------------------------------------------------------------------------
-
-def rate_check(case: tuple, slack: float = 1.5, starts: str = "box", steps: int = STEPS,
-               gradient_flow: bool = False) -> Check:
-    """(spec, κ, seed, n): the steps from |s − 1| < 1e-5 to 1e-10 are within the linear-rate bound.
-
-    ``gradient_flow``: the rival bound ln(10⁵)/(hS∞), the rate of gradient flow.
-    """
-    spec, kappa, seed, n_starts = case
-    fam = get_family(spec)
-    x0, y0 = get_starts(starts)(min(n_starts, 200), int(seed))
-    C = kappa / fam.curvature
-    coarse = run_batch(fam, x0, y0, C=C, settings=Settings(max_steps=steps, tol=1e-5))
-    fine = run_batch(fam, x0, y0, C=C, settings=Settings(max_steps=steps, tol=1e-10))
-    both = coarse.mask(Outcome.CONVERGED) & fine.mask(Outcome.CONVERGED)
-    if both.sum() < 5:
-        return inconclusive("fewer than 5 runs converged at both tolerances")
-    rho = np.abs(1 - 2 * fine.ratio[both])
-    with np.errstate(divide="ignore"):
-        if gradient_flow:
-            predicted = math.log(1e5) / (2 * fine.ratio[both])
-        else:
-            predicted = np.where(rho < 1, math.log(1e5) / -np.log(np.maximum(rho, 1e-300)), np.inf)
-    extra = (fine.steps[both] - coarse.steps[both]).astype(float)
-    bound = slack * predicted + 20
-    gap = bound - extra
-    worst = int(np.argmin(gap))
-    return holds(bool(np.all(gap >= 0)), float(gap[worst] / max(bound[worst], 1)),
-                 extra_steps=float(extra[worst]), predicted=float(predicted[worst]),
-                 multiplier=float(rho[worst]), converged_runs=int(both.sum()),
-                 runs=2 * len(fine), undecided=undecided(coarse) + undecided(fine))
-
-
-def rate_entry(starts: str = "box") -> Entry:
-    """The local linear rate, from ``starts``."""
-    return Entry(
-        id="rate.linear-local-convergence",
-        title="Local linear convergence rate",
-        statement="Once close to its limit, a converged run gains 5 more digits of |s − 1| within "
-                  "1.5·ln(10⁵)/(−ln|1 − h S∞|) + 20 steps (the transverse multiplier at the limit). "
-                  + starts_sentence(starts),
-        latex=r"N(10^{-10}) - N(10^{-5}) \le 1.5\,\frac{\ln 10^5}{-\ln|1-hS_\infty|} + 20",
-        provenance="reconstructed",
-        hypotheses=cases(GOOD, 0.5, 8.0),
-        conclusion=functools.partial(rate_check, starts=starts),
-        confirm=functools.partial(rate_check, starts=starts),
-        engine="float64 batch",
-        examples_scale=0.1,
-        shrink=False,
-        mutants=(Mutant("twice-as-fast", "within 0.5·ln(10⁵)/(−ln|1 − hS∞|) + 20 steps",
-                        lambda c: rate_check(c, slack=0.5, starts=starts)),),
-        assumptions=f"good-regularity families; κ in [0.5, 8]; starts: {starts}; {STEPS} steps",
-        fails_if="a rate faster than the multiplier allows: the bound with slack 0.5 instead of 1.5 fails on "
-                 "ordinary box sweeps (e.g. logcosh at κ = 3); no realistic input was found on which the 1.5 "
-                 "bound fails (the entry is flagged weakly tested)",
-        rival=Mutant("rival", "Converged runs gain 5 digits as fast as gradient flow would: within "
-                     "1.5·ln(10⁵)/(hS∞) + 20 steps. " + starts_sentence(starts),
-                     lambda c: rate_check(c, starts=starts, gradient_flow=True),
-                     confirm=lambda c: rate_check(c, starts=starts, gradient_flow=True)),
-        starts=starts,
-        restart=rate_entry,
-        rebudget=lambda case, factor: rate_check(case, starts=starts, steps=STEPS * int(factor)),
-    )
-
-
 # --- regularity ordering ---------------------------------------------------------------------
 
 def ordering_check(case: tuple, get: Getter, tolerance: float = 0.05, reverse: bool = False,
@@ -621,6 +556,5 @@ ENTRIES: list[Entry] = [
         rebudget=lambda case, factor: catapult_check(case, steps=STEPS * int(factor)),
         near=0.3,
     ),
-    rate_entry("box"),
     ordering_entry("box"),
 ]

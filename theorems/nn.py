@@ -12,6 +12,10 @@ larger, as in the paper); ``DEFAULT_INIT`` names the same grids from PyTorch's d
 grids are trained once per process (lrbias.claims.nn.trained_grid) and shared by the claims that
 use them.  The entries run only when torch is installed (the ``nn`` extra).  Mutants: "the loss
 vanishes" (every run ends below 1e-6 of its starting loss), which the measured runs refute.
+Each claim says which realistic input makes it fail (``fails_if``; tests/test_nn_vacuity.py trains
+one) and carries a rival, a nearby plausible but false statement (classical stability, gradient
+flow's conserved ‖W2‖² − ‖W1‖², a loss that never overshoots, ...) that the claim's own trained
+runs refute, confirmed by re-training the refuting runs in float64 (lrbias.claims.nn.confirm_rival).
 ``KNOWN_FINDINGS`` lists the claims not observed, with why.
 """
 
@@ -20,14 +24,29 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from hypothesis import strategies as st
 
 from lrbias.claims.entry import Conclusion, Entry, Mutant
-from lrbias.claims.nn import Grid, NNClaim, Results, combine, each, per_grid, trained_grid
-from lrbias.claims.verdict import Check, holds
+from lrbias.claims.nn import (
+    Grid,
+    NNClaim,
+    Results,
+    Rival,
+    combine,
+    confirm_rival,
+    each,
+    every_run,
+    per_grid,
+    trained_grid,
+)
+from lrbias.claims.verdict import Check, fail, holds, inconclusive
 from lrbias.nn import phenomena
 from lrbias.nn.config import OFFLINE_DATASETS, RunConfig
+
+if TYPE_CHECKING:
+    from lrbias.nn.trainer import RunResult
 
 PAPER_INIT = (6.0, 20.0)
 """The paper's unbalanced start: ‖W1‖_F = 6, ‖W2‖_F = 20 (the output layer is the larger)."""
@@ -74,40 +93,149 @@ def _gap_trend(grid: str) -> Callable[[Results], Check]:
     return check
 
 
+# --- rivals: per-run statements (pass: the rival holds on that run) ----------------------------
+
+NO_TRACE = {"sharpness_every": 0}
+"""Confirmation overrides for a rival that reads no sharpness trace (start and end are still measured)."""
+
+
+def _below_edge(run: RunResult) -> Check:
+    """The run diverged or its tail median S·h/2 is at most BELOW_EOS (the sharpness stays clearly below 2/h)."""
+    if run.outcome == "diverged":
+        return holds(True, math.inf, outcome=run.outcome)
+    tail = phenomena.tail_ratio(run)
+    if not math.isfinite(tail):
+        return inconclusive("no finite sharpness in the tail", outcome=run.outcome)
+    return holds(tail <= phenomena.BELOW_EOS, phenomena.BELOW_EOS - tail, tail_ratio=tail)
+
+
+def _bounded_overshoot(run: RunResult) -> Check:
+    """The run diverged, or its loss never reached twice its start."""
+    loss = [v for v in run.history["loss"] if math.isfinite(v)]
+    if run.outcome == "diverged":
+        return holds(True, math.inf, outcome=run.outcome)
+    rise = max(loss) / loss[0]
+    return holds(rise < 2.0, math.log(2.0 / rise), loss_max_over_start=rise)
+
+
+def _conserves_layer_imbalance(run: RunResult, within: float = 0.05) -> Check:
+    """A settled run keeps D = ‖W2‖² − ‖W1‖² (gradient flow's invariant for this bias-free ReLU net) within 5%."""
+    if run.outcome == "diverged":
+        return inconclusive("run diverged", outcome=run.outcome)
+    w1, w2 = run.history["w1"], run.history["w2"]
+    d0, d1 = w2[0] ** 2 - w1[0] ** 2, w2[-1] ** 2 - w1[-1] ** 2
+    change = abs(d1 / d0 - 1)
+    return holds(change <= within, within - change, imbalance_start=d0, imbalance_final=d1, relative_change=change)
+
+
+def _no_flattening(run: RunResult) -> Check:
+    """A settled run ends at least as sharp as it started: final sharpness ≥ S0."""
+    s0, s_end = run.top_sharpness[0], run.top_sharpness[-1]
+    if run.outcome == "diverged" or not (math.isfinite(s0) and math.isfinite(s_end)):
+        return inconclusive("run diverged or its sharpness was not measured", outcome=run.outcome)
+    return holds(s_end >= s0, math.log(s_end / s0), sharpness_start=s0, sharpness_final=s_end)
+
+
+def _diverges_above_edge(run: RunResult) -> Check:
+    """A run at h above 2/S0 diverges (runs at or below 2/S0 are outside the statement)."""
+    if run.meta.get("lr_multiple", math.inf) <= 1:
+        return holds(True, math.inf, applies=False)
+    return holds(run.outcome == "diverged", 1.0 if run.outcome == "diverged" else -1.0,
+                 outcome=run.outcome, tail_ratio=phenomena.tail_ratio(run))
+
+
+def _same_tail_with_and_without(bn: tuple[Grid, ...], plain: tuple[Grid, ...], within: float = 0.05
+                                ) -> Callable[[Results], Check]:
+    """BatchNorm changes nothing: at each dataset and multiple in both grids, the tail S·h/2 with
+    BatchNorm is within ``within`` of the tail without it."""
+    def check(results: Results) -> Check:
+        pairs, rows = [], []
+        for g_bn, g_plain in zip(bn, plain, strict=True):
+            plain_runs = {r.meta.get("lr_multiple"): r for r in results.get(g_plain.name, ())}
+            for r in results.get(g_bn.name, ()):
+                m = r.meta.get("lr_multiple")
+                other = plain_runs.get(m)
+                if other is None:
+                    continue
+                a, b = phenomena.tail_ratio(r), phenomena.tail_ratio(other)
+                margin = within - abs(a - b) if math.isfinite(a) and math.isfinite(b) else math.nan
+                rows.append({"lr_multiple": m, "dataset": g_bn.dataset, "tail_with_bn": a, "tail_without": b,
+                             "margin": margin})
+                pairs.append((margin, [[g_bn.name, m], [g_plain.name, m]]))
+        decided = [p for p in pairs if math.isfinite(p[0])]
+        if decided and min(decided)[0] < 0:
+            margin, deciding = min(decided, key=lambda p: p[0])
+            return fail(margin, runs=rows, deciding=deciding)
+        if not pairs or len(decided) < len(pairs):
+            return inconclusive("a pair without a finite tail ratio" if pairs else "no pair of runs", runs=rows)
+        return holds(True, min(p[0] for p in decided), runs=rows)
+    return check
+
+
 NN_CLAIMS: tuple[NNClaim, ...] = (
     NNClaim("nn.eos-bounded-loss", "Huber loss reaches the edge of stability",
             "With a loss of bounded derivative (Huber, δ = 1), full-batch GD on the two-layer ReLU net "
             "drives the sharpness up to 2/h and keeps it there.", "paper", HUBER,
-            per_grid(HUBER, lambda g: each(g, phenomena.edge_of_stability)), EOS_TEST),
+            per_grid(HUBER, lambda g: each(g, phenomena.edge_of_stability)), EOS_TEST,
+            fails_if="relu³ in place of ReLU (bad regularity), Huber at h = 2·2/S0: the sharpness settles well "
+                     "below 2/h (tests/test_nn_vacuity.py)",
+            rival=Rival("Classical stability: with Huber at h above 2/S0, GD diverges or settles where the sharpness "
+                        "is clearly below 2/h (tail median S·h/2 <= 0.9).", HUBER, every_run(HUBER, _below_edge))),
     NNClaim("nn.eos-bounded-activation", "tanh activation reaches the edge of stability",
             "With a bounded activation (tanh) and MSE, full-batch GD drives the sharpness up to 2/h.",
-            "paper", TANH, per_grid(TANH, lambda g: each(g, phenomena.edge_of_stability)), EOS_TEST),
+            "paper", TANH, per_grid(TANH, lambda g: each(g, phenomena.edge_of_stability)), EOS_TEST,
+            fails_if="relu³ in place of tanh (unbounded, bad regularity) at h = 0.7·2/S0: the sharpness falls far "
+                     "below 2/h (tests/test_nn_vacuity.py)",
+            rival=Rival("No progressive sharpening to the edge: started below it (h < 2/S0), the sharpness stays "
+                        "clearly below 2/h (tail median S·h/2 <= 0.9).", TANH, every_run(TANH, _below_edge))),
     NNClaim("nn.catapult-mse-relu", "MSE + ReLU from an unbalanced start catapults",
             "From the unbalanced start (‖W1‖ = 6, ‖W2‖ = 20) at h above 2/S0, the MSE loss first rises "
             "well above its start, then falls below it.", "paper", UNBALANCED,
             per_grid(UNBALANCED, lambda g: each(g, phenomena.catapult)),
-            "loss max ≥ 2·L0, then a loss < L0, on every run of the grid, on digits and mnist1d"),
+            "loss max ≥ 2·L0, then a loss < L0, on every run of the grid, on digits and mnist1d",
+            fails_if="h = 0.5·2/S0, below the edge: the loss falls from the first step and never rises "
+                     "(tests/test_nn_vacuity.py)",
+            rival=Rival("No catapult: from the unbalanced start at h above 2/S0, GD diverges or keeps its loss below "
+                        "twice its start (a bounded overshoot).", UNBALANCED, every_run(UNBALANCED, _bounded_overshoot),
+                        NO_TRACE)),
     NNClaim("nn.balancing-mse-relu", "MSE + ReLU balances the layers, more for larger h",
             "From the unbalanced start the gap |‖W1‖ − ‖W2‖| shrinks, and ends smaller for larger h.",
             "paper", UNBALANCED, per_grid(UNBALANCED, _balancing),
-            "gap_final < gap_start for each h; gap_final non-increasing in h; on digits and mnist1d"),
+            "gap_final < gap_start for each h; gap_final non-increasing in h; on digits and mnist1d",
+            fails_if="h = 0.3 and 0.6·2/S0, below the edge: the layer gap grows by about 6% (tests/test_nn_vacuity.py)",
+            rival=Rival("GD behaves like gradient flow, which conserves ‖W2‖² − ‖W1‖² on this bias-free ReLU net: "
+                        "on every run that does not diverge it changes by less than 5%.", UNBALANCED,
+                        every_run(UNBALANCED, _conserves_layer_imbalance), NO_TRACE)),
     NNClaim("nn.limit-below-eos-mse-relu", "MSE + ReLU settles below 2/h, further below for larger h",
             "After the catapult, MSE + ReLU from the unbalanced start converges to a flatter point: the "
             "tail gap 1 − S·h/2 below the edge grows with h.", "paper", UNBALANCED,
             per_grid(UNBALANCED, _gap_trend),
             "tail gap 1 − median S·h/2 (last 25%) non-decreasing in h within 0.01, growing by more than "
             f"0.01 over the grid, largest h at tail median <= {phenomena.BELOW_EOS}; every run settles; "
-            "on digits and mnist1d"),
+            "on digits and mnist1d",
+            fails_if="h = 0.3, 0.5, 0.7·2/S0, below the edge: the sharpness stays near S0, so the gap "
+                     "1 − S·h/2 shrinks as h grows (tests/test_nn_vacuity.py)",
+            rival=Rival("The catapult does not flatten: a run from the unbalanced start that settles ends at least "
+                        "as sharp as it started (final sharpness >= S0).", UNBALANCED,
+                        every_run(UNBALANCED, _no_flattening), NO_TRACE)),
     NNClaim("nn.no-eos-cubic", "relu³ without normalisation shows no EoS",
             "With a cubic activation (relu(z)³, bad regularity) from the unbalanced start and no "
             "BatchNorm, the sharpness stays clearly below 2/h, or GD diverges.", "paper", CUBIC,
             per_grid(CUBIC, lambda g: each(g, phenomena.no_edge_of_stability)),
             f"every run not EoS (tail median <= {phenomena.BELOW_EOS}, or diverged) under the EoS test; "
-            "a run between is inconclusive"),
+            "a run between is inconclusive",
+            fails_if="tanh (bounded, good regularity) from PyTorch's default init at h = 0.7·2/S0: the run "
+                     "reaches the edge of stability (tests/test_nn_vacuity.py)",
+            rival=Rival("Bad regularity leaves no stable large step: relu³ from the unbalanced start diverges at every "
+                        "h above 2/S0.", CUBIC, every_run(CUBIC, _diverges_above_edge), NO_TRACE)),
     NNClaim("nn.bn-restores-eos", "BatchNorm restores EoS for relu³",
             "BatchNorm1d(affine=False) before the cubic activation, from the unbalanced start, restores "
             "the edge of stability.", "paper", CUBIC_BN,
-            per_grid(CUBIC_BN, lambda g: each(g, phenomena.edge_of_stability)), EOS_TEST),
+            per_grid(CUBIC_BN, lambda g: each(g, phenomena.edge_of_stability)), EOS_TEST,
+            fails_if="h = 0.3·2/S0 over 300 steps: the sharpness stays far below 2/h (tests/test_nn_vacuity.py)",
+            rival=Rival("BatchNorm changes nothing: with and without it, relu³ from the unbalanced start settles at "
+                        "the same tail S·h/2 (within 0.05) at each h.", CUBIC_BN + CUBIC,
+                        _same_tail_with_and_without(CUBIC_BN, CUBIC))),
 )
 
 KNOWN_FINDINGS: dict[str, str] = {
@@ -140,6 +268,15 @@ def _loss_vanishes(claim: NNClaim) -> Conclusion:
     return check
 
 
+def _rival(rival: Rival) -> Mutant:
+    """The rival as the catalogue searches it: decided on the trained grids, confirmed in float64."""
+    def trained() -> Results:
+        return {g.name: trained_grid(g) for g in rival.grids}
+    return Mutant("rival", rival.statement, lambda _case: rival.check(trained()),
+                  st.just(tuple(g.name for g in rival.grids)),
+                  confirm=lambda _case: confirm_rival(rival, trained()))
+
+
 def _entry(claim: NNClaim) -> Entry:
     return Entry(
         id=claim.id,
@@ -153,6 +290,8 @@ def _entry(claim: NNClaim) -> Entry:
         examples_scale=0.0,
         mutants=(Mutant("loss-vanishes", "every run ends below 1e-6 of its starting loss", _loss_vanishes(claim)),),
         assumptions="; ".join(f"{g.name}: {g.describe()}" for g in claim.grids),
+        fails_if=claim.fails_if,
+        rival=None if claim.rival is None else _rival(claim.rival),
     )
 
 

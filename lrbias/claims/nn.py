@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from lrbias.claims.verdict import Check, Verdict, fail, inconclusive, passed
@@ -22,8 +22,9 @@ from lrbias.nn.config import NNConfigError, RunConfig
 if TYPE_CHECKING:
     from lrbias.nn.trainer import Progress, RunResult
 
-__all__ = ["Grid", "NNClaim", "Results", "catalogue_claims", "check_claims", "combine", "each", "get_claims",
-           "grid_results", "per_grid", "run_grids", "train_grid", "trained_grid"]
+__all__ = ["CONFIRM_OVERRIDES", "Grid", "NNClaim", "Results", "Rival", "catalogue_claims", "check_claims", "combine",
+           "confirm_rival", "each", "every_run", "get_claims", "grid_results", "per_grid", "run_grids", "train_grid",
+           "trained_grid"]
 
 Results = Mapping[str, Sequence["RunResult"]]
 
@@ -51,8 +52,30 @@ class Grid:
 
 
 @dataclass(frozen=True)
+class Rival:
+    """A nearby plausible but false statement about a claim's runs, which the trained grids must refute.
+
+    ``check(results)`` decides the rival on the runs of ``grids`` (pass: the rival holds there);
+    a failing check names the runs that refute it in its detail, ``deciding`` = [[grid name,
+    multiple], ...].  :func:`confirm_rival` re-trains exactly those runs in float64 (GD and
+    Hessian-vector products) and decides the rival again on them: a refutation counts only if
+    the float64 runs refute it too.  ``confirm_overrides`` replace config fields of that
+    re-training (``sharpness_every=0`` where the rival reads no sharpness trace).
+    """
+
+    statement: str
+    grids: tuple[Grid, ...]
+    check: Callable[[Results], Check]
+    confirm_overrides: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class NNClaim:
-    """One neural-network claim: id, statement, provenance, grids, its check and its thresholds (text)."""
+    """One neural-network claim: id, statement, provenance, grids, its check and its thresholds (text).
+
+    ``fails_if`` says in words which realistic input makes the check fail (tests/test_nn_vacuity.py
+    trains one); ``rival`` is the nearby false statement the claim's own runs refute.
+    """
 
     id: str
     title: str
@@ -61,6 +84,8 @@ class NNClaim:
     grids: tuple[Grid, ...]
     check: Callable[[Results], Check]
     thresholds: str = ""
+    fails_if: str = ""
+    rival: Rival | None = None
 
 
 def combine(checks: Iterable[Check], **detail: object) -> Check:
@@ -100,6 +125,50 @@ def per_grid(grids: Sequence[Grid],
             detail["reason"] = merged.detail["reason"]
         return Check(merged.verdict, merged.margin, detail)
     return check
+
+
+def every_run(grids: Sequence[Grid], predicate: Callable[[RunResult], Check]) -> Callable[[Results], Check]:
+    """A rival's check: ``predicate`` holds on every run of ``grids``; a failure names its worst run as deciding."""
+    def check(results: Results) -> Check:
+        rows = [(g.name, run, predicate(run)) for g in grids if g.name in results for run in results[g.name]]
+        runs = [{"grid": name, "lr_multiple": run.meta.get("lr_multiple"), "verdict": str(c.verdict),
+                 "margin": c.margin, **c.detail} for name, run, c in rows]
+        failed = [(c.margin, name, run.meta.get("lr_multiple")) for name, run, c in rows if c.verdict == Verdict.FAIL]
+        if failed:
+            margin, name, m = min(failed, key=lambda f: f[0])
+            return fail(margin, runs=runs, deciding=[[name, m]])
+        if not rows or any(c.verdict == Verdict.INCONCLUSIVE for _, _, c in rows):
+            return inconclusive("an undecided run" if rows else "no runs", runs=runs)
+        return passed(min(c.margin for _, _, c in rows), runs=runs)
+    return check
+
+
+CONFIRM_OVERRIDES: Mapping[str, Any] = {"dtype": "float64", "hvp_dtype": "float64", "device": "cpu"}
+"""How a rival's refuting runs are re-trained for confirmation: float64 GD and HVPs, on the CPU."""
+
+
+def confirm_rival(rival: Rival, results: Results) -> Check:
+    """Re-decide ``rival`` on its deciding runs re-trained in float64 (:data:`CONFIRM_OVERRIDES`).
+
+    The deciding runs are those the float32 ``results`` name; each is re-trained from its grid's
+    initial state (drawn in float32, then cast) at the same multiple of 2/S0, S0 re-measured in
+    float64.  Returns the rival's check on those runs (fail: the refutation is confirmed), with
+    the float64 runs' figures under ``confirmation``; inconclusive when the float32 runs did not
+    refute the rival.
+    """
+    first = rival.check(results)
+    deciding = first.detail.get("deciding") if first.verdict == Verdict.FAIL else None
+    if not deciding:
+        return inconclusive("the float32 runs did not refute the rival: nothing to confirm")
+    grids = {g.name: g for g in rival.grids}
+    wide: dict[str, list[RunResult]] = {}
+    for name, m in deciding:
+        grid = replace(grids[name], multiples=(m,))
+        wide.setdefault(name, []).extend(train_grid(grid, {**CONFIRM_OVERRIDES, **rival.confirm_overrides}))
+    again = rival.check(wide)
+    return Check(again.verdict, again.margin,
+                 {**again.detail, "confirmation": f"float64 GD and HVPs re-trained {len(deciding)} deciding run(s): "
+                                                  + ", ".join(f"{n} at {m:g}·2/S0" for n, m in deciding)})
 
 
 def catalogue_claims() -> tuple[NNClaim, ...]:

@@ -25,7 +25,6 @@ FIGURES_BY_GROUP: dict[str, tuple[str, ...]] = {
     "sharpness": ("eos", "phase", "start-map-*"),
     "balancing": ("balancing", "trajectories-good", "start-map-*"),
     "catapult": ("eos",),
-    "rate": ("eos",),
     "ordering": ("phase",),
     "nn": ("nn",),
 }
