@@ -38,6 +38,7 @@ from lrbias.claims.nn import (
     confirm_rival,
     each,
     every_run,
+    longer,
     per_grid,
     trained_grid,
 )
@@ -277,6 +278,13 @@ def _rival(rival: Rival) -> Mutant:
                   confirm=lambda _case: confirm_rival(rival, trained()))
 
 
+def _rebudget(claim: NNClaim) -> Callable[[object, int], Check]:
+    """The claim decided on its grids trained with ``factor`` × the steps (the runner's budget check)."""
+    def check(_case: object, factor: int) -> Check:
+        return claim.check({g.name: trained_grid(longer(g, int(factor))) for g in claim.grids})
+    return check
+
+
 def _entry(claim: NNClaim) -> Entry:
     return Entry(
         id=claim.id,
@@ -292,6 +300,7 @@ def _entry(claim: NNClaim) -> Entry:
         assumptions="; ".join(f"{g.name}: {g.describe()}" for g in claim.grids),
         fails_if=claim.fails_if,
         rival=None if claim.rival is None else _rival(claim.rival),
+        rebudget=_rebudget(claim),
     )
 
 

@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from lrbias.nn.trainer import Progress, RunResult
 
 __all__ = ["CONFIRM_OVERRIDES", "Grid", "NNClaim", "Results", "Rival", "catalogue_claims", "check_claims", "combine",
-           "confirm_rival", "each", "every_run", "get_claims", "grid_results", "per_grid", "run_grids", "train_grid",
-           "trained_grid"]
+           "confirm_rival", "each", "every_run", "get_claims", "grid_results", "longer", "per_grid", "run_grids",
+           "train_grid", "trained_grid"]
 
 Results = Mapping[str, Sequence["RunResult"]]
 
@@ -112,7 +112,9 @@ def per_grid(grids: Sequence[Grid],
     """A claim check over several grids (one per dataset): ``check_one(name)`` on each, combined.
 
     The detail keeps each grid's own verdict and figures under ``grids`` (so a report can show the
-    datasets side by side); the flattened ``runs`` list the per-run figures of every grid.
+    datasets side by side); the flattened ``runs`` list the per-run figures of every grid;
+    ``budget_limited`` counts the runs judged where the step budget stopped them (every run that did
+    not diverge), which the runner's budget check re-decides with a longer budget.
     """
     def check(results: Results) -> Check:
         parts = {g.name: check_one(g.name)(results) for g in grids}
@@ -120,7 +122,8 @@ def per_grid(grids: Sequence[Grid],
         merged = combine(parts.values())
         detail = {"runs": runs, "grids": {name: {"verdict": str(c.verdict), "margin": c.margin,
                                                   **{k: v for k, v in c.detail.items() if k != "runs"}}
-                                           for name, c in parts.items()}}
+                                           for name, c in parts.items()},
+                  "budget_limited": sum(r.outcome != "diverged" for g in grids for r in results[g.name])}
         if "reason" in merged.detail:
             detail["reason"] = merged.detail["reason"]
         return Check(merged.verdict, merged.margin, detail)
@@ -231,6 +234,12 @@ def run_grids(claims: Sequence[NNClaim], overrides: Mapping[str, Any] | None = N
 def check_claims(claims: Sequence[NNClaim], results: Results) -> dict[str, Check]:
     """Each claim's verdict on the trained grids."""
     return {c.id: c.check(results) for c in claims}
+
+
+def longer(grid: Grid, factor: int) -> Grid:
+    """``grid`` with ``factor`` × its step budget and the same number of sharpness measurements."""
+    base = grid.base
+    return replace(grid, base=replace(base, steps=base.steps * factor, sharpness_every=base.sharpness_every * factor))
 
 
 _TRAINED: dict[str, tuple[RunResult, ...]] = {}

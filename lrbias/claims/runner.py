@@ -13,7 +13,8 @@
    counterexample, or the closest case to failing and the case with the most undecided runs)
    get the same verdict with the step budget multiplied by :data:`BUDGET_FACTOR`; otherwise
    the verdict is ``inconclusive`` (budget-sensitive), with both figures recorded.  A case whose
-   share of undecided runs is at most :data:`UNDECIDED_BOUND` cannot change and is not re-run.
+   share of undecided runs is at most :data:`UNDECIDED_BOUND` cannot change and is not re-run
+   (unless runs were judged where the budget stopped them, as NN runs are).
 5. **rival** (:func:`run_rival`): the entry's nearby false statement, searched until refuted and
    its counterexample confirmed at high precision.
 
@@ -170,7 +171,9 @@ def budget_check(entry: Entry, cases: list[Any], factor: int = BUDGET_FACTOR) ->
 
     Returns {"factor", "cases": [{"case", "at_budget", "at_larger"}], "stable"}: stable when no
     case changed verdict.  A case whose undecided share is at most :data:`UNDECIDED_BOUND` is
-    recorded with ``at_larger`` = null (no run can change).
+    recorded with ``at_larger`` = null (no run can change), unless its check counts runs judged
+    where the budget stopped them (``budget_limited``: NN runs are decided from their trace at the
+    last step, and more steps can change that trace).
     """
     if entry.rebudget is None:
         return None
@@ -179,7 +182,7 @@ def budget_check(entry: Entry, cases: list[Any], factor: int = BUDGET_FACTOR) ->
         base = entry.conclusion(case)
         runs, left = run_counts(base.detail)
         larger = None
-        if not runs or left / runs > UNDECIDED_BOUND:
+        if not runs or left / runs > UNDECIDED_BOUND or base.detail.get("budget_limited"):
             wide = entry.rebudget(case, factor)
             larger = _figures(wide)
             stable &= wide.verdict == base.verdict
