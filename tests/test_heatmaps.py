@@ -52,4 +52,19 @@ def test_audit_view_shows_evidence_rival_and_frontiers_per_start_distribution():
     assert view["fails_if"] and view["rival"]["refuted"]
     assert [(f["starts"], f["holds_text"]) for f in view["frontiers"]] == [("box", "[1, 2.5]"),
                                                                           ("shell", "nowhere in range")]
+    assert view["rival"]["case_text"] == "['square', 2.0, 0, 200]"
+    assert view["rival"]["confirmed_how"] == "at high precision"
     assert audit_view({})["rows"] == [] and audit_view({})["frontiers"] == []
+
+
+def test_audit_view_names_an_nn_rival_by_its_deciding_runs_and_its_confirmation_tier():
+    """An NN rival's case is a tuple of grid names: the view names the refuting runs instead, and says the
+    refutation was confirmed by float64 re-training (not "at high precision", which is the 2-D tiers' word)."""
+    how = "float64 GD and HVPs re-trained 1 deciding run(s): relu-huber@mnist1d at 2·2/S0"
+    record = {"rival": {"statement": "classical stability", "refuted": True, "verdict": "fail",
+                        "counterexample": {"case": ["relu-huber@digits", "relu-huber@mnist1d"],
+                                           "detail": {"deciding": [["relu-huber@mnist1d", 2.0]]},
+                                           "confirmation": {"verdict": "fail", "confirmation": how}}}}
+    rival = audit_view(record)["rival"]
+    assert rival["case_text"] == "relu-huber@mnist1d at 2·2/S0"
+    assert rival["confirmed_how"] == how

@@ -25,6 +25,18 @@ def _frontiers_by_starts(frontier: dict | None) -> list[dict[str, Any]]:
     return rows
 
 
+def _rival_view(rival: dict | None) -> dict | None:
+    """The rival record plus how its counterexample reads: the deciding runs (NN rivals) or the case, and the
+    confirmation's own account of its tier (float64 re-training, quad/mpmath coverage) where it gives one."""
+    if not rival or not rival.get("counterexample"):
+        return rival
+    ce = rival["counterexample"]
+    deciding = (ce.get("detail") or {}).get("deciding")
+    case = "; ".join(f"{name} at {m:g}·2/S0" for name, m in deciding) if deciding else str(ce.get("case"))
+    how = (ce.get("confirmation") or {}).get("confirmation") or "at high precision"
+    return {**rival, "case_text": case, "confirmed_how": how}
+
+
 def audit_view(entry: dict) -> dict[str, Any]:
     """What the template shows under a claim: evidence rows, rival, fails_if, frontier per start distribution."""
     ev = entry.get("evidence") or {}
@@ -46,7 +58,6 @@ def audit_view(entry: dict) -> dict[str, Any]:
     budget = entry.get("budget") or {}
     budget_rows = [{"case": str(c["case"]), "at_budget": c["at_budget"], "at_larger": c["at_larger"]}
                    for c in budget.get("cases", [])]
-    rival = entry.get("rival")
-    return {"rows": rows, "rival": rival, "fails_if": entry.get("fails_if") or "",
+    return {"rows": rows, "rival": _rival_view(entry.get("rival")), "fails_if": entry.get("fails_if") or "",
             "budget_rows": budget_rows, "budget_factor": budget.get("factor"),
             "frontiers": _frontiers_by_starts(entry.get("frontier"))}
