@@ -83,7 +83,8 @@ def test_confirm_rival_retrains_the_refuting_run_in_float64():
     first = wrong.check(results)
     assert first.verdict == Verdict.FAIL and first.detail["deciding"]
     confirmed = confirm_rival(wrong, results)
-    assert confirmed.verdict == Verdict.FAIL and "float64" in confirmed.detail["confirmation"]
+    assert confirmed.verdict == Verdict.FAIL and confirmed.detail["dtypes"] == ["float64"]
+    assert confirmed.detail["confirmation"].startswith("float64 GD and HVPs re-trained")
     assert all(r["verdict"] == "fail" for r in confirmed.detail["runs"])
     right = Rival("the loss ends below its start", grids, every_run(grids, _loss_ratio_below(1.0)))
     assert right.check(results).verdict == Verdict.PASS

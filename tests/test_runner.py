@@ -113,3 +113,22 @@ def test_runs_are_counted_whether_a_check_gives_a_count_or_the_run_records():
     assert batch.evidence["runs"] == 50 * batch.examples and batch.evidence["runs_per_case"] == 50
     assert batch.evidence["undecided_share"] == 0.1
     assert nn.evidence["runs"] == 3 * nn.examples and nn.evidence["runs_per_case"] == 3
+
+
+def test_runs_judged_where_the_budget_stopped_them_are_re_decided_at_a_longer_budget():
+    """NN runs are judged from their trace at the last step, so none is "undecided", yet more steps can
+    change them: a check that counts them as ``budget_limited`` is re-decided at 4x the budget, and a
+    verdict that changes there is inconclusive; a batch case with no undecided run is not re-run."""
+    runs = [{"lr": 0.1}, {"lr": 0.2}]
+    longer = []
+
+    def rebudget(case, factor):
+        longer.append(factor)
+        return passed(0.5, runs=runs)
+
+    nn = toy(lambda n: fail(-1.0, runs=runs, budget_limited=2), rebudget=rebudget)
+    result = run_entry(nn, SMOKE)
+    assert longer == [4]
+    assert result.verdict == "inconclusive" and result.budget["stable"] is False
+    settled = toy(lambda n: fail(-1.0, runs=50, undecided=0), rebudget=rebudget)
+    assert run_entry(settled, SMOKE).verdict == "fail" and longer == [4]

@@ -169,9 +169,11 @@ def confirm_rival(rival: Rival, results: Results) -> Check:
         grid = replace(grids[name], multiples=(m,))
         wide.setdefault(name, []).extend(train_grid(grid, {**CONFIRM_OVERRIDES, **rival.confirm_overrides}))
     again = rival.check(wide)
+    dtypes = sorted({str(r.meta.get(k)) for runs in wide.values() for r in runs for k in ("dtype", "hvp_dtype")})
     return Check(again.verdict, again.margin,
-                 {**again.detail, "confirmation": f"float64 GD and HVPs re-trained {len(deciding)} deciding run(s): "
-                                                  + ", ".join(f"{n} at {m:g}·2/S0" for n, m in deciding)})
+                 {**again.detail, "dtypes": dtypes,
+                  "confirmation": f"{' and '.join(dtypes)} GD and HVPs re-trained {len(deciding)} deciding run(s): "
+                                  + ", ".join(f"{n} at {m:g}·2/S0" for n, m in deciding)})
 
 
 def catalogue_claims() -> tuple[NNClaim, ...]:
