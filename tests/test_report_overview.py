@@ -267,3 +267,21 @@ def test_each_claim_shows_the_precision_tiers_coverage(doc):
     assert line in section[:section.index("</article>")]
     other = page[page.index(f'id="{second}"'):]
     assert "no high-precision confirmation was needed" in other[:other.index("</article>")]
+
+
+def test_an_nn_entry_s_budget_check_and_rival_render_as_json_writes_them(doc):
+    """An NN failure caused by a diverged run has margin -inf, which JSON writes as "-inf": the budget row
+    renders it (the merged main's report crashed here), and the rival names its refuting runs and tier."""
+    doc = copy.deepcopy(doc)
+    entry = next(e for e in doc["entries"] if e["id"] == FAILING)
+    entry["budget"] = {"factor": 4, "stable": True, "cases": [{
+        "case": ["cubic-bn-mse@digits"], "at_budget": {"verdict": "fail", "margin": "-inf"},
+        "at_larger": {"verdict": "fail", "margin": "-inf"}}]}
+    how = "float64 GD and HVPs re-trained 2 deciding run(s): a@digits at 2·2/S0, b@digits at 2·2/S0"
+    entry["rival"] = {"statement": "BatchNorm changes nothing", "refuted": True, "verdict": "fail",
+                      "counterexample": {"case": ["a@digits", "b@digits"],
+                                         "detail": {"deciding": [["a@digits", 2.0], ["b@digits", 2.0]]},
+                                         "confirmation": {"verdict": "fail", "confirmation": how}}}
+    page = render(doc, _figures(doc))
+    assert "fail (margin -inf) → fail (margin -inf)" in page
+    assert "a@digits at 2·2/S0; b@digits at 2·2/S0</code>, confirmed " + how in page

@@ -25,6 +25,11 @@ def _frontiers_by_starts(frontier: dict | None) -> list[dict[str, Any]]:
     return rows
 
 
+def _figures_view(figures: dict | None) -> dict | None:
+    """A budget row's figures with the margin as text (JSON writes an infinite margin as "-inf")."""
+    return None if figures is None else {**figures, "margin_text": format_number(figures.get("margin"), 3)}
+
+
 def _rival_view(rival: dict | None) -> dict | None:
     """The rival record plus how its counterexample reads: the deciding runs (NN rivals) or the case, and the
     confirmation's own account of its tier (float64 re-training, quad/mpmath coverage) where it gives one."""
@@ -56,8 +61,8 @@ def audit_view(entry: dict) -> dict[str, Any]:
             rows.append(("same verdict at 4× the step budget", "yes" if ev["budget_stable"] else
                          "no: inconclusive (budget-sensitive)"))
     budget = entry.get("budget") or {}
-    budget_rows = [{"case": str(c["case"]), "at_budget": c["at_budget"], "at_larger": c["at_larger"]}
-                   for c in budget.get("cases", [])]
+    budget_rows = [{"case": str(c["case"]), "at_budget": _figures_view(c["at_budget"]),
+                    "at_larger": _figures_view(c["at_larger"])} for c in budget.get("cases", [])]
     return {"rows": rows, "rival": _rival_view(entry.get("rival")), "fails_if": entry.get("fails_if") or "",
             "budget_rows": budget_rows, "budget_factor": budget.get("factor"),
             "frontiers": _frontiers_by_starts(entry.get("frontier"))}
