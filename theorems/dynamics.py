@@ -342,6 +342,17 @@ def _catapult_batch(case: tuple, steps: int = STEPS) -> BatchResult:
     return run_batch(fam, x0, y0, h=h, settings=Settings(max_steps=steps))
 
 
+def base_kappa(x0: np.ndarray, y0: np.ndarray, hc: np.ndarray) -> np.ndarray:
+    """κ_b: the local κ of the minimiser a start (x0, y0) projects onto along the unstable eigenvector.
+
+    ``hc`` is hℓ″(1).  With u0 = x0y0 − 1, κ0 = hc(x0² + y0²) and H = hc², the linearised step
+    u ↦ (1 − κ)u, κ ↦ κ − 4Hu has the eigenvector (1, 4H/κ0) of 1 − κ0, so κ_b = κ0 − 4Hu0/κ0
+    (unchanged by a step, to first order in u0).
+    """
+    kappa0 = hc * (x0 * x0 + y0 * y0)
+    return kappa0 - 4 * hc * hc * (x0 * y0 - 1) / kappa0
+
+
 def catapult_law(res: BatchResult) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per run: (start excess f0, the start's base κ_b, the leading-order peak f0 + ℓ″(1)(κ_b − 2)²).
 
@@ -359,9 +370,7 @@ def catapult_law(res: BatchResult) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         base = fam.mp.loss(one)
         f0 = np.array([float(fam.mp.loss(mpmath.mpf(float(x)) * mpmath.mpf(float(y))) - base)
                        for x, y in zip(res.x0, res.y0, strict=True)])
-    hc = res.h * fam.curvature
-    kappa0 = hc * (res.x0**2 + res.y0**2)
-    kappa_b = kappa0 - 4 * hc**2 * (res.x0 * res.y0 - 1) / kappa0
+    kappa_b = base_kappa(res.x0, res.y0, res.h * fam.curvature)
     return f0, kappa_b, f0 + fam.curvature * (kappa_b - 2) ** 2
 
 

@@ -1,0 +1,66 @@
+"""The ingredients of the catapult law (theorems.dynamics.catapult_law), checked on exact GD steps.
+
+The law max f ≥ f0 + ½ℓ″(1)(κ_b − 2)² rests on two computed facts: the start's base κ_b is
+invariant under a step to first order, and two steps from E = κ − 2 − 2Hu = 0 lower E by
+4H(1 − H)u² (the drift G of the flip normal form).  Both are checked here in mpmath on the GD map
+itself, so a wrong projection or drift coefficient in the derivation fails a test.
+"""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import pytest
+
+from lrbias.gd import objective
+from lrbias.losses.families import get_family
+from theorems.dynamics import base_kappa
+
+
+def _state(s, q):
+    """(x, y) with xy = s and x² + y² = q."""
+    a, b = mpmath.sqrt(q + 2 * s), mpmath.sqrt(q - 2 * s)
+    return (a + b) / 2, (a - b) / 2
+
+
+def test_a_start_on_a_minimiser_is_its_own_base():
+    t = np.array([0.5, 1.0, 2.5])
+    hc = 2.1 / (t * t + 1 / t**2)
+    assert np.allclose(base_kappa(t, 1 / t, hc), 2.1, rtol=0, atol=1e-14)
+
+
+@pytest.mark.parametrize("spec", ["logcosh", "pseudo-huber", "softplus-pair:a=1/2"])
+def test_the_base_kappa_is_unchanged_by_a_step_to_first_order(spec):
+    fam = get_family(spec)
+    with mpmath.workdps(40):
+        c = fam.mp.d2(mpmath.mpf(1))
+        hc = mpmath.mpf("0.6")
+        h, u0 = hc / c, mpmath.mpf("1e-6")
+        x, y = _state(1 + u0, mpmath.mpf("2.3") / hc)
+        x1, y1 = objective.gd_step(fam, x, y, h, "mpmath")
+        before = base_kappa(np.array([float(x)]), np.array([float(y)]), np.array([float(hc)]))[0]
+        kappa1 = hc * (x1 * x1 + y1 * y1)
+        after = kappa1 - 4 * hc * hc * (x1 * y1 - 1) / kappa1
+        naive = hc * (x * x + y * y) - kappa1  # κ itself moves by about 4Hu0 = 1.4e-6
+    assert abs(float(after) - before) < 1e-10
+    assert abs(float(naive)) > 1e-6
+
+
+@pytest.mark.parametrize("spec", ["logcosh", "pseudo-huber", "huber:delta=1"])
+@pytest.mark.parametrize("big_h", [0.2, 0.5, 0.8])
+def test_two_steps_lower_the_normal_form_kappa_by_4H_1_minus_H_u_squared(spec, big_h):
+    fam = get_family(spec)
+    with mpmath.workdps(50):
+        c = fam.mp.d2(mpmath.mpf(1))
+        hc = mpmath.sqrt(mpmath.mpf(big_h))
+        h, u = hc / c, mpmath.mpf("1e-5")
+        big = hc * hc
+
+        def e_of(x, y):
+            return hc * (x * x + y * y) - 2 - 2 * big * (x * y - 1)
+
+        x, y = _state(1 + u, (2 + 2 * big * u) / hc)  # E = 0
+        for _ in range(2):
+            x, y = objective.gd_step(fam, x, y, h, "mpmath")
+        drift = e_of(x, y) / (u * u)
+    assert float(drift) == pytest.approx(-4 * big_h * (1 - big_h), rel=1e-3)
