@@ -1,20 +1,30 @@
 """The ingredients of the catapult law (theorems.dynamics.catapult_law), checked on exact GD steps.
 
-The law max f ≥ f0 + ½ℓ″(1)(κ_b − 2)² rests on two computed facts: the start's base κ_b is
-invariant under a step to first order, and two steps from E = κ − 2 − 2Hu = 0 lower E by
-4H(1 − H)u² (the drift G of the flip normal form).  Both are checked here in mpmath on the GD map
-itself, so a wrong projection or drift coefficient in the derivation fails a test.
+The law max f ≥ f0 + ½ℓ″(1)(κ_b − 2)² rests on computed facts: the start's base κ_b is invariant
+under a step to first order, two steps from E = κ − 2 − 2Hu = 0 lower E by 4H(1 − H)u² (the drift
+G of the flip normal form), and the first-order slope a_ℓ that sets the entry's κ range.  The
+first two are checked in mpmath on the GD map itself, the slope on exact runs, so a wrong
+projection, drift or slope in the derivation fails a test.
 """
 
 from __future__ import annotations
+
+import math
 
 import mpmath
 import numpy as np
 import pytest
 
-from lrbias.gd import objective
+from lrbias.gd import Outcome, Settings, objective, run_batch
 from lrbias.losses.families import get_family
-from theorems.dynamics import base_kappa
+from theorems.dynamics import (
+    CATAPULT_KAPPAS,
+    CATAPULT_SHARE,
+    CATAPULT_WORST_SLOPE,
+    base_kappa,
+    catapult_law,
+    catapult_slope,
+)
 
 
 def _state(s, q):
@@ -64,3 +74,30 @@ def test_two_steps_lower_the_normal_form_kappa_by_4H_1_minus_H_u_squared(spec, b
             x, y = objective.gd_step(fam, x, y, h, "mpmath")
         drift = e_of(x, y) / (u * u)
     assert float(drift) == pytest.approx(-4 * big_h * (1 - big_h), rel=1e-3)
+
+
+def test_the_worst_first_order_slope_among_the_good_families_is_pseudo_hubers():
+    slopes = {spec: catapult_slope(spec) for spec in
+              ("huber:delta=1", "softplus-pair:a=1", "softplus-pair:a=1/16", "logcosh", "pseudo-huber")}
+    assert slopes["huber:delta=1"] == pytest.approx(4 / 3 - 1 / math.sqrt(2))
+    assert max(slopes.values()) == pytest.approx(CATAPULT_WORST_SLOPE) == slopes["pseudo-huber"]
+    kappa_hi = CATAPULT_KAPPAS[1]
+    assert CATAPULT_WORST_SLOPE * (kappa_hi - 2) <= 1 - CATAPULT_SHARE < CATAPULT_WORST_SLOPE * (kappa_hi - 1.99)
+
+
+@pytest.mark.parametrize("spec", ["huber:delta=1", "logcosh", "pseudo-huber"])
+def test_the_first_order_slope_matches_an_exact_run_at_H_one_half(spec):
+    """At H = 1/2 and κ_b − 2 = ε = 0.005 a run's peak over f0 + ℓ″(1)ε² is 1 − a_ℓε up to O(ε²).
+
+    The slopes differ by up to 2.7 between these families (0.013 here), the tolerance is 25ε²."""
+    fam, eps, u0 = get_family(spec), 0.005, 1e-6
+    c, kappa = fam.curvature, 2 + eps
+    q = kappa * math.sqrt(2)  # t² + 1/t², so that H = (κ/q)² = 1/2
+    t = math.sqrt((q + math.sqrt(q * q - 4)) / 2)
+    x0, y0, h = np.array([t * (1 + u0)]), np.array([1 / t]), np.array([kappa / (c * q)])
+    res = run_batch(fam, x0, y0, h=h, settings=Settings(max_steps=100_000))
+    assert res.outcome[0] == Outcome.CONVERGED
+    f0, kappa_b, _ = catapult_law(res)
+    e = float(kappa_b[0]) - 2
+    peak_over_law = (res.fmax_ratio[0] - 1) * f0[0] / (c * e * e)
+    assert peak_over_law == pytest.approx(1 - catapult_slope(spec) * e, abs=25 * eps**2)

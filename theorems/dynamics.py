@@ -322,9 +322,14 @@ def stronger_balancing_entry(starts: str = "box") -> Entry:
 # --- catapult --------------------------------------------------------------------------------
 
 CATAPULT_STARTS = "near-minimiser"
-CATAPULT_KAPPAS = (2.02, 2.2)
 CATAPULT_SHARE = 0.5
 """The share of the leading-order peak the entry claims (ours: an allowance for the O(κ − 2) terms)."""
+CATAPULT_WORST_SLOPE = 4 - 1 / math.sqrt(2)
+"""The largest first-order slope (:func:`catapult_slope`) among the good families: pseudo-Huber's, ℓ⁗/ℓ″ = −3
+at 1 (Huber 0, softplus-pair a in (0, 1] from −1.51 to −0.5, logcosh −2)."""
+CATAPULT_KAPPAS = (2.02, 2 + math.floor(100 * (1 - CATAPULT_SHARE) / CATAPULT_WORST_SLOPE) / 100)
+"""Local κ range: from 2.02 (κ − 2 ten times the largest start offset |x0y0 − 1| ≈ 3e-3) to where the worst
+first-order correction reaches the allowance, slope·(κ − 2) = 1 − share, rounded down: 2.15."""
 
 KNOWN_FINDINGS: dict[str, str] = {}
 """Catalogue entries of this group that the search refutes, with what refutes them (shown in the
@@ -353,6 +358,21 @@ def base_kappa(x0: np.ndarray, y0: np.ndarray, hc: np.ndarray) -> np.ndarray:
     return kappa0 - 4 * hc * hc * (x0 * y0 - 1) / kappa0
 
 
+def catapult_slope(spec: str) -> float:
+    """a_ℓ = 4/3 − 1/√2 − 8ℓ⁗(1)/(9ℓ″(1)): the peak at H = 1/2 is f0 + ℓ″(1)ε²(1 − a_ℓε + O(ε²)), ε = κ_b − 2.
+
+    From the one-step normal form (coordinates v = u − Hv²/2 + …, E = ε − 2Hv + HvE + …, in which
+    κ_b is E to second order): v ↦ −v(1 + E + (2B − H)v²), E ↦ E − 2H(1 − H)v² − H(5H − 1)Ev²,
+    B = ℓ⁗(1)/(6ℓ″(1)).  The flow of its square, integrated from E = ε to E = 0, gives the peak v²
+    times 1 + ε(16B/3 − 4/3) at H = 1/2, and the larger of the two steps' |u| adds ε/√2.
+    """
+    fam = get_family(spec)
+    with mpmath.workdps(30):
+        one = mpmath.mpf(1)
+        ratio = mpmath.diff(fam.mp.d2, one, 2) / fam.mp.d2(one)
+    return 4 / 3 - 1 / math.sqrt(2) - 8 * float(ratio) / 9
+
+
 def catapult_law(res: BatchResult) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per run: (start excess f0, the start's base κ_b, the leading-order peak f0 + ℓ″(1)(κ_b − 2)²).
 
@@ -362,7 +382,8 @@ def catapult_law(res: BatchResult) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     normal-form coordinates v = u + O(u²), E = κ − 2 − 2Hu + O(u²), two steps map v ↦ (1 + 2E)v + O(v³)
     and E ↦ E − Gv², G = 4H(1 − H) ≤ 1 (ℓ‴(1) = 0 for the symmetric good families; ℓ⁗(1) enters at
     O(v³)).  For v ~ ε the averaged flow conserves v² + 2E²/G: v grows until E = 0, where
-    v² = u0² + 2ε²/G; so max f ≈ f0 + ℓ″(1)ε²/G ≥ f0 + ℓ″(1)ε², with equality at H = 1/2.
+    v² = u0² + 2ε²/G; so max f ≈ f0 + ℓ″(1)ε²/G ≥ f0 + ℓ″(1)ε², with equality at H = 1/2.  The
+    next order multiplies the worst case by 1 − a_ℓε (:func:`catapult_slope`).
     """
     fam = get_family(res.family)
     with mpmath.workdps(30):
@@ -663,9 +684,10 @@ ENTRIES: list[Entry] = [
                   "where f0 is the start's excess loss and κ_b = κ0 − 4(hℓ″(1))²(x0y0 − 1)/κ0 the local κ of "
                   "the minimiser the start projects onto (κ0 = hℓ″(1)(x0² + y0²)).  The flip normal form "
                   "predicts a peak f0 + ℓ″(1)(κ_b − 2)²/(4H(1 − H)), H = (hℓ″(1))², at least f0 + "
-                  "ℓ″(1)(κ_b − 2)² to leading order in κ_b − 2; the ½ is our allowance for the higher "
-                  f"orders.  Starts: {CATAPULT_STARTS} (t = e^u, u uniform in [−1, 1], x0 perturbed by "
-                  f"0.1%); {STEPS} steps.",
+                  "ℓ″(1)(κ_b − 2)²(1 − a_ℓ(κ_b − 2)) to first order, a_ℓ = 4/3 − 1/√2 − 8ℓ⁗(1)/(9ℓ″(1)) "
+                  "≤ 4 − 1/√2 for the good families; the ½ is our allowance, and the range ends where "
+                  f"the worst a_ℓ(κ_b − 2) reaches it.  Starts: {CATAPULT_STARTS} (t = e^u, u uniform in "
+                  f"[−1, 1], x0 perturbed by 0.1%); {STEPS} steps.",
         latex=r"\max_k f_k \ge f_0 + \tfrac12\,\ell''(1)\,(\kappa_b - 2)^2,\quad "
               r"\kappa_b = \kappa_0 - \frac{4 h^2 \ell''(1)^2 (x_0 y_0 - 1)}{\kappa_0}",
         provenance="reconstructed",
