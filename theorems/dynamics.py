@@ -395,6 +395,15 @@ def catapult_law(res: BatchResult) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return f0, kappa_b, f0 + fam.curvature * (kappa_b - 2) ** 2
 
 
+def peak_excess(res: BatchResult, f0: np.ndarray) -> np.ndarray:
+    """max f of each run: the engine's float64 peak excess loss, or for the rows the tiers confirmed at
+    high precision their rise ratio times the exact ``f0``.  Never a float64 ratio times f0: a start's
+    excess of 1e-16 is at the rounding of ℓ(1), so its float64 ratio can be off by tens of percent."""
+    precise = np.zeros(len(res), dtype=bool)
+    precise[np.asarray(res.meta.get("confirmed_rows", []), dtype=np.int64)] = True
+    return np.where(precise, res.fmax_ratio * f0, res.fmax)
+
+
 def catapult_on(res: BatchResult, share: float = CATAPULT_SHARE) -> Check:
     """Every converged run reaches max f ≥ f0 + share·ℓ″(1)(κ_b − 2)²; margin log10 of the smallest
     max f over that bound."""
@@ -402,13 +411,13 @@ def catapult_on(res: BatchResult, share: float = CATAPULT_SHARE) -> Check:
     if conv.sum() < 5:
         return inconclusive("fewer than 5 runs converged", converged=int(conv.sum()))
     f0, kappa_b, _ = catapult_law(res)
-    fmax = res.fmax_ratio[conv] * f0[conv]
+    fmax = peak_excess(res, f0)[conv]
     bound = f0[conv] + share * get_family(res.family).curvature * (kappa_b[conv] - 2) ** 2
     over = fmax / bound
     i = int(np.argmin(over))
     return holds(bool(over[i] >= 1), math.log10(over[i]), converged=int(conv.sum()), min_over_bound=float(over[i]),
                  median_over_bound=float(np.median(over)), kappa_b_at_min=float(kappa_b[conv][i]),
-                 min_rise=float(res.fmax_ratio[conv].min()), **_counts(res))
+                 min_rise=float((fmax / f0[conv]).min()), **_counts(res))
 
 
 def catapult_check(case: tuple, share: float = CATAPULT_SHARE, steps: int = STEPS) -> Check:
@@ -420,8 +429,8 @@ def catapult_check(case: tuple, share: float = CATAPULT_SHARE, steps: int = STEP
 def _closest_first(b: BatchResult) -> np.ndarray:
     """The converged runs of ``b``, closest to the law's bound first (the rows a confirmation re-runs)."""
     conv = np.flatnonzero(b.mask(Outcome.CONVERGED))
-    f0, _, peak = catapult_law(b)
-    return conv[np.argsort(b.fmax_ratio[conv] * f0[conv] / peak[conv])]
+    f0, _, law = catapult_law(b)
+    return conv[np.argsort(peak_excess(b, f0)[conv] / law[conv])]
 
 
 def catapult_confirm(case: tuple, share: float = CATAPULT_SHARE) -> Check:
