@@ -100,5 +100,25 @@ def test_the_first_order_slope_matches_an_exact_run_at_H_one_half(spec):
     assert res.outcome[0] == Outcome.CONVERGED
     f0, kappa_b, _ = catapult_law(res)
     e = float(kappa_b[0]) - 2
-    peak_over_law = (peak_excess(res, f0)[0] - f0[0]) / (c * e * e)
+    peak_over_law = (peak_excess(res)[0] - f0[0]) / (c * e * e)
     assert peak_over_law == pytest.approx(1 - catapult_slope(spec) * e, abs=25 * eps**2)
+
+
+def test_the_peak_of_a_start_within_1e_7_of_a_minimiser_is_not_read_through_its_float64_ratio():
+    """f0 ≈ 5e-16 is at the rounding of ℓ(1) ≈ 0.98: the float64 ratio fmax/f0 is off, the peak is not
+    (a 40-digit mpmath run of the same start agrees)."""
+    fam = get_family("softplus-pair:a=1/16")
+    q = 2.12 * math.sqrt(2)
+    t = math.sqrt((q + math.sqrt(q * q - 4)) / 2)
+    x0, y0, h = t * (1 + 2e-7), 1 / t, 2.12 / (fam.curvature * q)
+    res = run_batch(fam, np.array([x0]), np.array([y0]), h=np.array([h]))
+    f0, _, _ = catapult_law(res)
+    assert abs(res.fmax[0] / res.fmax_ratio[0] / f0[0] - 1) > 0.01  # the engine's float64 f0
+    with mpmath.workdps(40):
+        x, y, step = mpmath.mpf(x0), mpmath.mpf(y0), mpmath.mpf(h)
+        top = fam.mp.loss(x * y)
+        for _ in range(int(res.steps[0])):
+            x, y = objective.gd_step(fam, x, y, step, "mpmath")
+            top = max(top, fam.mp.loss(x * y))
+        exact = float(top - fam.mp.loss(mpmath.mpf(1)))
+    assert peak_excess(res)[0] == pytest.approx(exact, rel=1e-8)

@@ -395,13 +395,13 @@ def catapult_law(res: BatchResult) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return f0, kappa_b, f0 + fam.curvature * (kappa_b - 2) ** 2
 
 
-def peak_excess(res: BatchResult, f0: np.ndarray) -> np.ndarray:
-    """max f of each run: the engine's float64 peak excess loss, or for the rows the tiers confirmed at
-    high precision their rise ratio times the exact ``f0``.  Never a float64 ratio times f0: a start's
-    excess of 1e-16 is at the rounding of ℓ(1), so its float64 ratio can be off by tens of percent."""
-    precise = np.zeros(len(res), dtype=bool)
-    precise[np.asarray(res.meta.get("confirmed_rows", []), dtype=np.int64)] = True
-    return np.where(precise, res.fmax_ratio * f0, res.fmax)
+def peak_excess(res: BatchResult) -> np.ndarray:
+    """max f of each run: the engine's float64 peak excess loss ℓ(s) − ℓ(1), at least 1e-6 here and so
+    free of rounding to about 1e-10 (tests/test_catapult_law.py compares one with 40 digits).  Never a
+    rise ratio times f0: a start within 1e-7 of a minimiser has f0 at the rounding of ℓ(1), and its
+    ratio is off by up to tens of percent, in float64 and in the quad tier alike (both subtract the
+    float64 ℓ(1)).  The tiers re-run the deciding rows to confirm their outcome."""
+    return np.asarray(res.fmax)
 
 
 def catapult_on(res: BatchResult, share: float = CATAPULT_SHARE) -> Check:
@@ -411,7 +411,7 @@ def catapult_on(res: BatchResult, share: float = CATAPULT_SHARE) -> Check:
     if conv.sum() < 5:
         return inconclusive("fewer than 5 runs converged", converged=int(conv.sum()))
     f0, kappa_b, _ = catapult_law(res)
-    fmax = peak_excess(res, f0)[conv]
+    fmax = peak_excess(res)[conv]
     bound = f0[conv] + share * get_family(res.family).curvature * (kappa_b[conv] - 2) ** 2
     over = fmax / bound
     i = int(np.argmin(over))
@@ -429,8 +429,8 @@ def catapult_check(case: tuple, share: float = CATAPULT_SHARE, steps: int = STEP
 def _closest_first(b: BatchResult) -> np.ndarray:
     """The converged runs of ``b``, closest to the law's bound first (the rows a confirmation re-runs)."""
     conv = np.flatnonzero(b.mask(Outcome.CONVERGED))
-    f0, _, law = catapult_law(b)
-    return conv[np.argsort(peak_excess(b, f0)[conv] / law[conv])]
+    _, _, law = catapult_law(b)
+    return conv[np.argsort(peak_excess(b)[conv] / law[conv])]
 
 
 def catapult_confirm(case: tuple, share: float = CATAPULT_SHARE) -> Check:

@@ -137,8 +137,7 @@ def precise_batch(batch: BatchResult, rows: np.ndarray | None = None) -> BatchRe
     suspect, go through :func:`lrbias.gd.tiers.confirm` (quad for all, batched; mpmath where
     float64 and quad disagree) within CONFIRM_BUDGET_S seconds.  A confirmed run's outcome,
     final point and sharpness are replaced; an inconclusive one becomes undecided; a skipped one
-    keeps its float64 verdict and lowers the coverage, which ``meta['confirmation']`` records;
-    ``meta['confirmed_rows']`` lists the rows whose record the tiers replaced.
+    keeps its float64 verdict and lowers the coverage, which ``meta['confirmation']`` records.
     """
     from lrbias.gd import tiers
 
@@ -167,8 +166,7 @@ def precise_batch(batch: BatchResult, rows: np.ndarray | None = None) -> BatchRe
             out.fmax_ratio[i] = rec.fmax_ratio
     for flip in cov.flips:
         flip["index"] = chosen[flip["index"]]
-    confirmed = [i for i, res in zip(chosen, results, strict=True) if res.final is not None]
-    out.meta = {**batch.meta, "precise_rows": chosen, "confirmed_rows": confirmed, "confirmation": cov.as_dict()}
+    out.meta = {**batch.meta, "precise_rows": chosen, "confirmation": cov.as_dict()}
     return out
 
 
