@@ -328,7 +328,7 @@ CATAPULT_WORST_SLOPE = 4 - 1 / math.sqrt(2)
 """The largest first-order slope (:func:`catapult_slope`) among the good families: pseudo-Huber's, ℓ⁗/ℓ″ = −3
 at 1 (Huber 0, softplus-pair a in (0, 1] from −1.51 to −0.5, logcosh −2)."""
 CATAPULT_KAPPAS = (2.02, 2 + math.floor(100 * (1 - CATAPULT_SHARE) / CATAPULT_WORST_SLOPE) / 100)
-"""Local κ range: from 2.02 (κ − 2 ten times the largest start offset |x0y0 − 1| ≈ 3e-3) to where the worst
+"""Local κ range: from 2.02 (κ − 2 several times the largest start offset |x0y0 − 1| ≈ 3e-3) to where the worst
 first-order correction reaches the allowance, slope·(κ − 2) = 1 − share, rounded down: 2.15."""
 
 KNOWN_FINDINGS: dict[str, str] = {}
@@ -363,8 +363,8 @@ def catapult_slope(spec: str) -> float:
 
     From the one-step normal form (coordinates v = u − Hv²/2 + …, E = ε − 2Hv + HvE + …, in which
     κ_b is E to second order): v ↦ −v(1 + E + (2B − H)v²), E ↦ E − 2H(1 − H)v² − H(5H − 1)Ev²,
-    B = ℓ⁗(1)/(6ℓ″(1)).  The flow of its square, integrated from E = ε to E = 0, gives the peak v²
-    times 1 + ε(16B/3 − 4/3) at H = 1/2, and the larger of the two steps' |u| adds ε/√2.
+    B = ℓ⁗(1)/(6ℓ″(1)).  The flow interpolating its square, integrated from E = ε to E = 0, multiplies
+    the peak v² by 1 + ε(16B/3 − 4/3) at H = 1/2, and the larger of two consecutive |u| adds ε/√2.
     """
     fam = get_family(spec)
     with mpmath.workdps(30):
@@ -396,8 +396,8 @@ def catapult_law(res: BatchResult) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def peak_excess(res: BatchResult) -> np.ndarray:
-    """max f of each run: the engine's float64 peak excess loss ℓ(s) − ℓ(1), at least 1e-6 here and so
-    free of rounding to about 1e-10 (tests/test_catapult_law.py compares one with 40 digits).  Never a
+    """max f of each run: the engine's float64 peak excess loss ℓ(s) − ℓ(1), of order ℓ″(1)(κ_b − 2)² ≥ 9e-6
+    here and so free of rounding to about 1e-10 (tests/test_catapult_law.py compares one with 40 digits).  Never a
     rise ratio times f0: a start within 1e-7 of a minimiser has f0 at the rounding of ℓ(1), and its
     ratio is off by up to tens of percent, in float64 and in the quad tier alike (both subtract the
     float64 ℓ(1)).  The tiers re-run the deciding rows to confirm their outcome."""
