@@ -161,3 +161,18 @@ def test_catalogue_confirmation_goes_through_the_tiers_and_reports_coverage():
     assert recorded is not None
     recorded(case)
     assert seen == [check.detail["confirmation"]]
+
+
+def test_quad_rise_ratio_matches_mpmath_where_the_start_excess_is_at_float64_rounding():
+    """softplus-pair's ℓ(1) is not a float64 number: 1e-7 off a minimiser the start's excess loss
+    (~5e-16) sits at float64's rounding of ℓ(1), so float64's rise ratio is far off; the quad tier
+    takes ℓ(1) in binary128 too (a float64 ℓ(1) had capped it at float64 accuracy: 45% off here)."""
+    fam = get_family("softplus-pair:a=1/16")
+    t = 1.3
+    x0, y0 = [t * (1 + 1e-7)], [1 / t]
+    h = [2.1 / (fam.curvature * (t * t + 1 / t**2))]
+    exact = run_mp(fam, x0[0], y0[0], h[0], 60, ST).fmax_ratio
+    quad = run_batch(fam, x0, y0, h=h, settings=ST, backend="quad").fmax_ratio[0]
+    binary64 = run_batch(fam, x0, y0, h=h, settings=ST).fmax_ratio[0]
+    assert abs(quad / exact - 1) < 1e-6
+    assert abs(binary64 / exact - 1) > 0.1

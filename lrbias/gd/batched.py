@@ -108,9 +108,13 @@ def run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st:
     funcs = backend.funcs(family)
     d1, loss, raise_max, to_numpy = funcs.d1, funcs.loss, backend.raise_max, backend.to_numpy
     take, nonzero = xp.take, xp.nonzero
-    l1, curvature = family.min_value, family.curvature
+    curvature = family.curvature
     n0 = x0.shape[0]
     idx = xp.arange(n0, device=dev)
+    # ℓ(1) in the backend's own precision: the excess losses f − ℓ(1) near a minimiser are tiny
+    # differences of O(1) values, and a float64 ℓ(1) would cap the quad tier's at float64 accuracy.
+    l1 = (family.min_value if backend.eps >= 2.0 ** -52
+          else loss(xp.asarray([1.0], dtype=backend.dtype, device=dev))[0])
     x, y, hh = (xp.asarray(a, dtype=backend.dtype, device=dev, copy=True) for a in (x0, y0, h))
     with np.errstate(all="ignore"):
         fmax = loss(x * y)        # the largest raw loss so far (the excess is taken at the end)
@@ -134,7 +138,7 @@ def run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st:
             out["x"][rows] = to_numpy(take(x, pos))
             out["y"][rows] = to_numpy(take(y, pos))
         if track_max:
-            excess = to_numpy(take(fmax, pos)) - l1
+            excess = to_numpy(take(fmax, pos) - l1)
             out["fmax_ratio"][rows] = rise_ratio(excess, to_numpy(take(f0, pos)))
             out["fmax_step"][rows] = to_numpy(take(fmax_step, pos))
             out["fmax"][rows] = excess
