@@ -398,9 +398,9 @@ def catapult_law(res: BatchResult) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def peak_excess(res: BatchResult) -> np.ndarray:
     """max f of each run: the engine's float64 peak excess loss ℓ(s) − ℓ(1), of order ℓ″(1)(κ_b − 2)² ≥ 9e-6
     here and so free of rounding to about 1e-10 (tests/test_catapult_law.py compares one with 40 digits).  Never a
-    rise ratio times f0: a start within 1e-7 of a minimiser has f0 at the rounding of ℓ(1), and its
-    ratio is off by up to tens of percent, in float64 and in the quad tier alike (both subtract the
-    float64 ℓ(1)).  The tiers re-run the deciding rows to confirm their outcome."""
+    rise ratio times f0: a start within 1e-7 of a minimiser has f0 at float64's rounding of ℓ(1), and
+    its float64 ratio is off by up to tens of percent (the quad tier takes ℓ(1) in binary128).  The
+    tiers re-run the deciding rows to confirm their outcome."""
     return np.asarray(res.fmax)
 
 

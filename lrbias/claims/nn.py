@@ -155,9 +155,9 @@ def confirm_rival(rival: Rival, results: Results) -> Check:
 
     The deciding runs are those the float32 ``results`` name; each is re-trained from its grid's
     initial state (drawn in float32, then cast) at the same multiple of 2/S0, S0 re-measured in
-    float64.  Returns the rival's check on those runs (fail: the refutation is confirmed), with
-    the float64 runs' figures under ``confirmation``; inconclusive when the float32 runs did not
-    refute the rival.
+    float64.  Returns the rival's check on those runs (fail: the refutation is confirmed; their
+    figures under ``runs``), with the precisions used (``dtypes``) and a line saying what was
+    re-trained (``confirmation``); inconclusive when the float32 runs did not refute the rival.
     """
     first = rival.check(results)
     deciding = first.detail.get("deciding") if first.verdict == Verdict.FAIL else None
