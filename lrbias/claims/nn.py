@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from lrbias.nn.trainer import Progress, RunResult
 
 __all__ = ["CONFIRM_OVERRIDES", "Grid", "NNClaim", "Results", "Rival", "catalogue_claims", "check_claims", "combine",
-           "confirm_rival", "each", "every_run", "get_claims", "grid_results", "longer", "per_grid", "run_grids",
-           "train_grid", "trained_grid"]
+           "confirm_rival", "deciding_text", "each", "every_run", "get_claims", "grid_results", "longer", "per_grid",
+           "run_grids", "train_grid", "trained_grid"]
 
 Results = Mapping[str, Sequence["RunResult"]]
 
@@ -146,6 +146,11 @@ def every_run(grids: Sequence[Grid], predicate: Callable[[RunResult], Check]) ->
     return check
 
 
+def deciding_text(deciding: Sequence[Sequence[Any]]) -> str:
+    """The runs a rival's refutation names, [[grid name, multiple], ...], as "grid at m·2/S0; ..."."""
+    return "; ".join(f"{name} at {m:g}·2/S0" for name, m in deciding)
+
+
 CONFIRM_OVERRIDES: Mapping[str, Any] = {"dtype": "float64", "hvp_dtype": "float64", "device": "cpu"}
 """How a rival's refuting runs are re-trained for confirmation: float64 GD and HVPs, on the CPU."""
 
@@ -173,7 +178,7 @@ def confirm_rival(rival: Rival, results: Results) -> Check:
     return Check(again.verdict, again.margin,
                  {**again.detail, "dtypes": dtypes,
                   "confirmation": f"{' and '.join(dtypes)} GD and HVPs re-trained {len(deciding)} deciding run(s): "
-                                  + ", ".join(f"{n} at {m:g}·2/S0" for n, m in deciding)})
+                                  + deciding_text(deciding)})
 
 
 def catalogue_claims() -> tuple[NNClaim, ...]:

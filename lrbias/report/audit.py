@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from lrbias.claims.frontier import merge_ranges
+from lrbias.claims.nn import deciding_text
 from lrbias.serial import format_number
 
 __all__ = ["audit_view"]
@@ -37,7 +38,7 @@ def _rival_view(rival: dict | None) -> dict | None:
         return rival
     ce = rival["counterexample"]
     deciding = (ce.get("detail") or {}).get("deciding")
-    case = "; ".join(f"{name} at {m:g}·2/S0" for name, m in deciding) if deciding else str(ce.get("case"))
+    case = deciding_text(deciding) if deciding else str(ce.get("case"))
     how = (ce.get("confirmation") or {}).get("confirmation") or "at high precision"
     return {**rival, "case_text": case, "confirmed_how": how}
 
