@@ -9,6 +9,7 @@ inconclusive check has margin +∞, a rise from a zero start is ∞) and become 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -88,20 +89,38 @@ def write_atomic(path: str | Path, text: str) -> None:
     half-written file; the temporary file is removed on any error.  The folder must exist.
     Only a regular file is ever replaced: a symbolic link is followed (the link survives, its
     target is rewritten) and a folder, device, FIFO or socket is refused (LrbiasError).
+    An existing file's mode (a 0600 file stays 0600) and, where permitted, owner and group are
+    copied onto the replacement; a new file gets 0666 less the umask.  Hard links: the replacement
+    is a new file, so the name given gets the new text and other hard links to the old file keep
+    the old text.  An OS error (a full disk) names ``path``.
     """
     path = Path(path)
     if path.is_symlink():
         path = path.resolve()
-    if path.exists() and not stat.S_ISREG(path.stat().st_mode):
+    old = path.stat() if path.exists() else None
+    if old is not None and not stat.S_ISREG(old.st_mode):
         raise LrbiasError(f"{short(str(path))} is not a regular file; refusing to replace it")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~current_umask())
+        if old is None:
+            os.chmod(tmp, 0o666 & ~current_umask())
+        else:
+            with contextlib.suppress(OSError):  # only root may give a file away; the group where we belong to it
+                os.chown(tmp, old.st_uid, old.st_gid)
+            os.chmod(tmp, stat.S_IMODE(old.st_mode))
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if exc.filename is None:
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
+        raise
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

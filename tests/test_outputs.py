@@ -100,12 +100,16 @@ def test_report_folder_rules(tmp_path: Path, monkeypatch) -> None:
     ours = tmp_path / "ours"
     ours.mkdir()
     (ours / outputs.MARKER).write_text("")
-    (ours / "extra-note.txt").write_text("")  # a marked folder is ours whatever else it holds
+    (ours / "index.html").write_text("")
     outputs.check_report_folder(ours)
-    legacy = tmp_path / "legacy"
-    (legacy / "figures").mkdir(parents=True)
-    (legacy / "index.html").write_text("")
-    outputs.check_report_folder(legacy)
+    (ours / "extra-note.txt").write_text("")  # issue 26: a marked folder is ours only without foreign paths
+    with pytest.raises(LrbiasError, match="extra-note.txt"):
+        outputs.check_report_folder(ours)
+    unmarked = tmp_path / "legacy"
+    (unmarked / "figures").mkdir(parents=True)
+    (unmarked / "index.html").write_text("")  # a user's site: report names alone no longer make it ours
+    with pytest.raises(LrbiasError, match="does not hold an lrbias report"):
+        outputs.check_report_folder(unmarked)
     (tmp_path / "file").write_text("")
     (tmp_path / "link").symlink_to(ours)
     for bad, why in [(".", "current folder"), ("..", "current folder"), ("-", "a report is a folder"),
