@@ -119,7 +119,7 @@ def write_atomic(path: str | Path, text: str) -> None:
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         if exc.filename is None:
-            raise OSError(exc.errno, exc.strerror, str(path)) from None
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
         raise
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
