@@ -32,6 +32,7 @@ from typing import Any
 
 from lrbias.errors import LrbiasError
 from lrbias.gd.outcome import check_start
+from lrbias.gd.rules import run_bound
 from lrbias.losses.families import Family, get_family
 
 CONVERGED = "certified converged"
@@ -44,7 +45,7 @@ DEFAULT_MAX_BITS = 4096
 DEFAULT_MAX_STEPS = 200_000
 DEFAULT_WIDTH = 1e-12     # stop once the ratio enclosure is this narrow (relative to the ratio)
 TRY_BELOW = 0.5           # tail certificates are tried once |s − 1| < TRY_BELOW
-ESCAPE = 1e12             # |s| or q beyond this: the run is left (divergence is not certified)
+ESCAPE = 1e12             # |s| or q beyond this × max(1, q0): the run is left (divergence is not certified)
 PERIOD_MAX = 16
 
 
@@ -616,12 +617,13 @@ def _follow(fam: Family, x0: float, y0: float, h: float, bits: int, max_steps: i
     last_why = "|s - 1| never fell below 0.5"
     next_try, tries = 0, 0
     t = 0
+    escape = run_bound(ESCAPE, x0 * x0 + y0 * y0)  # scaled by the start, as the engines' bound
     for t in range(max_steps + 1):
         s, q = z.s, z.q
         if not (s.is_finite() and q.is_finite()) or _too_wide(s, q, RADIUS_BITS):
             return "more-bits", {"steps": t, "best": best}
-        if abs(s) > ESCAPE or q > ESCAPE:
-            why = (f"the run leaves every bounded region (|s| or q > {ESCAPE:g} at step {t}); "
+        if abs(s) > escape or q > escape:
+            why = (f"the run leaves every bounded region (|s| or q > {escape:g} at step {t}); "
                    "divergence is not certified")
             return "done", best or {"steps": t, "reason": why}
         if best is None:

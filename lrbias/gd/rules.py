@@ -4,8 +4,9 @@ Every engine steps (x, y) ← (x − hℓ′(s)y, y − hℓ′(s)x), s = xy, q 
 :func:`decide` which runs the rules settle at step t.  In order (the first rule that holds
 decides a run):
 
-1. **diverged** — q beyond ``bound``, or ℓ′(s) not finite.  |s| ≤ q/2, so the bound on q
-   bounds s as well;
+1. **diverged** — q beyond ``bound`` × max(1, q₀) (:func:`run_bound`: the bound scales with the
+   start, so every accepted start, up to |x0|, |y0| ~ 1e154, begins well inside it), or ℓ′(s) not
+   finite.  |s| ≤ q/2, so the bound on q bounds s as well;
 2. **converged** — |s − 1| < tol and |ℓ′(s)| < tol at a *stable* minimiser: 0 < h·ℓ″(1)·q < 2
    (q is the sharpness of f at a minimiser over ℓ″(1));
 3. **stalled at the saddle** — q < tol²; (0, 0) is a fixed point, so the run ends undecided;
@@ -114,6 +115,22 @@ def torch_ops() -> Ops:
     return array_ops(xp_torch, "torch")
 
 
+FLOAT_MAX = 1.7976931348623157e308
+
+
+def run_bound(bound: float, q0: Any) -> Any:
+    """The divergence bound of a run from q0 = x0² + y0²: ``bound`` × max(1, q0), at most the largest float.
+
+    A fixed bound would call a start beyond it "diverged" at step 0 (issue 26: (1e16, 1e-16) sits on
+    a stable minimiser); scaled by the start, diverged means "grew ``bound``-fold", and q overflowing
+    to ∞ (beyond the largest float) still diverges.  Elementwise for arrays, with python floats as is.
+    """
+    if isinstance(q0, float | int):
+        return min(bound * max(1.0, float(q0)), FLOAT_MAX)
+    scaled = q0 * bound
+    return scaled.clip(bound, FLOAT_MAX) if hasattr(scaled, "clip") else min(max(scaled, bound), FLOAT_MAX)
+
+
 @dataclass(frozen=True)
 class Limits:
     """The thresholds of :class:`Settings` as numbers of the engine's kind (floats, mpf, arb)."""
@@ -124,10 +141,11 @@ class Limits:
     saddle_q: Any   # tol²
 
     @classmethod
-    def of(cls, st: Settings, num: Callable[[float], Any] = float) -> Limits:
-        """``st``'s thresholds converted by ``num`` (tol² is computed in that kind)."""
+    def of(cls, st: Settings, num: Callable[[float], Any] = float, q0: float = 0.0) -> Limits:
+        """``st``'s thresholds converted by ``num`` (tol² is computed in that kind), the bound for a
+        start with x0² + y0² = ``q0`` (:func:`run_bound`)."""
         tol = num(st.tol)
-        return cls(tol=tol, bound=num(st.bound), rtol=num(st.period_rtol), saddle_q=tol * tol)
+        return cls(tol=tol, bound=num(run_bound(st.bound, q0)), rtol=num(st.period_rtol), saddle_q=tol * tol)
 
 
 def due(t: int, st: Settings) -> tuple[bool, bool]:
