@@ -9,11 +9,14 @@ decides a run):
    finite.  |s| ≤ q/2, so the bound on q bounds s as well;
 2. **converged** — |s − 1| < tol and |ℓ′(s)| < tol at a *stable* minimiser: 0 < h·ℓ″(1)·q < 2
    (q is the sharpness of f at a minimiser over ℓ″(1));
-3. **stalled at the saddle** — q < tol²; (0, 0) is a fixed point, so the run ends undecided;
+3. **stalled at the saddle** — q < tol² and attracted there (neither |x| nor |y| grew since the
+   last snapshot, PERIOD_CHECK_EVERY steps ago); (0, 0) is a fixed point, so the run ends undecided;
 4. **returned** (periodic) — back within ``period_rtol`` (relative, per coordinate) of the
    snapshot p steps ago, 2 ≤ p ≤ ``period_max``, off the minimisers (|s − 1| ≥ tol), off the
    saddle and inside the bound, and a cycle rather than a slowly decaying oscillation: the
-   distance to the snapshot is at most CYCLE_CONTRAST times the distance moved by the last step.
+   distance to the snapshot is at most CYCLE_CONTRAST times the distance moved by the last step,
+   which must be positive: a run whose step is below the resolution of its numbers is *frozen*
+   (x − hℓ′(s)y == x), not periodic; it ends undecided, and the tiers escalate it to quad or mpmath.
 
 Schedule (:func:`due`): rules 1–2 at every ``check_every``-th step and at the last one, rule 3
 at those of them that are positive multiples of PERIOD_CHECK_EVERY (never at step 0: a start
@@ -184,9 +187,15 @@ def converged(ops: Ops, lim: Limits, s: Any, g: Any, q: Any, h: Any, curvature: 
     return ops.and_(ops.and_(near, ops.less(ops.abs(g), lim.tol)), ops.and_(ops.less(0, hs), ops.less(hs, 2)))
 
 
-def stalled(ops: Ops, lim: Limits, q: Any) -> Any:
-    """Rule 3: q < tol², at the saddle (0, 0)."""
-    return ops.less(q, lim.saddle_q)
+def stalled(ops: Ops, lim: Limits, q: Any, x: Any = None, y: Any = None,
+            back: tuple[Any, ...] | None = None) -> Any:
+    """Rule 3: q < tol², at the saddle (0, 0), and attracted by it: neither |x| nor |y| grew since the
+    snapshot ``back`` (a run leaving the saddle along its unstable direction, e.g. from (1e-60, 1e-60),
+    is not stalled however small it still is)."""
+    near = ops.less(q, lim.saddle_q)
+    if back is None or x is None or y is None or not ops.any(near):
+        return near
+    return ops.and_(near, ops.and_(ops.within(ops.abs(x), ops.abs(back[0])), ops.within(ops.abs(y), ops.abs(back[1]))))
 
 
 def returned(ops: Ops, lim: Limits, x: Any, y: Any, s: Any, q: Any, back: tuple[Any, Any],
@@ -194,7 +203,9 @@ def returned(ops: Ops, lim: Limits, x: Any, y: Any, s: Any, q: Any, back: tuple[
     """Rule 4: (x, y) back at the snapshot ``back`` as a cycle; ``prev`` is the state one step ago."""
     dx, dy = ops.abs(x - back[0]), ops.abs(y - back[1])
     close = ops.and_(ops.within(dx, lim.rtol * ops.abs(x)), ops.within(dy, lim.rtol * ops.abs(y)))
-    cycle = ops.within(dx + dy, CYCLE_CONTRAST * (ops.abs(x - prev[0]) + ops.abs(y - prev[1])))
+    moved = ops.abs(x - prev[0]) + ops.abs(y - prev[1])
+    # a frozen run (its step below the numbers' resolution: x − hℓ′y == x) is no orbit: it stays undecided
+    cycle = ops.and_(ops.less(0, moved), ops.within(dx + dy, CYCLE_CONTRAST * moved))
     away = ops.and_(ops.within(lim.tol, ops.abs(s - 1)),  # not at a minimiser, not at the saddle, bounded
                     ops.and_(ops.within(lim.saddle_q, q), ops.within(q, lim.bound)))
     return ops.and_(ops.and_(close, cycle), away)
@@ -234,7 +245,7 @@ def decide(ops: Ops, lim: Limits, t: int, check: bool, window: bool, state: Stat
         fired.append((Outcome.DIVERGED, diverged(ops, lim, s.q, s.g), 0))
         fired.append((Outcome.CONVERGED, converged(ops, lim, s.s, s.g, s.q, s.h, s.curvature), 0))
         if t > 0 and t % PERIOD_CHECK_EVERY == 0:  # never before a step: the first one may leave the saddle
-            fired.append((Outcome.UNDECIDED, stalled(ops, lim, s.q), 0))
+            fired.append((Outcome.UNDECIDED, stalled(ops, lim, s.q, s.x, s.y, s.snap), 0))
     if window and s.snap is not None and s.prev is not None:
         fired.append((Outcome.PERIODIC, returned(ops, lim, s.x, s.y, s.s, s.q, s.snap[:2], s.prev), t - s.snap[2]))
     out: list[tuple[Outcome, Any, int]] = []

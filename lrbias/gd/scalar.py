@@ -118,9 +118,9 @@ def _walk(kind: _Kind, x0: float, y0: float, h: float, st: Settings) -> _Walk:
             break
         if t == st.max_steps:
             break
+        if rules.snapshot_due(t):  # also the saddle rule's reference, so taken by every kind
+            snap = (x, y, t)
         if periodic:
-            if rules.snapshot_due(t):
-                snap = (x, y, t)
             prev = (x, y)
         hg = hn * g
         x, y = x - hg * y, y - hg * x
