@@ -24,6 +24,7 @@ from lrbias.claims.entry import Entry, resolve
 from lrbias.claims.profiles import PROFILES
 from lrbias.claims.statistics import STATISTICS
 from lrbias.errors import LrbiasError, short
+from lrbias.inputs import read_text
 from lrbias.losses.families import register_family
 
 PREFLIGHT_PROFILE = PROFILES["smoke"]
@@ -61,11 +62,14 @@ def _load_python(path: Path) -> list[Entry]:
 
 def _load_toml(path: Path) -> list[Entry]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_text(path, ""))
     except tomllib.TOMLDecodeError as exc:
         raise LrbiasError(f"{path}: not valid TOML: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise LrbiasError(f"{path}: not UTF-8 text (byte {exc.start}); a TOML file must be UTF-8") from None
+    except LrbiasError:
+        raise
+    except ValueError as exc:  # e.g. an integer of thousands of digits (Python's int_max_str_digits)
+        text = "an integer too long to read" if "digits" in str(exc) else short(str(exc), 120)
+        raise LrbiasError(f"{path}: not valid TOML: {text}") from None
     for i, fam in enumerate(_tables(data, "family", path)):
         label = f"{path}: family {short(fam.get('name', f'#{i + 1}'))!r}"
         try:
@@ -89,14 +93,24 @@ def _load_toml(path: Path) -> list[Entry]:
             kind = claim["statistic"]
             if kind not in STATISTICS:
                 raise LrbiasError(f"unknown statistic {kind!r}; accepted: {', '.join(STATISTICS)}")
-            level = float(claim["level"])
-            mutants = [(m["name"], m.get("description", m["name"]), STATISTICS[kind](float(m["level"])))
-                       for m in claim.get("mutant", [])]
+            for key in ("id", "title", "statement", "provenance"):
+                if key in claim and not isinstance(claim[key], str):
+                    raise TypeError(f"{key} must be a string, not {type(claim[key]).__name__}")
+            families = claim["families"]
+            if not isinstance(families, list) or not families or not all(isinstance(f, str) for f in families):
+                raise TypeError("families must be a non-empty list of loss specs (strings)")
+            level = _number(claim["level"], "level")
+            mutant_tables = claim.get("mutant", [])
+            if not isinstance(mutant_tables, list) or not all(isinstance(m, dict) for m in mutant_tables):
+                raise TypeError("mutant must be an array of tables ([[claim.mutant]])")
+            mutants = [(m["name"], m.get("description", m["name"]),
+                        STATISTICS[kind](_number(m["level"], f"mutant {short(m['name'])!r} level")))
+                       for m in mutant_tables]
             entries.append(batch_claim(
-                claim["id"], claim.get("title", claim["id"]), claim["statement"], claim["families"],
-                tuple(claim["kappa"]), STATISTICS[kind](level), mutants,
+                claim["id"], claim.get("title", claim["id"]), claim["statement"], families,
+                _kappa_range(claim["kappa"], "kappa"), STATISTICS[kind](level), mutants,
                 provenance=claim.get("provenance", "reconstructed"),
-                frontier=tuple(claim["frontier"]) if "frontier" in claim else None))
+                frontier=_kappa_range(claim["frontier"], "frontier") if "frontier" in claim else None))
         except KeyError as exc:
             raise LrbiasError(f"{label}: missing key {exc}") from None
         except (LrbiasError, ValueError, TypeError, AttributeError, OverflowError) as exc:
@@ -116,9 +130,28 @@ def _number(value: object, name: str) -> float:
     """A TOML number (int or float, not bool), finite; TypeError/ValueError otherwise."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"{name} must be a number, not {type(value).__name__}")
+    if isinstance(value, int) and abs(value) > 10 ** 300:
+        raise ValueError(f"{name} is an integer of {len(str(abs(value)))} digits; accepted: |v| <= 1e300")
     if not math.isfinite(value) or abs(value) > 1e300:
         raise ValueError(f"{name} = {short(value)} is out of range; accepted: a finite number, |v| <= 1e300")
     return value
+
+
+KAPPA_RANGE = (1e-6, 1e6)
+"""The κ a TOML claim's ``kappa`` and ``frontier`` ranges may span (κ > 2 is already a large step)."""
+
+
+def _kappa_range(value: object, name: str) -> tuple[float, float]:
+    """A TOML κ range [lo, hi]: two finite numbers with KAPPA_RANGE[0] <= lo < hi <= KAPPA_RANGE[1]."""
+    lo_min, hi_max = KAPPA_RANGE
+    accepted = f"accepted: [lo, hi], two numbers with {lo_min:g} <= lo < hi <= {hi_max:g}"
+    if not isinstance(value, list) or len(value) != 2 or any(isinstance(v, bool) or not isinstance(v, int | float)
+                                                              for v in value):
+        raise TypeError(f"{name} = {short(value)} is invalid; {accepted}")
+    lo, hi = float(value[0]), float(value[1])
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo_min <= lo < hi <= hi_max):
+        raise ValueError(f"{name} = [{short(value[0])}, {short(value[1])}] is out of range; {accepted}")
+    return lo, hi
 
 
 def check_entries(entries: Iterable, source: str, preflight: bool = True) -> list[Entry]:
@@ -157,9 +190,10 @@ def preflight_entry(entry: Entry, source: str) -> None:
 def load_variant_file(path: str | Path) -> list[Entry]:
     """Entries (and, as a side effect, registered families) of one variant file (.py or .toml)."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise LrbiasError(f"{path}: no such variant file")
     if path.suffix == ".py":
+        read_text(path, "")  # a regular file of bounded size: a FIFO would block the import forever
         return _load_python(path)
     if path.suffix == ".toml":
         return _load_toml(path)

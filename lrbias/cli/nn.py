@@ -143,19 +143,52 @@ def _cmd_nn(args: argparse.Namespace) -> int:
 
 def _saved_runs(path: str, claims: list) -> dict:
     """The runs of an earlier ``nn-grid --json`` output, for re-checking the claims without training."""
-    import json
-
+    from lrbias.inputs import read_json
     from lrbias.nn.trainer import RunResult
 
-    try:
-        with open(path) as fh:
-            saved = json.load(fh)["runs"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise LrbiasError(f"--from-json {path!r}: not a readable nn-grid JSON output ({exc})") from None
+    shown = f"--from-json {short(path, 240)}"
+    doc = read_json(path, "--from-json")  # a regular file of bounded size (a FIFO would block), strict JSON
+    saved = doc.get("runs") if isinstance(doc, dict) else None
+    if not isinstance(saved, dict):
+        raise LrbiasError(f"{shown}: not an nn-grid JSON output ('runs' must be an object of grids, "
+                          f"not {type(saved).__name__})")
     missing = sorted({g.name for c in claims for g in c.grids} - set(saved))
     if missing:
-        raise LrbiasError(f"--from-json {path!r} lacks the grid(s) {', '.join(missing)}")
-    return {name: [RunResult.from_dict(r) for r in runs] for name, runs in saved.items()}
+        raise LrbiasError(f"{shown} lacks the grid(s) {', '.join(missing)}")
+    out = {}
+    for name, runs in saved.items():
+        if not isinstance(runs, list) or not runs:
+            raise LrbiasError(f"{shown}: grid {short(name)!r} holds no runs (a non-empty list of run records)")
+        out[name] = []
+        for i, record in enumerate(runs):
+            where = f"{shown}: grid {short(name)!r}, run {i}"
+            try:
+                run = RunResult.from_dict(record)
+            except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+                raise LrbiasError(f"{where}: not a run record ({type(exc).__name__}: {short(str(exc))})") from None
+            _check_saved_run(run, where)
+            out[name].append(run)
+    return out
+
+
+def _check_saved_run(run: Any, where: str) -> None:
+    """A saved run's series are numbers (null: no value, "inf") of consistent lengths, else one line naming it."""
+    from lrbias.serial import json_number
+
+    lengths = set()
+    for key, series in run.history.items():
+        if not isinstance(series, list) or not all(v is None or v in ("inf", "-inf") or (
+                isinstance(v, int | float) and not isinstance(v, bool)) for v in series):
+            raise LrbiasError(f"{where}: history {short(key)!r} holds a value that is not a number")
+        values = [json_number(v) for v in series]
+        run.history[key] = [math.nan if v is None else v for v in values]
+        lengths.add(len(series))
+    if len(lengths) > 1:
+        raise LrbiasError(f"{where}: the history series have different lengths ({sorted(lengths)})")
+    if len(run.sharpness) != len(run.sharpness_steps):
+        raise LrbiasError(f"{where}: {len(run.sharpness)} sharpness rows for {len(run.sharpness_steps)} steps")
+    if not all(isinstance(s, int) and not isinstance(s, bool) for s in run.sharpness_steps):
+        raise LrbiasError(f"{where}: sharpness_steps must be integers")
 
 
 def _cmd_nn_grid(args: argparse.Namespace) -> int:
@@ -181,7 +214,13 @@ def _cmd_nn_grid(args: argparse.Namespace) -> int:
         results = _saved_runs(args.from_json, claims)
     else:
         results = run_grids(claims, overrides, progress=_progress(args))
-    verdicts = check_claims(claims, results)
+    try:
+        verdicts = check_claims(claims, results)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, ZeroDivisionError) as exc:
+        if args.from_json is None:
+            raise
+        raise LrbiasError(f"--from-json {short(args.from_json, 240)}: the saved runs do not fit the claims "
+                          f"({type(exc).__name__}: {short(str(exc))})") from None
     header = ("claim", "verdict", "grid", "figures")
     rows = []
     for claim in claims:
