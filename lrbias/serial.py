@@ -24,8 +24,18 @@ import numpy as np
 
 from lrbias.errors import LrbiasError, short
 
-__all__ = ["current_umask", "dumps", "format_number", "json_number", "json_safe", "print_table", "write_atomic",
-           "write_json"]
+__all__ = [
+    "SafeStream",
+    "current_umask",
+    "dumps",
+    "format_number",
+    "json_number",
+    "json_safe",
+    "print_table",
+    "terminal_safe",
+    "write_atomic",
+    "write_json",
+]
 
 
 def json_safe(value: Any) -> Any:
@@ -129,6 +139,33 @@ def write_atomic(path: str | Path, text: str) -> None:
 def write_json(path: str | Path, value: Any) -> None:
     """Atomically write ``value`` as JSON under the policy above."""
     write_atomic(path, dumps(value) + "\n")
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x09), 0x0b, 0x0c, *range(0x0e, 0x20), *range(0x7f, 0xa0)]}
+_CONTROL.update({c: f"\\u{c:04x}" for c in [*range(0x202a, 0x202f), *range(0x2066, 0x206a)]})  # bidi overrides
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with control characters escaped (``\\x1b`` for ESC), newline, tab and carriage return kept.
+
+    Ids and names from a user's TOML or JSON reach the terminal; raw, an escape sequence in them
+    could set the window title or clear the screen.  Bidirectional overrides are escaped too.
+    """
+    return text.translate(_CONTROL)
+
+
+class SafeStream:
+    """A text stream that writes :func:`terminal_safe` text to ``stream`` (everything else delegated)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(terminal_safe(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def print_table(header: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO | None = None,

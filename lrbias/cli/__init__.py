@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from lrbias._version import __version__
 from lrbias.errors import LrbiasError, RunError, short
-from lrbias.serial import dumps, print_table
+from lrbias.serial import SafeStream, dumps, print_table
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -137,6 +137,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     ``--debug`` or ``LRBIAS_DEBUG=1`` adds the traceback.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)  # untrusted ids: no raw escapes
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _main(argv: list[str]) -> int:
     debug = _debugging(argv)
     argv = [a for a in argv if a != "--debug"]
     parser = build_parser()

@@ -32,6 +32,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if args.compare:
         argv += ["--compare", args.compare]
         compare = (_load_results(args.compare), args.compare)
+        _check_comparable(compare[0], args.compare)  # before the run: a bad document must not fail at the end
     run = run_report(Path(args.out), args.ids, profile, args.seed, command_line(["report", *argv]),
                      include_nn=not args.no_nn, variants=args.variants or (), scheduler=args.scheduler,
                      workers=args.workers, progress=sys.stderr, compare=compare, starts=args.starts)
@@ -64,6 +65,17 @@ def _load_results(path: str) -> dict:
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise LrbiasError(short(text if text.startswith(path) else f"{path}: {text}", 300)) from None
+
+
+def _check_comparable(doc: dict, path: str) -> None:
+    """Diff ``doc`` against itself, so a document the diff cannot read fails now, naming the file."""
+    from lrbias.report.diff import diff_documents
+
+    try:
+        diff_documents(doc, doc)
+    except (TypeError, KeyError, ValueError, AttributeError, IndexError) as exc:
+        raise LrbiasError(f"--compare {short(path)}: a results document with an unexpected shape "
+                          f"({type(exc).__name__}: {short(str(exc))})") from None
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:

@@ -88,12 +88,23 @@ def comparability_warnings(old: dict, new: dict) -> list[str]:
                    "fewer starts and κ points: frontiers and verdicts may change for that reason alone)")
     if old.get("seed") != new.get("seed"):
         out.append(f"seeds differ: {old.get('seed')} -> {new.get('seed')}")
-    va = (old.get("environment") or {}).get("versions") or {}
-    vb = (new.get("environment") or {}).get("versions") or {}
+    va, vb = _versions(old), _versions(new)
     changed = [f"{k} {va.get(k)} -> {vb.get(k)}" for k in sorted(set(va) | set(vb)) if va.get(k) != vb.get(k)]
     if changed:
         out.append("versions differ: " + ", ".join(changed))
     return out
+
+
+def _versions(doc: dict) -> dict:
+    """``environment.versions`` of a results document; ValueError if present but not an object of names."""
+    env = doc.get("environment") or {}
+    versions = env.get("versions") if isinstance(env, dict) else env
+    if versions is None:
+        return {}
+    if not isinstance(versions, dict):
+        raise ValueError(f"environment.versions is a {type(versions).__name__}; accepted: an object "
+                         "{package: version}")
+    return versions
 
 
 def diff_documents(old: dict, new: dict, rel_noise: float = 0.1, abs_noise: float = 1e-9,
