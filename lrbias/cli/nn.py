@@ -18,6 +18,8 @@ from lrbias.outputs import check_file_target
 from lrbias.serial import dumps, print_table, write_json
 
 MAX_N = 1_000_000
+DATASET_IMAGES = {"digits": 1797, "mnist1d": 4000, "mnist": 60_000, "cifar10": 50_000}
+"""Training images of each data set: the most --n takes (mnist1d is generated, so it is capped here)."""
 MAX_WIDTH = 65_536
 MAX_SEED = 2**32 - 1
 MAX_STEPS = 10_000_000
@@ -47,7 +49,7 @@ def _emit_json(path: str | None, target: Path | None, payload: dict, what: str) 
 
 def _bounded(name: str, value: int, lo: int, hi: int) -> None:
     if not lo <= value <= hi:
-        raise LrbiasError(f"{name} must be an integer >= {lo}, got {short(value)}; accepted: "
+        raise LrbiasError(f"{name} {short(value)} is out of range; accepted: an integer, "
                           f"{lo} <= {name[2:]} <= {hi}")
 
 
@@ -76,7 +78,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _config_from_args(args: argparse.Namespace) -> RunConfig:
-    _bounded("--n", args.n, 2, MAX_N)
+    _bounded("--n", args.n, 2, min(MAX_N, DATASET_IMAGES.get(args.dataset, MAX_N)))
     _bounded("--width", args.width, 1, MAX_WIDTH)
     _bounded("--seed", args.seed, 0, MAX_SEED)
     _bounded("--steps", args.steps, 1, MAX_STEPS)
@@ -273,7 +275,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "cifar10 (DIR/cifar-10-batches-py/)")
     p.add_argument("--download", action="store_true", help="let torchvision download mnist/cifar10 into "
                    "--data-root (never without this flag)")
-    p.add_argument("--n", type=int, default=1000, help="number of training images (first n; default 1000)")
+    p.add_argument("--n", type=int, default=1000, help="number of training images (first n; default 1000; at "
+                   "most " + ", ".join(f"{v} for {k}" for k, v in DATASET_IMAGES.items()) + ")")
     p.add_argument("--width", type=int, default=200, help="hidden width (default 200)")
     p.add_argument("--activation", default="relu", help=f"one of {', '.join(ACTIVATIONS)} "
                    "(cubic = relu(z)^3; default relu)")
@@ -285,7 +288,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lr", type=float, help="learning rate h > 0 (or --lr-multiple)")
     p.add_argument("--lr-multiple", type=float, metavar="M", help="learning rate h = M*2/S0, S0 the sharpness "
                    "at the initial state (the paper's protocol; S0*h/2 = M)")
-    p.add_argument("--steps", type=int, required=True, help="number of GD steps (>= 1)")
+    p.add_argument("--steps", type=int, required=True, help=f"number of GD steps (1 to {MAX_STEPS})")
     p.add_argument("--init-norms", metavar="A,B", help="rescale W1, W2 to Frobenius norms A, B after the "
                    "default init (unbalanced start, e.g. 6,20)")
     p.add_argument("--sharpness-every", metavar="K", type=int, default=20, help="sharpness every K steps and "
@@ -307,7 +310,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--claims", default="all", help="'all' or comma-separated claim ids (nn.eos-bounded-loss, "
                    "nn.eos-bounded-activation, nn.catapult-mse-relu, nn.balancing-mse-relu, "
                    "nn.limit-below-eos-mse-relu, nn.no-eos-cubic, nn.bn-restores-eos)")
-    p.add_argument("--steps", type=int, help="override every grid's step count (default: the claim's own)")
+    p.add_argument("--steps", type=int, help="override every grid's step count (default: the claim's own; "
+                   f"at most {MAX_STEPS})")
     p.add_argument("--from-json", metavar="FILE", help="re-check the claims on the runs saved in an earlier "
                    "--json output instead of training (same verdicts unless the checks changed)")
     p.add_argument("--init", default="paper", help="'paper' (default: the unbalanced grids start from "
