@@ -49,7 +49,8 @@ def _emit_json(path: str | None, target: Path | None, payload: dict, what: str) 
 
 def _bounded(name: str, value: int, lo: int, hi: int) -> None:
     if not lo <= value <= hi:
-        raise LrbiasError(f"{name} {short(value)} is out of range; accepted: an integer, "
+        side = f">= {lo}" if value < lo else f"<= {hi}"
+        raise LrbiasError(f"{name} must be an integer {side}, got {short(value)}; accepted: "
                           f"{lo} <= {name[2:]} <= {hi}")
 
 
