@@ -19,8 +19,8 @@ from lrbias.errors import LrbiasError, short
 
 __all__ = ["MAX_INPUT_BYTES", "MAX_INT_DIGITS", "check_database", "read_json", "read_text"]
 
-MAX_INPUT_BYTES = 64 << 20
-"""The largest input file read (64 MiB; a full results document with NN series is a few MB)."""
+MAX_INPUT_BYTES = 32 << 20
+"""The largest input file read (32 MiB; a full results document with NN series is a few MB)."""
 
 MAX_INT_DIGITS = 300
 """The longest integer literal accepted in a JSON input (every number lrbias writes is far shorter)."""

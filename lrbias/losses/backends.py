@@ -280,7 +280,7 @@ def _guarded(name: str, fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
     def guarded(x: Any) -> Any:
         if mpmath.isfinite(x) and x != 0 and mpmath.mag(x) > MAX_MP_ARGUMENT_BITS:
-            raise NumberRangeError(f"{name}(x) with |x| beyond 2^{MAX_MP_ARGUMENT_BITS}: the loss grows too fast to "
+            raise NumberRangeError(f"{name}(x) with |x| beyond 2^{MAX_MP_ARGUMENT_BITS}: an argument too large to "
                                    "evaluate there")
         return fn(x)
 

@@ -127,7 +127,15 @@ def _numeric_dor(family: Family) -> DorResult:
             xs, ys = [], []
             for k in NUMERIC_EXPONENTS:
                 s_val = sign * mpmath.power(10, k)
-                excess = family.mp.loss(s_val) - floor
+                try:
+                    excess = family.mp.loss(s_val) - floor
+                except NumberRangeError as exc:  # fit the points below; too few of them is the error
+                    if len(xs) < 4:
+                        raise NumberRangeError(f"{exc} at |s| = 1e{k:g} on the {name} tail (a numeric dor fits "
+                                               f"l(s) - l(1) at |s| = 1e{NUMERIC_EXPONENTS[0]:g}..."
+                                               f"1e{NUMERIC_EXPONENTS[-1]:g}; too few points before it)") from None
+                    notes.append(f"the {name} tail fitted up to |s| = 1e{xs[-1] / math.log(10):.3g} ({exc})")
+                    break
                 if excess > 0:
                     xs.append(float(mpmath.log(abs(s_val))))
                     ys.append(float(mpmath.log(excess)))
