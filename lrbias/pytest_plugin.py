@@ -104,9 +104,41 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     args = shlex.split(os.environ.get("PYTEST_ADDOPTS", "")) + list(config.invocation_params.args)
     if not any(a.startswith("--hypothesis-profile") for a in args):
         args.insert(0, f"--hypothesis-profile={collector.profile.name}")
-    index = report_from_results(collector.out, list(collector.records.values()), collector.profile,
-                                collector.seed or 0, command_line(args, "pytest"),
-                                time.perf_counter() - collector.started, progress=None)
     reporter = config.pluginmanager.get_plugin("terminalreporter")
+    command, elapsed = command_line(args, "pytest"), time.perf_counter() - collector.started
+    try:
+        index = report_from_results(collector.out, list(collector.records.values()), collector.profile,
+                                    collector.seed or 0, command, elapsed, progress=None)
+    except (ValueError, OSError) as exc:  # LrbiasError is a ValueError: e.g. a foreign file appeared meanwhile
+        kept = _keep_results(collector, command, elapsed)
+        line = f"lrbias report NOT written to {collector.out}: {' '.join(str(exc).split())[:400]}; " + (
+            f"the results document is kept in {kept}" if kept else "the results could not be kept either")
+        if reporter is not None:
+            reporter.write_line(line, red=True)
+        else:
+            print(line)
+        return
     if reporter is not None:
         reporter.write_line(f"lrbias report written to {index}")
+
+
+def _keep_results(collector: ResultCollector, command: str, elapsed: float) -> Path | None:
+    """Write the collected records as a results document beside the report folder (a new file); its path."""
+    from lrbias.claims.results import build_document
+    from lrbias.serial import dumps
+
+    assert collector.out is not None and collector.profile is not None
+    doc = build_document(list(collector.records.values()), collector.profile.name, collector.seed or 0,
+                         command, elapsed)
+    base = collector.out.parent / f"{collector.out.name}.results"
+    for i in range(100):
+        path = base.with_name(f"{base.name}{'' if i == 0 else f'-{i}'}.json")
+        try:
+            with open(path, "x", encoding="utf-8") as handle:  # never replaces a file
+                handle.write(dumps(doc) + "\n")
+            return path
+        except FileExistsError:
+            continue
+        except OSError:
+            return None
+    return None

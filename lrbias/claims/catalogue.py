@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fnmatch
 import importlib.util
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -88,7 +89,12 @@ def groups() -> list[Group]:
 def module_attribute(name: str) -> Iterator[Any]:
     """``name`` of every group whose module defines it, in catalogue order (e.g. ``NN_CLAIMS``)."""
     for group in groups():
-        obj = group.load()
+        try:
+            obj = group.load()
+        except LrbiasError:
+            if group.builtin:
+                raise
+            continue  # a broken third-party group: load_entries already warned about it
         if hasattr(obj, name):
             yield getattr(obj, name)
 
@@ -102,7 +108,13 @@ def load_entries(include_nn: bool = True, variants: Iterable[str] = ()) -> list[
     for group in groups():
         if group.builtin and group.name == "nn" and not (include_nn and torch_available()):
             continue
-        sources.append((group.source, group.entries()))
+        try:
+            sources.append((group.source, group.entries()))
+        except LrbiasError as exc:
+            if group.builtin:
+                raise
+            # one broken third-party entry point must not disable every other entry
+            print(f"lrbias: warning: {' '.join(str(exc).split())[:300]}; its entries are skipped", file=sys.stderr)
     sources += [(str(path), load_variant_file(path)) for path in variants]
     entries: list[Entry] = []
     seen: dict[str, str] = {}
