@@ -46,6 +46,7 @@ from typing import Any
 
 import array_api_compat.numpy as xp_numpy
 import mpmath
+import numpy as np
 
 from lrbias.gd.outcome import Outcome, Settings
 
@@ -130,7 +131,8 @@ def run_bound(bound: float, q0: Any) -> Any:
     """
     if isinstance(q0, float | int):
         return min(bound * max(1.0, float(q0)), FLOAT_MAX)
-    scaled = q0 * bound
+    with np.errstate(over="ignore"):
+        scaled = q0 * bound
     return scaled.clip(bound, FLOAT_MAX) if hasattr(scaled, "clip") else min(max(scaled, bound), FLOAT_MAX)
 
 
