@@ -38,11 +38,13 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def read_text(path: str | Path, what: str, limit: int = MAX_INPUT_BYTES) -> str:
+def read_text(path: str | Path, what: str, limit: int | None = None) -> str:
     """The UTF-8 text of the regular file ``path`` (at most ``limit`` bytes); LrbiasError naming it otherwise.
 
-    ``what`` names the input in messages (e.g. "--from-json FILE" or "FILE").
+    ``what`` names the input in messages (e.g. "--from-json FILE" or "FILE"); ``limit`` defaults to
+    :data:`MAX_INPUT_BYTES`.
     """
+    limit = MAX_INPUT_BYTES if limit is None else limit
     shown = f"{what} {short(str(path), 240)}" if what else short(str(path), 240)
     try:
         st = os.stat(path)
@@ -89,7 +91,7 @@ def parse_json(text: str, shown: str) -> Any:
         raise LrbiasError(f"{shown}: not valid JSON: {short(str(exc), 160)}") from None
 
 
-def read_json(path: str | Path, what: str = "", limit: int = MAX_INPUT_BYTES) -> Any:
+def read_json(path: str | Path, what: str = "", limit: int | None = None) -> Any:
     """The JSON value in the file ``path`` (:func:`read_text`, then :func:`parse_json`)."""
     shown = f"{what} {short(str(path), 240)}" if what else short(str(path), 240)
     return parse_json(read_text(path, what, limit), shown)

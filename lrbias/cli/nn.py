@@ -144,13 +144,14 @@ def _cmd_nn(args: argparse.Namespace) -> int:
     return 0
 
 
-def _saved_runs(path: str, claims: list) -> dict:
+def _saved_runs(path: str, claims: list, doc: Any = None) -> dict:
     """The runs of an earlier ``nn-grid --json`` output, for re-checking the claims without training."""
     from lrbias.inputs import read_json
     from lrbias.nn.trainer import RunResult
 
     shown = f"--from-json {short(path, 240)}"
-    doc = read_json(path, "--from-json")  # a regular file of bounded size (a FIFO would block), strict JSON
+    if doc is None:
+        doc = read_json(path, "--from-json")  # a regular file of bounded size (a FIFO would block), strict JSON
     saved = doc.get("runs") if isinstance(doc, dict) else None
     if not isinstance(saved, dict):
         raise LrbiasError(f"{shown}: not an nn-grid JSON output ('runs' must be an object of grids, "
@@ -209,12 +210,17 @@ def _cmd_nn_grid(args: argparse.Namespace) -> int:
     _check_threads(args.threads)
     RunConfig(**overrides)  # validates device/dtype before torch is imported
     json_out = _json_target(args.json)
+    saved = None
+    if args.from_json is not None:  # checked and read before torch is imported (a FIFO would block)
+        from lrbias.inputs import read_json
+
+        saved = read_json(args.from_json, "--from-json")
     _require_torch()
     from lrbias.nn.device import configure_threads
 
     configure_threads(args.threads)
     if args.from_json is not None:
-        results = _saved_runs(args.from_json, claims)
+        results = _saved_runs(args.from_json, claims, saved)
     else:
         results = run_grids(claims, overrides, progress=_progress(args))
     try:
