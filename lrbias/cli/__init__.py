@@ -198,7 +198,7 @@ def _main(argv: list[str]) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 141
     except OSError as exc:
-        where = f"{short(str(exc.filename))}: " if exc.filename else ""
+        where = f"{short(str(exc.filename), 240)}: " if exc.filename else ""
         return _fail(f"{where}{exc.strerror or exc}", 1, debug)
     except RecursionError:
         return _fail("the input is nested too deeply to process", 2, debug)

@@ -53,8 +53,8 @@ def _load_results(path: str) -> dict:
     """A results document read from ``path``; LrbiasError naming the file on any problem."""
     from lrbias.claims.results import load_document
 
-    shown = short(path)
-    if not Path(path).is_file():
+    shown = short(path, 240)
+    if not Path(path).exists():
         raise LrbiasError(f"{shown}: no such results file")
     try:
         return load_document(Path(path))
@@ -74,8 +74,8 @@ def _check_comparable(doc: dict, path: str) -> None:
     try:
         diff_documents(doc, doc)
     except (TypeError, KeyError, ValueError, AttributeError, IndexError) as exc:
-        raise LrbiasError(f"--compare {short(path)}: a results document with an unexpected shape "
-                          f"({type(exc).__name__}: {short(str(exc))})") from None
+        raise LrbiasError(f"--compare {short(path, 240)}: a results document with an unexpected shape "
+                          f"({type(exc).__name__}: {short(str(exc), 160)})") from None
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
