@@ -175,7 +175,8 @@ def preflight_entry(entry: Entry, source: str) -> None:
 
     try:
         strategy = resolve(entry.hypotheses, PREFLIGHT_PROFILE)
-        settings(max_examples=3, deadline=None, database=None, phases=[Phase.generate],
+        # derandomize: the same draws every time, and no "@seed(...)" line after a Ctrl-C (issue 26)
+        settings(max_examples=3, deadline=None, database=None, phases=[Phase.generate], derandomize=True,
                  suppress_health_check=[HealthCheck.too_slow])(given(strategy)(draw))()
     except HypothesisException as exc:
         raise LrbiasError(f"{source}: entry {entry.id!r}: its hypotheses strategy cannot generate valid "
