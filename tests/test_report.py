@@ -20,6 +20,7 @@ import pytest
 from lrbias.claims.profiles import PROFILES
 from lrbias.claims.results import load_document, validate
 from lrbias.cli import main
+from lrbias.outputs import write_manifest
 from lrbias.report import build as report_build
 from lrbias.report import job
 from lrbias.report.diff import diff_documents
@@ -129,6 +130,7 @@ def test_crash_mid_run_leaves_old_report_intact(report_dir, tmp_path, monkeypatc
     out = tmp_path / "latest"
     out.mkdir()
     (out / "index.html").write_text("OLD REPORT")
+    write_manifest(out)  # a report folder (issue 26: index.html alone no longer makes one)
 
     def boom():
         raise RuntimeError("crash while drawing")
@@ -145,6 +147,7 @@ def test_kill_mid_run_leaves_old_report_intact(tmp_path):
     out = tmp_path / "latest"
     out.mkdir()
     (out / "index.html").write_text("OLD REPORT")
+    write_manifest(out)
     proc = subprocess.Popen([sys.executable, "-m", "lrbias.cli", "report", "--out", str(out),
                              "--profile", "smoke", "--no-nn"], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
@@ -155,7 +158,7 @@ def test_kill_mid_run_leaves_old_report_intact(tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert (out / "index.html").read_text() == "OLD REPORT"
-    assert [p.name for p in out.iterdir()] == ["index.html"]
+    assert sorted(p.name for p in out.iterdir()) == [".lrbias-report", "index.html"]
 
 
 @pytest.mark.parametrize("kind", ["file", "foreign folder"])
