@@ -58,9 +58,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     fam = get_family(args.loss)
     _check_steps(args.steps)
-    if args.record_every < 0:
-        raise LrbiasError(f"--record-every {args.record_every} is invalid; accepted: an integer >= 0")
-    if args.record_every and args.steps // args.record_every + 1 > MAX_RECORDED:
+    if args.record_every > 0 and args.steps // args.record_every + 1 > MAX_RECORDED:
         least = -(-args.steps // (MAX_RECORDED - 1))
         raise LrbiasError(f"--record-every {args.record_every} with --steps {args.steps} keeps "
                           f"{args.steps // args.record_every + 1} states; accepted: at most {MAX_RECORDED}, "
