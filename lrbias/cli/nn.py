@@ -159,7 +159,7 @@ def _saved_runs(path: str, claims: list, doc: Any = None) -> dict:
     missing = sorted({g.name for c in claims for g in c.grids} - set(saved))
     if missing:
         raise LrbiasError(f"{shown} lacks the grid(s) {', '.join(missing)}")
-    out = {}
+    out: dict[str, list] = {}
     for name, runs in saved.items():
         if not isinstance(runs, list) or not runs:
             raise LrbiasError(f"{shown}: grid {short(name)!r} holds no runs (a non-empty list of run records)")

@@ -154,7 +154,8 @@ def _tail_points(family: Family, floor: Any, sign: int, exponents: tuple[float, 
                  ) -> tuple[list[float], list[float], tuple[float, str] | None]:
     """(log|s|, log(l(s) - l(1))) at |s| = 10^k for ``exponents`` until one cannot be evaluated (its
     exponent and why), points with a non-positive excess skipped."""
-    xs, ys = [], []
+    xs: list[float] = []
+    ys: list[float] = []
     for k in exponents:
         s_val = sign * mpmath.power(10, k)
         try:
