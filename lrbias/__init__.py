@@ -16,12 +16,12 @@ command.
 
 from lrbias._version import __version__
 from lrbias.claims import strategies
-from lrbias.claims.batch import batch_claim, cases, sized
 from lrbias.claims.catalogue import entry_by_id, load_entries, select
 from lrbias.claims.entry import Conclusion, Entry, Mutant, Statistic
 from lrbias.claims.frontier import Frontier
 from lrbias.claims.profiles import PROFILES, Profile, get_profile
 from lrbias.claims.runner import EntryResult, run_entry
+from lrbias.claims.statistical import batch_claim, cases, sized
 from lrbias.claims.statistics import (
     STATISTICS,
     eos_share_at_most,
@@ -30,7 +30,6 @@ from lrbias.claims.statistics import (
     median_ratio_at_least,
     share_converged,
 )
-from lrbias.claims.verdict import Check, Verdict, fail, holds, inconclusive, passed
 from lrbias.errors import LrbiasError
 from lrbias.gd import (
     ArtefactReport,
@@ -45,9 +44,10 @@ from lrbias.gd import (
     run_batch,
     run_mp,
 )
-from lrbias.gd.certify import Certificate, certify
+from lrbias.gd.certificate import Certificate, certify
 from lrbias.losses.families import Family, builtin_specs, get_family, register_family
 from lrbias.losses.regularity import degree_of_regularity
+from lrbias.verdict import Check, Verdict, fail, holds, inconclusive, passed
 
 __all__ = [
     "PROFILES",

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from hypothesis import find, settings
 
-from lrbias.claims.batch import precise_batch, sweep
 from lrbias.claims.catalogue import entry_by_id, load_entries
 from lrbias.claims.entry import resolve
 from lrbias.claims.profiles import PROFILES
 from lrbias.claims.runner import run_entry, run_rival
+from lrbias.claims.sweeps import precise_batch, sweep
 from theorems.dynamics import KNOWN_FINDINGS as DYNAMICS_FINDINGS
 from theorems.nn import KNOWN_FINDINGS
 
