@@ -139,13 +139,21 @@ def check_report_folder(out: str | Path, flag: str = "--out") -> Path:
 
 
 def _pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs.  A zombie (killed, not yet reaped by its parent) is dead: it holds no
+    lock and will write nothing, yet ``kill(pid, 0)`` still finds it."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except FileNotFoundError:  # gone since the kill (where there is a procfs at all)
+        return not Path("/proc/self/stat").is_file()
+    except (OSError, IndexError):
+        return True
+    return state not in ("Z", "X")
 
 
 def _owner_pid(name: str) -> int | None:
