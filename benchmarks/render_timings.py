@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RECORDINGS = ROOT / "benchmarks" / "recordings"
 FIELDS = ("wall", "cpu", "memory", "machine", "load", "date", "command")
-INLINE = re.compile(r"<!-- timing:(?P<name>[a-z0-9][a-z0-9._-]*?)(?::(?P<field>[a-z]+))? -->(?P<body>.*?)<!-- /timing -->",
-                    re.S)
+INLINE = re.compile(r"<!-- timing:(?P<name>[a-z0-9][a-z0-9._-]*?)(?::(?P<field>[a-z]+))? -->"
+                    r"(?P<body>.*?)<!-- /timing -->", re.S)
 BLOCK = re.compile(r"<!-- timing-output:(?P<name>[a-z0-9][a-z0-9._-]*) -->(?P<body>.*?)<!-- /timing-output -->", re.S)
 ANY_OPEN = re.compile(r"<!-- timing(?:-output)?:")
 OUTPUT_LINES = 60  # at most this many of the recorded output's last lines appear in a page
