@@ -138,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     tmp = target.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(rec, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     tmp.replace(target)
-    print(f"record_timing: wrote {target.relative_to(ROOT)}: wall {rec['wall_s']} s, cpu {rec['cpu_s']} s, "
+    shown = target.relative_to(ROOT) if target.is_relative_to(ROOT) else target
+    print(f"record_timing: wrote {shown}: wall {rec['wall_s']} s, cpu {rec['cpu_s']} s, "
           f"peak {rec['peak_rss_mib']} MiB, load {rec['load_before']} -> {rec['load_after']}", file=sys.stderr)
     return 0
 

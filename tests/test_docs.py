@@ -236,3 +236,31 @@ def test_the_duration_scan_can_fail():
     assert unrecorded_durations("the report took 4 min 27 s on a quiet machine") != []
     assert unrecorded_durations("probed within 10 s; a 30 s budget") == []
     assert unrecorded_durations("<!-- timing:x -->4 min 27 s<!-- /timing -->") == []
+
+
+def _recorder():
+    spec = importlib.util.spec_from_file_location("record_timing", ROOT / "benchmarks" / "record_timing.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_record_timing_records_a_run_and_refuses_a_failed_one(tmp_path, monkeypatch, capsys):
+    rec_mod = _recorder()
+    monkeypatch.setattr(rec_mod, "RECORDINGS", tmp_path)
+    code = "import time; t = time.process_time(); print('table line')\nwhile time.process_time() - t < 0.2: pass"
+    assert rec_mod.main(["tiny", "--", sys.executable, "-c", code]) == 0
+    rec = json.loads((tmp_path / "tiny.json").read_text(encoding="utf-8"))
+    assert rec["returncode"] == 0 and rec["output_tail"] == ["table line"]
+    assert rec["cpu_s"] >= 0.2 and rec["wall_s"] >= rec["cpu_s"] * 0.5
+    assert rec["machine"]["cores"] >= 1 and len(rec["load_before"]) == 3
+    figure = RT.figure(rec)
+    assert RT.duration(rec["wall_s"]) in figure and "cores" in figure and "load" in figure
+    assert rec_mod.main(["broken", "--", sys.executable, "-c", "raise SystemExit(3)"]) == 1
+    assert not (tmp_path / "broken.json").exists()
+    assert rec_mod.main(["Bad Name", "--", "true"]) == 2
+
+
+def test_durations_render_as_people_read_them():
+    assert [RT.duration(s) for s in (3.04, 42.4, 267.0, 3725.0)] == ["3.0 s", "42 s", "4 min 27 s", "1 h 02 min"]
