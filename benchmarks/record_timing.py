@@ -73,6 +73,7 @@ def loadavg() -> list[float] | None:
 
 def record(name: str, command: list[str], note: str = "") -> dict:
     """Run ``command`` (stdout shown and kept, stderr passed through) and return its record."""
+    commit, status = git("rev-parse", "HEAD"), git("status", "--porcelain", "--untracked-files=no")
     load_before = loadavg()
     usage0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
@@ -87,7 +88,6 @@ def record(name: str, command: list[str], note: str = "") -> dict:
     wall = time.perf_counter() - start
     usage1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     load_after = loadavg()
-    status = git("status", "--porcelain", "--untracked-files=no")
     return {
         "schema": "lrbias.timing/1",
         "name": name,
@@ -100,7 +100,7 @@ def record(name: str, command: list[str], note: str = "") -> dict:
         "nice": os.nice(0),
         "load_before": load_before,
         "load_after": load_after,
-        "git_commit": git("rev-parse", "HEAD"),
+        "git_commit": commit,  # taken before the run: the code that ran
         "git_dirty": bool(status) if status is not None else None,
         "date": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "note": note,
