@@ -1,0 +1,174 @@
+"""Statistical (batch) claims: cases drawn by Hypothesis, their decision on a sweep, and the builder.
+
+A batch case is (spec, κ, seed, n): the sweep of :func:`lrbias.claims.sweeps.sweep`.  ``n`` is the
+profile's ``sweep_starts``, drawn into the case (:func:`sized`), so a conclusion is a pure function
+of its case and a replay command rebuilds the same sweep.  :func:`decide` evaluates a
+:class:`~lrbias.claims.entry.Statistic` on the float64 sweep, :func:`confirm` after the tiers
+confirmed its deciding rows, :func:`rebudget` at a multiple of the step budget;
+:func:`batch_claim` builds an entry from a statistic (the catalogue, ``lrbias.api`` and TOML
+variants use it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+from collections.abc import Callable, Sequence
+
+from hypothesis import strategies as st
+
+from lrbias.claims.entry import Conclusion, Entry, Mutant, Statistic
+from lrbias.claims.frontier import Frontier
+from lrbias.claims.profiles import Profile
+from lrbias.claims.starts import get_starts
+from lrbias.claims.sweeps import STEPS, Case, coverage_line, precise_batch, replay, sweep, undecided
+from lrbias.errors import InvalidArgument
+from lrbias.gd import BatchResult
+from lrbias.losses.families import get_family
+from lrbias.verdict import Check
+
+__all__ = ["BUILT_IN_STARTS", "batch_claim", "cases", "confirm", "counted", "decide", "frontier_predicate",
+           "kappas", "rebudget", "sized", "starts_sentence"]
+
+def kappas(lo: float, hi: float) -> st.SearchStrategy[float]:
+    """κ drawn log-uniformly in [lo, hi]."""
+    return st.floats(math.log(lo), math.log(hi)).map(math.exp)
+
+
+def sized(strategy: st.SearchStrategy[tuple]) -> Callable[[Profile], st.SearchStrategy[tuple]]:
+    """Hypotheses appending the profile's sweep size to each drawn tuple: (*case, n).
+
+    The size is appended by ``map``, so the draws (and hence the cases found for a seed) are
+    the same whatever the profile.
+    """
+    def for_profile(profile: Profile) -> st.SearchStrategy[tuple]:
+        n = profile.sweep_starts
+        return strategy.map(lambda case: (*case, n))
+    return for_profile
+
+
+def cases(families: st.SearchStrategy[str], lo: float, hi: float) -> Callable[[Profile], st.SearchStrategy[Case]]:
+    """(spec, κ, seed, n) batch cases: spec from ``families``, κ log-uniform in [lo, hi]."""
+    return sized(st.tuples(families, kappas(lo, hi), st.integers(0, 2**16)))
+
+
+def _case_sweep(case: Case, starts: str = "box", steps: int = STEPS) -> BatchResult:
+    spec, kappa, seed, n = case
+    return sweep(spec, float(kappa), int(seed), int(n), starts, steps)
+
+
+def counted(check: Check, batch: BatchResult) -> Check:
+    """``check`` with the population behind it: runs, undecided runs, start distribution and budget."""
+    return Check(check.verdict, check.margin, {**check.detail, "runs": len(batch), "undecided": undecided(batch),
+                                               "starts": batch.meta.get("starts"),
+                                               "steps": batch.settings.max_steps})
+
+
+def decide(statistic: Statistic, starts: str = "box", steps: int = STEPS) -> Conclusion:
+    """The conclusion ``statistic`` gives on the float64 sweep of a case (from ``starts``, ``steps`` budget)."""
+    def conclusion(case: Case) -> Check:
+        batch = _case_sweep(case, starts, steps)
+        return counted(statistic(batch)[0], batch)
+    return conclusion
+
+
+def confirm(statistic: Statistic, starts: str = "box") -> Conclusion:
+    """The conclusion ``statistic`` gives once the case's deciding rows are re-run at high precision."""
+    def conclusion(case: Case) -> Check:
+        batch = _case_sweep(case, starts)
+        _, rows = statistic(batch)
+        precise = precise_batch(batch, rows)
+        check = counted(statistic(precise)[0], precise)
+        return dataclasses.replace(check, detail={**check.detail, "confirmation": coverage_line(precise)})
+    return conclusion
+
+
+
+def rebudget(statistic: Statistic, starts: str = "box") -> Callable[[Case, int], Check]:
+    """The conclusion of ``statistic`` on a case with the step budget multiplied by ``factor``."""
+    def conclusion(case: Case, factor: int) -> Check:
+        batch = _case_sweep(case, starts, STEPS * int(factor))
+        return counted(statistic(batch)[0], batch)
+    return conclusion
+
+
+def frontier_predicate(statistic: Statistic) -> Callable[[str, float, int, int, str], Check]:
+    """The frontier predicate (spec, κ, n, seed, starts) of ``statistic``."""
+    def predicate(spec: str, kappa: float, n: int, seed: int, starts: str = "box") -> Check:
+        return statistic(sweep(spec, float(kappa), seed, n, starts))[0]
+    return predicate
+
+
+def starts_sentence(starts: str) -> str:
+    """The sentence a statement ends with, naming its start distribution."""
+    return f"Starts: {starts} ({get_starts(starts).description}); {STEPS} steps."
+
+
+BUILT_IN_STARTS = ("box", "unbalanced", "shell")
+
+
+def batch_claim(id: str, title: str, statement: str, families: Sequence[str] | st.SearchStrategy[str],
+                kappa: tuple[float, float], statistic: Statistic,
+                mutants: Sequence[tuple[str, str, Statistic]] = (), latex: str = "",
+                provenance: str = "reconstructed", frontier: tuple[float, float] | None = None,
+                assumptions: str = "", frontier_families: Sequence[str] | None = None, *,
+                starts: str = "box", frontier_starts: Sequence[str] | None = None,
+                rival: tuple[str, Statistic] | None = None,
+                rival_cases: tuple[Sequence[str] | st.SearchStrategy[str], tuple[float, float]] | None = None,
+                fails_if: str = "", near: float = 0.05, known_finding: str = "") -> Entry:
+    """A statistical claim over batched sweeps: ``statistic(BatchResult) -> (Check, deciding rows)``.
+
+    Cases are (family spec, κ, seed, n) with the spec drawn from ``families`` (a list of specs,
+    or a strategy of specs), κ log-uniform in ``kappa`` and n the profile's sweep size; each case
+    is a sweep of starts drawn from the start distribution ``starts`` (a name of
+    :data:`lrbias.claims.starts.STARTS`, appended to the statement), h = κ / (ℓ″(1)(x0² + y0²)).
+    ``mutants`` are (name, description, wrong statistic).  ``frontier`` = (κ_lo, κ_hi) adds a
+    validity frontier over that range for every family of ``frontier_families`` (default:
+    ``families``, which must then be a list), for ``starts`` and every name of ``frontier_starts``.
+    ``rival`` = (statement, statistic): a nearby plausible but false claim the search must refute
+    (over ``rival_cases`` = (families, κ range), default the claim's own), confirmed at high
+    precision.  ``fails_if`` says what would make the claim fail; ``known_finding`` records why the
+    claim is known not to hold (see :class:`~lrbias.claims.entry.Entry`).
+    """
+    get_starts(starts)
+    if isinstance(families, st.SearchStrategy):
+        specs = None
+        drawn = families
+    else:
+        specs = tuple(families)
+        for spec in specs:
+            get_family(spec)
+        drawn = st.sampled_from(list(specs))
+    scanned = tuple(frontier_families) if frontier_families is not None else specs
+    scan = None
+    if frontier is not None:
+        if scanned is None:
+            raise InvalidArgument(f"entry {id}: a frontier over a strategy of families needs frontier_families")
+        scanned_starts = (starts, *(s for s in (frontier_starts or ()) if s != starts))
+        scan = Frontier(scanned, *frontier, frontier_predicate(statistic), starts=scanned_starts)
+    if not assumptions:
+        where = f"families {', '.join(specs)}" if specs is not None else "families drawn by the strategy"
+        assumptions = f"{where}; κ in [{kappa[0]:g}, {kappa[1]:g}]"
+    assumptions = f"{assumptions}; starts: {starts}; {STEPS} steps"
+    rival_mutant = None
+    if rival is not None:
+        r_families, r_kappa = rival_cases if rival_cases is not None else (families, kappa)
+        r_drawn = r_families if isinstance(r_families, st.SearchStrategy) else st.sampled_from(list(r_families))
+        rival_mutant = Mutant("rival", f"{rival[0]} {starts_sentence(starts)}", decide(rival[1], starts),
+                              cases(r_drawn, *r_kappa), confirm=confirm(rival[1], starts))
+
+    def restart(name: str) -> Entry:
+        return batch_claim(id, title, statement, families, kappa, statistic, mutants, latex, provenance, frontier,
+                           assumptions.split("; starts: ")[0], frontier_families, starts=name,
+                           frontier_starts=frontier_starts, rival=rival, rival_cases=rival_cases,
+                           fails_if=fails_if, near=near, known_finding=known_finding)
+
+    return Entry(id=id, title=title, statement=f"{statement} {starts_sentence(starts)}", latex=latex,
+                 provenance=provenance, hypotheses=cases(drawn, *kappa), conclusion=decide(statistic, starts),
+                 confirm=confirm(statistic, starts), replay=functools.partial(replay, starts=starts),
+                 engine="float64 batch", examples_scale=0.1,
+                 mutants=tuple(Mutant(name, text, decide(wrong, starts)) for name, text, wrong in mutants),
+                 shrink=False, assumptions=assumptions, frontier=scan, fails_if=fails_if, rival=rival_mutant,
+                 starts=starts, restart=restart, rebudget=rebudget(statistic, starts), near=near,
+                 known_finding=known_finding)
