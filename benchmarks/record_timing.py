@@ -8,7 +8,8 @@ Every timing figure in README.md and docs/ is rendered from such a recording by
 ``benchmarks/render_timings.py`` (a test checks that each figure matches its recording).  The record
 holds the command, its exit status, wall time, CPU time (user + sys of all its waited-for
 processes), the peak resident memory of its largest process, the machine (cores, CPU model,
-memory), the 1/5/15-minute load averages just before and just after, the git commit (and whether
+memory), the 1/5/15-minute load averages just before and just after (and the 1-minute load
+sampled every 5 s during the run: mean and max), the git commit (and whether
 the tree had uncommitted changes), the date, and the last lines of the command's output (its
 tables, for the benchmark pages).  A command that fails is recorded only with ``--keep-failed``.
 """
@@ -22,8 +23,10 @@ import os
 import platform
 import re
 import resource
+import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -77,6 +80,16 @@ def record(name: str, command: list[str], note: str = "") -> dict:
     load_before = loadavg()
     usage0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
+    samples: list[float] = []
+    done = threading.Event()
+
+    def sample_load() -> None:  # the 1-minute load every 5 s while the command runs
+        while not done.wait(5.0):
+            if hasattr(os, "getloadavg"):
+                samples.append(os.getloadavg()[0])
+
+    sampler = threading.Thread(target=sample_load, daemon=True)
+    sampler.start()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, errors="replace")
     assert proc.stdout is not None
     tail: list[str] = []
@@ -86,6 +99,8 @@ def record(name: str, command: list[str], note: str = "") -> dict:
         del tail[:-OUTPUT_LINES]
     returncode = proc.wait()
     wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
     usage1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     load_after = loadavg()
     return {
@@ -100,6 +115,8 @@ def record(name: str, command: list[str], note: str = "") -> dict:
         "nice": os.nice(0),
         "load_before": load_before,
         "load_after": load_after,
+        "load_during": ({"mean": round(statistics.fmean(samples), 2), "max": round(max(samples), 2),
+                         "samples": len(samples)} if samples else None),
         "git_commit": commit,  # taken before the run: the code that ran
         "git_dirty": bool(status) if status is not None else None,
         "date": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),

@@ -70,13 +70,16 @@ def memory(mib: float) -> str:
 
 def machine(rec: dict) -> str:
     m = rec["machine"]
-    return f"{m['cores']} cores ({m['cpu_model']}, {m['memory_gib']} GiB)"
+    return f"{m['cores']} cores, {m['cpu_model']}, {m['memory_gib']} GiB"
 
 
 def loadavg(rec: dict) -> str:
     before, after = rec.get("load_before"), rec.get("load_after")
     if not before or not after:
         return "load not recorded"
+    during = rec.get("load_during")
+    if during:
+        return f"1-min load {before[0]:.1f} before, {during['mean']:.1f} on average during, {after[0]:.1f} after"
     return f"1-min load {before[0]:.1f} before, {after[0]:.1f} after"
 
 
@@ -105,7 +108,12 @@ def figure(rec: dict, field: str | None = None) -> str:
 
 def command_text(rec: dict) -> str:
     """The recorded command, absolute paths shortened to their last part (no machine's paths in a page)."""
-    return shlex.join([f"…/{Path(a).name}" if a.startswith("/") and len(a) > 1 else a for a in rec["command"]])
+    args = list(rec["command"])
+    short = {i: f"…/{Path(a).name}" for i, a in enumerate(args) if a.startswith("/") and len(a) > 1}
+    text = shlex.join([f"PATH{i}" if i in short else a for i, a in enumerate(args)])
+    for i, path in short.items():
+        text = re.sub(rf"\bPATH{i}\b", path, text)
+    return text
 
 
 def output_block(rec: dict) -> str:
