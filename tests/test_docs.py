@@ -264,3 +264,9 @@ def test_record_timing_records_a_run_and_refuses_a_failed_one(tmp_path, monkeypa
 
 def test_durations_render_as_people_read_them():
     assert [RT.duration(s) for s in (3.04, 42.4, 267.0, 3725.0)] == ["3.0 s", "42 s", "4 min 27 s", "1 h 02 min"]
+
+
+def test_readme_claim_count_is_the_catalogue_size():
+    stated = re.search(r"A catalogue of (\d+) claims", README.read_text(encoding="utf-8"))
+    assert stated is not None
+    assert int(stated[1]) == len(lrbias.load_entries())
