@@ -100,6 +100,7 @@ def test_built_api_pages_list_enum_members_and_module_functions_and_hide_private
         assert f'id="lrbias.{member}"' in html, member
     assert 'id="lrbias.objective.hessian"' in html and 'id="lrbias.strategies.points"' in html
     assert not re.search(r'id="lrbias\.[\w.]*\._[a-z]', html), "a private member is shown"
+    assert not re.search(r":(?:class|func|data|mod|meth):<code>", html), "a reST role is shown as text"
 
 
 def test_design_page_includes_design_md(site):
