@@ -139,7 +139,7 @@ def test_readme_commands_start_with_a_venv():
 @pytest.mark.parametrize("pattern", [r"/opt/", r"/work/", r"/home/", r"\.whl\b", r"shared environment",
                                      r"\bthis round\b", r"earlier round", r"final main", r"this session"])
 def test_readme_and_docs_have_no_machine_paths_or_history(pattern):
-    for path in [README, *sorted(DOCS.rglob("*.md"))]:
+    for path in [README, ROOT / "DESIGN.md", *sorted(DOCS.rglob("*.md"))]:
         text = path.read_text(encoding="utf-8")
         assert not re.search(pattern, text, flags=re.I), f"{path.relative_to(ROOT)}: {pattern}"
 
