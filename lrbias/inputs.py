@@ -15,7 +15,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from lrbias.errors import LrbiasError, short
+from lrbias.errors import InvalidArgument, short
 
 __all__ = ["MAX_INPUT_BYTES", "MAX_INT_DIGITS", "check_database", "read_json", "read_text"]
 
@@ -49,24 +49,24 @@ def read_text(path: str | Path, what: str, limit: int | None = None) -> str:
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        raise LrbiasError(f"{shown}: no such file") from None
+        raise InvalidArgument(f"{shown}: no such file") from None
     except OSError as exc:
-        raise LrbiasError(f"{shown}: cannot read it ({exc.strerror or exc})") from None
+        raise InvalidArgument(f"{shown}: cannot read it ({exc.strerror or exc})") from None
     if not stat.S_ISREG(st.st_mode):
-        raise LrbiasError(f"{shown} is {_kind(st.st_mode)}; accepted: a regular file")
+        raise InvalidArgument(f"{shown} is {_kind(st.st_mode)}; accepted: a regular file")
     if st.st_size > limit:
-        raise LrbiasError(f"{shown} is {st.st_size / 2**20:.1f} MiB; accepted: at most {limit / 2**20:g} MiB")
+        raise InvalidArgument(f"{shown} is {st.st_size / 2**20:.1f} MiB; accepted: at most {limit / 2**20:g} MiB")
     try:
         with open(path, "rb") as handle:
             data = handle.read(limit + 1)
     except OSError as exc:
-        raise LrbiasError(f"{shown}: cannot read it ({exc.strerror or exc})") from None
+        raise InvalidArgument(f"{shown}: cannot read it ({exc.strerror or exc})") from None
     if len(data) > limit:
-        raise LrbiasError(f"{shown} grew past {limit / 2**20:g} MiB while being read; accepted: a file that size")
+        raise InvalidArgument(f"{shown} grew past {limit / 2**20:g} MiB while being read; accepted: a file that size")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise LrbiasError(f"{shown}: not UTF-8 text (byte {exc.start})") from None
+        raise InvalidArgument(f"{shown}: not UTF-8 text (byte {exc.start})") from None
 
 
 def _no_constant(token: str) -> Any:
@@ -84,11 +84,11 @@ def parse_json(text: str, shown: str) -> Any:
     try:
         return json.loads(text, parse_constant=_no_constant, parse_int=_int)
     except RecursionError:
-        raise LrbiasError(f"{shown}: JSON nested too deeply") from None
+        raise InvalidArgument(f"{shown}: JSON nested too deeply") from None
     except json.JSONDecodeError as exc:
-        raise LrbiasError(f"{shown}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+        raise InvalidArgument(f"{shown}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
     except ValueError as exc:
-        raise LrbiasError(f"{shown}: not valid JSON: {short(str(exc), 160)}") from None
+        raise InvalidArgument(f"{shown}: not valid JSON: {short(str(exc), 160)}") from None
 
 
 def read_json(path: str | Path, what: str = "", limit: int | None = None) -> Any:
@@ -104,21 +104,21 @@ def check_database(path: str | Path | None, flag: str = "--database") -> Path | 
     shown = f"{flag} {short(str(path), 240)}"
     target = Path(path)
     if not str(path).strip():
-        raise LrbiasError(f"{flag} is empty; accepted: a folder")
+        raise InvalidArgument(f"{flag} is empty; accepted: a folder")
     if target.exists() or target.is_symlink():
         try:
             mode = target.stat().st_mode
         except OSError:
-            raise LrbiasError(f"{shown} is a broken symbolic link; accepted: a folder") from None
+            raise InvalidArgument(f"{shown} is a broken symbolic link; accepted: a folder") from None
         if not stat.S_ISDIR(mode):
             kind = "a file" if stat.S_ISREG(mode) else _kind(mode)
-            raise LrbiasError(f"{shown} is {kind}; accepted: a folder (new or holding a Hypothesis database)")
+            raise InvalidArgument(f"{shown} is {kind}; accepted: a folder (new or holding a Hypothesis database)")
         if not os.access(target, os.W_OK | os.X_OK):
-            raise LrbiasError(f"{shown} is not writable")
+            raise InvalidArgument(f"{shown} is not writable")
         return target
     probe = target.absolute().parent
     while not probe.exists():
         probe = probe.parent
     if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
-        raise LrbiasError(f"{shown}: cannot create it in {short(str(probe), 120)}")
+        raise InvalidArgument(f"{shown}: cannot create it in {short(str(probe), 120)}")
     return target

@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from lrbias.errors import LrbiasError, short
+from lrbias.errors import InvalidArgument, short
 from lrbias.serial import current_umask
 
 __all__ = ["MARKER", "REPORT_FILES", "check_file_target", "check_name_length", "check_report_folder",
@@ -85,16 +85,16 @@ def _kind(mode: int) -> str:
 def _writable_folder(folder: Path, flag: str, shown: str, create: bool) -> None:
     """``folder`` (or, with ``create``, its nearest existing ancestor) is a writable folder."""
     if not create and not folder.is_dir():
-        raise LrbiasError(f"{flag} {shown}: folder {_show(folder)} does not exist")
+        raise InvalidArgument(f"{flag} {shown}: folder {_show(folder)} does not exist")
     probe = folder
     while not probe.exists():
         if probe.is_symlink():
-            raise LrbiasError(f"{flag} {shown}: {_show(probe)} is a broken symbolic link")
+            raise InvalidArgument(f"{flag} {shown}: {_show(probe)} is a broken symbolic link")
         probe = probe.parent
     if not probe.is_dir():
-        raise LrbiasError(f"{flag} {shown}: {_show(probe)} is not a folder")
+        raise InvalidArgument(f"{flag} {shown}: {_show(probe)} is not a folder")
     if not os.access(probe, os.W_OK | os.X_OK):
-        raise LrbiasError(f"{flag} {shown}: folder {_show(probe)} is not writable")
+        raise InvalidArgument(f"{flag} {shown}: folder {_show(probe)} is not writable")
 
 
 def check_name_length(path: Path, flag: str, shown: str, extra: int) -> None:
@@ -114,7 +114,7 @@ def check_name_length(path: Path, flag: str, shown: str, extra: int) -> None:
     for i, part in enumerate(parts):
         room = name_max - (extra if i == len(parts) - 1 else 0)
         if len(os.fsencode(part)) > room:
-            raise LrbiasError(f"{flag} {shown}: the name {short(part, 40)!r} is {len(os.fsencode(part))} bytes; "
+            raise InvalidArgument(f"{flag} {shown}: the name {short(part, 40)!r} is {len(os.fsencode(part))} bytes; "
                               f"accepted: at most {room} bytes (the file system allows {name_max}, and the "
                               "temporary name beside it needs the rest)")
 
@@ -130,18 +130,19 @@ def check_file_target(path: str | Path | None, flag: str) -> Path | None:
         return None
     shown = _show(path)
     if not str(path).strip():
-        raise LrbiasError(f"{flag} is empty; accepted: a file name, or - for stdout")
+        raise InvalidArgument(f"{flag} is empty; accepted: a file name, or - for stdout")
     target = Path(path)
     if target.is_symlink():
         if not target.exists():
-            raise LrbiasError(f"{flag} {shown} is a broken symbolic link; accepted: a regular file, or - for stdout")
+            raise InvalidArgument(f"{flag} {shown} is a broken symbolic link; accepted: a regular file, "
+                                  "or - for stdout")
         target = target.resolve()
     if target.exists():
         mode = target.stat().st_mode
         if not stat.S_ISREG(mode):
-            raise LrbiasError(f"{flag} {shown} is {_kind(mode)}; accepted: a regular file, or - for stdout")
+            raise InvalidArgument(f"{flag} {shown} is {_kind(mode)}; accepted: a regular file, or - for stdout")
         if not os.access(target, os.W_OK):
-            raise LrbiasError(f"{flag} {shown} is not writable")
+            raise InvalidArgument(f"{flag} {shown} is not writable")
     _writable_folder(target.parent, flag, shown, create=False)
     check_name_length(target, flag, shown, ATOMIC_SUFFIX)
     return Path(path)
@@ -190,7 +191,7 @@ def write_manifest(folder: Path) -> dict:
         elif stat.S_ISREG(st.st_mode):
             paths[rel] = {"kind": "file", "size": st.st_size, "sha256": _digest(folder / rel)}
         else:
-            raise LrbiasError(f"{_show(folder / rel)}: a report folder holds only files and folders")
+            raise InvalidArgument(f"{_show(folder / rel)}: a report folder holds only files and folders")
     manifest = {"format": MANIFEST_FORMAT,
                 "note": "an lrbias report: `lrbias report --out` replaces this folder only while it holds "
                         "exactly these paths, unchanged",
@@ -278,47 +279,55 @@ def check_report_folder(out: str | Path, flag: str = "--out") -> Path:
     """
     shown = _show(out)
     if str(out) in ("", "-"):
-        raise LrbiasError(f"{flag} {shown!r}: a report is a folder; accepted: a new, empty or report folder")
+        raise InvalidArgument(f"{flag} {shown!r}: a report is a folder; accepted: a new, empty or report folder")
     out = Path(out)
     if out.is_symlink():
-        raise LrbiasError(f"{flag} {shown} is a symbolic link; give the folder it points to")
+        raise InvalidArgument(f"{flag} {shown} is a symbolic link; give the folder it points to")
     resolved = out.resolve()
     if resolved == Path(resolved.anchor) or Path.cwd().resolve().is_relative_to(resolved):
-        raise LrbiasError(f"{flag} {shown} is the current folder or holds it; accepted: a new, empty or "
+        raise InvalidArgument(f"{flag} {shown} is the current folder or holds it; accepted: a new, empty or "
                           "report folder below it, e.g. reports/latest")
     check_name_length(resolved, flag, shown, LEFTOVER_SUFFIX)
     outer = _enclosing_report(resolved)
     if outer is not None:
-        raise LrbiasError(f"{flag} {shown} lies inside the report folder {_show(outer)}, which the next report "
+        raise InvalidArgument(f"{flag} {shown} lies inside the report folder {_show(outer)}, which the next report "
                           "there would replace; choose a folder outside it")
     if out.exists():
         mode = out.stat().st_mode
         if not stat.S_ISDIR(mode):
-            raise LrbiasError(f"{flag} {shown} is {_kind(mode)}, not a folder; accepted: a new, empty or "
+            raise InvalidArgument(f"{flag} {shown} is {_kind(mode)}, not a folder; accepted: a new, empty or "
                               "report folder")
         names = sorted(os.listdir(out))
         if names and MARKER not in names:
-            raise LrbiasError(f"{flag} {shown} is a folder that does not hold an lrbias report (it has "
+            raise InvalidArgument(f"{flag} {shown} is a folder that does not hold an lrbias report (it has "
                               f"{_list(names)}); refusing to replace it: choose a new or empty folder")
         if names:
             foreign = foreign_paths(out)
             if foreign:
-                raise LrbiasError(f"{flag} {shown} holds paths the report did not write: {_list(foreign)}; "
+                raise InvalidArgument(f"{flag} {shown} holds paths the report did not write: {_list(foreign)}; "
                                   "refusing to replace it: move them out or choose another folder")
         if not os.access(out, os.W_OK | os.X_OK):
-            raise LrbiasError(f"{flag} {shown} is not writable")
+            raise InvalidArgument(f"{flag} {shown} is not writable")
     _writable_folder(resolved.parent, flag, shown, create=True)
     return out
 
 
 def _pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs.  A zombie (killed, not yet reaped by its parent) is dead: it holds no
+    lock and will write nothing, yet ``kill(pid, 0)`` still finds it."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except FileNotFoundError:  # gone since the kill (where there is a procfs at all)
+        return not Path("/proc/self/stat").is_file()
+    except (OSError, IndexError):
+        return True
+    return state not in ("Z", "X")
 
 
 def _owner_pid(name: str) -> int | None:
@@ -402,7 +411,7 @@ def folder_lock(target: Path, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
         except BlockingIOError:
             os.close(fd)
             if time.monotonic() - started > wait_s:
-                raise LrbiasError(f"another lrbias run is writing {_show(target)} (lock {_show(lock)}); "
+                raise InvalidArgument(f"another lrbias run is writing {_show(target)} (lock {_show(lock)}); "
                                   f"waited {wait_s:g} s") from None
             time.sleep(0.05)
             continue

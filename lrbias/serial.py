@@ -22,7 +22,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from lrbias.errors import LrbiasError, short
+from lrbias.errors import InvalidArgument, short
 
 __all__ = [
     "SafeStream",
@@ -109,7 +109,7 @@ def write_atomic(path: str | Path, text: str) -> None:
         path = path.resolve()
     old = path.stat() if path.exists() else None
     if old is not None and not stat.S_ISREG(old.st_mode):
-        raise LrbiasError(f"{short(str(path))} is not a regular file; refusing to replace it")
+        raise InvalidArgument(f"{short(str(path))} is not a regular file; refusing to replace it")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:

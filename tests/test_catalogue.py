@@ -1,7 +1,7 @@
 """The claim catalogue under pytest: one test per entry, one per mutant.
 
 ``pytest -k balancing`` runs those claims; ``-m exact`` / ``-m reconstructed`` / ``-m paper``
-select by provenance; the Hypothesis profile (``--hypothesis-profile=ci|default|thorough``)
+select by provenance; the Hypothesis profile (``--hypothesis-profile=lrbias-ci|lrbias-default|lrbias-thorough``)
 sets the budget.  A failure prints the shrunk counterexample and a one-line replay command.
 """
 
@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from hypothesis import find, settings
 
-from lrbias.claims.batch import precise_batch, sweep
 from lrbias.claims.catalogue import entry_by_id, load_entries
 from lrbias.claims.entry import resolve
-from lrbias.claims.profiles import PROFILES
+from lrbias.claims.profiles import PROFILES, from_hypothesis_profile
 from lrbias.claims.runner import run_entry, run_rival
+from lrbias.claims.sweeps import precise_batch, sweep
 from theorems.dynamics import KNOWN_FINDINGS as DYNAMICS_FINDINGS
 from theorems.nn import KNOWN_FINDINGS
 
@@ -23,8 +23,7 @@ ENTRIES = load_entries()
 
 
 def _profile():
-    name = settings.get_current_profile_name()
-    return PROFILES.get(name, PROFILES["default"])
+    return from_hypothesis_profile(settings.get_current_profile_name())
 
 
 def _marks(entry, with_findings: bool = False):
@@ -74,11 +73,62 @@ def test_nn_verdicts_are_re_decided_at_4x_the_steps(entry):
     4x the steps and did not change (one that changed would be inconclusive).  The grids of both budgets
     are trained once per process, so this re-run costs no training after the test above."""
     result = run_entry(entry, _profile(), seed=0)
-    if result.verdict == "inconclusive":
+    check_budget_record(result)
+
+
+def check_budget_record(result) -> None:
+    """What a verdict says about its budget check (the NN runs are budget-limited, so every deciding case
+    is re-run).  A pass or fail: re-decided at 4x, unchanged.  An inconclusive verdict either came from
+    the search (no budget check ran, and the search recorded why) or from the budget check (a deciding
+    case changed at 4x, named in a note)."""
+    budget = result.budget
+    if result.verdict in ("pass", "fail"):
+        assert budget is not None and budget["factor"] == 4, budget
+        assert budget["cases"] and all(c["at_larger"] is not None for c in budget["cases"]), budget
+        assert budget["stable"] and result.evidence["budget_stable"] is True
         return
-    assert result.budget is not None and result.budget["factor"] == 4, result.budget
-    assert all(c["at_larger"] is not None for c in result.budget["cases"]), result.budget
-    assert result.budget["stable"] and result.evidence["budget_stable"] is True
+    assert result.verdict == "inconclusive", result.verdict
+    if budget is None:  # undecided by the search itself: it says why, and no budget is claimed
+        assert result.evidence["budget_stable"] is None
+        assert result.notes, (result.inconclusive, result.inconclusive_reasons)
+    else:  # decided, then changed at 4x: the changed case is recorded and named
+        assert budget["factor"] == 4 and not budget["stable"] and result.evidence["budget_stable"] is False
+        changed = [c for c in budget["cases"]
+                   if c["at_larger"] is not None and c["at_larger"]["verdict"] != c["at_budget"]["verdict"]]
+        assert changed, budget
+        assert any(n.startswith("inconclusive: budget-sensitive: ") and repr(changed[0]["case"]) in n
+                   for n in result.notes), result.notes
+
+
+def _toy_result(verdict, budget, notes=()):
+    from lrbias.claims.runner import EntryResult
+    return EntryResult("toy", "toy", "paper", verdict, 4, 0, 0.1, None, None, 0, 0.0, notes=list(notes),
+                       budget=budget, evidence={"budget_stable": None if budget is None else budget["stable"]})
+
+
+_ROW = {"case": (1, 2), "at_budget": {"verdict": "pass", "margin": 0.1}}
+_CHANGED = {"factor": 4, "stable": False, "cases": [{**_ROW, "at_larger": {"verdict": "fail", "margin": -0.1}}]}
+_SAME = {"factor": 4, "stable": True, "cases": [{**_ROW, "at_larger": {"verdict": "pass", "margin": 0.1}}]}
+
+
+@pytest.mark.parametrize("result, ok", [
+    (_toy_result("pass", _SAME), True),
+    (_toy_result("inconclusive", None, ["3 of 4 cases undecided (limit 20%)"]), True),
+    (_toy_result("inconclusive", _CHANGED, ["inconclusive: budget-sensitive: case (1, 2): pass ..."]), True),
+    (_toy_result("pass", None), False),                                    # a pass never re-decided
+    (_toy_result("pass", {**_SAME, "factor": 2}), False),                  # ... at the wrong factor
+    (_toy_result("pass", _CHANGED), False),                                # ... that changed at 4x
+    (_toy_result("inconclusive", None), False),                            # undecided without saying why
+    (_toy_result("inconclusive", _SAME, ["budget-sensitive"]), False),     # "budget-sensitive" but stable
+    (_toy_result("inconclusive", _CHANGED), False),                        # the changed case not named
+])
+def test_the_budget_record_check_catches_a_wrong_record(result, ok):
+    """check_budget_record (used for the NN verdicts above, inconclusive ones included) is not vacuous."""
+    if ok:
+        check_budget_record(result)
+    else:
+        with pytest.raises(AssertionError):
+            check_budget_record(result)
 
 
 MUTANTS = [pytest.param(e, m, id=f"{e.id}/{m.name}", marks=_marks(e)) for e in ENTRIES for m in e.mutants]

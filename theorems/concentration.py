@@ -15,11 +15,12 @@ import mpmath
 from hypothesis import strategies as st
 
 from lrbias.claims.entry import Entry, Mutant
+from lrbias.claims.group import Group
 from lrbias.claims.strategies import GOOD
-from lrbias.claims.verdict import Check, holds
 from lrbias.gd import objective
 from lrbias.losses.families import get_family
 from lrbias.losses.regularity import degree_of_regularity
+from lrbias.verdict import Check, holds
 
 FAR = 10.0
 BAD = st.sampled_from(["square", "quartic", "power:b=1", "power:b=3", "power:b=5"])
@@ -109,3 +110,6 @@ ENTRIES: list[Entry] = [
                      confirm=lambda case: _bad_check(case, slack=1.0, precise=True)),
     ),
 ]
+
+GROUP = Group("concentration", "Sharpness concentration", tuple(ENTRIES), figures=("concentration",))
+"""The declared group (the entry point ``concentration = "theorems.concentration:GROUP"``)."""

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lrbias.errors import LrbiasError, short
+from lrbias.errors import InvalidArgument, short
 from lrbias.nn.config import ACTIVATIONS, DATASETS, DEVICES, DTYPES, LOSSES, NORMS, RunConfig, parse_init_norms
 from lrbias.outputs import check_file_target
 from lrbias.serial import dumps, print_table, write_json
@@ -30,7 +30,7 @@ def _require_torch() -> None:
     try:
         import torch  # noqa: F401
     except ImportError:
-        raise LrbiasError("the nn subcommands need torch: pip install 'lrbias[nn]'") from None
+        raise InvalidArgument("the nn subcommands need torch: pip install 'lrbias[nn]'") from None
 
 
 def _json_target(path: str | None) -> Path | None:
@@ -50,7 +50,7 @@ def _emit_json(path: str | None, target: Path | None, payload: dict, what: str) 
 def _bounded(name: str, value: int, lo: int, hi: int) -> None:
     if not lo <= value <= hi:
         side = f">= {lo}" if value < lo else f"<= {hi}"
-        raise LrbiasError(f"{name} must be an integer {side}, got {short(value)}; accepted: "
+        raise InvalidArgument(f"{name} must be an integer {side}, got {short(value)}; accepted: "
                           f"{lo} <= {name[2:]} <= {hi}")
 
 
@@ -86,15 +86,15 @@ def _config_from_args(args: argparse.Namespace) -> RunConfig:
     _check_threads(args.threads)
     multiple = getattr(args, "lr_multiple", None)
     if (args.lr is None) == (multiple is None):
-        raise LrbiasError("give exactly one of --lr H and --lr-multiple M (h = M*2/S0)")
+        raise InvalidArgument("give exactly one of --lr H and --lr-multiple M (h = M*2/S0)")
     if multiple is not None:
         if not math.isfinite(multiple) or multiple <= 0:
-            raise LrbiasError(f"--lr-multiple must be a finite number > 0, got {multiple!r}")
+            raise InvalidArgument(f"--lr-multiple must be a finite number > 0, got {multiple!r}")
         args.lr = 1.0  # placeholder until S0 is measured; replaced before training
     if not math.isfinite(args.lr) or args.lr <= 0:
-        raise LrbiasError(f"--lr must be a finite number > 0, got {args.lr!r}")
+        raise InvalidArgument(f"--lr must be a finite number > 0, got {args.lr!r}")
     if args.sharpness_every < 0:
-        raise LrbiasError(f"--sharpness-every must be >= 0, got {args.sharpness_every}")
+        raise InvalidArgument(f"--sharpness-every must be >= 0, got {args.sharpness_every}")
     return RunConfig(dataset=args.dataset, n=args.n, activation=args.activation, loss=args.loss,
                      norm=args.norm, width=args.width, lr=args.lr, steps=args.steps,
                      init_norms=parse_init_norms(args.init_norms), sharpness_every=args.sharpness_every,
@@ -110,7 +110,7 @@ def _fmt(v: Any) -> str:
 def _cmd_nn(args: argparse.Namespace) -> int:
     config = _config_from_args(args)
     if config.dataset in ("mnist", "cifar10") and config.data_root is None:
-        raise LrbiasError(f"--dataset {config.dataset} needs --data-root DIR (torchvision's layout; add "
+        raise InvalidArgument(f"--dataset {config.dataset} needs --data-root DIR (torchvision's layout; add "
                           "--download to fetch it), or use --dataset digits (offline)")
     json_out = _json_target(args.json)
     _require_torch()
@@ -154,22 +154,22 @@ def _saved_runs(path: str, claims: list, doc: Any = None) -> dict:
         doc = read_json(path, "--from-json")  # a regular file of bounded size (a FIFO would block), strict JSON
     saved = doc.get("runs") if isinstance(doc, dict) else None
     if not isinstance(saved, dict):
-        raise LrbiasError(f"{shown}: not an nn-grid JSON output ('runs' must be an object of grids, "
+        raise InvalidArgument(f"{shown}: not an nn-grid JSON output ('runs' must be an object of grids, "
                           f"not {type(saved).__name__})")
     missing = sorted({g.name for c in claims for g in c.grids} - set(saved))
     if missing:
-        raise LrbiasError(f"{shown} lacks the grid(s) {', '.join(missing)}")
+        raise InvalidArgument(f"{shown} lacks the grid(s) {', '.join(missing)}")
     out: dict[str, list] = {}
     for name, runs in saved.items():
         if not isinstance(runs, list) or not runs:
-            raise LrbiasError(f"{shown}: grid {short(name)!r} holds no runs (a non-empty list of run records)")
+            raise InvalidArgument(f"{shown}: grid {short(name)!r} holds no runs (a non-empty list of run records)")
         out[name] = []
         for i, record in enumerate(runs):
             where = f"{shown}: grid {short(name)!r}, run {i}"
             try:
                 run = RunResult.from_dict(record)
             except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-                raise LrbiasError(f"{where}: not a run record ({type(exc).__name__}: {short(str(exc))})") from None
+                raise InvalidArgument(f"{where}: not a run record ({type(exc).__name__}: {short(str(exc))})") from None
             _check_saved_run(run, where)
             out[name].append(run)
     return out
@@ -183,16 +183,16 @@ def _check_saved_run(run: Any, where: str) -> None:
     for key, series in run.history.items():
         if not isinstance(series, list) or not all(v is None or v in ("inf", "-inf") or (
                 isinstance(v, int | float) and not isinstance(v, bool)) for v in series):
-            raise LrbiasError(f"{where}: history {short(key)!r} holds a value that is not a number")
+            raise InvalidArgument(f"{where}: history {short(key)!r} holds a value that is not a number")
         values = [json_number(v) for v in series]
         run.history[key] = [math.nan if v is None else v for v in values]
         lengths.add(len(series))
     if len(lengths) > 1:
-        raise LrbiasError(f"{where}: the history series have different lengths ({sorted(lengths)})")
+        raise InvalidArgument(f"{where}: the history series have different lengths ({sorted(lengths)})")
     if len(run.sharpness) != len(run.sharpness_steps):
-        raise LrbiasError(f"{where}: {len(run.sharpness)} sharpness rows for {len(run.sharpness_steps)} steps")
+        raise InvalidArgument(f"{where}: {len(run.sharpness)} sharpness rows for {len(run.sharpness_steps)} steps")
     if not all(isinstance(s, int) and not isinstance(s, bool) for s in run.sharpness_steps):
-        raise LrbiasError(f"{where}: sharpness_steps must be integers")
+        raise InvalidArgument(f"{where}: sharpness_steps must be integers")
 
 
 def _cmd_nn_grid(args: argparse.Namespace) -> int:
@@ -201,7 +201,7 @@ def _cmd_nn_grid(args: argparse.Namespace) -> int:
     claims = get_claims(args.claims)
     overrides: dict[str, Any] = {"device": args.device, "dtype": args.dtype, "hvp_dtype": args.hvp_dtype}
     if args.init not in ("paper", "default"):
-        raise LrbiasError(f"--init must be 'paper' or 'default', got {args.init!r}")
+        raise InvalidArgument(f"--init must be 'paper' or 'default', got {args.init!r}")
     if args.init == "default":
         overrides["init_norms"] = None
     if args.steps is not None:
@@ -228,7 +228,7 @@ def _cmd_nn_grid(args: argparse.Namespace) -> int:
     except (KeyError, TypeError, ValueError, IndexError, AttributeError, ZeroDivisionError) as exc:
         if args.from_json is None:
             raise
-        raise LrbiasError(f"--from-json {short(args.from_json, 240)}: the saved runs do not fit the claims "
+        raise InvalidArgument(f"--from-json {short(args.from_json, 240)}: the saved runs do not fit the claims "
                           f"({type(exc).__name__}: {short(str(exc))})") from None
     header = ("claim", "verdict", "grid", "figures")
     rows = []

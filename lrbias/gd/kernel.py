@@ -1,6 +1,6 @@
 """The fused float64 kernel: numba code generated from each family's sympy form.
 
-The batched loop (:func:`lrbias.gd.batched.run_chunk`) tests its rules only every few steps;
+The batched loop (:func:`lrbias.gd.step_loop.run_chunk`) tests its rules only every few steps;
 between those steps a plain numpy step costs a dozen array passes (s, ℓ′(s), the loss, the
 update).  With :func:`numba_backend` the loop hands those stretches to one compiled call: for each
 start (in parallel, ``prange``) k steps in registers, the loss maximum raised on the way.  The
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from lrbias.errors import LrbiasError
+from lrbias.errors import InvalidArgument
 from lrbias.losses.families import Family
 
 
@@ -82,7 +82,7 @@ def scalar_function(expr: sp.Expr, sym: sp.Symbol) -> Callable[[float], float]:
     try:
         compiled(0.5)
     except Exception as exc:  # a typing error names what numba could not compile
-        raise LrbiasError(f"the fused kernel cannot compile {expr} ({type(exc).__name__}); accepted: losses "
+        raise InvalidArgument(f"the fused kernel cannot compile {expr} ({type(exc).__name__}); accepted: losses "
                           "numba's math module covers (use backend='numpy')") from None
     return compiled
 
@@ -124,7 +124,7 @@ def fused_kernel(family: Family) -> Callable[..., tuple[Any, ...]]:
     """``advance(x, y, h, fmax, fmax_step, t, k, track_max)``: k float64 GD steps from step t for
     every start, returning the new (x, y), the state one step before, and the raised loss maximum."""
     if not numba_available():
-        raise LrbiasError("the fused kernel needs numba: pip install 'lrbias[fast]'; accepted: backend='numpy'")
+        raise InvalidArgument("the fused kernel needs numba: pip install 'lrbias[fast]'; accepted: backend='numpy'")
     return _kernel(family.spec)
 
 
@@ -132,8 +132,8 @@ def numba_backend() -> Any:
     """The numpy backend with the fused kernel between rule steps (trajectories: the plain loop)."""
     import dataclasses
 
-    from lrbias.gd import batched
+    from lrbias.gd import step_loop
 
     if not numba_available():
-        raise LrbiasError("backend 'numba' needs numba: pip install 'lrbias[fast]'; accepted: backend='numpy'")
-    return dataclasses.replace(batched.NUMPY, name="numba", fused=fused_kernel, records=True)
+        raise InvalidArgument("backend 'numba' needs numba: pip install 'lrbias[fast]'; accepted: backend='numpy'")
+    return dataclasses.replace(step_loop.NUMPY, name="numba", fused=fused_kernel, records=True)

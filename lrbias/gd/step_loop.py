@@ -8,7 +8,7 @@ for the catapult figures) and the update.  Results go into the caller's numpy ar
 BatchResult does not depend on the backend (tests compare the two run for run).
 
 What differs between backends is an :class:`ArrayBackend`: :data:`NUMPY` (float64 arrays, the
-default of :func:`lrbias.gd.batch.run_batch`; the loss maximum is raised in place),
+default of :func:`lrbias.gd.vectorised.run_batch`; the loss maximum is raised in place),
 :func:`quad_backend` (binary128 numpy-quaddtype arrays, the same numpy Ops; results rounded to
 float64) and :func:`torch_backend` (float64 tensors on a CPU or CUDA device; ``torch.where``,
 results copied to the host).  Trajectories are recorded by the numpy backend only.
@@ -24,7 +24,7 @@ from typing import Any
 import array_api_compat.numpy as xp_numpy
 import numpy as np
 
-from lrbias.errors import LrbiasError
+from lrbias.errors import InvalidArgument
 from lrbias.gd import rules
 from lrbias.gd.outcome import Outcome, Settings, rise_ratio
 from lrbias.losses.families import Derivatives, Family
@@ -103,7 +103,7 @@ def run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st:
     ``fmax_ratio`` stay NaN): what a confirmation re-run, which compares verdicts only, needs.
     """
     if st.record_every and not backend.records:
-        raise LrbiasError(f"trajectories are recorded by the numpy backend only, not {backend.name}; "
+        raise InvalidArgument(f"trajectories are recorded by the numpy backend only, not {backend.name}; "
                           "accepted: backend='numpy'")
     xp, dev, ops, lim = backend.xp, backend.device, backend.ops, rules.Limits.of(st)
     funcs = backend.funcs(family)

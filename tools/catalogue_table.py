@@ -1,11 +1,11 @@
-"""Print the README's catalogue table per start distribution (markdown), from a fresh run.
+"""Print the catalogue table of docs/catalogue.md per start distribution (markdown), from a fresh run.
 
-    python docs/catalogue_table.py --profile ci
+    python tools/catalogue_table.py --profile ci
 
 For every entry that runs GD from drawn starts: its verdict and closest margin under each built-in
 start distribution (``lrbias check --starts NAME`` runs the same entries), then the validity
 frontier of the sharpness, convergence and balancing claims per start distribution.  The figures
-in the README were printed by this script; rerun it after changing an entry.
+in docs/catalogue.md were printed by this script; rerun it after changing an entry.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ import argparse
 import sys
 import time
 
-from lrbias.claims.batch import BUILT_IN_STARTS
 from lrbias.claims.catalogue import load_entries, with_starts
 from lrbias.claims.frontier import merge_ranges
 from lrbias.claims.profiles import PROFILES
 from lrbias.claims.runner import run_entry
+from lrbias.claims.statistical import BUILT_IN_STARTS
 
 
 def _cell(result) -> str:
