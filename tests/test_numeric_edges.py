@@ -110,7 +110,7 @@ def test_stalled_binds_at_no_growth() -> None:
 
 
 def test_batched_engine_agrees_on_the_saddle_and_bound() -> None:
-    from lrbias.gd.batch import run_batch
+    from lrbias.gd.vectorised import run_batch
 
     fam = get_family("square")
     x0 = np.array([1e-60, 1e-60, 0.0, 1e16])
