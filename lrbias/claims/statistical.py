@@ -3,8 +3,10 @@
 A batch case is (spec, κ, seed, n): the sweep of :func:`lrbias.claims.sweeps.sweep`.  ``n`` is the
 profile's ``sweep_starts``, drawn into the case (:func:`sized`), so a conclusion is a pure function
 of its case and a replay command rebuilds the same sweep.  :func:`decide` evaluates a
-:class:`~lrbias.claims.entry.Statistic` on the float64 sweep, :func:`confirm` after the tiers
-confirmed its deciding rows, :func:`rebudget` at a multiple of the step budget;
+:class:`~lrbias.claims.entry.Statistic` on the float64 sweep *at convergence*: it climbs the budget
+ladder (:func:`lrbias.claims.sweeps.to_decision`) until the open runs, counted both ways, cannot
+flip the verdict, up to :data:`~lrbias.claims.sweeps.CAP` steps; :func:`confirm` re-decides the
+deciding rows of that sweep through the tiers; :func:`rebudget` at a multiple of the first rung;
 :func:`batch_claim` builds an entry from a statistic (the catalogue, ``lrbias.api`` and TOML
 variants use it).
 """
@@ -22,7 +24,7 @@ from lrbias.claims.entry import Conclusion, Entry, Mutant, Statistic
 from lrbias.claims.frontier import Frontier
 from lrbias.claims.profiles import Profile
 from lrbias.claims.starts import get_starts
-from lrbias.claims.sweeps import STEPS, Case, coverage_line, precise_batch, replay, sweep, undecided
+from lrbias.claims.sweeps import CAP, STEPS, Case, coverage_line, precise_batch, replay, sweep, to_decision, undecided
 from lrbias.gd import BatchResult
 from lrbias.losses.families import get_family
 from lrbias.verdict import Check
@@ -58,28 +60,44 @@ def _case_sweep(case: Case, starts: str = "box", steps: int = STEPS) -> BatchRes
 
 
 def counted(check: Check, batch: BatchResult) -> Check:
-    """``check`` with the population behind it: runs, undecided runs, start distribution and budget."""
-    return Check(check.verdict, check.margin, {**check.detail, "runs": len(batch), "undecided": undecided(batch),
+    """``check`` with the population behind it: runs, open (undecided) runs and their share, start
+    distribution and budget (the rung reached, ``steps``, and the cap)."""
+    left = undecided(batch)
+    return Check(check.verdict, check.margin, {**check.detail, "runs": len(batch), "undecided": left,
+                                               "undecided_share": left / len(batch) if len(batch) else 0.0,
                                                "starts": batch.meta.get("starts"),
-                                               "steps": batch.settings.max_steps})
+                                               "steps": batch.settings.max_steps,
+                                               "budget_cap": batch.settings.max_steps})
 
 
-def decide(statistic: Statistic, starts: str = "box", steps: int = STEPS) -> Conclusion:
-    """The conclusion ``statistic`` gives on the float64 sweep of a case (from ``starts``, ``steps`` budget)."""
+def at_convergence(statistic: Statistic, case: Case, starts: str = "box", cap: int = CAP) -> Check:
+    """``statistic`` on the sweep of ``case`` at the first rung where its open runs cannot flip it."""
+    return to_decision(lambda steps: counted(statistic(_case_sweep(case, starts, steps))[0],
+                                             _case_sweep(case, starts, steps)), cap)
+
+
+def decide(statistic: Statistic, starts: str = "box", steps: int | None = None) -> Conclusion:
+    """The conclusion ``statistic`` gives on the float64 sweep of a case from ``starts``: at convergence
+    (:func:`at_convergence`), or at a fixed budget of ``steps``."""
     def conclusion(case: Case) -> Check:
+        if steps is None:
+            return at_convergence(statistic, case, starts)
         batch = _case_sweep(case, starts, steps)
         return counted(statistic(batch)[0], batch)
     return conclusion
 
 
 def confirm(statistic: Statistic, starts: str = "box") -> Conclusion:
-    """The conclusion ``statistic`` gives once the case's deciding rows are re-run at high precision."""
+    """The conclusion ``statistic`` gives once the case's deciding rows, on the sweep at the rung where it was
+    decided, are re-run at high precision."""
     def conclusion(case: Case) -> Check:
-        batch = _case_sweep(case, starts)
+        steps = int(at_convergence(statistic, case, starts).detail["steps"])
+        batch = _case_sweep(case, starts, steps)
         _, rows = statistic(batch)
         precise = precise_batch(batch, rows)
         check = counted(statistic(precise)[0], precise)
-        return dataclasses.replace(check, detail={**check.detail, "confirmation": coverage_line(precise)})
+        return dataclasses.replace(check, detail={**check.detail, "budget_cap": CAP,
+                                                  "confirmation": coverage_line(precise)})
     return conclusion
 
 
@@ -93,15 +111,21 @@ def rebudget(statistic: Statistic, starts: str = "box") -> Callable[[Case, int],
 
 
 def frontier_predicate(statistic: Statistic) -> Callable[[str, float, int, int, str], Check]:
-    """The frontier predicate (spec, κ, n, seed, starts) of ``statistic``."""
+    """The frontier predicate (spec, κ, n, seed, starts) of ``statistic``, decided at convergence (an
+    undecided grid point is inconclusive, never a fail)."""
     def predicate(spec: str, kappa: float, n: int, seed: int, starts: str = "box") -> Check:
-        return statistic(sweep(spec, float(kappa), seed, n, starts))[0]
+        return at_convergence(statistic, (spec, float(kappa), int(seed), int(n)), starts)
     return predicate
+
+
+def budget_sentence() -> str:
+    """How a batch statement's runs are followed: to a decision, with the ladder and its cap."""
+    return f"runs followed to a decision ({STEPS:,} steps, ×4 while open runs could flip the verdict, cap {CAP:,})"
 
 
 def starts_sentence(starts: str) -> str:
     """The sentence a statement ends with, naming its start distribution."""
-    return f"Starts: {starts} ({get_starts(starts).description}); {STEPS} steps."
+    return f"Starts: {starts} ({get_starts(starts).description}); {budget_sentence()}."
 
 
 BUILT_IN_STARTS = ("box", "unbalanced", "shell")
@@ -148,7 +172,7 @@ def batch_claim(id: str, title: str, statement: str, families: Sequence[str] | s
     if not assumptions:
         where = f"families {', '.join(specs)}" if specs is not None else "families drawn by the strategy"
         assumptions = f"{where}; κ in [{kappa[0]:g}, {kappa[1]:g}]"
-    assumptions = f"{assumptions}; starts: {starts}; {STEPS} steps"
+    assumptions = f"{assumptions}; starts: {starts}; {budget_sentence()}"
     rival_mutant = None
     if rival is not None:
         r_families, r_kappa = rival_cases if rival_cases is not None else (families, kappa)
@@ -168,4 +192,4 @@ def batch_claim(id: str, title: str, statement: str, families: Sequence[str] | s
                  engine="float64 batch", examples_scale=0.1,
                  mutants=tuple(Mutant(name, text, decide(wrong, starts)) for name, text, wrong in mutants),
                  shrink=False, assumptions=assumptions, frontier=scan, fails_if=fails_if, rival=rival_mutant,
-                 starts=starts, restart=restart, rebudget=rebudget(statistic, starts), near=near)
+                 starts=starts, restart=restart, rebudget=None, near=near)
