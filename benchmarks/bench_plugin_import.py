@@ -28,7 +28,8 @@ def one(extra: str) -> float:
 
 def importtime_us() -> int:
     """The plugin's cumulative import time (µs) by ``python -X importtime``, pytest and hypothesis loaded first."""
-    out = subprocess.run([sys.executable, "-X", "importtime", "-c", "import pytest, hypothesis; import lrbias.pytest_plugin"],
+    code = "import pytest, hypothesis; import lrbias.pytest_plugin"
+    out = subprocess.run([sys.executable, "-X", "importtime", "-c", code],
                          capture_output=True, text=True, check=True)
     line = [ln for ln in out.stderr.splitlines() if ln.rstrip().endswith("| lrbias.pytest_plugin")][-1]
     return int(line.split("|")[1])

@@ -20,7 +20,7 @@ from typing import Any
 
 from lrbias.claims.entry import Entry
 from lrbias.claims.variants import check_entries, load_variant_file
-from lrbias.errors import LrbiasError
+from lrbias.errors import InvalidArgument, short
 
 __all__ = ["BUILTIN_GROUPS", "ENTRY_POINT_GROUP", "GROUP_ALIASES", "Group", "entry_by_id", "groups", "load_entries",
            "module_attribute", "select", "torch_available", "with_starts"]
@@ -49,7 +49,7 @@ class Group:
         try:
             return self.target.load()
         except Exception as exc:
-            raise LrbiasError(f"{self.source}: {type(exc).__name__}: {exc}") from None
+            raise InvalidArgument(f"{self.source}: {type(exc).__name__}: {exc}") from None
 
     def entries(self) -> list[Entry]:
         """The group's entries (a module's ``ENTRIES``, or what a callable returns), checked."""
@@ -57,9 +57,9 @@ class Group:
         try:
             found = obj() if callable(obj) else getattr(obj, "ENTRIES", None)
         except Exception as exc:
-            raise LrbiasError(f"{self.source}: {type(exc).__name__}: {exc}") from None
+            raise InvalidArgument(f"{self.source}: {type(exc).__name__}: {exc}") from None
         if found is None:
-            raise LrbiasError(f"{self.source}: has no ENTRIES list and is not callable")
+            raise InvalidArgument(f"{self.source}: has no ENTRIES list and is not callable")
         return check_entries(found, self.source, preflight=not self.builtin)
 
 
@@ -77,7 +77,8 @@ def groups() -> list[Group]:
     builtin = {ep.name: ep for ep in found.values() if _is_builtin(ep)}
     missing = [name for name in BUILTIN_GROUPS if name not in builtin]
     if missing:
-        raise LrbiasError(f"the built-in catalogue groups {', '.join(missing)} are not registered in the entry-point "
+        raise InvalidArgument(f"the built-in catalogue groups {', '.join(missing)} are not registered in the "
+                              "entry-point "
                           f"group {ENTRY_POINT_GROUP!r}; install lrbias (pip install -e .) so they are")
     out = [Group(name, f"{BUILTIN_LABEL} (entry point {name} = {builtin[name].value})", True, builtin[name])
            for name in BUILTIN_GROUPS]
@@ -109,18 +110,21 @@ def load_entries(include_nn: bool = True, variants: Iterable[str] = ()) -> list[
     for source, extra in sources:
         for entry in extra:
             if entry.id in seen:
-                raise LrbiasError(f"{source}: entry id {entry.id!r} is already defined by {seen[entry.id]}")
+                raise InvalidArgument(f"{source}: entry id {entry.id!r} is already defined by {seen[entry.id]}")
             seen[entry.id] = source
             entries.append(entry)
     return entries
 
 
 def entry_by_id(entry_id: str, entries: Sequence[Entry] | None = None) -> Entry:
-    """The entry with this id among ``entries`` (default: the whole catalogue); KeyError otherwise."""
-    for entry in load_entries() if entries is None else entries:
+    """The entry with this id among ``entries`` (default: the whole catalogue); InvalidArgument otherwise."""
+    pool = load_entries() if entries is None else entries
+    for entry in pool:
         if entry.id == entry_id:
             return entry
-    raise KeyError(entry_id)
+    ids = sorted(e.id for e in pool)
+    raise InvalidArgument(f"no entry {short(entry_id)}; accepted: one of {len(ids)} ids ({', '.join(ids[:3])}, ...; "
+                          "`lrbias check --help` lists the groups)")
 
 
 GROUP_ALIASES = {"eos": "sharpness", "edge-of-stability": "sharpness"}
@@ -142,7 +146,7 @@ def select(entries: Sequence[Entry], patterns: Sequence[str]) -> list[Entry]:
         hits = [e for e in entries if e.id == pattern or e.id.startswith(pattern.rstrip(".") + ".")
                 or fnmatch.fnmatchcase(e.id, pattern)]
         if not hits:
-            raise LrbiasError(f"no catalogue entry matches {pattern!r}; known groups: "
+            raise InvalidArgument(f"no catalogue entry matches {pattern!r}; known groups: "
                               + ", ".join(sorted({e.group for e in entries})))
         chosen.extend(h for h in hits if h not in chosen)
     return chosen

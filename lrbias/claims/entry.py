@@ -21,6 +21,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from lrbias.claims.profiles import Profile
+from lrbias.errors import InvalidArgument
 from lrbias.verdict import PROVENANCES, Check
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ def resolve(hypotheses: Hypotheses, profile: Profile) -> st.SearchStrategy:
 
 def _check_hypotheses(owner: str, hypotheses: object) -> None:
     if not (isinstance(hypotheses, st.SearchStrategy) or callable(hypotheses)):
-        raise TypeError(f"{owner}: hypotheses must be a Hypothesis strategy or a function Profile -> strategy")
+        raise InvalidArgument(f"{owner}: hypotheses must be a Hypothesis strategy or a function Profile -> strategy")
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ class Mutant:
 
     def __post_init__(self) -> None:
         if not callable(self.conclusion):
-            raise TypeError(f"mutant {self.name}: conclusion is not callable")
+            raise InvalidArgument(f"mutant {self.name}: conclusion is not callable")
         if self.hypotheses is not None:
             _check_hypotheses(f"mutant {self.name}", self.hypotheses)
 
@@ -124,6 +125,8 @@ class Entry:
     to call a budget-sensitive verdict inconclusive.  ``near``: a margin below it counts as
     having come near the boundary (an entry whose search never did is flagged weakly tested); None
     where a margin is not a distance to a boundary (an exact identity's digits of room).
+    ``known_finding``: why the claim is known not to hold as stated (non-empty: a recorded known
+    finding; ``lrbias check`` then exits 0 on its failure and 1 if it passes, as pytest's strict xfail).
     """
 
     id: str
@@ -148,14 +151,15 @@ class Entry:
     restart: Callable[[str], Entry] | None = None
     rebudget: Callable[[Any, int], Check] | None = None
     near: float | None = 0.05
+    known_finding: str = ""
 
     def __post_init__(self) -> None:
         if self.provenance not in PROVENANCES:
-            raise ValueError(f"entry {self.id}: provenance {self.provenance!r} not in {PROVENANCES}")
+            raise InvalidArgument(f"entry {self.id}: provenance {self.provenance!r} not in {PROVENANCES}")
         if "." not in self.id:
-            raise ValueError(f"entry id {self.id!r} must look like 'group.name'")
+            raise InvalidArgument(f"entry id {self.id!r} must look like 'group.name'")
         if not callable(self.conclusion):
-            raise TypeError(f"entry {self.id}: conclusion is not callable")
+            raise InvalidArgument(f"entry {self.id}: conclusion is not callable")
         _check_hypotheses(f"entry {self.id}", self.hypotheses)
 
     @property

@@ -25,6 +25,7 @@ from lrbias.claims.frontier import Frontier
 from lrbias.claims.profiles import Profile
 from lrbias.claims.starts import get_starts
 from lrbias.claims.sweeps import CAP, STEPS, Case, coverage_line, precise_batch, replay, sweep, to_decision, undecided
+from lrbias.errors import InvalidArgument
 from lrbias.gd import BatchResult
 from lrbias.losses.families import get_family
 from lrbias.verdict import Check
@@ -139,7 +140,7 @@ def batch_claim(id: str, title: str, statement: str, families: Sequence[str] | s
                 starts: str = "box", frontier_starts: Sequence[str] | None = None,
                 rival: tuple[str, Statistic] | None = None,
                 rival_cases: tuple[Sequence[str] | st.SearchStrategy[str], tuple[float, float]] | None = None,
-                fails_if: str = "", near: float = 0.05) -> Entry:
+                fails_if: str = "", near: float = 0.05, known_finding: str = "") -> Entry:
     """A statistical claim over batched sweeps: ``statistic(BatchResult) -> (Check, deciding rows)``.
 
     Cases are (family spec, κ, seed, n) with the spec drawn from ``families`` (a list of specs,
@@ -151,7 +152,8 @@ def batch_claim(id: str, title: str, statement: str, families: Sequence[str] | s
     ``families``, which must then be a list), for ``starts`` and every name of ``frontier_starts``.
     ``rival`` = (statement, statistic): a nearby plausible but false claim the search must refute
     (over ``rival_cases`` = (families, κ range), default the claim's own), confirmed at high
-    precision.  ``fails_if`` says what would make the claim fail.
+    precision.  ``fails_if`` says what would make the claim fail; ``known_finding`` records why the
+    claim is known not to hold (see :class:`~lrbias.claims.entry.Entry`).
     """
     get_starts(starts)
     if isinstance(families, st.SearchStrategy):
@@ -166,7 +168,7 @@ def batch_claim(id: str, title: str, statement: str, families: Sequence[str] | s
     scan = None
     if frontier is not None:
         if scanned is None:
-            raise ValueError(f"entry {id}: a frontier over a strategy of families needs frontier_families")
+            raise InvalidArgument(f"entry {id}: a frontier over a strategy of families needs frontier_families")
         scanned_starts = (starts, *(s for s in (frontier_starts or ()) if s != starts))
         scan = Frontier(scanned, *frontier, frontier_predicate(statistic), starts=scanned_starts)
     if not assumptions:
@@ -184,7 +186,7 @@ def batch_claim(id: str, title: str, statement: str, families: Sequence[str] | s
         return batch_claim(id, title, statement, families, kappa, statistic, mutants, latex, provenance, frontier,
                            assumptions.split("; starts: ")[0], frontier_families, starts=name,
                            frontier_starts=frontier_starts, rival=rival, rival_cases=rival_cases,
-                           fails_if=fails_if, near=near)
+                           fails_if=fails_if, near=near, known_finding=known_finding)
 
     return Entry(id=id, title=title, statement=f"{statement} {starts_sentence(starts)}", latex=latex,
                  provenance=provenance, hypotheses=cases(drawn, *kappa), conclusion=decide(statistic, starts),
@@ -192,4 +194,5 @@ def batch_claim(id: str, title: str, statement: str, families: Sequence[str] | s
                  engine="float64 batch", examples_scale=0.1,
                  mutants=tuple(Mutant(name, text, decide(wrong, starts)) for name, text, wrong in mutants),
                  shrink=False, assumptions=assumptions, frontier=scan, fails_if=fails_if, rival=rival_mutant,
-                 starts=starts, restart=restart, rebudget=None, near=near)
+                 starts=starts, restart=restart, rebudget=None, near=near,
+                 known_finding=known_finding)

@@ -128,14 +128,16 @@ def grid_title(config: Any) -> str:
     return f"{act}{norm}, {loss}{start}"
 
 
-def known_findings(entry_ids: Iterable[str]) -> dict[str, str]:
-    """The catalogue's known-finding texts (each group module's ``KNOWN_FINDINGS``) of the entries that ran."""
+def known_findings(entry_ids: Iterable[str], results: Sequence[dict] = ()) -> dict[str, str]:
+    """The known-finding texts of the entries that ran: each record's ``known_finding`` (an entry's
+    declared field, variants included) and each group module's ``KNOWN_FINDINGS`` table."""
     from lrbias.claims.catalogue import module_attribute
 
     ran = set(entry_ids)
     found: dict[str, str] = {}
     for table in module_attribute("KNOWN_FINDINGS"):
         found.update({k: str(v) for k, v in dict(table).items() if k in ran})
+    found.update({r["id"]: str(r["known_finding"]) for r in results if r.get("known_finding") and r["id"] in ran})
     return found
 
 
@@ -145,7 +147,7 @@ def report_extras(results: Sequence[dict], profile: Profile, seed: int) -> dict[
     from lrbias.claims.phasemap import compute_start_phase_map
 
     extras: dict[str, Any] = {}
-    known = known_findings(r["id"] for r in results)
+    known = known_findings((r["id"] for r in results), results)
     if known:
         extras["known_findings"] = known
     nn_ids = [r["id"] for r in results if r.get("group") == "nn"]
