@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from reference_gd import Reference, difference_interval, reference_sweep  # noqa: E402
+from reference_gd import Reference, difference_interval, reference_sweep
 
-from lrbias.claims.starts import get_starts  # noqa: E402
-from lrbias.claims.statistics import edge_runs  # noqa: E402
-from lrbias.claims.sweeps import open_runs, sweep  # noqa: E402
-from lrbias.gd import BatchResult, Outcome, Settings, run_batch, step_loop  # noqa: E402
-from lrbias.losses.families import get_family  # noqa: E402
+from lrbias.claims.starts import get_starts
+from lrbias.claims.statistics import edge_runs
+from lrbias.claims.sweeps import open_runs, sweep
+from lrbias.gd import BatchResult, Outcome, Settings, run_batch, step_loop
+from lrbias.losses.families import get_family
 
 N = 300
 STEPS = 20_000      # a rung of the budget ladder (sweeps.ladder), long enough that these cells leave few runs open
