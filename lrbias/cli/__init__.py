@@ -12,7 +12,6 @@ from lrbias._version import __version__
 from lrbias.errors import LrbiasError, RunError, short
 from lrbias.serial import dumps, print_table
 
-
 INTERNAL_ERROR = 3   # pytest's exit code for an internal error
 
 
