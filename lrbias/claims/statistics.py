@@ -27,7 +27,8 @@ from lrbias.verdict import Check, holds, inconclusive
 
 __all__ = ["EDGE_BAND", "MIN_CONVERGED", "ON_MINIMISERS", "STATISTICS", "both_ways", "edge_runs", "edge_statistic",
            "eos_runs", "eos_share_at_most", "final_gap_at_most_initial", "imbalance_bound", "imbalance_shrinks",
-           "kappa_of", "median_ratio_at_least", "minimiser_bound", "on_minimisers", "share_converged"]
+           "kappa_of", "median_bounds", "median_ratio_at_least", "minimiser_bound", "on_minimisers", "share_bounds",
+           "share_converged"]
 
 EDGE_BAND = 0.95
 """A converged run is *at the edge of stability* when S∞·h/2 ≥ this (and κ > 2); DESIGN.md gives the
@@ -102,6 +103,18 @@ def edge_runs(b: BatchResult, band: float = EDGE_BAND) -> np.ndarray:
     """
     with np.errstate(invalid="ignore"):
         return converged(b) & (b.ratio >= band) & (kappa_of(b) > 2)
+
+
+def share_bounds(b: BatchResult, mask: np.ndarray) -> tuple[float, float]:
+    """The share of all runs of ``b`` in ``mask``, with the open runs counted out and in: (low, high)."""
+    n = max(len(b), 1)
+    k = int(np.count_nonzero(mask))
+    return k / n, (k + int(open_runs(b).sum())) / n
+
+
+def median_bounds(values: np.ndarray, left: int) -> tuple[float, float]:
+    """The median of ``values`` with ``left`` more values at −∞ and at +∞: (low, high)."""
+    return _median_bounds(values, left, False), _median_bounds(values, left, True)
 
 
 def share_converged(threshold: float) -> Statistic:
