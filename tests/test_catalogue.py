@@ -110,7 +110,7 @@ def test_every_entry_has_a_mutant_and_a_unique_id():
 
 def test_batch_cases_carry_their_sweep_size_and_sweeps_are_read_only():
     """A batch case is (spec, κ, seed, n) with n from the profile it was drawn under; its replay rebuilds it."""
-    entry = entry_by_id("balancing.imbalance-shrinks", ENTRIES)
+    entry = entry_by_id("convergence.good-regularity-large-lr", ENTRIES)
     profile = PROFILES["smoke"]
     case = find(resolve(entry.hypotheses, profile), lambda _case: True)
     assert case[-1] == profile.sweep_starts

@@ -100,7 +100,7 @@ def test_a_variant_registers_its_own_starts_and_check_selects_it(tmp_path, capsy
         "                    lambda n, seed: tuple(np.random.default_rng(seed).uniform(0.9, 1.1, (2, n))))\n"
         "ENTRIES = []\n", encoding="utf-8")
     out = tmp_path / "r.json"
-    code = main(["check", "balancing.final-imbalance-bound", "--profile", "smoke", "--no-nn", "--quiet",
+    code = main(["check", "convergence.none-above-threshold", "--profile", "smoke", "--no-nn", "--quiet",
                  "--variants", str(variant), "--starts", "narrow-test", "--json", str(out)])
     assert code == 0
     doc = json.loads(out.read_text())
