@@ -53,7 +53,7 @@ def _test_family_and_starts():
     KINDS.pop("square-tiny-quartic", None)
     STARTS.pop(AT_MINIMISERS, None)
 
-GOOD_ORDER_FAILING = ("box", (3.0, 0, 200), "box starts at κ = 3")
+GOOD_ORDER_FAILING = ("shell", (3.0, 0, 200), "shell starts at κ = 3: a = 1 reaches the edge, a ≤ 1/2 does not")
 
 # id -> (start distribution or None, the failing case, the reason in words)
 FAILING = {

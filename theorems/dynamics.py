@@ -366,27 +366,31 @@ ORDERING_RIVAL = dataclasses.replace(across_families(functools.partial(ordering_
 GOOD_ORDER = ("softplus-pair:a=1/4", "softplus-pair:a=1/2", "softplus-pair:a=1")
 """Good-regularity families by degree of regularity a (the ordering that holds, measured in DESIGN.md)."""
 
-GOOD_ORDERING = across_families(functools.partial(ordering_check, families=GOOD_ORDER, of_converged=True),
-                                GOOD_ORDER, rows=at_edge_half)
+GOOD_TOLERANCE = 0.02
+"""The rise the good-regularity ordering allows between neighbours (ours)."""
+
+GOOD_ORDERING = across_families(functools.partial(ordering_check, families=GOOD_ORDER, of_converged=True,
+                                                  tolerance=GOOD_TOLERANCE), GOOD_ORDER, rows=at_edge_half)
 
 GOOD_ORDERING_ENTRY = compared_claim(
     id="ordering.edge-share-falls-with-a",
     title="Regularity ordering among good losses",
     statement=f"At fixed κ in [3, 8], the share of converged runs that end at the edge (S∞·h/2 ≥ {EDGE_BAND}) "
-              "does not rise (beyond 0.05) along softplus-pair a = 1/4, 1/2, 1: the better the regularity, "
-              "the more of the converged runs sit at the edge.",
+              f"does not rise (beyond {GOOD_TOLERANCE}) along softplus-pair a = 1/4, 1/2, 1: the better the "
+              "regularity, the more of the converged runs sit at the edge.",
     latex=(r"a_1 < a_2 \le 1 \Rightarrow p_{\mathrm{edge}\mid\mathrm{conv}}(a_2) \le "
-           r"p_{\mathrm{edge}\mid\mathrm{conv}}(a_1) + 0.05"),
+           r"p_{\mathrm{edge}\mid\mathrm{conv}}(a_1) + 0.02"),
     provenance="reconstructed",
     hypotheses=sized(st.tuples(kappas(3.0, 8.0), st.integers(0, 2**16))),
     compared=GOOD_ORDERING,
     mutants=(Mutant("reversed", "the share rises with a",
                     statistic=functools.partial(ordering_check, families=GOOD_ORDER, of_converged=True,
-                                                reverse=True)),),
+                                                tolerance=GOOD_TOLERANCE, reverse=True)),),
     assumptions="softplus-pair a = 1/4, 1/2, 1",
     starts="unbalanced",
-    fails_if="the order continued past dor 2: the square loss then power b = 3 at κ = 3 from unbalanced starts "
-             "(none, then 17% of the starts at the edge: ordering.eos-share-falls-with-dor)",
+    fails_if="shell starts at κ = 3: a = 1 reaches the edge from 4.5% of the starts, a = 1/4 and 1/2 from none "
+             "(and, past dor 2, the square loss then power b = 3 at κ = 3 from unbalanced starts: none, then 10.5% "
+             "at the edge: ordering.eos-share-falls-with-dor)",
     rival=Rival("The share at the edge does not depend on a: the three shares lie within 0.1 of each other.",
                 functools.partial(ordering_check, families=GOOD_ORDER, of_converged=True, rival=True)),
     figures=("phase",),
