@@ -192,7 +192,7 @@ def test_to_decision_climbs_only_while_open_runs_could_flip_the_verdict():
     assert capped.detail["undecided_share"] == pytest.approx(max(1, 100 - CAP // 20_000) / 200)
 
 
-def test_to_decision_stops_when_a_rung_decides_no_open_run():
+def test_to_decision_stops_when_two_rungs_in_a_row_decide_no_open_run():
     seen = []
 
     def stuck(steps: int) -> Check:
@@ -200,7 +200,7 @@ def test_to_decision_stops_when_a_rung_decides_no_open_run():
         return inconclusive("open runs could flip it", runs=200, undecided=39, undecided_can_flip=True)
 
     check = to_decision(stuck)
-    assert seen == [5000, 20000] and check.detail["stopped"] == "no progress"
+    assert seen == [5000, 20000, 80000] and check.detail["stopped"] == "no progress"
     assert check.detail["undecided_share"] == pytest.approx(39 / 200)
 
 

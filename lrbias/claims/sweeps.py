@@ -35,6 +35,9 @@ STEPS = 5000
 """The first rung of the budget ladder."""
 CAP = 1_000_000
 """The last rung: no run is followed beyond this many steps; the runs still open there are counted both ways."""
+STALL_RUNGS = 2
+"""The climb stops when this many rungs in a row decided none of the open runs (one is not enough: runs
+leaving an unstable minimiser at multiplier 1.001 stay open from 5,000 to 20,000 steps, then converge)."""
 GROWTH = 4
 """Each rung of the ladder is this many times the one below (re-running the open runs from their
 starts costs at most GROWTH/(GROWTH − 1) times the last rung)."""
@@ -152,19 +155,19 @@ def to_decision(check_at: Callable[[int], Check], cap: int = CAP) -> Check:
 
     A check whose detail says ``undecided_can_flip`` (its open runs, counted both ways, give
     different verdicts) is re-decided at the next rung, until it is settled, the cap is reached,
-    or a rung decided none of the open runs (they are not converging, diverging or cycling at
-    any rate the ladder can see: chaotic orbits, measured in DESIGN.md).  The check returned
+    or STALL_RUNGS rungs in a row decided none of the open runs (they are not converging, diverging
+    or cycling at any rate the ladder can see: chaotic orbits, measured in DESIGN.md).  The check returned
     records the budget reached (``steps``), the cap, why the climb stopped (``stopped``) and the
     open runs' share (``undecided_share``).
     """
-    check, stopped = None, "cap"
+    check, stopped, seen = None, "cap", []
     for steps in ladder(cap):
-        before = None if check is None else check.detail.get("undecided")
         check = check_at(steps)
+        seen.append(check.detail.get("undecided"))
         if not check.detail.get("undecided_can_flip"):
             stopped = "decided"
             break
-        if before is not None and check.detail.get("undecided") == before:
+        if len(seen) > STALL_RUNGS and len(set(seen[-STALL_RUNGS - 1:])) == 1:
             stopped = "no progress"
             break
     assert check is not None
