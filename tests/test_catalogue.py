@@ -54,8 +54,9 @@ def _explain(result) -> str:
 @pytest.mark.parametrize("entry", [pytest.param(e, id=e.id, marks=_marks(e, with_findings=True))
                                    for e in ENTRIES])
 def test_catalogue_entry(entry, lrbias_results):
-    """Every entry passes; a pass with a step budget was re-decided at 4x the budget on its deciding cases
-    and did not change (a changed verdict is reported inconclusive, which fails here)."""
+    """Every entry passes; a pass with a fixed step budget was re-decided at 4x the budget on its deciding cases
+    and did not change (a changed verdict is reported inconclusive, which fails here); a batch entry decided at
+    convergence records its budget cap and the share of runs it left open."""
     profile = _profile()
     result = run_entry(entry, profile, seed=0)
     lrbias_results.add(entry, result, profile)
@@ -64,6 +65,9 @@ def test_catalogue_entry(entry, lrbias_results):
         assert result.budget is not None and result.budget["stable"], result.budget
         assert result.budget["factor"] == 4 and result.budget["cases"]
         assert result.evidence["budget_stable"] is True
+    elif entry.engine == "float64 batch":
+        assert result.evidence["budget_cap"] >= result.evidence["steps"] > 0, result.evidence
+        assert result.evidence["undecided_share"] is not None
 
 
 @pytest.mark.parametrize("entry", [pytest.param(e, id=e.id, marks=_marks(e)) for e in ENTRIES if e.group == "nn"])
@@ -161,7 +165,7 @@ def test_every_entry_has_a_mutant_and_a_unique_id():
 
 def test_batch_cases_carry_their_sweep_size_and_sweeps_are_read_only():
     """A batch case is (spec, κ, seed, n) with n from the profile it was drawn under; its replay rebuilds it."""
-    entry = entry_by_id("balancing.imbalance-shrinks", ENTRIES)
+    entry = entry_by_id("convergence.good-regularity-large-lr", ENTRIES)
     profile = PROFILES["smoke"]
     case = find(resolve(entry.hypotheses, profile), lambda _case: True)
     assert case[-1] == profile.sweep_starts

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ENTRY = "balancing.imbalance-shrinks"  # fast under smoke, and it has a validity frontier
+ENTRY = "convergence.good-regularity-large-lr"  # a batch claim with a validity frontier
 VOLATILE = {"elapsed_s", "seconds", "quad_s", "mpmath_s", "time_s"}
 """Wall times, at any depth (an entry's, its rival's, a certificate's, a precision tier's)."""
 
