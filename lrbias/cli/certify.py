@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from lrbias.cli.engines import MAX_STEPS
-from lrbias.cli.start import add_start_arguments, step_size
+from lrbias.cli.start import MAX_STEPS, add_start_arguments, step_size
 from lrbias.errors import InvalidArgument
 from lrbias.serial import dumps
 

@@ -10,12 +10,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from lrbias.cli.start import add_start_arguments, step_size
+from lrbias.cli.start import MAX_STEPS, add_start_arguments, step_size
 from lrbias.errors import InvalidArgument
 from lrbias.serial import dumps, print_table
 
 MAX_SWEEP = 100_000_000
-MAX_STEPS = 10_000_000     # step budget of one run (float64: seconds; mpmath/arb: the user asked for it)
 MAX_RECORDED = 100_000     # states a --record-every trajectory may keep (~100 bytes each in the JSON)
 DEFAULT_CHUNK_SIZE = 1 << 18  # equal to lrbias.gd.scaleout.DEFAULT_CHUNK_SIZE (not imported: keeps startup light)
 CHECK_HELP = ("test the decision rules every K steps: 1, 2, 4, ..., 128 (default 8; 1 gives the "
