@@ -16,6 +16,7 @@ import functools
 
 import numpy as np
 
+from lrbias.claims.caching import disk_cached_sweep
 from lrbias.claims.starts import get_starts
 from lrbias.gd import BatchResult, Outcome, Settings, run_batch, suspects
 from lrbias.gd.sampling import Range
@@ -38,6 +39,13 @@ Case = tuple[str, float, int, int]
 
 @functools.lru_cache(maxsize=96)
 def _cached_sweep(spec: str, kappa: float, seed: int, n: int, starts: str, steps: int) -> BatchResult:
+    batch = disk_cached_sweep(_swept, spec, kappa, seed, n, starts, steps)
+    for array in _arrays(batch).values():
+        array.setflags(write=False)
+    return batch
+
+
+def _swept(spec: str, kappa: float, seed: int, n: int, starts: str, steps: int) -> BatchResult:
     fam = get_family(spec)
     if steps > STEPS:
         batch = _extended(_cached_sweep(spec, kappa, seed, n, starts, STEPS), steps)
