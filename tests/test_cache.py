@@ -105,6 +105,12 @@ def test_a_failed_write_leaves_no_entry_and_no_temporary_file(fresh, monkeypatch
 
 def _writer(folder: str, counter: str, parts: dict) -> int:
     cache.configure(folder, enabled=True)
+    ready = Path(counter).parent / "ready"
+    ready.mkdir(exist_ok=True)
+    (ready / str(os.getpid())).touch()
+    deadline = time.monotonic() + 120
+    while len(list(ready.iterdir())) < 4 and time.monotonic() < deadline:  # all four look up at once
+        time.sleep(0.01)
 
     def compute():
         with open(counter, "a") as f:
