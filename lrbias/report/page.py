@@ -111,7 +111,7 @@ def nn_rows(nn: dict | None) -> list[dict]:
     return rows
 
 
-KIND_NAMES = {"sweep": "float64 sweep", "nn-grid": "NN grid"}
+KIND_NAMES = {"sweep": "float64 sweep", "nn-grid": "NN grid", "entry": "entry record", "figure": "figure"}
 
 
 def cache_text(scope: dict | None) -> str:
