@@ -1,4 +1,4 @@
-"""The ingredients of the catapult law (theorems.dynamics.catapult_law), checked on exact GD steps.
+"""The ingredients of the catapult law (lrbias.claims.catapult.catapult_law), checked on exact GD steps.
 
 The law max f ≥ f0 + ½ℓ″(1)(κ_b − 2)² rests on computed facts: the start's base κ_b is invariant
 under a step to first order, two steps from E = κ − 2 − 2Hu = 0 lower E by 4H(1 − H)u² (the drift
@@ -15,9 +15,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from lrbias.gd import Outcome, Settings, objective, run_batch
-from lrbias.losses.families import get_family
-from theorems.dynamics import (
+from lrbias.claims.catapult import (
     CATAPULT_KAPPAS,
     CATAPULT_SHARE,
     CATAPULT_WORST_SLOPE,
@@ -26,6 +24,8 @@ from theorems.dynamics import (
     catapult_slope,
     peak_excess,
 )
+from lrbias.gd import Outcome, Settings, objective, run_batch
+from lrbias.losses.families import get_family
 
 
 def _state(s, q):

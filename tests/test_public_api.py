@@ -26,6 +26,9 @@ FRONT = {
     "imbalance_shrinks", "inconclusive", "load_entries", "median_ratio_at_least", "objective", "passed",
     "register_family", "run_arb", "run_auto", "run_batch", "run_entry", "run_mp", "select", "share_converged",
     "sized", "strategies",
+    # the tutorial's names (issue 21): sweeps, start distributions, typed builders, declared groups
+    "Case", "Compared", "Group", "MIN_CONVERGED", "Rival", "across_families", "against_reference", "compared_claim",
+    "converged", "load_groups", "load_variant_file", "register_starts", "sweep", "two_kappas",
 }
 
 

@@ -190,9 +190,9 @@ def test_report_extras_follow_the_run(monkeypatch):
     calls = []
     monkeypatch.setattr(job, "nn_extras", lambda ids: {"grids": {i: [] for i in ids}})
     monkeypatch.setattr("lrbias.claims.phase.compute_phase_diagram",
-                        lambda n, seed: calls.append((n, seed)) or {"rows": []})
+                        lambda families, n, seed: calls.append((n, seed)) or {"rows": []})
     monkeypatch.setattr("lrbias.claims.phasemap.compute_start_phase_map",
-                        lambda n, seed: calls.append((n, seed)) or {"families": []})
+                        lambda families, n, seed: calls.append((n, seed)) or {"families": []})
     monkeypatch.setattr("lrbias.report.certified.certified_samples", lambda: [{"certified": "stub"}])
     assert job.report_extras([{"id": "exact.y", "group": "exact"}], PROFILES["smoke"], 3) == {
         "phase_diagram": {"rows": []}, "start_phase_map": {"families": []},
@@ -202,6 +202,32 @@ def test_report_extras_follow_the_run(monkeypatch):
     assert extras == {"nn": {"grids": {"nn.x": []}}, "phase_diagram": {"rows": []},
                       "start_phase_map": {"families": []}, "certified": [{"certified": "stub"}]}
     assert calls == [(PROFILES["smoke"].frontier_starts, 3)] * 4
+
+
+def test_a_variant_group_gets_its_figures(monkeypatch):
+    """The phase diagram and the start-imbalance maps cover the families the loaded groups declare: the
+    built-in ones (theorems/dynamics.py) and a TOML variant's, whose claims link to those figures."""
+    from lrbias.claims.catalogue import load_groups
+    from lrbias.report.overview import figures_for
+    from theorems.dynamics import MAP_FAMILIES, PHASE_FAMILIES
+
+    asked = {}
+    monkeypatch.setattr("lrbias.claims.phase.compute_phase_diagram",
+                        lambda families, n, seed: asked.setdefault("phase", families) and {"rows": []})
+    monkeypatch.setattr("lrbias.claims.phasemap.compute_start_phase_map",
+                        lambda families, n, seed: asked.setdefault("map", families) and {"families": []})
+    variant = Path(__file__).resolve().parents[1] / "examples" / "huber_like_eos.toml"
+    soft = ("soft-huber:delta=0.5", "soft-huber:delta=1")
+    job.report_extras([], PROFILES["smoke"], 0, load_groups(include_nn=False))
+    assert asked == {"phase": PHASE_FAMILIES, "map": MAP_FAMILIES}
+    asked.clear()
+    groups = load_groups(include_nn=False, variants=[str(variant)])
+    job.report_extras([], PROFILES["smoke"], 0, groups)
+    assert asked == {"phase": PHASE_FAMILIES + soft, "map": MAP_FAMILIES + soft}
+    entry = groups[-1].entries[0]
+    available = {"phase", "eos", *(f"start-map-{i}" for i in range(len(MAP_FAMILIES) + 2))}
+    record = {"id": entry.id, "figures": list(entry.figures)}
+    assert figures_for(record, available)[0] == "phase" and "start-map-6" in figures_for(record, available)
 
 
 def test_nn_section_is_rendered_from_the_extras(report_dir):
@@ -271,8 +297,8 @@ def test_report_extras_without_python_flint_leave_the_certified_tier_out(monkeyp
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "flint" else real(name, *a))
-    monkeypatch.setattr("lrbias.claims.phase.compute_phase_diagram", lambda n, seed: {"rows": []})
-    monkeypatch.setattr("lrbias.claims.phasemap.compute_start_phase_map", lambda n, seed: {"families": []})
+    monkeypatch.setattr("lrbias.claims.phase.compute_phase_diagram", lambda families, n, seed: {"rows": []})
+    monkeypatch.setattr("lrbias.claims.phasemap.compute_start_phase_map", lambda families, n, seed: {"families": []})
     monkeypatch.setattr("lrbias.report.certified.certified_samples", lambda: pytest.fail("certify was called"))
     extras = job.report_extras([{"id": "exact.y", "group": "exact"}], PROFILES["smoke"], 3)
     assert "certified" not in extras and extras["phase_diagram"] == {"rows": []}

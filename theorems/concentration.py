@@ -15,6 +15,7 @@ import mpmath
 from hypothesis import strategies as st
 
 from lrbias.claims.entry import Entry, Mutant
+from lrbias.claims.group import Group
 from lrbias.claims.strategies import GOOD
 from lrbias.gd import objective
 from lrbias.losses.families import get_family
@@ -109,3 +110,6 @@ ENTRIES: list[Entry] = [
                      confirm=lambda case: _bad_check(case, slack=1.0, precise=True)),
     ),
 ]
+
+GROUP = Group("concentration", "Sharpness concentration", tuple(ENTRIES), figures=("concentration",))
+"""The declared group (the entry point ``concentration = "theorems.concentration:GROUP"``)."""

@@ -18,6 +18,7 @@ import mpmath
 from hypothesis import strategies as st
 
 from lrbias.claims.entry import Entry, Mutant
+from lrbias.claims.group import Group
 from lrbias.claims.strategies import coordinates, family_specs, points, step_sizes
 from lrbias.gd import objective
 from lrbias.losses.families import get_family
@@ -223,3 +224,6 @@ ENTRIES: list[Entry] = [
                      confirm=lambda case: _axis_check(case, dps=2 * DPS)),
     ),
 ]
+
+GROUP = Group("exact", "Exact identities of one GD step", tuple(ENTRIES), figures=("trajectories-good",))
+"""The declared group (the entry point ``exact = "theorems.exact:GROUP"``)."""

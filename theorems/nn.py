@@ -10,13 +10,15 @@ Grids testing the paper's unbalanced setting start from ‖W1‖_F = 6, ‖W2‖
 larger, as in the paper); ``DEFAULT_INIT`` names the same grids from PyTorch's default init
 (``lrbias nn-grid --init default``).  Each entry's single case is its claim's grid names; the
 grids are trained once per process (lrbias.claims.nn.trained_grid) and shared by the claims that
-use them.  The entries run only when torch is installed (the ``nn`` extra).  Mutants: "the loss
-vanishes" (every run ends below 1e-6 of its starting loss), which the measured runs refute.
+use them.  The entries run only when torch is installed (the ``nn`` extra); the adapter that makes
+them entries (mutant "the loss vanishes", rival confirmation, budget check) is
+lrbias.claims.nn_entries.
 Each claim says which realistic input makes it fail (``fails_if``; tests/test_nn_vacuity.py trains
 one) and carries a rival, a nearby plausible but false statement (classical stability, gradient
 flow's conserved ‖W2‖² − ‖W1‖², a loss that never overshoots, ...) that the claim's own trained
 runs refute, confirmed by re-training the refuting runs in float64 (lrbias.claims.nn.confirm_rival).
-``KNOWN_FINDINGS`` lists the claims not observed, with why.
+``KNOWN_FINDINGS`` lists the claims not observed, with why; ``GROUP`` declares the group (the
+entry point ``nn = "theorems.nn:GROUP"``).
 """
 
 from __future__ import annotations
@@ -26,22 +28,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from hypothesis import strategies as st
-
-from lrbias.claims.entry import Conclusion, Entry, Mutant
-from lrbias.claims.nn import (
-    Grid,
-    NNClaim,
-    Results,
-    Rival,
-    combine,
-    confirm_rival,
-    each,
-    every_run,
-    longer,
-    per_grid,
-    trained_grid,
-)
+from lrbias.claims.nn import Grid, NNClaim, Results, Rival, combine, each, every_run, per_grid
+from lrbias.claims.nn_entries import nn_group
 from lrbias.nn import phenomena
 from lrbias.nn.config import OFFLINE_DATASETS, RunConfig
 from lrbias.verdict import Check, fail, holds, inconclusive
@@ -255,53 +243,5 @@ KNOWN_FINDINGS: dict[str, str] = {
 }
 
 
-def _results(claim: NNClaim) -> Results:
-    return {g.name: trained_grid(g) for g in claim.grids}
-
-
-def _loss_vanishes(claim: NNClaim) -> Conclusion:
-    def check(_case: object) -> Check:
-        runs = [r for g in claim.grids for r in trained_grid(g)]
-        ratios = [r.history["loss"][-1] / r.history["loss"][0] for r in runs]
-        worst = max(ratios) if all(math.isfinite(v) for v in ratios) else math.inf
-        return holds(worst < 1e-6, -math.log10(worst / 1e-6) if math.isfinite(worst) else -math.inf,
-                     final_over_start=worst)
-    return check
-
-
-def _rival(rival: Rival) -> Mutant:
-    """The rival as the catalogue searches it: decided on the trained grids, confirmed in float64."""
-    def trained() -> Results:
-        return {g.name: trained_grid(g) for g in rival.grids}
-    return Mutant("rival", rival.statement, lambda _case: rival.check(trained()),
-                  st.just(tuple(g.name for g in rival.grids)),
-                  confirm=lambda _case: confirm_rival(rival, trained()))
-
-
-def _rebudget(claim: NNClaim) -> Callable[[object, int], Check]:
-    """The claim decided on its grids trained with ``factor`` × the steps (the runner's budget check)."""
-    def check(_case: object, factor: int) -> Check:
-        return claim.check({g.name: trained_grid(longer(g, int(factor))) for g in claim.grids})
-    return check
-
-
-def _entry(claim: NNClaim) -> Entry:
-    return Entry(
-        id=claim.id,
-        title=claim.title,
-        statement=claim.statement + (f" Thresholds (ours): {claim.thresholds}." if claim.thresholds else ""),
-        latex="",
-        provenance=claim.provenance,
-        hypotheses=st.just(tuple(g.name for g in claim.grids)),
-        conclusion=lambda _case, c=claim: c.check(_results(c)),
-        engine="torch (CPU, float32, HVP-Lanczos sharpness)",
-        examples_scale=0.0,
-        mutants=(Mutant("loss-vanishes", "every run ends below 1e-6 of its starting loss", _loss_vanishes(claim)),),
-        assumptions="; ".join(f"{g.name}: {g.describe()}" for g in claim.grids),
-        fails_if=claim.fails_if,
-        rival=None if claim.rival is None else _rival(claim.rival),
-        rebudget=_rebudget(claim),
-    )
-
-
-ENTRIES: list[Entry] = [_entry(c) for c in NN_CLAIMS]
+GROUP = nn_group(name="nn", title="Neural networks", claims=NN_CLAIMS, known_findings=KNOWN_FINDINGS)
+"""The declared group: the NN entries (lrbias.claims.nn_entries), the NN figure, the known findings."""

@@ -100,15 +100,15 @@ def _catalogue_sources() -> tuple[frozenset[str], str]:
     import hashlib
     import importlib
 
-    from lrbias.claims.catalogue import groups, torch_available
+    from lrbias.claims.catalogue import sources, torch_available
 
     ids: set[str] = set()
     roots: set[Path] = set()
-    for group in groups():
-        if group.builtin and group.name == "nn" and not torch_available():
+    for src in sources():
+        if src.builtin and src.name == "nn" and not torch_available():
             continue
-        ids.update(e.id for e in group.entries())
-        top = importlib.import_module(group.target.value.split(":")[0].split(".")[0])
+        ids.update(e.id for e in src.entries())
+        top = importlib.import_module(src.target.value.split(":")[0].split(".")[0])
         if getattr(top, "__file__", None) is None:
             return frozenset(), ""
         root = Path(top.__file__).resolve()

@@ -1,29 +1,33 @@
 """Loading the catalogue: the ``lrbias.theorems`` entry-point group, then variant files.
 
 Every group of claims, built-in or a user's, is an entry point of the group ``lrbias.theorems``
-naming a module with an ``ENTRIES`` list (or a callable returning entries).  The built-in groups
-are the entry points ``NAME = "theorems.NAME"`` that lrbias itself declares (pyproject.toml), for
-NAME in :data:`BUILTIN_GROUPS`; they load first, in that order (``nn`` only when asked for and
-torch is importable), then users' entry points by name, then variant files in the order given.
-An id defined twice is an error naming both sources.  The library never imports the
-``theorems`` package itself: it only follows entry points.
+naming a declared :class:`~lrbias.claims.group.Group` (``NAME = "module:GROUP"``).  The built-in
+groups are the entry points ``NAME = "theorems.NAME:GROUP"`` that lrbias itself declares
+(pyproject.toml), for NAME in :data:`BUILTIN_GROUPS`; they load first, in that order (``nn`` only
+when asked for and torch is importable), then users' entry points by name, then variant files in
+the order given.  An entry point may also name a list of entries or a callable returning a Group
+or entries (wrapped in a group named after the entry point).  An id defined twice is an error
+naming both sources.  The library never imports the ``theorems`` package itself: it only follows
+entry points, and reads what the groups declare (entries, figures, known findings, families, NN
+claims), never an attribute looked up by name.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import importlib.util
-from collections.abc import Iterable, Iterator, Sequence
+import types
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Any
 
 from lrbias.claims.entry import Entry
-from lrbias.claims.variants import check_entries, load_variant_file
-from lrbias.errors import LrbiasError
+from lrbias.claims.group import Group
+from lrbias.claims.variants import check_entries, load_variant_groups
+from lrbias.errors import InvalidArgument
 
-__all__ = ["BUILTIN_GROUPS", "ENTRY_POINT_GROUP", "GROUP_ALIASES", "Group", "entry_by_id", "groups", "load_entries",
-           "module_attribute", "select", "torch_available", "with_starts"]
+__all__ = ["BUILTIN_GROUPS", "ENTRY_POINT_GROUP", "GROUP_ALIASES", "Group", "Source", "entry_by_id",
+           "known_findings", "load_entries", "load_groups", "select", "sources", "torch_available", "with_starts"]
 
 ENTRY_POINT_GROUP = "lrbias.theorems"
 BUILTIN_GROUPS = ("exact", "concentration", "dynamics", "nn")
@@ -36,39 +40,45 @@ def torch_available() -> bool:
 
 
 @dataclass(frozen=True)
-class Group:
-    """One entry point of ``lrbias.theorems``: its name, a label for messages, and what it loads."""
+class Source:
+    """One entry point of ``lrbias.theorems``: its name, a label for messages, and the group it declares."""
 
     name: str
     source: str
     builtin: bool
     target: metadata.EntryPoint
 
-    def load(self) -> Any:
-        """The module (or callable) the entry point names; LrbiasError naming the source if it fails."""
+    def load(self) -> Group:
+        """The declared :class:`Group` (see the module docstring); LrbiasError naming the source if it fails."""
         try:
-            return self.target.load()
+            obj = self.target.load()
+            if isinstance(obj, types.ModuleType):  # an entry point written without ":GROUP" (older metadata)
+                obj = obj.GROUP if isinstance(getattr(obj, "GROUP", None), Group) else getattr(obj, "ENTRIES", obj)
+            if callable(obj) and not isinstance(obj, Group):
+                obj = obj()
         except Exception as exc:
-            raise LrbiasError(f"{self.source}: {type(exc).__name__}: {exc}") from None
+            raise InvalidArgument(f"{self.source}: {type(exc).__name__}: {exc}") from None
+        if isinstance(obj, Group):
+            group = obj
+        elif isinstance(obj, list | tuple):
+            group = Group(self.name, self.name, tuple(obj))  # type: ignore[arg-type]
+        else:
+            raise InvalidArgument(f"{self.source}: names a {type(obj).__name__}, not an lrbias Group or a list "
+                                  "of entries")
+        check_entries(group.entries, self.source, preflight=not self.builtin)
+        return group
 
     def entries(self) -> list[Entry]:
-        """The group's entries (a module's ``ENTRIES``, or what a callable returns), checked."""
-        obj = self.load()
-        try:
-            found = obj() if callable(obj) else getattr(obj, "ENTRIES", None)
-        except Exception as exc:
-            raise LrbiasError(f"{self.source}: {type(exc).__name__}: {exc}") from None
-        if found is None:
-            raise LrbiasError(f"{self.source}: has no ENTRIES list and is not callable")
-        return check_entries(found, self.source, preflight=not self.builtin)
+        """The entries of the group the entry point declares."""
+        return list(self.load().entries)
 
 
 def _is_builtin(ep: metadata.EntryPoint) -> bool:
-    return ep.name in BUILTIN_GROUPS and ep.value == f"theorems.{ep.name}"
+    return ep.name in BUILTIN_GROUPS and ep.value in (f"theorems.{ep.name}", f"theorems.{ep.name}:GROUP")
 
 
-def groups() -> list[Group]:
-    """Every group of the entry-point group: the built-ins in :data:`BUILTIN_GROUPS` order, then users' by name.
+def sources() -> list[Source]:
+    """Every entry point of the group: the built-ins in :data:`BUILTIN_GROUPS` order, then users' by name.
 
     LrbiasError when a built-in group is missing (lrbias was not installed, so its entry points
     do not exist: ``pip install -e .``).
@@ -77,42 +87,43 @@ def groups() -> list[Group]:
     builtin = {ep.name: ep for ep in found.values() if _is_builtin(ep)}
     missing = [name for name in BUILTIN_GROUPS if name not in builtin]
     if missing:
-        raise LrbiasError(f"the built-in catalogue groups {', '.join(missing)} are not registered in the entry-point "
-                          f"group {ENTRY_POINT_GROUP!r}; install lrbias (pip install -e .) so they are")
-    out = [Group(name, f"{BUILTIN_LABEL} (entry point {name} = {builtin[name].value})", True, builtin[name])
+        raise InvalidArgument(f"the built-in catalogue groups {', '.join(missing)} are not registered in the "
+                              f"entry-point group {ENTRY_POINT_GROUP!r}; install lrbias (pip install -e .) so they are")
+    out = [Source(name, f"{BUILTIN_LABEL} (entry point {name} = {builtin[name].value})", True, builtin[name])
            for name in BUILTIN_GROUPS]
     users = sorted((ep for ep in found.values() if not _is_builtin(ep)), key=lambda ep: (ep.name, ep.value))
-    return out + [Group(ep.name, f"entry point {ep.name} ({ep.value})", False, ep) for ep in users]
+    return out + [Source(ep.name, f"entry point {ep.name} ({ep.value})", False, ep) for ep in users]
 
 
-def module_attribute(name: str) -> Iterator[Any]:
-    """``name`` of every group whose module defines it, in catalogue order (e.g. ``NN_CLAIMS``)."""
-    for group in groups():
-        obj = group.load()
-        if hasattr(obj, name):
-            yield getattr(obj, name)
+def load_groups(include_nn: bool = True, variants: Iterable[str] = ()) -> list[Group]:
+    """The catalogue's groups: built-in ones (``nn`` when ``include_nn`` and torch is importable), users' entry
+    points, then the groups of each variant file (.py or .toml).  A repeated id is an LrbiasError naming
+    both sources.
+    """
+    found: list[tuple[str, Group]] = []
+    for src in sources():
+        if src.builtin and src.name == "nn" and not (include_nn and torch_available()):
+            continue
+        found.append((src.source, src.load()))
+    found += [(str(path), group) for path in variants for group in load_variant_groups(path)]
+    seen: dict[str, str] = {}
+    for source, group in found:
+        for entry in group.entries:
+            if entry.id in seen:
+                raise InvalidArgument(f"{source}: entry id {entry.id!r} is already defined by {seen[entry.id]}")
+            seen[entry.id] = source
+    return [group for _, group in found]
 
 
 def load_entries(include_nn: bool = True, variants: Iterable[str] = ()) -> list[Entry]:
-    """The catalogue: built-in groups (``nn`` when ``include_nn`` and torch is importable), users' entry
-    points, then the entries of each variant file (.py or .toml).  A repeated id is an LrbiasError
-    naming both sources.
-    """
-    sources: list[tuple[str, list[Entry]]] = []
-    for group in groups():
-        if group.builtin and group.name == "nn" and not (include_nn and torch_available()):
-            continue
-        sources.append((group.source, group.entries()))
-    sources += [(str(path), load_variant_file(path)) for path in variants]
-    entries: list[Entry] = []
-    seen: dict[str, str] = {}
-    for source, extra in sources:
-        for entry in extra:
-            if entry.id in seen:
-                raise LrbiasError(f"{source}: entry id {entry.id!r} is already defined by {seen[entry.id]}")
-            seen[entry.id] = source
-            entries.append(entry)
-    return entries
+    """The catalogue's entries, group by group (:func:`load_groups`)."""
+    return [e for group in load_groups(include_nn, variants) for e in group.entries]
+
+
+def known_findings(groups: Iterable[Group], entry_ids: Iterable[str] | None = None) -> dict[str, str]:
+    """The known findings the groups declare (of the entries among ``entry_ids``, when given)."""
+    ran = None if entry_ids is None else set(entry_ids)
+    return {k: str(v) for g in groups for k, v in g.known_findings.items() if ran is None or k in ran}
 
 
 def entry_by_id(entry_id: str, entries: Sequence[Entry] | None = None) -> Entry:
@@ -120,7 +131,7 @@ def entry_by_id(entry_id: str, entries: Sequence[Entry] | None = None) -> Entry:
     for entry in load_entries() if entries is None else entries:
         if entry.id == entry_id:
             return entry
-    raise KeyError(entry_id)
+    raise InvalidArgument(entry_id)
 
 
 GROUP_ALIASES = {"eos": "sharpness", "edge-of-stability": "sharpness"}
@@ -142,7 +153,7 @@ def select(entries: Sequence[Entry], patterns: Sequence[str]) -> list[Entry]:
         hits = [e for e in entries if e.id == pattern or e.id.startswith(pattern.rstrip(".") + ".")
                 or fnmatch.fnmatchcase(e.id, pattern)]
         if not hits:
-            raise LrbiasError(f"no catalogue entry matches {pattern!r}; known groups: "
+            raise InvalidArgument(f"no catalogue entry matches {pattern!r}; known groups: "
                               + ", ".join(sorted({e.group for e in entries})))
         chosen.extend(h for h in hits if h not in chosen)
     return chosen

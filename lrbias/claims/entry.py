@@ -21,9 +21,11 @@ import numpy as np
 from hypothesis import strategies as st
 
 from lrbias.claims.profiles import Profile
+from lrbias.errors import InvalidArgument
 from lrbias.verdict import PROVENANCES, Check
 
 if TYPE_CHECKING:
+    from lrbias.claims.frontier import Frontier
     from lrbias.gd import BatchResult
 
 __all__ = ["Conclusion", "Entry", "Hypotheses", "Mutant", "Statistic", "resolve"]
@@ -75,7 +77,7 @@ def resolve(hypotheses: Hypotheses, profile: Profile) -> st.SearchStrategy:
 
 def _check_hypotheses(owner: str, hypotheses: object) -> None:
     if not (isinstance(hypotheses, st.SearchStrategy) or callable(hypotheses)):
-        raise TypeError(f"{owner}: hypotheses must be a Hypothesis strategy or a function Profile -> strategy")
+        raise InvalidArgument(f"{owner}: hypotheses must be a Hypothesis strategy or a function Profile -> strategy")
 
 
 @dataclass(frozen=True)
@@ -84,18 +86,25 @@ class Mutant:
 
     The catalogue's search must find a counterexample to it: that is what shows the entry's
     check can fail.  ``conclusion`` replaces the entry's conclusion; ``hypotheses`` (a strategy
-    or a function of the profile) optionally replaces its hypotheses.
+    or a function of the profile) optionally replaces its hypotheses; ``confirm`` re-decides a
+    counterexample at high precision.  For a claim built from a statistic
+    (:func:`lrbias.claims.statistical.batch_claim`), give the wrong ``statistic`` instead of a
+    conclusion: the builder decides it on the claim's sweeps.
     """
 
     name: str
     description: str
-    conclusion: Conclusion
+    conclusion: Conclusion | None = None
     hypotheses: Hypotheses | None = None
     confirm: Conclusion | None = None
+    statistic: Statistic | None = None
 
     def __post_init__(self) -> None:
-        if not callable(self.conclusion):
-            raise TypeError(f"mutant {self.name}: conclusion is not callable")
+        if (self.conclusion is None) == (self.statistic is None):
+            raise InvalidArgument(f"mutant {self.name}: give exactly one of conclusion and statistic")
+        if not callable(self.conclusion if self.conclusion is not None else self.statistic):
+            raise InvalidArgument(f"mutant {self.name}: {'conclusion' if self.statistic is None else 'statistic'} "
+                            "is not callable")
         if self.hypotheses is not None:
             _check_hypotheses(f"mutant {self.name}", self.hypotheses)
 
@@ -124,6 +133,11 @@ class Entry:
     to call a budget-sensitive verdict inconclusive.  ``near``: a margin below it counts as
     having come near the boundary (an entry whose search never did is flagged weakly tested); None
     where a margin is not a distance to a boundary (an exact identity's digits of room).
+    ``known_finding``: why the claim is known not to hold as stated (non-empty: a recorded known
+    finding; ``lrbias check`` then exits 0 on its failure and 1 if it passes, as pytest's strict xfail).
+    ``figures``: names of the report's figures that illustrate the claim (a name ending in ``*``
+    stands for every figure whose name starts with what precedes it); a
+    :class:`~lrbias.claims.group.Group` fills in its own for entries that declare none.
     """
 
     id: str
@@ -140,7 +154,7 @@ class Entry:
     mutants: tuple[Mutant, ...] = ()
     assumptions: str = ""
     inconclusive_limit: float = 0.25
-    frontier: Any = None
+    frontier: Frontier | None = None
     shrink: bool = True
     fails_if: str = ""
     rival: Mutant | None = None
@@ -148,15 +162,21 @@ class Entry:
     restart: Callable[[str], Entry] | None = None
     rebudget: Callable[[Any, int], Check] | None = None
     near: float | None = 0.05
+    known_finding: str = ""
+    figures: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.provenance not in PROVENANCES:
-            raise ValueError(f"entry {self.id}: provenance {self.provenance!r} not in {PROVENANCES}")
+            raise InvalidArgument(f"entry {self.id}: provenance {self.provenance!r} not in {PROVENANCES}")
         if "." not in self.id:
-            raise ValueError(f"entry id {self.id!r} must look like 'group.name'")
+            raise InvalidArgument(f"entry id {self.id!r} must look like 'group.name'")
         if not callable(self.conclusion):
-            raise TypeError(f"entry {self.id}: conclusion is not callable")
+            raise InvalidArgument(f"entry {self.id}: conclusion is not callable")
         _check_hypotheses(f"entry {self.id}", self.hypotheses)
+        for m in (*self.mutants, *((self.rival,) if self.rival is not None else ())):
+            if m.conclusion is None:
+                raise InvalidArgument(f"entry {self.id}: mutant {m.name} has a statistic and no conclusion; "
+                                "build the entry with batch_claim, which decides statistics on its sweeps")
 
     @property
     def group(self) -> str:

@@ -4,9 +4,10 @@ An :class:`NNClaim` names the configuration grids it needs (:class:`Grid`: a bas
 :class:`~lrbias.nn.config.RunConfig` and a learning-rate list, trained from one shared initial
 state) and a ``check(results)`` mapping ``{grid name: [RunResult per lr]}`` to a
 :class:`~lrbias.verdict.Check`.  The claims themselves (the paper's, with their grids)
-are catalogue content: ``theorems/nn.py`` lists them in ``NN_CLAIMS``, and
-:func:`catalogue_claims` finds every such list through the catalogue's entry points, so
-``lrbias nn-grid`` and the report see exactly the claims the catalogue runs.
+are catalogue content: ``theorems/nn.py`` declares them in its group (``Group.nn_claims``), and
+:func:`catalogue_claims` reads every group the catalogue loads, so ``lrbias nn-grid`` and the
+report see exactly the claims the catalogue runs.  :mod:`lrbias.claims.nn_entries` makes them
+entries.
 """
 
 from __future__ import annotations
@@ -182,10 +183,10 @@ def confirm_rival(rival: Rival, results: Results) -> Check:
 
 
 def catalogue_claims() -> tuple[NNClaim, ...]:
-    """The NN claims of the installed catalogue: every entry-point module's ``NN_CLAIMS``, in catalogue order."""
-    from lrbias.claims.catalogue import module_attribute
+    """The NN claims of the installed catalogue: every group's declared ``nn_claims``, in catalogue order."""
+    from lrbias.claims.catalogue import load_groups
 
-    return tuple(c for claims in module_attribute("NN_CLAIMS") for c in claims)
+    return tuple(c for group in load_groups(include_nn=True) for c in group.nn_claims)
 
 
 def get_claims(selector: str, claims: Sequence[NNClaim] | None = None) -> list[NNClaim]:

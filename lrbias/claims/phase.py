@@ -1,22 +1,29 @@
 """The (κ, dor) phase diagram: outcome shares, median limiting ratio, catapult share and balancing
-strength per family and κ, from the same batched sweeps the batch claims use (box starts)."""
+strength per family and κ, from the same batched sweeps the batch claims use (box starts).
+
+The families are the catalogue's: each group declares the rows it adds (``Group.phase_families``,
+:func:`phase_families`), so a variant's families get their rows."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from lrbias.claims import sweeps
+from lrbias.claims.group import Group
 from lrbias.gd.stats import phase_cell
 from lrbias.losses.families import get_family
 from lrbias.losses.regularity import degree_of_regularity
 
-PHASE_FAMILIES = ("softplus-pair:a=0.25", "softplus-pair:a=0.5", "softplus-pair:a=1", "logcosh",
-                  "square", "quartic", "power:b=3")
 PHASE_KAPPAS = (0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0)
 
 
-def compute_phase_diagram(n: int = 300, seed: int = 0, families: Sequence[str] = PHASE_FAMILIES,
+def phase_families(groups: Iterable[Group]) -> tuple[str, ...]:
+    """The phase-diagram rows the groups declare, each once, in catalogue order."""
+    return tuple(dict.fromkeys(f for g in groups for f in g.phase_families))
+
+
+def compute_phase_diagram(families: Sequence[str], n: int = 300, seed: int = 0,
                           kappas: Sequence[float] = PHASE_KAPPAS) -> dict[str, Any]:
     """Rows ordered by dor; each cell (:func:`lrbias.gd.stats.phase_cell`) summarises one sweep of ``n`` starts."""
     rows: list[dict[str, Any]] = []

@@ -5,26 +5,27 @@ is the same for every start, so binning the runs of one sweep by |d0|/q0 = |cos 
 start imbalance.  Each cell gives the share of its runs that converge, the median limiting ratio
 S∞·h/2 of the converged ones and the share that converge at the edge of stability (ratio ≥ 0.7):
 the paper's "larger set of initial conditions" for good regularity is the EoS share, compared
-across families at equal κ and start distribution.
+across families at equal κ and start distribution.  The families are those the catalogue's groups
+declare (``Group.map_families``, :func:`map_families`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
 from lrbias.claims import sweeps
+from lrbias.claims.group import Group
 from lrbias.claims.starts import SHELL_Q0, start_imbalance
 from lrbias.claims.statistics import eos_runs
 from lrbias.gd import BatchResult
 from lrbias.losses.families import get_family
 from lrbias.losses.regularity import degree_of_regularity
 
-__all__ = ["MAP_BINS", "MAP_FAMILIES", "MAP_KAPPAS", "compute_start_phase_map"]
+__all__ = ["MAP_BINS", "MAP_KAPPAS", "compute_start_phase_map", "map_families"]
 
-MAP_FAMILIES = ("softplus-pair:a=0.5", "softplus-pair:a=1", "logcosh", "square", "power:b=3")
 MAP_KAPPAS = (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 6.0, 8.0)
 MAP_BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 
@@ -39,7 +40,12 @@ def _cell(b: BatchResult, rows: np.ndarray) -> dict[str, Any]:
             "eos": float((eos_runs(b) & rows).sum() / rows.sum())}
 
 
-def compute_start_phase_map(n: int = 300, seed: int = 0, families: Sequence[str] = MAP_FAMILIES,
+def map_families(groups: Iterable[Group]) -> tuple[str, ...]:
+    """The families with a heat map that the groups declare (``Group.map_families``), each once, in catalogue order."""
+    return tuple(dict.fromkeys(f for g in groups for f in g.map_families))
+
+
+def compute_start_phase_map(families: Sequence[str], n: int = 300, seed: int = 0,
                             kappas: Sequence[float] = MAP_KAPPAS, bins: Sequence[float] = MAP_BINS,
                             starts: str = "shell") -> dict[str, Any]:
     """Per family, a grid [bin][κ] of cells (runs, converged, ratio_median, eos) from one sweep per κ."""

@@ -18,7 +18,8 @@ def describe_entry(entry: Entry) -> dict[str, Any]:
     """The static part of an entry (statement, LaTeX, provenance, assumptions) for results."""
     return {"statement": entry.statement, "latex": entry.latex, "assumptions": entry.assumptions,
             "engine": entry.engine, "group": entry.group, "starts": entry.starts, "fails_if": entry.fails_if,
-            "mutants": [{"name": m.name, "description": m.description} for m in entry.mutants]}
+            "mutants": [{"name": m.name, "description": m.description} for m in entry.mutants],
+            "known_finding": entry.known_finding or None, "figures": list(entry.figures)}
 
 
 def entry_record(entry: Entry, result: EntryResult, profile: Profile, mapper: Callable | None = None) -> dict:

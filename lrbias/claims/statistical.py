@@ -1,34 +1,65 @@
-"""Statistical (batch) claims: cases drawn by Hypothesis, their decision on a sweep, and the builder.
+"""Statistical (batch) claims: cases drawn by Hypothesis, their decision on sweeps, and the builders.
 
-A batch case is (spec, κ, seed, n): the sweep of :func:`lrbias.claims.sweeps.sweep`.  ``n`` is the
-profile's ``sweep_starts``, drawn into the case (:func:`sized`), so a conclusion is a pure function
-of its case and a replay command rebuilds the same sweep.  :func:`decide` evaluates a
-:class:`~lrbias.claims.entry.Statistic` on the float64 sweep, :func:`confirm` after the tiers
-confirmed its deciding rows, :func:`rebudget` at a multiple of the step budget;
-:func:`batch_claim` builds an entry from a statistic (the catalogue, ``lrbias.api`` and TOML
-variants use it).
+A batch case is a :class:`~lrbias.claims.sweeps.Case` (spec, κ, seed, n): the sweep of
+:func:`lrbias.claims.sweeps.sweep`.  ``n`` is the profile's ``sweep_starts``, drawn into the case
+(:func:`sized`), so a conclusion is a pure function of its case and a replay command rebuilds the
+same sweep.  :func:`decide` evaluates a :class:`~lrbias.claims.entry.Statistic` on the float64
+sweep, :func:`confirm` after the tiers confirmed its deciding rows, :func:`rebudget` at a multiple
+of the step budget; :func:`batch_claim` builds an entry from a statistic (the catalogue,
+``lrbias.api`` and TOML variants use it).
+
+Claims that compare sweeps (two κ of one family, a family against a reference family, a list of
+families, or a sweep at one fixed step h) are a :class:`Compared`: which sweeps a case reads
+(:class:`Sweep`, from the combinators :func:`two_kappas`, :func:`against_reference`,
+:func:`across_families`, :func:`one_sweep`, :func:`at_fixed_step`), a check over those sweeps and
+the rows of each that decide it; :func:`compared_claim` builds its entry with the same decide /
+confirm / rebudget rules.  Both builders are keyword-only and rebuild an entry for another start
+distribution from their own arguments (``restart``).
 """
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import functools
 import math
 from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
+import numpy as np
 from hypothesis import strategies as st
 
-from lrbias.claims.entry import Conclusion, Entry, Mutant, Statistic
+from lrbias.claims.entry import Conclusion, Entry, Hypotheses, Mutant, Statistic
 from lrbias.claims.frontier import Frontier
 from lrbias.claims.profiles import Profile
 from lrbias.claims.starts import get_starts
-from lrbias.claims.sweeps import STEPS, Case, coverage_line, precise_batch, replay, sweep, undecided
-from lrbias.gd import BatchResult
+from lrbias.claims.sweeps import (
+    STEPS,
+    Case,
+    coverage_line,
+    fixed_step_sweep,
+    precise_batch,
+    replay,
+    sweep,
+    undecided,
+)
+from lrbias.errors import InvalidArgument
+from lrbias.gd import BatchResult, Outcome
 from lrbias.losses.families import get_family
 from lrbias.verdict import Check
 
-__all__ = ["BUILT_IN_STARTS", "batch_claim", "cases", "confirm", "counted", "decide", "frontier_predicate",
-           "kappas", "rebudget", "sized", "starts_sentence"]
+__all__ = ["BUILT_IN_STARTS", "Compared", "Rival", "Sweep", "across_families", "against_reference", "at_fixed_step",
+           "batch_claim", "cases", "compared_claim", "confirm", "counted", "decide", "frontier_predicate", "kappas",
+           "one_sweep", "rebudget", "sized", "starts_sentence", "two_kappas", "variant_source"]
+
+VARIANT_SOURCE: contextvars.ContextVar[str | None] = contextvars.ContextVar("lrbias_variant_source", default=None)
+"""The variant file being loaded (set by :mod:`lrbias.claims.variants`): the builders record it as
+the entry's ``source``, which its replay commands load first."""
+
+
+def variant_source() -> str | None:
+    """The variant file being loaded now, if any (the default ``source`` of the builders)."""
+    return VARIANT_SOURCE.get()
 
 def kappas(lo: float, hi: float) -> st.SearchStrategy[float]:
     """κ drawn log-uniformly in [lo, hi]."""
@@ -47,9 +78,17 @@ def sized(strategy: st.SearchStrategy[tuple]) -> Callable[[Profile], st.SearchSt
     return for_profile
 
 
-def cases(families: st.SearchStrategy[str], lo: float, hi: float) -> Callable[[Profile], st.SearchStrategy[Case]]:
-    """(spec, κ, seed, n) batch cases: spec from ``families``, κ log-uniform in [lo, hi]."""
-    return sized(st.tuples(families, kappas(lo, hi), st.integers(0, 2**16)))
+def cases(families: st.SearchStrategy[str] | Sequence[str], lo: float,
+          hi: float) -> Callable[[Profile], st.SearchStrategy[Case]]:
+    """:class:`Case` (spec, κ, seed, n) batch cases: spec from ``families`` (a strategy or a list of specs),
+    κ log-uniform in [lo, hi], n the profile's sweep size."""
+    drawn = families if isinstance(families, st.SearchStrategy) else st.sampled_from(list(families))
+    inner = st.tuples(drawn, kappas(lo, hi), st.integers(0, 2**16))
+
+    def for_profile(profile: Profile) -> st.SearchStrategy[Case]:
+        n = profile.sweep_starts
+        return inner.map(lambda c: Case(*c, n))
+    return for_profile
 
 
 def _case_sweep(case: Case, starts: str = "box", steps: int = STEPS) -> BatchResult:
@@ -99,73 +138,282 @@ def frontier_predicate(statistic: Statistic) -> Callable[[str, float, int, int, 
     return predicate
 
 
-def starts_sentence(starts: str) -> str:
-    """The sentence a statement ends with, naming its start distribution."""
-    return f"Starts: {starts} ({get_starts(starts).description}); {STEPS} steps."
+def starts_sentence(starts: str, steps: int = STEPS) -> str:
+    """The sentence a statement ends with, naming its start distribution and step budget."""
+    return f"Starts: {starts} ({get_starts(starts).description}); {steps} steps."
 
 
 BUILT_IN_STARTS = ("box", "unbalanced", "shell")
 
 
-def batch_claim(id: str, title: str, statement: str, families: Sequence[str] | st.SearchStrategy[str],
-                kappa: tuple[float, float], statistic: Statistic,
-                mutants: Sequence[tuple[str, str, Statistic]] = (), latex: str = "",
-                provenance: str = "reconstructed", frontier: tuple[float, float] | None = None,
-                assumptions: str = "", frontier_families: Sequence[str] | None = None, *,
-                starts: str = "box", frontier_starts: Sequence[str] | None = None,
-                rival: tuple[str, Statistic] | None = None,
-                rival_cases: tuple[Sequence[str] | st.SearchStrategy[str], tuple[float, float]] | None = None,
-                fails_if: str = "", near: float = 0.05) -> Entry:
+class Rival(NamedTuple):
+    """A nearby plausible but false statement the search must refute, as a builder takes it.
+
+    ``statistic``: what decides it (for :func:`batch_claim` a :class:`~lrbias.claims.entry.Statistic`;
+    for :func:`compared_claim` a check over the claim's sweeps or a whole :class:`Compared`).  Its
+    cases default to the claim's own: ``families`` and ``kappa`` (batch claims) or ``hypotheses``
+    replace them.
+    """
+
+    statement: str
+    statistic: Any
+    families: Sequence[str] | st.SearchStrategy[str] | None = None
+    kappa: tuple[float, float] | None = None
+    hypotheses: Hypotheses | None = None
+
+
+def _specs(families: Sequence[str] | st.SearchStrategy[str]) -> tuple[str, ...] | None:
+    """The specs of a list of families (each checked), or None for a strategy."""
+    if isinstance(families, st.SearchStrategy):
+        return None
+    specs = tuple(families)
+    for spec in specs:
+        get_family(spec)
+    return specs
+
+
+def _statistic_mutants(mutants: Sequence[Mutant], starts: str, decided: Callable[[Any], Conclusion],
+                       owner: str) -> tuple[Mutant, ...]:
+    """Builder mutants: a given conclusion is kept, a given statistic is decided on the claim's sweeps."""
+    out = []
+    for m in mutants:
+        if not isinstance(m, Mutant):
+            raise InvalidArgument(f"entry {owner}: a mutant must be an lrbias Mutant, not {type(m).__name__}")
+        out.append(m if m.statistic is None else Mutant(m.name, m.description, decided(m.statistic), m.hypotheses,
+                                                        m.confirm))
+    return tuple(out)
+
+
+def batch_claim(*, id: str, title: str, statement: str, families: Sequence[str] | st.SearchStrategy[str],
+                kappa: tuple[float, float], statistic: Statistic, mutants: Sequence[Mutant] = (),
+                latex: str = "", provenance: str = "reconstructed", frontier: tuple[float, float] | None = None,
+                assumptions: str = "", frontier_families: Sequence[str] | None = None, starts: str = "box",
+                frontier_starts: Sequence[str] | None = None, rival: Rival | None = None, fails_if: str = "",
+                near: float = 0.05, known_finding: str = "", figures: Sequence[str] = (),
+                source: str | None = None) -> Entry:
     """A statistical claim over batched sweeps: ``statistic(BatchResult) -> (Check, deciding rows)``.
 
-    Cases are (family spec, κ, seed, n) with the spec drawn from ``families`` (a list of specs,
-    or a strategy of specs), κ log-uniform in ``kappa`` and n the profile's sweep size; each case
-    is a sweep of starts drawn from the start distribution ``starts`` (a name of
+    Cases are :class:`Case` (family spec, κ, seed, n) with the spec drawn from ``families`` (a list
+    of specs, or a strategy of specs), κ log-uniform in ``kappa`` and n the profile's sweep size;
+    each case is a sweep of starts drawn from the start distribution ``starts`` (a name of
     :data:`lrbias.claims.starts.STARTS`, appended to the statement), h = κ / (ℓ″(1)(x0² + y0²)).
-    ``mutants`` are (name, description, wrong statistic).  ``frontier`` = (κ_lo, κ_hi) adds a
-    validity frontier over that range for every family of ``frontier_families`` (default:
-    ``families``, which must then be a list), for ``starts`` and every name of ``frontier_starts``.
-    ``rival`` = (statement, statistic): a nearby plausible but false claim the search must refute
-    (over ``rival_cases`` = (families, κ range), default the claim's own), confirmed at high
-    precision.  ``fails_if`` says what would make the claim fail.
+    ``mutants``: :class:`~lrbias.claims.entry.Mutant` with a wrong ``statistic``.  ``frontier`` =
+    (κ_lo, κ_hi) adds a validity frontier over that range for every family of ``frontier_families``
+    (default: ``families``, which must then be a list), for ``starts`` and every name of
+    ``frontier_starts``.  ``rival``: a :class:`Rival`, the nearby plausible but false claim the
+    search must refute (over its own families and κ range, default the claim's), confirmed at high
+    precision.  ``fails_if`` says what would make the claim fail; ``known_finding`` records why the
+    claim is known not to hold (see :class:`~lrbias.claims.entry.Entry`); ``figures`` names the
+    report's figures that illustrate it; ``source`` the variant file that declares its family (default: the
+    file being loaded), which replay commands load first.
     """
+    source = source if source is not None else variant_source()
+    arguments = dict(id=id, title=title, statement=statement, families=families, kappa=kappa, statistic=statistic,
+                     mutants=tuple(mutants), latex=latex, provenance=provenance, frontier=frontier,
+                     assumptions=assumptions, frontier_families=frontier_families, frontier_starts=frontier_starts,
+                     rival=rival, fails_if=fails_if, near=near, known_finding=known_finding, figures=tuple(figures),
+                     source=source)
     get_starts(starts)
-    if isinstance(families, st.SearchStrategy):
-        specs = None
-        drawn = families
-    else:
-        specs = tuple(families)
-        for spec in specs:
-            get_family(spec)
-        drawn = st.sampled_from(list(specs))
+    specs = _specs(families)
     scanned = tuple(frontier_families) if frontier_families is not None else specs
     scan = None
     if frontier is not None:
         if scanned is None:
-            raise ValueError(f"entry {id}: a frontier over a strategy of families needs frontier_families")
+            raise InvalidArgument(f"entry {id}: a frontier over a strategy of families needs frontier_families")
         scanned_starts = (starts, *(s for s in (frontier_starts or ()) if s != starts))
         scan = Frontier(scanned, *frontier, frontier_predicate(statistic), starts=scanned_starts)
     if not assumptions:
         where = f"families {', '.join(specs)}" if specs is not None else "families drawn by the strategy"
         assumptions = f"{where}; κ in [{kappa[0]:g}, {kappa[1]:g}]"
-    assumptions = f"{assumptions}; starts: {starts}; {STEPS} steps"
     rival_mutant = None
     if rival is not None:
-        r_families, r_kappa = rival_cases if rival_cases is not None else (families, kappa)
-        r_drawn = r_families if isinstance(r_families, st.SearchStrategy) else st.sampled_from(list(r_families))
-        rival_mutant = Mutant("rival", f"{rival[0]} {starts_sentence(starts)}", decide(rival[1], starts),
-                              cases(r_drawn, *r_kappa), confirm=confirm(rival[1], starts))
-
-    def restart(name: str) -> Entry:
-        return batch_claim(id, title, statement, families, kappa, statistic, mutants, latex, provenance, frontier,
-                           assumptions.split("; starts: ")[0], frontier_families, starts=name,
-                           frontier_starts=frontier_starts, rival=rival, rival_cases=rival_cases,
-                           fails_if=fails_if, near=near)
+        hypotheses = rival.hypotheses or cases(rival.families if rival.families is not None else families,
+                                               *(rival.kappa or kappa))
+        rival_mutant = Mutant("rival", f"{rival.statement} {starts_sentence(starts)}", decide(rival.statistic, starts),
+                              hypotheses, confirm=confirm(rival.statistic, starts))
 
     return Entry(id=id, title=title, statement=f"{statement} {starts_sentence(starts)}", latex=latex,
-                 provenance=provenance, hypotheses=cases(drawn, *kappa), conclusion=decide(statistic, starts),
-                 confirm=confirm(statistic, starts), replay=functools.partial(replay, starts=starts),
+                 provenance=provenance, hypotheses=cases(families, *kappa), conclusion=decide(statistic, starts),
+                 confirm=confirm(statistic, starts), replay=functools.partial(replay, starts=starts, source=source),
                  engine="float64 batch", examples_scale=0.1,
-                 mutants=tuple(Mutant(name, text, decide(wrong, starts)) for name, text, wrong in mutants),
-                 shrink=False, assumptions=assumptions, frontier=scan, fails_if=fails_if, rival=rival_mutant,
-                 starts=starts, restart=restart, rebudget=rebudget(statistic, starts), near=near)
+                 mutants=_statistic_mutants(mutants, starts, lambda wrong: decide(wrong, starts), id),
+                 shrink=False, assumptions=f"{assumptions}; starts: {starts}; {STEPS} steps", frontier=scan,
+                 fails_if=fails_if, rival=rival_mutant, starts=starts,
+                 restart=functools.partial(_rebuild, batch_claim, arguments),
+                 rebudget=rebudget(statistic, starts), near=near, known_finding=known_finding,
+                 figures=tuple(figures))
+
+
+def _rebuild(builder: Callable[..., Entry], arguments: dict[str, Any], starts: str) -> Entry:
+    """The entry ``builder(**arguments)`` builds for the start distribution ``starts``."""
+    return builder(**arguments, starts=starts)
+
+
+# --- claims comparing several sweeps of one case ------------------------------------------------
+
+class Sweep(NamedTuple):
+    """One sweep a compared claim reads: ``n`` starts of ``spec`` drawn with ``seed`` at ``kappa`` = C·ℓ″(1)
+    (:func:`~lrbias.claims.sweeps.sweep`), or, with ``fixed_h``, all at one step h = ``kappa``/ℓ″(1)
+    (:func:`~lrbias.claims.sweeps.fixed_step_sweep`)."""
+
+    spec: str
+    kappa: float
+    seed: int
+    n: int
+    fixed_h: bool = False
+
+    def run(self, starts: str, steps: int) -> BatchResult:
+        """The (cached) float64 sweep."""
+        get = fixed_step_sweep if self.fixed_h else sweep
+        return get(self.spec, float(self.kappa), int(self.seed), int(self.n), starts, int(steps))
+
+
+def _counted_all(check: Check, batches: Sequence[BatchResult]) -> Check:
+    """``check`` with the population behind it: runs and undecided runs over ``batches``, starts and budget."""
+    return Check(check.verdict, check.margin,
+                 {**check.detail, "runs": sum(len(b) for b in batches), "undecided": sum(undecided(b) for b in batches),
+                  "starts": batches[0].meta.get("starts") if batches else None,
+                  "steps": batches[0].settings.max_steps if batches else None})
+
+
+def _all_sweeps(batches: Sequence[BatchResult]) -> Sequence[int]:
+    return range(len(batches))
+
+
+@dataclasses.dataclass(frozen=True)
+class Compared:
+    """A statistic over several sweeps of one case.
+
+    ``sweeps(case)`` lists the :class:`Sweep` the case reads; ``check(batches)`` decides the claim on
+    them (in that order); ``rows(batch)`` gives each sweep's deciding runs (most decisive first), which
+    a confirmation re-runs through the precision tiers; ``confirmed(batches)`` picks which sweeps are
+    confirmed (default: all); ``steps`` is the step budget.
+    """
+
+    sweeps: Callable[[Any], Sequence[Sweep]]
+    check: Callable[[Sequence[BatchResult]], Check]
+    rows: Callable[[BatchResult], np.ndarray]
+    steps: int = STEPS
+    confirmed: Callable[[Sequence[BatchResult]], Sequence[int]] = _all_sweeps
+
+    def with_check(self, check: Callable[[Sequence[BatchResult]], Check]) -> Compared:
+        """The same sweeps and deciding rows, decided by ``check`` (a mutant's or a rival's)."""
+        return dataclasses.replace(self, check=check)
+
+    def batches(self, case: Any, starts: str, steps: int | None = None) -> list[BatchResult]:
+        """The float64 sweeps of ``case``."""
+        return [s.run(starts, self.steps if steps is None else steps) for s in self.sweeps(case)]
+
+    def decide(self, starts: str = "box") -> Conclusion:
+        """The conclusion on the float64 sweeps of a case."""
+        def conclusion(case: Any) -> Check:
+            batches = self.batches(case, starts)
+            return _counted_all(self.check(batches), batches)
+        return conclusion
+
+    def confirm(self, starts: str = "box") -> Conclusion:
+        """The conclusion once the deciding rows of the chosen sweeps are re-run at high precision."""
+        def conclusion(case: Any) -> Check:
+            batches = self.batches(case, starts)
+            chosen = set(self.confirmed(batches))
+            precise = [precise_batch(b, self.rows(b)) if i in chosen else b for i, b in enumerate(batches)]
+            check = _counted_all(self.check(precise), precise)
+            lines = "; ".join(coverage_line(precise[i]) for i in sorted(chosen))
+            return dataclasses.replace(check, detail={**check.detail, "confirmation": lines})
+        return conclusion
+
+    def rebudget(self, starts: str = "box") -> Callable[[Any, int], Check]:
+        """The conclusion with the step budget multiplied by ``factor``."""
+        def conclusion(case: Any, factor: int) -> Check:
+            batches = self.batches(case, starts, self.steps * int(factor))
+            return _counted_all(self.check(batches), batches)
+        return conclusion
+
+
+
+def _default_rows(batch: BatchResult) -> np.ndarray:
+    """The converged runs of ``batch`` (the default deciding rows)."""
+    return np.flatnonzero(batch.mask(Outcome.CONVERGED))
+
+
+def one_sweep(check: Callable[[Sequence[BatchResult]], Check],
+              rows: Callable[[BatchResult], np.ndarray] = _default_rows) -> Compared:
+    """A case :class:`Case` (spec, κ, seed, n) read as its one sweep."""
+    return Compared(lambda case: [Sweep(*tuple(case)[:4])], check, rows)
+
+
+def two_kappas(check: Callable[[Sequence[BatchResult]], Check], factor: float = 2.0,
+               rows: Callable[[BatchResult], np.ndarray] = _default_rows) -> Compared:
+    """A case (spec, κ, seed, n) read as two sweeps of its family: at κ and at ``factor``·κ."""
+    def layout(case: Any) -> list[Sweep]:
+        spec, kappa, seed, n = tuple(case)[:4]
+        return [Sweep(spec, float(kappa), seed, n), Sweep(spec, float(kappa) * factor, seed, n)]
+    return Compared(layout, check, rows)
+
+
+def against_reference(check: Callable[[Sequence[BatchResult]], Check], reference: str,
+                      rows: Callable[[BatchResult], np.ndarray] = _default_rows) -> Compared:
+    """A case (spec, κ, seed, n) read as the sweep of the ``reference`` family, then its own, at equal κ and starts."""
+    get_family(reference)
+
+    def layout(case: Any) -> list[Sweep]:
+        spec, kappa, seed, n = tuple(case)[:4]
+        return [Sweep(reference, kappa, seed, n), Sweep(spec, kappa, seed, n)]
+    return Compared(layout, check, rows)
+
+
+def across_families(check: Callable[[Sequence[BatchResult]], Check], families: Sequence[str],
+                    rows: Callable[[BatchResult], np.ndarray] = _default_rows) -> Compared:
+    """A case (κ, seed, n) read as one sweep per family of ``families``, in that order, at equal κ and starts."""
+    specs = _specs(families) or ()
+
+    def layout(case: Any) -> list[Sweep]:
+        kappa, seed, n = tuple(case)[:3]
+        return [Sweep(spec, kappa, seed, n) for spec in specs]
+    return Compared(layout, check, rows)
+
+
+def at_fixed_step(check: Callable[[Sequence[BatchResult]], Check], rows: Callable[[BatchResult], np.ndarray],
+                  max_runs: int, steps: int) -> Compared:
+    """A case (spec, h·ℓ″(1), seed, n) read as min(n, ``max_runs``) starts all run at that one step h."""
+    def layout(case: Any) -> list[Sweep]:
+        spec, factor, seed, n = tuple(case)[:4]
+        return [Sweep(spec, factor, seed, min(int(n), max_runs), fixed_h=True)]
+    return Compared(layout, check, rows, steps=steps)
+
+
+def compared_claim(*, id: str, title: str, statement: str, latex: str, provenance: str, hypotheses: Hypotheses,
+                   compared: Compared, mutants: Sequence[Mutant] = (), rival: Rival | None = None,
+                   assumptions: str, fails_if: str, starts: str = "box", near: float | None = 0.05,
+                   examples_scale: float = 0.1, known_finding: str = "", figures: Sequence[str] = (),
+                   source: str | None = None) -> Entry:
+    """A claim decided on several sweeps of each case (a :class:`Compared`), from the start distribution ``starts``.
+
+    The statement and the assumptions get the start distribution and the step budget appended;
+    ``mutants`` carry a wrong check over the same sweeps as their ``statistic`` (or a whole
+    :class:`Compared`, or a conclusion); ``rival`` likewise, over ``rival.hypotheses`` (default: the
+    claim's).  The entry re-runs deciding rows at high precision to confirm, re-decides at larger
+    budgets, and is rebuilt for another start distribution from these same arguments.
+    """
+    source = source if source is not None else variant_source()
+    arguments = dict(id=id, title=title, statement=statement, latex=latex, provenance=provenance,
+                     hypotheses=hypotheses, compared=compared, mutants=tuple(mutants), rival=rival,
+                     assumptions=assumptions, fails_if=fails_if, near=near, examples_scale=examples_scale,
+                     known_finding=known_finding, figures=tuple(figures), source=source)
+    get_starts(starts)
+
+    def as_compared(statistic: Any) -> Compared:
+        return statistic if isinstance(statistic, Compared) else compared.with_check(statistic)
+
+    rival_mutant = None
+    if rival is not None:
+        r = as_compared(rival.statistic)
+        rival_mutant = Mutant("rival", f"{rival.statement} {starts_sentence(starts, r.steps)}", r.decide(starts),
+                              rival.hypotheses, confirm=r.confirm(starts))
+    return Entry(id=id, title=title, statement=f"{statement} {starts_sentence(starts, compared.steps)}", latex=latex,
+                 provenance=provenance, hypotheses=hypotheses, conclusion=compared.decide(starts),
+                 confirm=compared.confirm(starts), engine="float64 batch", examples_scale=examples_scale,
+                 shrink=False, mutants=_statistic_mutants(mutants, starts, lambda w: as_compared(w).decide(starts), id),
+                 assumptions=f"{assumptions}; starts: {starts}; {compared.steps} steps", fails_if=fails_if,
+                 rival=rival_mutant, starts=starts, restart=functools.partial(_rebuild, compared_claim, arguments),
+                 rebudget=compared.rebudget(starts), near=near, known_finding=known_finding, figures=tuple(figures))

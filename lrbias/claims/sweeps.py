@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import shlex
+from typing import NamedTuple
 
 import numpy as np
 
@@ -22,8 +24,8 @@ from lrbias.gd import BatchResult, Outcome, Settings, run_batch, suspects
 from lrbias.gd.sampling import Range
 from lrbias.losses.families import get_family
 
-__all__ = ["BOX", "CONFIRM_RUNS", "SETTINGS", "STEPS", "Case", "converged", "coverage_line", "precise_batch",
-           "replay", "sweep", "undecided"]
+__all__ = ["BOX", "CONFIRM_RUNS", "SETTINGS", "STEPS", "Case", "converged", "coverage_line", "fixed_step_sweep",
+           "precise_batch", "replay", "sweep", "undecided"]
 
 STEPS = 5000
 BOX = Range(0.5, 4.0)
@@ -32,9 +34,13 @@ CONFIRM_RUNS = 24
 CONFIRM_BUDGET_S = 20.0   # wall time of one confirmation through the tiers (quad, then mpmath)
 CONFIRM_MAX_DPS = 160
 
-Case = tuple[str, float, int, int]
-"""(family spec, κ, seed, n starts)."""
+class Case(NamedTuple):
+    """One batch case: the sweep of ``n`` starts of family ``spec`` at ``kappa`` = C·ℓ″(1), drawn with ``seed``."""
 
+    spec: str
+    kappa: float
+    seed: int
+    n: int
 
 
 @functools.lru_cache(maxsize=96)
@@ -89,6 +95,28 @@ def sweep(spec: str, kappa: float, seed: int, n: int, starts: str = "box", steps
     and its ``meta`` dictionary is a fresh copy per call.
     """
     cached = _cached_sweep(spec, kappa, seed, n, starts, int(steps))
+    return dataclasses.replace(cached, meta=dict(cached.meta))
+
+
+@functools.lru_cache(maxsize=32)
+def _cached_fixed_step(spec: str, factor: float, seed: int, n: int, starts: str, steps: int) -> BatchResult:
+    fam = get_family(spec)
+    x0, y0 = get_starts(starts)(n, seed)
+    batch = run_batch(fam, x0, y0, h=factor / fam.curvature, settings=Settings(max_steps=steps))
+    batch.meta["starts"] = starts
+    for array in _arrays(batch).values():
+        array.setflags(write=False)
+    return batch
+
+
+def fixed_step_sweep(spec: str, factor: float, seed: int, n: int, starts: str = "box",
+                     steps: int = STEPS) -> BatchResult:
+    """n starts drawn from ``starts`` (seeded), all run with one step h = ``factor``/ℓ″(1) (so h·ℓ″(1) = factor).
+
+    Where :func:`sweep` fixes κ per start, this fixes h: what a claim about a threshold on h·ℓ″(1)
+    reads.  Cached and read-only like :func:`sweep`.
+    """
+    cached = _cached_fixed_step(spec, float(factor), int(seed), int(n), starts, int(steps))
     return dataclasses.replace(cached, meta=dict(cached.meta))
 
 
@@ -149,11 +177,21 @@ def converged(batch: BatchResult) -> np.ndarray:
     return batch.mask(Outcome.CONVERGED)
 
 
-def replay(case: Case, starts: str = "box") -> str:
-    """A one-line command that rebuilds exactly this batch (same sampler, seed, size and budget)."""
+def replay(case: Case, starts: str = "box", source: str | None = None) -> str:
+    """A one-line command that rebuilds exactly this batch (same sampler, seed, size and budget).
+
+    It uses the public front only (``from lrbias import sweep``).  ``source``: the variant file that
+    declares the case's family or start distribution; the command loads it first
+    (:func:`lrbias.claims.variants.load_variant_file`), so it works in a new process.
+    """
     spec, kappa, seed, n = case
-    return (f"python -c \"from lrbias.claims.statistical import sweep; "
-            f"b = sweep({spec!r}, {float(kappa)!r}, {int(seed)}, {int(n)}, starts={starts!r}); print(b.shares())\"")
+    head = "from lrbias import sweep"
+    if source is not None:
+        head = f"from lrbias import load_variant_file, sweep; load_variant_file({str(source)!r})"
+    code = (f"{head}; b = sweep({spec!r}, {float(kappa)!r}, {int(seed)}, {int(n)}, starts={starts!r}); "
+            "print(b.shares())")
+    plain = not any(c in code for c in '"$`\\!')
+    return f'python -c "{code}"' if plain else f"python -c {shlex.quote(code)}"
 
 
 

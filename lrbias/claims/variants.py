@@ -1,9 +1,16 @@
-"""Load users' theory variant files: a Python module (``ENTRIES``) or a TOML file of batch claims.
+"""Load users' theory variant files: a Python module (a ``GROUP`` and/or ``ENTRIES``) or a TOML file of batch claims.
 
-The catalogue (:mod:`lrbias.claims.catalogue`) loads them after the entry-point groups.  Every
+A file declares one or more :class:`~lrbias.claims.group.Group`: a Python module its ``GROUP`` (a
+Group, with the figures, known findings and families the report shows beside it) and/or its
+``ENTRIES`` (a list of entries, grouped under the file's name); a TOML file one group named after
+the file, whose family specs (those its claims use) are added to the
+phase diagram and the start-imbalance maps, which illustrate its claims.  The catalogue
+(:mod:`lrbias.claims.catalogue`) loads them after the entry-point groups.  Every
 problem is reported as an LrbiasError that names the file, the entry (or family) and the
 problem: a syntax error or typo (with its line), a non-callable conclusion, a family not
-minimised at s = 1, a strategy that cannot generate a valid example, a duplicate id.
+minimised at s = 1, a strategy that cannot generate a valid example, a duplicate id.  While a file loads, the
+builders record it as their entries' ``source``: replay commands load it first, so they work
+in a new process.
 """
 
 from __future__ import annotations
@@ -19,11 +26,12 @@ from pathlib import Path
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import HypothesisException
 
-from lrbias.claims.entry import Entry, resolve
+from lrbias.claims.entry import Entry, Mutant, resolve
+from lrbias.claims.group import Group
 from lrbias.claims.profiles import PROFILES
-from lrbias.claims.statistical import batch_claim
+from lrbias.claims.statistical import VARIANT_SOURCE, batch_claim
 from lrbias.claims.statistics import STATISTICS
-from lrbias.errors import LrbiasError, short
+from lrbias.errors import InvalidArgument, LrbiasError, short
 from lrbias.losses.families import register_family
 
 PREFLIGHT_PROFILE = PROFILES["smoke"]
@@ -40,32 +48,44 @@ def _where(exc: BaseException, path: Path) -> str:
     return str(path)
 
 
-def _load_python(path: Path) -> list[Entry]:
+def _load_python(path: Path) -> list[Group]:
     name = f"lrbias_variant_{abs(hash(path.resolve()))}"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
-        raise LrbiasError(f"{path}: cannot be imported as a Python module")
+        raise InvalidArgument(f"{path}: cannot be imported as a Python module")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
     except LrbiasError as exc:
-        raise LrbiasError(f"{_where(exc, path)}: {exc}") from None
+        raise InvalidArgument(f"{_where(exc, path)}: {exc}") from None
     except Exception as exc:  # the user's code: report where and what, not a traceback
-        raise LrbiasError(f"{_where(exc, path)}: {type(exc).__name__}: {exc}") from None
-    entries = getattr(module, "ENTRIES", None)
-    if entries is None:
-        raise LrbiasError(f"{path}: defines no ENTRIES list (a list of lrbias.api.Entry)")
-    return check_entries(entries, str(path))
+        raise InvalidArgument(f"{_where(exc, path)}: {type(exc).__name__}: {exc}") from None
+    group, entries = getattr(module, "GROUP", None), getattr(module, "ENTRIES", None)
+    if group is None and entries is None:
+        raise InvalidArgument(f"{path}: defines neither GROUP (an lrbias.api.Group) nor ENTRIES "
+                          "(a list of lrbias.api.Entry)")
+    out: list[Group] = []
+    if group is not None:
+        if not isinstance(group, Group):
+            raise InvalidArgument(f"{path}: GROUP is a {type(group).__name__}, not an lrbias.api.Group")
+        check_entries(group.entries, str(path))
+        out.append(group)
+    if entries is not None:
+        inside = {e.id for g in out for e in g.entries}
+        rest = [e for e in check_entries(entries, str(path)) if e.id not in inside]
+        if rest:
+            out.append(Group(path.stem, path.stem, tuple(rest)))
+    return out
 
 
-def _load_toml(path: Path) -> list[Entry]:
+def _load_toml(path: Path) -> list[Group]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise LrbiasError(f"{path}: not valid TOML: {exc}") from None
+        raise InvalidArgument(f"{path}: not valid TOML: {exc}") from None
     except UnicodeDecodeError as exc:
-        raise LrbiasError(f"{path}: not UTF-8 text (byte {exc.start}); a TOML file must be UTF-8") from None
+        raise InvalidArgument(f"{path}: not UTF-8 text (byte {exc.start}); a TOML file must be UTF-8") from None
     for i, fam in enumerate(_tables(data, "family", path)):
         label = f"{path}: family {short(fam.get('name', f'#{i + 1}'))!r}"
         try:
@@ -79,36 +99,42 @@ def _load_toml(path: Path) -> list[Entry]:
                     raise TypeError(f"{key} must be a string, not {type(fam[key]).__name__}")
             register_family(fam["name"], fam["expression"], params, fam.get("description", ""))
         except KeyError as exc:
-            raise LrbiasError(f"{label}: missing key {exc}") from None
+            raise InvalidArgument(f"{label}: missing key {exc}") from None
         except (LrbiasError, ValueError, TypeError, AttributeError) as exc:
-            raise LrbiasError(f"{label}: {exc}") from None
-    entries = []
+            raise InvalidArgument(f"{label}: {exc}") from None
+    entries: list[Entry] = []
+    used: list[str] = []
     for i, claim in enumerate(_tables(data, "claim", path)):
         label = f"{path}: claim {short(claim.get('id', f'#{i + 1}'))!r}"
         try:
             kind = claim["statistic"]
             if kind not in STATISTICS:
-                raise LrbiasError(f"unknown statistic {kind!r}; accepted: {', '.join(STATISTICS)}")
+                raise InvalidArgument(f"unknown statistic {kind!r}; accepted: {', '.join(STATISTICS)}")
             level = float(claim["level"])
-            mutants = [(m["name"], m.get("description", m["name"]), STATISTICS[kind](float(m["level"])))
+            mutants = [Mutant(m["name"], m.get("description", m["name"]), statistic=STATISTICS[kind](float(m["level"])))
                        for m in claim.get("mutant", [])]
             entries.append(batch_claim(
-                claim["id"], claim.get("title", claim["id"]), claim["statement"], claim["families"],
-                tuple(claim["kappa"]), STATISTICS[kind](level), mutants,
-                provenance=claim.get("provenance", "reconstructed"),
+                id=claim["id"], title=claim.get("title", claim["id"]), statement=claim["statement"],
+                families=claim["families"], kappa=tuple(claim["kappa"]), statistic=STATISTICS[kind](level),
+                mutants=mutants, provenance=claim.get("provenance", "reconstructed"),
                 frontier=tuple(claim["frontier"]) if "frontier" in claim else None))
+            used += [f for f in claim["families"] if f not in used]
         except KeyError as exc:
-            raise LrbiasError(f"{label}: missing key {exc}") from None
+            raise InvalidArgument(f"{label}: missing key {exc}") from None
         except (LrbiasError, ValueError, TypeError, AttributeError, OverflowError) as exc:
-            raise LrbiasError(f"{label}: {short(str(exc), 200)}") from None
-    return check_entries(entries, str(path))
+            raise InvalidArgument(f"{label}: {short(str(exc), 200)}") from None
+    check_entries(entries, str(path))
+    if not entries:
+        return []
+    return [Group(path.stem, path.stem, tuple(entries), figures=("phase", "start-map-*"),
+                  phase_families=tuple(used), map_families=tuple(used))]
 
 
 def _tables(data: dict, key: str, path: Path) -> list[dict]:
     """``data[key]`` as a list of tables ([[key]] arrays in TOML); LrbiasError naming the file otherwise."""
     value = data.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise LrbiasError(f"{path}: '{key}' must be an array of tables ([[{key}]]), not {type(value).__name__}")
+        raise InvalidArgument(f"{path}: '{key}' must be an array of tables ([[{key}]]), not {type(value).__name__}")
     return value
 
 
@@ -126,7 +152,7 @@ def check_entries(entries: Iterable, source: str, preflight: bool = True) -> lis
     out = []
     for i, entry in enumerate(entries):
         if not isinstance(entry, Entry):
-            raise LrbiasError(f"{source}: ENTRIES[{i}] is a {type(entry).__name__}, not an lrbias.api.Entry")
+            raise InvalidArgument(f"{source}: ENTRIES[{i}] is a {type(entry).__name__}, not an lrbias.api.Entry")
         if preflight:
             preflight_entry(entry, source)
         out.append(entry)
@@ -145,22 +171,29 @@ def preflight_entry(entry: Entry, source: str) -> None:
         settings(max_examples=3, deadline=None, database=None, phases=[Phase.generate],
                  suppress_health_check=[HealthCheck.too_slow])(given(strategy)(draw))()
     except HypothesisException as exc:
-        raise LrbiasError(f"{source}: entry {entry.id!r}: its hypotheses strategy cannot generate valid "
+        raise InvalidArgument(f"{source}: entry {entry.id!r}: its hypotheses strategy cannot generate valid "
                           f"examples ({type(exc).__name__}: {str(exc).splitlines()[0][:160]})") from None
     except Exception as exc:
-        raise LrbiasError(f"{source}: entry {entry.id!r}: drawing an example failed: "
+        raise InvalidArgument(f"{source}: entry {entry.id!r}: drawing an example failed: "
                           f"{type(exc).__name__}: {exc}") from None
     if not drawn:
-        raise LrbiasError(f"{source}: entry {entry.id!r}: its hypotheses strategy generated no example")
+        raise InvalidArgument(f"{source}: entry {entry.id!r}: its hypotheses strategy generated no example")
 
 
 def load_variant_file(path: str | Path) -> list[Entry]:
     """Entries (and, as a side effect, registered families) of one variant file (.py or .toml)."""
+    return [e for group in load_variant_groups(path) for e in group.entries]
+
+
+def load_variant_groups(path: str | Path) -> list[Group]:
+    """The groups (and, as a side effect, registered families) of one variant file (.py or .toml)."""
     path = Path(path)
     if not path.is_file():
-        raise LrbiasError(f"{path}: no such variant file")
-    if path.suffix == ".py":
-        return _load_python(path)
-    if path.suffix == ".toml":
-        return _load_toml(path)
-    raise LrbiasError(f"{path}: unknown variant file type {path.suffix!r}; accepted: .py, .toml")
+        raise InvalidArgument(f"{path}: no such variant file")
+    if path.suffix not in (".py", ".toml"):
+        raise InvalidArgument(f"{path}: unknown variant file type {path.suffix!r}; accepted: .py, .toml")
+    token = VARIANT_SOURCE.set(str(path))
+    try:
+        return _load_python(path) if path.suffix == ".py" else _load_toml(path)
+    finally:
+        VARIANT_SOURCE.reset(token)

@@ -23,6 +23,7 @@ from lrbias.report.build import build_report
 
 if TYPE_CHECKING:
     from lrbias.claims.entry import Entry
+    from lrbias.claims.group import Group
     from lrbias.report.progress import Bar
 
 Mapper = Callable[[Callable[[Any], Any], list[Any]], list[Any]]
@@ -66,12 +67,15 @@ def frontier_mapper(scheduler: str | None = None, workers: int | None = None) ->
 
 
 def select_entries(ids: Sequence[str] = (), include_nn: bool = True, variants: Sequence[str] = (),
-                   starts: str | None = None) -> list[Entry]:
+                   starts: str | None = None, groups: Sequence[Group] | None = None) -> list[Entry]:
     """The catalogue entries matching ``ids`` (all when empty), variant files' entries included,
-    rebuilt for the start distribution ``starts`` when one is named."""
-    from lrbias.claims.catalogue import load_entries, select, with_starts
+    rebuilt for the start distribution ``starts`` when one is named.  ``groups``: the catalogue's
+    groups when already loaded (:func:`lrbias.claims.catalogue.load_groups`)."""
+    from lrbias.claims.catalogue import load_groups, select, with_starts
 
-    return with_starts(select(load_entries(include_nn=include_nn, variants=tuple(variants)), ids), starts)
+    if groups is None:
+        groups = load_groups(include_nn=include_nn, variants=tuple(variants))
+    return with_starts(select([e for g in groups for e in g.entries], ids), starts)
 
 
 def run_selection(entries: Sequence[Entry], profile: Profile, seed: int = 0, *, database: Path | None = None,
@@ -133,32 +137,39 @@ def grid_title(config: Any) -> str:
     return f"{act}{norm}, {loss}{start}"
 
 
-def known_findings(entry_ids: Iterable[str]) -> dict[str, str]:
-    """The catalogue's known-finding texts (each group module's ``KNOWN_FINDINGS``) of the entries that ran."""
-    from lrbias.claims.catalogue import module_attribute
+def known_findings(entry_ids: Iterable[str], results: Sequence[dict] = (),
+                   groups: Sequence[Group] | None = None) -> dict[str, str]:
+    """The known-finding texts of the entries that ran: each group's declared ``known_findings`` (default:
+    the installed catalogue's groups) and each record's ``known_finding`` (an entry's declared field,
+    variants included)."""
+    from lrbias.claims.catalogue import known_findings as declared
+    from lrbias.claims.catalogue import load_groups
 
     ran = set(entry_ids)
-    found: dict[str, str] = {}
-    for table in module_attribute("KNOWN_FINDINGS"):
-        found.update({k: str(v) for k, v in dict(table).items() if k in ran})
+    found = declared(load_groups() if groups is None else groups, ran)
+    found.update({r["id"]: str(r["known_finding"]) for r in results if r.get("known_finding") and r["id"] in ran})
     return found
 
 
-def report_extras(results: Sequence[dict], profile: Profile, seed: int) -> dict[str, Any]:
-    """The report's extras: the (κ, dor) phase diagram, the NN series when NN entries ran, known findings."""
-    from lrbias.claims.phase import compute_phase_diagram
-    from lrbias.claims.phasemap import compute_start_phase_map
+def report_extras(results: Sequence[dict], profile: Profile, seed: int,
+                  groups: Sequence[Group] | None = None) -> dict[str, Any]:
+    """The report's extras: the (κ, dor) phase diagram and the start-imbalance maps over the families the
+    ``groups`` declare (default: the installed catalogue's), the NN series when NN entries ran, known findings."""
+    from lrbias.claims.catalogue import load_groups
+    from lrbias.claims.phase import compute_phase_diagram, phase_families
+    from lrbias.claims.phasemap import compute_start_phase_map, map_families
 
+    groups = load_groups() if groups is None else groups
     extras: dict[str, Any] = {}
-    known = known_findings(r["id"] for r in results)
+    known = known_findings((r["id"] for r in results), results, groups)
     if known:
         extras["known_findings"] = known
     nn_ids = [r["id"] for r in results if r.get("group") == "nn"]
     nn = nn_extras(nn_ids) if nn_ids else None
     if nn:
         extras["nn"] = nn
-    extras["phase_diagram"] = compute_phase_diagram(n=profile.frontier_starts, seed=seed)
-    extras["start_phase_map"] = compute_start_phase_map(n=profile.frontier_starts, seed=seed)
+    extras["phase_diagram"] = compute_phase_diagram(phase_families(groups), n=profile.frontier_starts, seed=seed)
+    extras["start_phase_map"] = compute_start_phase_map(map_families(groups), n=profile.frontier_starts, seed=seed)
     if importlib.util.find_spec("flint") is not None:  # the certified tier needs python-flint (the flint extra)
         from lrbias.report.certified import certified_samples
 
@@ -179,11 +190,12 @@ def compare_with(old: dict, old_name: str, results: list[dict], profile: Profile
 def report_from_results(out: Path, results: list[dict], profile: Profile, seed: int, command: str,
                         elapsed_s: float, progress: TextIO | None = None, *,
                         compare: tuple[dict, str] | None = None, timings: dict[str, Any] | None = None,
-                        cache_since: int = 0) -> Path:
+                        groups: Sequence[Group] | None = None, cache_since: int = 0) -> Path:
     """Compute the extras and write the report of already-collected records at ``out``; index.html's path.
 
     ``compare``: (an older results document, its name), whose diff the page embeds.  ``timings``: a dict
     that receives the seconds of the extras (``extras_s``) and of the figures and page (``figures_s``).
+    ``groups``: the catalogue's groups (default: the installed ones), whose families the figures show.
     ``extras.cache`` says which results came from the disk cache (:func:`lrbias.cache.summary` of the
     lookups from ``cache_since`` on, per entry id and ``extras``).
     """
@@ -192,7 +204,7 @@ def report_from_results(out: Path, results: list[dict], profile: Profile, seed: 
     out = check_report_folder(out)
     started = time.perf_counter()
     with cache.scope("extras"):
-        extras = report_extras(results, profile, seed)
+        extras = report_extras(results, profile, seed, groups)
     extras["cache"] = cache.summary(cache_since)
     if compare is not None:
         extras["comparison"] = compare_with(compare[0], compare[1], results, profile, seed, command, elapsed_s)
@@ -214,11 +226,13 @@ def run_report(out: Path, ids: Sequence[str], profile: Profile, seed: int, comma
     measurement, :mod:`lrbias.report.estimate`).  ``compare``: (older results document, its name) to diff.
     """
     from lrbias import cache
+    from lrbias.claims.catalogue import load_groups
     from lrbias.report.estimate import describe_estimate
     from lrbias.report.progress import bar
 
     out = check_report_folder(out)
-    entries = select_entries(ids, include_nn, variants, starts)
+    groups = load_groups(include_nn=include_nn, variants=tuple(variants))
+    entries = select_entries(ids, starts=starts, groups=groups)
     since = len(cache.events())
     with bar(progress) as shown:
         progress = shown.stream  # lines go above the bar when one is drawn
@@ -230,7 +244,7 @@ def run_report(out: Path, ids: Sequence[str], profile: Profile, seed: int, comma
         shown.phase("extras and figures")
         timings = dict(run.timings or {})
         index = report_from_results(out, run.results, profile, seed, command, run.elapsed_s, progress,
-                                    compare=compare, timings=timings, cache_since=since)
+                                    compare=compare, timings=timings, groups=groups, cache_since=since)
         shown.done()
     comparison = None
     if compare is not None:

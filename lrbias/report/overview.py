@@ -17,29 +17,16 @@ from lrbias.serial import format_number
 
 ORDER = {"fail": 0, "inconclusive": 1, "pass": 2}
 
-FIGURES_BY_GROUP: dict[str, tuple[str, ...]] = {
-    "exact": ("trajectories-good",),
-    "concentration": ("concentration",),
-    "stability": ("trajectories-square",),
-    "convergence": ("trajectories-good", "trajectories-square", "phase", "start-map-*"),
-    "sharpness": ("eos", "phase", "start-map-*"),
-    "balancing": ("balancing", "trajectories-good", "start-map-*"),
-    "catapult": ("eos",),
-    "ordering": ("phase",),
-    "nn": ("nn",),
-}
-"""Which figures illustrate which group of claims (both directions are linked on the page); a name
-ending in ``*`` stands for every figure whose name starts with what precedes it (one heat map per family)."""
-
-
 def figures_for(entry: dict, available: set[str]) -> list[str]:
-    """Names of the figures, among ``available``, that illustrate ``entry``."""
-    group = entry.get("group") or entry["id"].split(".", 1)[0]
+    """Names of the figures, among ``available``, that illustrate ``entry``: those its record declares
+    (``figures``, the entry's declared field; a name ending in ``*`` stands for every figure whose name
+    starts with what precedes it, e.g. one heat map per family).  A record without the field (a
+    document written before entries declared their figures) links none."""
     found: list[str] = []
-    for name in FIGURES_BY_GROUP.get(group, ()):
+    for name in entry.get("figures") or ():
         if name.endswith("*"):
-            found += sorted(f for f in available if f.startswith(name[:-1]))
-        elif name in available:
+            found += sorted(f for f in available if f.startswith(name[:-1]) and f not in found)
+        elif name in available and name not in found:
             found.append(name)
     return found
 
