@@ -176,3 +176,27 @@ def test_cache_dir_that_is_a_file_is_refused(tmp_path, capsys):
     assert main(["report", "--out", str(tmp_path / "r"), "--cache-dir", str(target)]) == 2
     err = capsys.readouterr().err
     assert "--cache-dir" in err and "not a folder" in err
+
+
+def test_an_entry_record_is_computed_once_and_a_variant_entry_never_stored(fresh):
+    from lrbias.claims.caching import entry_parts
+    from lrbias.claims.catalogue import load_entries, load_groups
+    from lrbias.claims.profiles import PROFILES
+    from lrbias.claims.session import run_selection
+
+    smoke = PROFILES["smoke"]
+    entry = next(e for e in load_entries(include_nn=False) if e.id == "exact.product-update")
+    mark = len(cache.events())
+    first, _ = run_selection([entry], smoke, seed=3)
+    again, _ = run_selection([entry], smoke, seed=3)
+    assert again == first
+    assert [(e.kind, e.hit, e.scope) for e in cache.events()[mark:] if e.kind == "entry"] == [
+        ("entry", False, entry.id), ("entry", True, entry.id)]
+    parts = entry_parts(entry, smoke, 3)
+    assert entry_parts(entry, smoke, 4) != parts and entry_parts(entry, PROFILES["ci"], 3) != parts
+    variant = [e for g in load_groups(include_nn=False, variants=[str(EXAMPLES / "huber_like_eos.py")])
+               for e in g.entries if e.id.startswith("variant")]
+    assert variant and entry_parts(variant[0], smoke, 3) is None  # its source is not hashed: never stored
+
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
