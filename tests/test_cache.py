@@ -200,3 +200,20 @@ def test_an_entry_record_is_computed_once_and_a_variant_entry_never_stored(fresh
 
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def test_nn_prefetch_plans_the_grids_in_the_order_the_entries_ask_for_them(tmp_path):
+    pytest.importorskip("torch")
+    from lrbias.claims.nn import catalogue_claims, longer
+    from lrbias.claims.runner import BUDGET_FACTOR
+    from lrbias.report.prefetch import nn_prefetch, prefetch_grids
+
+    claim = catalogue_claims()[0]
+    planned = prefetch_grids(["exact.product-update", claim.id])
+    expected = [*claim.grids, *(longer(g, BUDGET_FACTOR) for g in claim.grids)]
+    assert planned[: len(expected)] == expected
+    assert prefetch_grids(["exact.product-update"]) == []
+    with cache.configured(tmp_path, enabled=False), nn_prefetch([claim.id]) as started:
+        assert not started  # the disk cache is how the two processes share grids: off, nothing starts
+    with nn_prefetch(["exact.product-update"]) as started:
+        assert not started

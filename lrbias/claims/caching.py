@@ -80,8 +80,11 @@ def grid_parts(grid: Any, overrides: dict[str, Any]) -> dict[str, Any]:
     import numpy as np
     import torch
 
+    from lrbias.gd.device import pin_torch_threads
+
+    pinned = pin_torch_threads()  # the thread count training will use (pinned once per process)
     return {"grid": repr(grid), "overrides": repr(sorted(overrides.items())), "torch": torch.__version__,
-            "threads": torch.get_num_threads(), "numpy": np.__version__, "sklearn": _version("scikit-learn"),
+            "threads": pinned, "numpy": np.__version__, "sklearn": _version("scikit-learn"),
             "mnist1d": _version("mnist1d")}
 
 

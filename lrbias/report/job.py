@@ -228,6 +228,7 @@ def run_report(out: Path, ids: Sequence[str], profile: Profile, seed: int, comma
     from lrbias import cache
     from lrbias.claims.catalogue import load_groups
     from lrbias.report.estimate import describe_estimate
+    from lrbias.report.prefetch import nn_prefetch
     from lrbias.report.progress import bar
 
     out = check_report_folder(out)
@@ -239,8 +240,9 @@ def run_report(out: Path, ids: Sequence[str], profile: Profile, seed: int, comma
         if progress is not None:
             progress.write(describe_estimate([e.id for e in entries], profile.name) + "\n")
         shown.phase("catalogue", total=len(entries))
-        run = run_selection(entries, profile, seed, scheduler=scheduler, workers=workers, progress=progress,
-                            bar=shown)
+        with nn_prefetch([e.id for e in entries], allowed=scheduler is None and workers is None):
+            run = run_selection(entries, profile, seed, scheduler=scheduler, workers=workers, progress=progress,
+                                bar=shown)
         shown.phase("extras and figures")
         timings = dict(run.timings or {})
         index = report_from_results(out, run.results, profile, seed, command, run.elapsed_s, progress,
