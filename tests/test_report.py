@@ -145,8 +145,10 @@ def test_kill_mid_run_leaves_old_report_intact(tmp_path):
     out = tmp_path / "latest"
     out.mkdir()
     (out / "index.html").write_text("OLD REPORT")
-    proc = subprocess.Popen([sys.executable, "-m", "lrbias.cli", "report", "--out", str(out),
-                             "--profile", "smoke", "--no-nn"], stdout=subprocess.DEVNULL,
+    # one entry (the extras and figures are what a kill while writing must not tear); --no-cache: figures
+    # read from the session's disk cache would be written faster than this loop looks
+    proc = subprocess.Popen([sys.executable, "-m", "lrbias.cli", "report", "exact.product-update", "--out", str(out),
+                             "--profile", "smoke", "--no-nn", "--no-cache"], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 600  # a loaded 2-core machine took 142 s to reach it
     while time.time() < deadline and not list(tmp_path.glob(".latest.tmp-*/figures")):
