@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 from collections.abc import Iterator
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 __all__ = ["Bar", "bar"]
 
@@ -39,7 +39,7 @@ class Bar:
         self._progress = progress
         self._task: Any = None
         self._total: int | None = None
-        self.stream: TextIO | None = _Lines(progress.console) if progress is not None else stream
+        self.stream: TextIO | None = cast(TextIO, _Lines(progress.console)) if progress is not None else stream
 
     def phase(self, description: str, total: int | None = None) -> None:
         if self._progress is None:
