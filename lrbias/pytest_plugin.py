@@ -95,6 +95,8 @@ def pytest_configure(config: pytest.Config) -> None:
             check_report_folder(Path(out), flag="--lrbias-report")
         except LrbiasError as exc:
             raise pytest.UsageError(str(exc)) from None
+        if getattr(config.option, "dist", "no") != "no":  # pytest-xdist: the report needs every record in one
+            config.option.dist, config.option.numprocesses, config.option.tx = "no", None, []  # process
     config.stash[COLLECTOR] = ResultCollector(Path(out) if out else None)
 
 

@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from lrbias.claims.caching import disk_cached_sweep
 from lrbias.claims.starts import get_starts
 from lrbias.gd import BatchResult, Outcome, Settings, run_batch, suspects
 from lrbias.gd.sampling import Range
@@ -66,6 +67,13 @@ def ladder(cap: int = CAP) -> tuple[int, ...]:
 
 @functools.lru_cache(maxsize=192)
 def _cached_sweep(spec: str, kappa: float, seed: int, n: int, starts: str, steps: int) -> BatchResult:
+    batch = disk_cached_sweep(_swept, spec, kappa, seed, n, starts, steps)
+    for array in _arrays(batch).values():
+        array.setflags(write=False)
+    return batch
+
+
+def _swept(spec: str, kappa: float, seed: int, n: int, starts: str, steps: int) -> BatchResult:
     fam = get_family(spec)
     if steps > STEPS:
         below = max(r for r in ladder(steps) if r < steps)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import sys
 from pathlib import Path
 
-from lrbias.claims.profiles import PROFILES, get_profile
+from lrbias.claims.profiles import PROFILES, Profile, get_profile
 from lrbias.errors import InvalidArgument, short
 from lrbias.outputs import check_file_target
 from lrbias.report.diff import FRONTIER_TOL
@@ -16,11 +17,16 @@ REPORT_PROFILES = tuple(PROFILES)  # every profile `check` accepts
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from lrbias.report.job import command_line, run_report
-
     profile = get_profile(args.profile)
     if args.seed < 0:
         raise InvalidArgument(f"--seed {args.seed} is negative; accepted: an integer >= 0")
+    with cache_options(args):
+        return _report(args, profile)
+
+
+def _report(args: argparse.Namespace, profile: Profile) -> int:
+    from lrbias.report.job import command_line, run_report
+
     argv = [*args.ids, "--out", args.out, "--profile", profile.name, "--seed", str(args.seed)]
     if args.no_nn:
         argv.append("--no-nn")
@@ -47,6 +53,27 @@ def _cmd_report(args: argparse.Namespace) -> int:
               f"{len(diff['flips'])} verdict change(s), {len(diff['frontiers'])} frontier change(s) "
               "(in the page's 'Changes since the compared run')")
     return 0
+
+
+def add_cache_options(p: argparse.ArgumentParser) -> None:
+    """``--cache-dir DIR`` and ``--no-cache`` (the disk cache of sweeps and NN grids, :mod:`lrbias.cache`)."""
+    p.add_argument("--cache-dir", metavar="DIR", help="disk cache of sweeps and NN grids (default: $LRBIAS_CACHE_DIR, "
+                   "else the user cache folder, e.g. ~/.cache/lrbias)")
+    p.add_argument("--no-cache", action="store_true", help="compute everything; read and write no disk cache")
+
+
+def cache_options(args: argparse.Namespace) -> contextlib.AbstractContextManager[None]:
+    """:mod:`lrbias.cache` configured from ``--cache-dir`` / ``--no-cache`` for the command (restored after it);
+    a DIR that is not a folder is refused."""
+    from lrbias import cache
+
+    folder = None
+    if args.cache_dir is not None:
+        folder = Path(args.cache_dir).expanduser()
+        if folder.exists() and not folder.is_dir():
+            raise InvalidArgument(f"--cache-dir {short(args.cache_dir)} is not a folder; accepted: a folder "
+                              "(created when missing)")
+    return cache.configured(folder, False if args.no_cache else None)
 
 
 def _load_results(path: str) -> dict:
@@ -127,6 +154,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    "profiles, seeds or versions differ")
     p.add_argument("--starts", metavar="NAME", help="run the batch claims from this start distribution "
                    "(box, unbalanced, shell, or one a variant file registers; default: each claim's own)")
+    add_cache_options(p)
     p.set_defaults(func=_cmd_report)
     report = p
 

@@ -11,12 +11,15 @@ not hold a report is never replaced (:func:`lrbias.outputs.check_report_folder`)
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+from lrbias import cache
 from lrbias.claims.results import build_document, write_document
 from lrbias.outputs import check_report_folder, staging_folder, swap_folder, write_manifest
 from lrbias.report import figures as fig
@@ -66,6 +69,18 @@ def _svg_size(svg: str) -> tuple[int, int]:
     return round(float(m.group(1)) * 4 / 3), round(float(m.group(2)) * 4 / 3)
 
 
+def figure_data_key(extras: dict[str, Any]) -> str:
+    """A SHA-256 of what the figures are drawn from: the extras, less what the disk cache served and the diff."""
+    data = {k: v for k, v in extras.items() if k not in ("cache", "comparison")}
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=repr).encode()).hexdigest()
+
+
+def _matplotlib_version() -> str:
+    import matplotlib
+
+    return matplotlib.__version__
+
+
 def write_report_folder(folder: Path, doc: dict, progress: TextIO | None = None) -> None:
     """Write index.html, results.json and figures/*.svg of ``doc`` into ``folder`` (which must exist).
 
@@ -74,10 +89,12 @@ def write_report_folder(folder: Path, doc: dict, progress: TextIO | None = None)
     (folder / "figures").mkdir()
     extras = doc.get("extras") or {}
     refs = []
+    drawn_from = figure_data_key(extras)
     for name, caption, draw in figure_jobs(extras):
         if progress is not None:
             progress.write(f"figure {name}\n")
-        svg, alt = draw()
+        svg, alt = cache.cached("figure", {"name": name, "data": drawn_from, "matplotlib": _matplotlib_version()},
+                                draw, label=name)
         write_atomic(folder / "figures" / f"{name}.svg", svg)
         width, height = _svg_size(svg)
         refs.append(FigureRef(name, f"figures/{name}.svg", alt, caption, width, height))
