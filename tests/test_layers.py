@@ -15,7 +15,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("lrbias.errors", "lrbias.serial", "lrbias.outputs", "lrbias.inputs", "lrbias._version", "lrbias.verdict"),
+    ("lrbias.errors", "lrbias.serial", "lrbias.outputs", "lrbias.inputs", "lrbias.cache", "lrbias._version",
+     "lrbias.verdict"),
     ("lrbias.losses",),
     ("lrbias.gd",),
     ("lrbias.nn",),
