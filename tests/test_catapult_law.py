@@ -15,8 +15,6 @@ import mpmath
 import numpy as np
 import pytest
 
-from lrbias.gd import Outcome, Settings, objective, run_batch
-from lrbias.losses.families import get_family
 from lrbias.claims.catapult import (
     CATAPULT_KAPPAS,
     CATAPULT_SHARE,
@@ -26,6 +24,8 @@ from lrbias.claims.catapult import (
     catapult_slope,
     peak_excess,
 )
+from lrbias.gd import Outcome, Settings, objective, run_batch
+from lrbias.losses.families import get_family
 
 
 def _state(s, q):

@@ -23,7 +23,7 @@ import contextvars
 import dataclasses
 import functools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -275,7 +275,7 @@ def _counted_all(check: Check, batches: Sequence[BatchResult]) -> Check:
                   "steps": batches[0].settings.max_steps if batches else None})
 
 
-def _all_sweeps(batches: Sequence[BatchResult]) -> Sequence[int]:
+def _all_sweeps(batches: Sequence[BatchResult]) -> Iterable[int]:
     return range(len(batches))
 
 
@@ -293,7 +293,11 @@ class Compared:
     check: Callable[[Sequence[BatchResult]], Check]
     rows: Callable[[BatchResult], np.ndarray]
     steps: int = STEPS
-    confirmed: Callable[[Sequence[BatchResult]], Sequence[int]] = _all_sweeps
+    confirmed: Callable[[Sequence[BatchResult]], Iterable[int]] = _all_sweeps
+
+    def __call__(self, batches: Sequence[BatchResult]) -> Check:
+        """The check on already-run sweeps (so a Compared is itself a check over sweeps)."""
+        return self.check(batches)
 
     def with_check(self, check: Callable[[Sequence[BatchResult]], Check]) -> Compared:
         """The same sweeps and deciding rows, decided by ``check`` (a mutant's or a rival's)."""
