@@ -26,7 +26,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from lrbias.errors import LrbiasError, short
+from lrbias.errors import InvalidArgument, short
 
 __all__ = ["MARKER", "REPORT_FILES", "check_file_target", "check_report_folder", "cleanup_leftovers",
            "folder_lock", "staging_folder", "swap_folder"]
@@ -63,16 +63,16 @@ def _kind(mode: int) -> str:
 def _writable_folder(folder: Path, flag: str, shown: str, create: bool) -> None:
     """``folder`` (or, with ``create``, its nearest existing ancestor) is a writable folder."""
     if not create and not folder.is_dir():
-        raise LrbiasError(f"{flag} {shown}: folder {_show(folder)} does not exist")
+        raise InvalidArgument(f"{flag} {shown}: folder {_show(folder)} does not exist")
     probe = folder
     while not probe.exists():
         if probe.is_symlink():
-            raise LrbiasError(f"{flag} {shown}: {_show(probe)} is a broken symbolic link")
+            raise InvalidArgument(f"{flag} {shown}: {_show(probe)} is a broken symbolic link")
         probe = probe.parent
     if not probe.is_dir():
-        raise LrbiasError(f"{flag} {shown}: {_show(probe)} is not a folder")
+        raise InvalidArgument(f"{flag} {shown}: {_show(probe)} is not a folder")
     if not os.access(probe, os.W_OK | os.X_OK):
-        raise LrbiasError(f"{flag} {shown}: folder {_show(probe)} is not writable")
+        raise InvalidArgument(f"{flag} {shown}: folder {_show(probe)} is not writable")
 
 
 def check_file_target(path: str | Path | None, flag: str) -> Path | None:
@@ -86,18 +86,19 @@ def check_file_target(path: str | Path | None, flag: str) -> Path | None:
         return None
     shown = _show(path)
     if not str(path).strip():
-        raise LrbiasError(f"{flag} is empty; accepted: a file name, or - for stdout")
+        raise InvalidArgument(f"{flag} is empty; accepted: a file name, or - for stdout")
     target = Path(path)
     if target.is_symlink():
         if not target.exists():
-            raise LrbiasError(f"{flag} {shown} is a broken symbolic link; accepted: a regular file, or - for stdout")
+            raise InvalidArgument(f"{flag} {shown} is a broken symbolic link; accepted: a regular file, "
+                                  "or - for stdout")
         target = target.resolve()
     if target.exists():
         mode = target.stat().st_mode
         if not stat.S_ISREG(mode):
-            raise LrbiasError(f"{flag} {shown} is {_kind(mode)}; accepted: a regular file, or - for stdout")
+            raise InvalidArgument(f"{flag} {shown} is {_kind(mode)}; accepted: a regular file, or - for stdout")
         if not os.access(target, os.W_OK):
-            raise LrbiasError(f"{flag} {shown} is not writable")
+            raise InvalidArgument(f"{flag} {shown} is not writable")
     _writable_folder(target.parent, flag, shown, create=False)
     return Path(path)
 
@@ -112,27 +113,27 @@ def check_report_folder(out: str | Path, flag: str = "--out") -> Path:
     """
     shown = _show(out)
     if str(out) in ("", "-"):
-        raise LrbiasError(f"{flag} {shown!r}: a report is a folder; accepted: a new, empty or report folder")
+        raise InvalidArgument(f"{flag} {shown!r}: a report is a folder; accepted: a new, empty or report folder")
     out = Path(out)
     if out.is_symlink():
-        raise LrbiasError(f"{flag} {shown} is a symbolic link; give the folder it points to")
+        raise InvalidArgument(f"{flag} {shown} is a symbolic link; give the folder it points to")
     resolved = out.resolve()
     if resolved == Path(resolved.anchor) or Path.cwd().resolve().is_relative_to(resolved):
-        raise LrbiasError(f"{flag} {shown} is the current folder or holds it; accepted: a new, empty or "
+        raise InvalidArgument(f"{flag} {shown} is the current folder or holds it; accepted: a new, empty or "
                           "report folder below it, e.g. reports/latest")
     if out.exists():
         mode = out.stat().st_mode
         if not stat.S_ISDIR(mode):
-            raise LrbiasError(f"{flag} {shown} is {_kind(mode)}, not a folder; accepted: a new, empty or "
+            raise InvalidArgument(f"{flag} {shown} is {_kind(mode)}, not a folder; accepted: a new, empty or "
                               "report folder")
         names = os.listdir(out)
         if names and MARKER not in names and not ("index.html" in names and set(names) <= REPORT_FILES):
             foreign = sorted(names)
-            raise LrbiasError(f"{flag} {shown} is a folder that does not hold an lrbias report (it has "
+            raise InvalidArgument(f"{flag} {shown} is a folder that does not hold an lrbias report (it has "
                               f"{', '.join(short(n, 30) for n in foreign[:3])}{', ...' if len(foreign) > 3 else ''}); "
                               "refusing to replace it: choose a new or empty folder")
         if not os.access(out, os.W_OK | os.X_OK):
-            raise LrbiasError(f"{flag} {shown} is not writable")
+            raise InvalidArgument(f"{flag} {shown} is not writable")
     _writable_folder(resolved.parent, flag, shown, create=True)
     return out
 
@@ -212,7 +213,7 @@ def folder_lock(target: Path, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
         except BlockingIOError:
             os.close(fd)
             if time.monotonic() - started > wait_s:
-                raise LrbiasError(f"another lrbias run is writing {_show(target)} (lock {_show(lock)}); "
+                raise InvalidArgument(f"another lrbias run is writing {_show(target)} (lock {_show(lock)}); "
                                   f"waited {wait_s:g} s") from None
             time.sleep(0.05)
             continue

@@ -21,7 +21,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from lrbias.errors import LrbiasError, short
+from lrbias.errors import InvalidArgument, short
 
 __all__ = ["current_umask", "dumps", "format_number", "json_number", "json_safe", "print_table", "write_atomic",
            "write_json"]
@@ -93,7 +93,7 @@ def write_atomic(path: str | Path, text: str) -> None:
     if path.is_symlink():
         path = path.resolve()
     if path.exists() and not stat.S_ISREG(path.stat().st_mode):
-        raise LrbiasError(f"{short(str(path))} is not a regular file; refusing to replace it")
+        raise InvalidArgument(f"{short(str(path))} is not a regular file; refusing to replace it")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

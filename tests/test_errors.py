@@ -83,3 +83,35 @@ def test_console_script_exit_code_and_message():
     assert proc.stderr.strip() == ("lrbias: error: power: b=2 is out of range; accepted: "
                                    "b an odd integer, 1 <= b <= 51")
     assert proc.stdout == ""
+
+
+# --- one error hierarchy (issue 21) ------------------------------------------------------------
+
+def test_the_error_hierarchy_separates_bad_input_from_a_failed_run():
+    from lrbias.errors import (
+        ExpressionError,
+        InvalidArgument,
+        LrbiasError,
+        MinimiserError,
+        NumberRangeError,
+        ParameterError,
+        RunError,
+        SpecError,
+    )
+
+    for bad_input in (SpecError, ParameterError, ExpressionError, MinimiserError, NumberRangeError):
+        assert issubclass(bad_input, InvalidArgument)
+    assert issubclass(InvalidArgument, LrbiasError) and issubclass(RunError, LrbiasError)
+    assert not issubclass(RunError, InvalidArgument) and not issubclass(LrbiasError, ValueError)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: __import__("lrbias").entry_by_id("no.such-entry", []),
+    lambda: __import__("lrbias").objective.loss(__import__("lrbias").get_family("square"), 1.0, 1.0, backend="fortran"),
+    lambda: __import__("lrbias").Frontier(("square",), 3.0, 1.0, lambda *a: None),
+])
+def test_the_public_api_raises_invalid_argument_for_bad_input(call):
+    from lrbias.errors import InvalidArgument
+
+    with pytest.raises(InvalidArgument):
+        call()

@@ -234,7 +234,7 @@ def test_unexpected_errors_are_one_line_and_debug_shows_the_traceback(capsys, mo
         raise RuntimeError("x" * 5000)
 
     monkeypatch.setattr(cli, "_cmd_dor", boom)
-    err = one_line_error(capsys, ["dor", "square"], 1, "internal error (RuntimeError")
+    err = one_line_error(capsys, ["dor", "square"], 3, "internal error (RuntimeError")
     assert "--debug" in err
     assert main(["--debug", "dor", "square"]) == 1
     assert "Traceback" in capsys.readouterr().err

@@ -64,7 +64,7 @@ def test_cli_check_with_variants(capsys):
     code = main(["check", "--variants", str(EXAMPLES / "huber_like_eos.py"), "variant", "--profile", "ci",
                  "--no-nn", "--quiet"])
     out = capsys.readouterr().out
-    assert code == 0  # a failing reconstructed claim is a finding, not an error
+    assert code == 0  # the failing claim is a recorded known finding, so the run passes
     assert "variant.soft-huber-eos-too-strong" in out and "FAIL" in out and "counterexample" in out
 
 
@@ -85,7 +85,7 @@ from lrbias.api import Entry, Mutant, holds
     (HEADER + "ENTRIES = [\n", "theory.py:4: SyntaxError"),
     (HEADER + "ENTRIES = [Entry(id='mine.x', title='t', statement='s', latex='', provenance='exact',\n"
               "                 hypotheses=st.just(1), conclusion=3)]\n",
-     "theory.py:4: TypeError: entry mine.x: conclusion is not callable"),
+     "theory.py:4: entry mine.x: conclusion is not callable"),
     (HEADER + "from lrbias.api import register_family\nregister_family('shifted', '(s - 2)**2')\nENTRIES = []\n",
      "theory.py:5: shifted: l'(1) = -2.0, but every loss must be minimised at s = 1"),
     (HEADER + "ENTRIES = [Entry(id='mine.y', title='t', statement='s', latex='', provenance='paper',\n"

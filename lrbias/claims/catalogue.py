@@ -24,7 +24,7 @@ from importlib import metadata
 from lrbias.claims.entry import Entry
 from lrbias.claims.group import Group
 from lrbias.claims.variants import check_entries, load_variant_groups
-from lrbias.errors import LrbiasError
+from lrbias.errors import InvalidArgument
 
 __all__ = ["BUILTIN_GROUPS", "ENTRY_POINT_GROUP", "GROUP_ALIASES", "Group", "Source", "entry_by_id",
            "known_findings", "load_entries", "load_groups", "select", "sources", "torch_available", "with_starts"]
@@ -57,13 +57,14 @@ class Source:
             if callable(obj) and not isinstance(obj, Group):
                 obj = obj()
         except Exception as exc:
-            raise LrbiasError(f"{self.source}: {type(exc).__name__}: {exc}") from None
+            raise InvalidArgument(f"{self.source}: {type(exc).__name__}: {exc}") from None
         if isinstance(obj, Group):
             group = obj
         elif isinstance(obj, list | tuple):
             group = Group(self.name, self.name, tuple(obj))  # type: ignore[arg-type]
         else:
-            raise LrbiasError(f"{self.source}: names a {type(obj).__name__}, not an lrbias Group or a list of entries")
+            raise InvalidArgument(f"{self.source}: names a {type(obj).__name__}, not an lrbias Group or a list "
+                                  "of entries")
         check_entries(group.entries, self.source, preflight=not self.builtin)
         return group
 
@@ -86,8 +87,8 @@ def sources() -> list[Source]:
     builtin = {ep.name: ep for ep in found.values() if _is_builtin(ep)}
     missing = [name for name in BUILTIN_GROUPS if name not in builtin]
     if missing:
-        raise LrbiasError(f"the built-in catalogue groups {', '.join(missing)} are not registered in the entry-point "
-                          f"group {ENTRY_POINT_GROUP!r}; install lrbias (pip install -e .) so they are")
+        raise InvalidArgument(f"the built-in catalogue groups {', '.join(missing)} are not registered in the "
+                              f"entry-point group {ENTRY_POINT_GROUP!r}; install lrbias (pip install -e .) so they are")
     out = [Source(name, f"{BUILTIN_LABEL} (entry point {name} = {builtin[name].value})", True, builtin[name])
            for name in BUILTIN_GROUPS]
     users = sorted((ep for ep in found.values() if not _is_builtin(ep)), key=lambda ep: (ep.name, ep.value))
@@ -109,7 +110,7 @@ def load_groups(include_nn: bool = True, variants: Iterable[str] = ()) -> list[G
     for source, group in found:
         for entry in group.entries:
             if entry.id in seen:
-                raise LrbiasError(f"{source}: entry id {entry.id!r} is already defined by {seen[entry.id]}")
+                raise InvalidArgument(f"{source}: entry id {entry.id!r} is already defined by {seen[entry.id]}")
             seen[entry.id] = source
     return [group for _, group in found]
 
@@ -130,7 +131,7 @@ def entry_by_id(entry_id: str, entries: Sequence[Entry] | None = None) -> Entry:
     for entry in load_entries() if entries is None else entries:
         if entry.id == entry_id:
             return entry
-    raise KeyError(entry_id)
+    raise InvalidArgument(entry_id)
 
 
 GROUP_ALIASES = {"eos": "sharpness", "edge-of-stability": "sharpness"}
@@ -152,7 +153,7 @@ def select(entries: Sequence[Entry], patterns: Sequence[str]) -> list[Entry]:
         hits = [e for e in entries if e.id == pattern or e.id.startswith(pattern.rstrip(".") + ".")
                 or fnmatch.fnmatchcase(e.id, pattern)]
         if not hits:
-            raise LrbiasError(f"no catalogue entry matches {pattern!r}; known groups: "
+            raise InvalidArgument(f"no catalogue entry matches {pattern!r}; known groups: "
                               + ", ".join(sorted({e.group for e in entries})))
         chosen.extend(h for h in hits if h not in chosen)
     return chosen

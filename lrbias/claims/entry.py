@@ -21,6 +21,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from lrbias.claims.profiles import Profile
+from lrbias.errors import InvalidArgument
 from lrbias.verdict import PROVENANCES, Check
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ def resolve(hypotheses: Hypotheses, profile: Profile) -> st.SearchStrategy:
 
 def _check_hypotheses(owner: str, hypotheses: object) -> None:
     if not (isinstance(hypotheses, st.SearchStrategy) or callable(hypotheses)):
-        raise TypeError(f"{owner}: hypotheses must be a Hypothesis strategy or a function Profile -> strategy")
+        raise InvalidArgument(f"{owner}: hypotheses must be a Hypothesis strategy or a function Profile -> strategy")
 
 
 @dataclass(frozen=True)
@@ -103,9 +104,9 @@ class Mutant:
 
     def __post_init__(self) -> None:
         if (self.conclusion is None) == (self.statistic is None):
-            raise TypeError(f"mutant {self.name}: give exactly one of conclusion and statistic")
+            raise InvalidArgument(f"mutant {self.name}: give exactly one of conclusion and statistic")
         if not callable(self.conclusion if self.conclusion is not None else self.statistic):
-            raise TypeError(f"mutant {self.name}: {'conclusion' if self.statistic is None else 'statistic'} "
+            raise InvalidArgument(f"mutant {self.name}: {'conclusion' if self.statistic is None else 'statistic'} "
                             "is not callable")
         if self.hypotheses is not None:
             _check_hypotheses(f"mutant {self.name}", self.hypotheses)
@@ -169,15 +170,15 @@ class Entry:
 
     def __post_init__(self) -> None:
         if self.provenance not in PROVENANCES:
-            raise ValueError(f"entry {self.id}: provenance {self.provenance!r} not in {PROVENANCES}")
+            raise InvalidArgument(f"entry {self.id}: provenance {self.provenance!r} not in {PROVENANCES}")
         if "." not in self.id:
-            raise ValueError(f"entry id {self.id!r} must look like 'group.name'")
+            raise InvalidArgument(f"entry id {self.id!r} must look like 'group.name'")
         if not callable(self.conclusion):
-            raise TypeError(f"entry {self.id}: conclusion is not callable")
+            raise InvalidArgument(f"entry {self.id}: conclusion is not callable")
         _check_hypotheses(f"entry {self.id}", self.hypotheses)
         for m in (*self.mutants, *((self.rival,) if self.rival is not None else ())):
             if m.conclusion is None:
-                raise TypeError(f"entry {self.id}: mutant {m.name} has a statistic and no conclusion; "
+                raise InvalidArgument(f"entry {self.id}: mutant {m.name} has a statistic and no conclusion; "
                                 "build the entry with batch_claim, which decides statistics on its sweeps")
 
     @property

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lrbias.claims.profiles import Profile
+from lrbias.errors import InvalidArgument
 from lrbias.verdict import Check, Verdict
 
 Predicate = Callable[..., Check]
@@ -37,6 +38,15 @@ class Frontier:
     log_scale: bool = True
     parameter: str = "kappa"
     starts: tuple[str, ...] = ("box",)
+
+    def __post_init__(self) -> None:
+        """Refuse a scan that cannot run, when it is declared rather than after the search."""
+        bad_range = not (0 < self.lo < self.hi) if self.log_scale else not (self.lo < self.hi)
+        if bad_range or not all(math.isfinite(v) for v in (self.lo, self.hi)):
+            raise InvalidArgument(f"frontier range [{self.lo}, {self.hi}] is empty, not finite or not positive; "
+                                  "accepted: finite 0 < lo < hi (lo < hi on a linear scale)")
+        if not (isinstance(self.grid, int) and self.grid >= 2):
+            raise InvalidArgument(f"frontier grid {self.grid!r} is invalid; accepted: an integer >= 2")
 
     def compute(self, profile: Profile, seed: int = 0, mapper: Mapper | None = None) -> dict[str, Any]:
         """Scan every family; JSON-safe summary with grid points, holding ranges and boundaries.
@@ -85,7 +95,7 @@ def find_frontier(predicate: Callable[[float], Check], lo: float, hi: float, gri
     Inconclusive points break a holding range and are never counted as passes.
     """
     if not (0 < lo < hi) if log_scale else not lo < hi:
-        raise ValueError(f"frontier range [{lo}, {hi}] is empty or not positive")
+        raise InvalidArgument(f"frontier range [{lo}, {hi}] is empty or not positive")
     evaluated: dict[float, Check] = {}
 
     def evaluate(k: float) -> Check:

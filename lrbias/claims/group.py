@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lrbias.claims.entry import Entry
+from lrbias.errors import InvalidArgument
 
 __all__ = ["Group"]
 
@@ -40,7 +41,7 @@ class Group:
         entries = tuple(self.entries)
         for i, entry in enumerate(entries):
             if not isinstance(entry, Entry):
-                raise TypeError(f"group {self.name}: entries[{i}] is a {type(entry).__name__}, not an Entry")
+                raise InvalidArgument(f"group {self.name}: entries[{i}] is a {type(entry).__name__}, not an Entry")
         if self.figures:
             entries = tuple(e if e.figures else dataclasses.replace(e, figures=self.figures) for e in entries)
         entries = tuple(dataclasses.replace(e, known_finding=str(self.known_findings[e.id]))
@@ -53,4 +54,4 @@ class Group:
         ids = {e.id for e in entries}
         unknown = [k for k in self.known_findings if k not in ids]
         if unknown:
-            raise ValueError(f"group {self.name}: known findings for ids not in the group: {', '.join(unknown)}")
+            raise InvalidArgument(f"group {self.name}: known findings for ids not in the group: {', '.join(unknown)}")

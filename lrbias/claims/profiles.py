@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from hypothesis import HealthCheck, settings
 
-from lrbias.errors import LrbiasError
+from lrbias.errors import InvalidArgument
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,6 @@ def from_hypothesis_profile(name: str) -> Profile:
 def get_profile(name: str) -> Profile:
     """The profile called ``name``; LrbiasError naming the accepted ones otherwise."""
     if name not in PROFILES:
-        raise LrbiasError(f"unknown profile {name!r}; accepted: {', '.join(PROFILES)}")
+        raise InvalidArgument(f"unknown profile {name!r}; accepted: {', '.join(PROFILES)}")
     return PROFILES[name]
 

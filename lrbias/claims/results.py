@@ -22,6 +22,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from lrbias.errors import InvalidArgument
 from lrbias.serial import json_safe, write_atomic
 
 SCHEMA = "lrbias.results/1"
@@ -158,7 +159,7 @@ def write_document(path: Path, doc: dict) -> None:
     """Validate and atomically write a results document as JSON."""
     problems = validate(doc)
     if problems:
-        raise ValueError("refusing to write an invalid results document: " + "; ".join(problems))
+        raise InvalidArgument("refusing to write an invalid results document: " + "; ".join(problems))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, json.dumps(doc, indent=1, allow_nan=False) + "\n")
@@ -169,5 +170,5 @@ def load_document(path: Path) -> dict:
     doc = json.loads(Path(path).read_text(encoding="utf-8"))
     problems = validate(doc)
     if problems:
-        raise ValueError(f"{path}: not a lrbias results document: " + "; ".join(problems[:5]))
+        raise InvalidArgument(f"{path}: not a lrbias results document: " + "; ".join(problems[:5]))
     return doc

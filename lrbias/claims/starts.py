@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lrbias.errors import LrbiasError
+from lrbias.errors import InvalidArgument
 from lrbias.gd.sampling import Range, off_lines, starts_box
 
 __all__ = ["SHELL_Q0", "STARTS", "StartDistribution", "get_starts", "register_starts", "start_imbalance"]
@@ -58,7 +58,7 @@ def _unbalanced(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _shell(n: int, seed: int, q0: float = SHELL_Q0) -> tuple[np.ndarray, np.ndarray]:
     if not isinstance(n, (int, np.integer)) or n <= 0:
-        raise LrbiasError(f"n = {n!r} is invalid; accepted: an integer >= 1")
+        raise InvalidArgument(f"n = {n!r} is invalid; accepted: an integer >= 1")
     rng = np.random.default_rng(int(seed))
     xs, ys = np.empty(0), np.empty(0)
     while xs.size < n:
@@ -83,11 +83,11 @@ STARTS: dict[str, StartDistribution] = {
 def register_starts(name: str, description: str, sample: Sampler) -> StartDistribution:
     """Add a start distribution (a user's variant); LrbiasError if the name is taken or malformed."""
     if not isinstance(name, str) or not name.replace("-", "").replace("_", "").isalnum():
-        raise LrbiasError(f"start distribution name {name!r} is invalid; accepted: letters, digits, - and _")
+        raise InvalidArgument(f"start distribution name {name!r} is invalid; accepted: letters, digits, - and _")
     if name in STARTS and STARTS[name].sample is not sample:
-        raise LrbiasError(f"start distribution {name!r} is already registered; accepted: a new name")
+        raise InvalidArgument(f"start distribution {name!r} is already registered; accepted: a new name")
     if not callable(sample):
-        raise LrbiasError(f"start distribution {name!r}: sample is not callable; accepted: (n, seed) -> (x0, y0)")
+        raise InvalidArgument(f"start distribution {name!r}: sample is not callable; accepted: (n, seed) -> (x0, y0)")
     STARTS[name] = StartDistribution(name, description, sample)
     return STARTS[name]
 
@@ -95,7 +95,7 @@ def register_starts(name: str, description: str, sample: Sampler) -> StartDistri
 def get_starts(name: str) -> StartDistribution:
     """The start distribution called ``name``; LrbiasError naming the accepted ones otherwise."""
     if name not in STARTS:
-        raise LrbiasError(f"unknown start distribution {name!r}; accepted: {', '.join(STARTS)}")
+        raise InvalidArgument(f"unknown start distribution {name!r}; accepted: {', '.join(STARTS)}")
     return STARTS[name]
 
 

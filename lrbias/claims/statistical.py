@@ -43,6 +43,7 @@ from lrbias.claims.sweeps import (
     sweep,
     undecided,
 )
+from lrbias.errors import InvalidArgument
 from lrbias.gd import BatchResult, Outcome
 from lrbias.losses.families import get_family
 from lrbias.verdict import Check
@@ -177,7 +178,7 @@ def _statistic_mutants(mutants: Sequence[Mutant], starts: str, decided: Callable
     out = []
     for m in mutants:
         if not isinstance(m, Mutant):
-            raise TypeError(f"entry {owner}: a mutant must be an lrbias Mutant, not {type(m).__name__}")
+            raise InvalidArgument(f"entry {owner}: a mutant must be an lrbias Mutant, not {type(m).__name__}")
         out.append(m if m.statistic is None else Mutant(m.name, m.description, decided(m.statistic), m.hypotheses,
                                                         m.confirm))
     return tuple(out)
@@ -218,7 +219,7 @@ def batch_claim(*, id: str, title: str, statement: str, families: Sequence[str] 
     scan = None
     if frontier is not None:
         if scanned is None:
-            raise ValueError(f"entry {id}: a frontier over a strategy of families needs frontier_families")
+            raise InvalidArgument(f"entry {id}: a frontier over a strategy of families needs frontier_families")
         scanned_starts = (starts, *(s for s in (frontier_starts or ()) if s != starts))
         scan = Frontier(scanned, *frontier, frontier_predicate(statistic), starts=scanned_starts)
     if not assumptions:

@@ -31,7 +31,7 @@ from lrbias.claims.group import Group
 from lrbias.claims.profiles import PROFILES
 from lrbias.claims.statistical import VARIANT_SOURCE, batch_claim
 from lrbias.claims.statistics import STATISTICS
-from lrbias.errors import LrbiasError, short
+from lrbias.errors import InvalidArgument, LrbiasError, short
 from lrbias.losses.families import register_family
 
 PREFLIGHT_PROFILE = PROFILES["smoke"]
@@ -52,23 +52,23 @@ def _load_python(path: Path) -> list[Group]:
     name = f"lrbias_variant_{abs(hash(path.resolve()))}"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
-        raise LrbiasError(f"{path}: cannot be imported as a Python module")
+        raise InvalidArgument(f"{path}: cannot be imported as a Python module")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
     except LrbiasError as exc:
-        raise LrbiasError(f"{_where(exc, path)}: {exc}") from None
+        raise InvalidArgument(f"{_where(exc, path)}: {exc}") from None
     except Exception as exc:  # the user's code: report where and what, not a traceback
-        raise LrbiasError(f"{_where(exc, path)}: {type(exc).__name__}: {exc}") from None
+        raise InvalidArgument(f"{_where(exc, path)}: {type(exc).__name__}: {exc}") from None
     group, entries = getattr(module, "GROUP", None), getattr(module, "ENTRIES", None)
     if group is None and entries is None:
-        raise LrbiasError(f"{path}: defines neither GROUP (an lrbias.api.Group) nor ENTRIES "
+        raise InvalidArgument(f"{path}: defines neither GROUP (an lrbias.api.Group) nor ENTRIES "
                           "(a list of lrbias.api.Entry)")
     out: list[Group] = []
     if group is not None:
         if not isinstance(group, Group):
-            raise LrbiasError(f"{path}: GROUP is a {type(group).__name__}, not an lrbias.api.Group")
+            raise InvalidArgument(f"{path}: GROUP is a {type(group).__name__}, not an lrbias.api.Group")
         check_entries(group.entries, str(path))
         out.append(group)
     if entries is not None:
@@ -83,9 +83,9 @@ def _load_toml(path: Path) -> list[Group]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise LrbiasError(f"{path}: not valid TOML: {exc}") from None
+        raise InvalidArgument(f"{path}: not valid TOML: {exc}") from None
     except UnicodeDecodeError as exc:
-        raise LrbiasError(f"{path}: not UTF-8 text (byte {exc.start}); a TOML file must be UTF-8") from None
+        raise InvalidArgument(f"{path}: not UTF-8 text (byte {exc.start}); a TOML file must be UTF-8") from None
     for i, fam in enumerate(_tables(data, "family", path)):
         label = f"{path}: family {short(fam.get('name', f'#{i + 1}'))!r}"
         try:
@@ -99,9 +99,9 @@ def _load_toml(path: Path) -> list[Group]:
                     raise TypeError(f"{key} must be a string, not {type(fam[key]).__name__}")
             register_family(fam["name"], fam["expression"], params, fam.get("description", ""))
         except KeyError as exc:
-            raise LrbiasError(f"{label}: missing key {exc}") from None
+            raise InvalidArgument(f"{label}: missing key {exc}") from None
         except (LrbiasError, ValueError, TypeError, AttributeError) as exc:
-            raise LrbiasError(f"{label}: {exc}") from None
+            raise InvalidArgument(f"{label}: {exc}") from None
     entries: list[Entry] = []
     used: list[str] = []
     for i, claim in enumerate(_tables(data, "claim", path)):
@@ -109,7 +109,7 @@ def _load_toml(path: Path) -> list[Group]:
         try:
             kind = claim["statistic"]
             if kind not in STATISTICS:
-                raise LrbiasError(f"unknown statistic {kind!r}; accepted: {', '.join(STATISTICS)}")
+                raise InvalidArgument(f"unknown statistic {kind!r}; accepted: {', '.join(STATISTICS)}")
             level = float(claim["level"])
             mutants = [Mutant(m["name"], m.get("description", m["name"]), statistic=STATISTICS[kind](float(m["level"])))
                        for m in claim.get("mutant", [])]
@@ -120,9 +120,9 @@ def _load_toml(path: Path) -> list[Group]:
                 frontier=tuple(claim["frontier"]) if "frontier" in claim else None))
             used += [f for f in claim["families"] if f not in used]
         except KeyError as exc:
-            raise LrbiasError(f"{label}: missing key {exc}") from None
+            raise InvalidArgument(f"{label}: missing key {exc}") from None
         except (LrbiasError, ValueError, TypeError, AttributeError, OverflowError) as exc:
-            raise LrbiasError(f"{label}: {short(str(exc), 200)}") from None
+            raise InvalidArgument(f"{label}: {short(str(exc), 200)}") from None
     check_entries(entries, str(path))
     if not entries:
         return []
@@ -134,7 +134,7 @@ def _tables(data: dict, key: str, path: Path) -> list[dict]:
     """``data[key]`` as a list of tables ([[key]] arrays in TOML); LrbiasError naming the file otherwise."""
     value = data.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise LrbiasError(f"{path}: '{key}' must be an array of tables ([[{key}]]), not {type(value).__name__}")
+        raise InvalidArgument(f"{path}: '{key}' must be an array of tables ([[{key}]]), not {type(value).__name__}")
     return value
 
 
@@ -152,7 +152,7 @@ def check_entries(entries: Iterable, source: str, preflight: bool = True) -> lis
     out = []
     for i, entry in enumerate(entries):
         if not isinstance(entry, Entry):
-            raise LrbiasError(f"{source}: ENTRIES[{i}] is a {type(entry).__name__}, not an lrbias.api.Entry")
+            raise InvalidArgument(f"{source}: ENTRIES[{i}] is a {type(entry).__name__}, not an lrbias.api.Entry")
         if preflight:
             preflight_entry(entry, source)
         out.append(entry)
@@ -171,13 +171,13 @@ def preflight_entry(entry: Entry, source: str) -> None:
         settings(max_examples=3, deadline=None, database=None, phases=[Phase.generate],
                  suppress_health_check=[HealthCheck.too_slow])(given(strategy)(draw))()
     except HypothesisException as exc:
-        raise LrbiasError(f"{source}: entry {entry.id!r}: its hypotheses strategy cannot generate valid "
+        raise InvalidArgument(f"{source}: entry {entry.id!r}: its hypotheses strategy cannot generate valid "
                           f"examples ({type(exc).__name__}: {str(exc).splitlines()[0][:160]})") from None
     except Exception as exc:
-        raise LrbiasError(f"{source}: entry {entry.id!r}: drawing an example failed: "
+        raise InvalidArgument(f"{source}: entry {entry.id!r}: drawing an example failed: "
                           f"{type(exc).__name__}: {exc}") from None
     if not drawn:
-        raise LrbiasError(f"{source}: entry {entry.id!r}: its hypotheses strategy generated no example")
+        raise InvalidArgument(f"{source}: entry {entry.id!r}: its hypotheses strategy generated no example")
 
 
 def load_variant_file(path: str | Path) -> list[Entry]:
@@ -189,9 +189,9 @@ def load_variant_groups(path: str | Path) -> list[Group]:
     """The groups (and, as a side effect, registered families) of one variant file (.py or .toml)."""
     path = Path(path)
     if not path.is_file():
-        raise LrbiasError(f"{path}: no such variant file")
+        raise InvalidArgument(f"{path}: no such variant file")
     if path.suffix not in (".py", ".toml"):
-        raise LrbiasError(f"{path}: unknown variant file type {path.suffix!r}; accepted: .py, .toml")
+        raise InvalidArgument(f"{path}: unknown variant file type {path.suffix!r}; accepted: .py, .toml")
     token = VARIANT_SOURCE.set(str(path))
     try:
         return _load_python(path) if path.suffix == ".py" else _load_toml(path)

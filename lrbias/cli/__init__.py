@@ -12,6 +12,8 @@ from lrbias._version import __version__
 from lrbias.errors import LrbiasError, RunError, short
 from lrbias.serial import dumps, print_table
 
+INTERNAL_ERROR = 3   # pytest's exit code for an internal error
+
 
 class ArgumentParser(argparse.ArgumentParser):
     """argparse with a one-line error message (exit code 2) instead of the usage dump."""
@@ -132,8 +134,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``lrbias`` console script; returns the exit code.
 
     The one error policy: every failure is one line ``lrbias: error: ...`` on stderr, exit 2 for
-    bad input (:class:`~lrbias.errors.LrbiasError`), 1 for a run that failed (a
-    :class:`~lrbias.errors.RunError`, an OS error, or an unexpected exception, named as such);
+    bad input (:class:`~lrbias.errors.InvalidArgument`), 1 for a run that failed (a
+    :class:`~lrbias.errors.RunError` or an OS error) or, for ``check``, a claim that failed, and 3
+    for an unexpected exception (an internal error, named as such, as pytest's exit code 3);
     ``--debug`` or ``LRBIAS_DEBUG=1`` adds the traceback.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -164,4 +167,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail("out of memory; try a smaller input or budget", 1, debug)
     except Exception as exc:  # the last line of the policy: never a traceback without --debug
         return _fail(f"internal error ({type(exc).__name__}: {short(str(exc), 200)}); "
-                     "rerun with --debug for the traceback and report it", 1, debug)
+                     "rerun with --debug for the traceback and report it", INTERNAL_ERROR, debug)

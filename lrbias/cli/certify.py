@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from lrbias.cli.start import add_start_arguments, step_size
-from lrbias.errors import LrbiasError
+from lrbias.errors import InvalidArgument
 from lrbias.serial import dumps
 
 DESCRIPTION = """Follow gradient descent on f(x, y) = l(xy) from (x0, y0) in ball arithmetic
@@ -33,11 +33,11 @@ def _cmd_certify(args: argparse.Namespace) -> int:
     h = step_size(args, fam.curvature)
     x0, y0 = args.x0, args.y0
     if not 128 <= args.max_bits <= 1_000_000:
-        raise LrbiasError(f"--max-bits {args.max_bits} is invalid; accepted: an integer, 128 <= B <= 1000000")
+        raise InvalidArgument(f"--max-bits {args.max_bits} is invalid; accepted: an integer, 128 <= B <= 1000000")
     if args.max_steps < 1:
-        raise LrbiasError(f"--max-steps {args.max_steps} is invalid; accepted: an integer >= 1")
+        raise InvalidArgument(f"--max-steps {args.max_steps} is invalid; accepted: an integer >= 1")
     if not 0 < args.width < 1:
-        raise LrbiasError(f"--width {args.width} is invalid; accepted: 0 < width < 1")
+        raise InvalidArgument(f"--width {args.width} is invalid; accepted: 0 < width < 1")
     cert = certify(fam, x0, y0, h, max_bits=args.max_bits, max_steps=args.max_steps,
                    width=args.width)
     if args.json:
@@ -67,7 +67,7 @@ def sweep_certified(spec: str, args: argparse.Namespace, ranges: Any, settings: 
     from lrbias.gd.certificate import certify_sweep_sample
 
     if args.certify < 0:
-        raise LrbiasError(f"--certify {args.certify} is invalid; accepted: an integer, 0 <= K <= --n")
+        raise InvalidArgument(f"--certify {args.certify} is invalid; accepted: an integer, 0 <= K <= --n")
     return certify_sweep_sample(spec, args.n, ranges, args.seed, args.chunk_size, settings, args.certify)
 
 

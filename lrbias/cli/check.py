@@ -4,16 +4,42 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
 from lrbias.claims.profiles import PROFILES, get_profile
-from lrbias.errors import LrbiasError
+from lrbias.errors import InvalidArgument
 from lrbias.outputs import check_file_target
 from lrbias.serial import format_number, print_table
 
-EPILOG = """exit status: 1 if an exact entry fails, 0 otherwise (a failing paper or
-reconstructed entry is a finding, shown in the table, not an error); 2 on bad input."""
+EPILOG = """exit status (as pytest's, for regression runs): 0 when every claim passes or fails as a
+recorded known finding; 1 when a claim fails that is not a known finding, or a known finding
+unexpectedly passes (strict, like pytest's xfail_strict); 2 on bad input; 3 on an internal error.
+Inconclusive verdicts exit 0 unless --fail-on inconclusive."""
+
+FAIL_ON = ("fail", "inconclusive")
+
+
+def exit_status(results: list[dict], known: Mapping[str, str], fail_on: str = "fail") -> tuple[int, list[str]]:
+    """The exit status of a check run and the lines that explain a non-zero one.
+
+    A claim that fails and is not in ``known`` (id → the known finding's text) is a regression; so
+    is a known finding that passes (the finding is stale: remove it).  With ``fail_on`` =
+    ``inconclusive``, an inconclusive claim that is not a known finding counts as a failure too.
+    """
+    if fail_on not in FAIL_ON:
+        raise InvalidArgument(f"--fail-on {fail_on!r} is invalid; accepted: {', '.join(FAIL_ON)}")
+    why: list[str] = []
+    for r in results:
+        verdict, rid = r["verdict"], r["id"]
+        if verdict == "fail" and rid not in known:
+            why.append(f"{rid}: fails and is not a recorded known finding")
+        elif verdict == "pass" and rid in known:
+            why.append(f"{rid}: a recorded known finding now passes (strict): remove the finding")
+        elif verdict == "inconclusive" and fail_on == "inconclusive" and rid not in known:
+            why.append(f"{rid}: inconclusive (--fail-on inconclusive)")
+    return (1 if why else 0), why
 
 
 def format_frontier(frontier: dict | None) -> str:
@@ -62,7 +88,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
     profile = get_profile(args.profile)
     if args.seed < 0:
-        raise LrbiasError(f"--seed {args.seed} is negative; accepted: an integer >= 0")
+        raise InvalidArgument(f"--seed {args.seed} is negative; accepted: an integer >= 0")
     words = [*args.ids, "--profile", args.profile, "--seed", str(args.seed)] + (["--no-nn"] if args.no_nn else [])
     for v in args.variants or []:
         words += ["--variants", v]
@@ -85,8 +111,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
         print_results(run.results)
     if run.written is not None:
         print(f"\nresults written to {run.written}")
-    exact_failed = [r["id"] for r in run.results if r["provenance"] == "exact" and r["verdict"] == "fail"]
-    return 1 if exact_failed else 0
+    from lrbias.report.job import known_findings
+
+    status, why = exit_status(run.results, known_findings((r["id"] for r in run.results), run.results),
+                               args.fail_on)
+    for line in why:
+        print(f"lrbias check: {line}", file=sys.stderr)
+    return status
 
 
 def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -109,6 +140,9 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--variants", action="append", metavar="FILE", help="a variant file (.py or .toml) "
                    "adding families and entries; repeatable (see examples/)")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument("--fail-on", choices=FAIL_ON, default="fail",
+                   help="exit 1 on a failing claim (fail, the default) or also on an inconclusive one "
+                   "(inconclusive); known findings never count, unless they unexpectedly pass")
     p.add_argument("--starts", metavar="NAME", help="run the batch claims from this start distribution "
                    "(box, unbalanced, shell, or one a variant file registers; default: each claim's own)")
     p.set_defaults(func=_cmd_check)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lrbias.cli.start import add_start_arguments, step_size
-from lrbias.errors import LrbiasError
+from lrbias.errors import InvalidArgument
 from lrbias.serial import dumps, print_table
 
 MAX_SWEEP = 100_000_000
@@ -33,13 +33,13 @@ def parse_precision(text: str) -> tuple[str, int]:
         return "auto", 0
     m = re.fullmatch(r"(mp|arb):(\d+)", text)
     if not m:
-        raise LrbiasError(f"--precision {text!r} is invalid; accepted: {PRECISION_HELP}")
+        raise InvalidArgument(f"--precision {text!r} is invalid; accepted: {PRECISION_HELP}")
     kind, value = m.group(1), int(m.group(2))
     if kind == "mp" and not 15 <= value <= 100_000:
-        raise LrbiasError(f"--precision mp:{value} is invalid; accepted: mp:DIGITS, "
+        raise InvalidArgument(f"--precision mp:{value} is invalid; accepted: mp:DIGITS, "
                           "15 <= DIGITS <= 100000")
     if kind == "arb" and not 53 <= value <= 1_000_000:
-        raise LrbiasError(f"--precision arb:{value} is invalid; accepted: arb:BITS, "
+        raise InvalidArgument(f"--precision arb:{value} is invalid; accepted: arb:BITS, "
                           "53 <= BITS <= 1000000")
     return kind, value
 
@@ -51,7 +51,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     fam = get_family(args.loss)
     if args.steps <= 0:
-        raise LrbiasError(f"--steps {args.steps} is invalid; accepted: an integer >= 1")
+        raise InvalidArgument(f"--steps {args.steps} is invalid; accepted: an integer >= 1")
     h = step_size(args, fam.curvature)
     x0, y0 = args.x0, args.y0
     q0 = x0 * x0 + y0 * y0
@@ -102,17 +102,17 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
     fam = get_family(args.loss)
     if not 1 <= args.n <= MAX_SWEEP:
-        raise LrbiasError(f"--n {args.n} is invalid; accepted: an integer, 1 <= n <= {MAX_SWEEP}")
+        raise InvalidArgument(f"--n {args.n} is invalid; accepted: an integer, 1 <= n <= {MAX_SWEEP}")
     if args.steps <= 0:
-        raise LrbiasError(f"--steps {args.steps} is invalid; accepted: an integer >= 1")
+        raise InvalidArgument(f"--steps {args.steps} is invalid; accepted: an integer >= 1")
     if args.seed < 0:
-        raise LrbiasError(f"--seed {args.seed} is invalid; accepted: an integer >= 0")
+        raise InvalidArgument(f"--seed {args.seed} is invalid; accepted: an integer >= 0")
     if not 0 <= args.certify <= args.n:
-        raise LrbiasError(f"--certify {args.certify} is invalid; accepted: an integer, 0 <= K <= --n ({args.n})")
+        raise InvalidArgument(f"--certify {args.certify} is invalid; accepted: an integer, 0 <= K <= --n ({args.n})")
     if args.artefact_limit < 0:
-        raise LrbiasError(f"--artefact-limit {args.artefact_limit} is invalid; accepted: an integer >= 0")
+        raise InvalidArgument(f"--artefact-limit {args.artefact_limit} is invalid; accepted: an integer >= 0")
     if not (args.artefact_budget >= 0):
-        raise LrbiasError(f"--artefact-budget {args.artefact_budget} is invalid; accepted: seconds >= 0")
+        raise InvalidArgument(f"--artefact-budget {args.artefact_budget} is invalid; accepted: seconds >= 0")
     if args.kappa is not None:
         k_range = Range.parse(args.kappa, "--kappa", positive=True)
         c_range = Range(k_range.lo / fam.curvature, k_range.hi / fam.curvature)
@@ -120,11 +120,11 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         c_range = Range.parse(args.C, "--C", positive=True)
     xr, yr = Range.parse(args.x0, "--x0"), Range.parse(args.y0, "--y0")
     if args.random_signs and args.common_signs:
-        raise LrbiasError("--random-signs and --common-signs together; accepted: at most one of them")
+        raise InvalidArgument("--random-signs and --common-signs together; accepted: at most one of them")
     signs = "independent" if args.random_signs else "common" if args.common_signs else "none"
     check_executor(args.scheduler, args.workers)
     if args.chunk_size < 1:
-        raise LrbiasError(f"--chunk-size {args.chunk_size} is invalid; accepted: an integer >= 1")
+        raise InvalidArgument(f"--chunk-size {args.chunk_size} is invalid; accepted: an integer >= 1")
     plan_chunks(args.n, args.chunk_size, args.seed)
     show_bar = args.progress or (sys.stderr.isatty() and args.n >= 20_000)
     st = Settings(max_steps=args.steps, check_every=args.check_every)

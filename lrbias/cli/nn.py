@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lrbias.errors import LrbiasError, short
+from lrbias.errors import InvalidArgument, short
 from lrbias.nn.config import ACTIVATIONS, DATASETS, DEVICES, DTYPES, LOSSES, NORMS, RunConfig, parse_init_norms
 from lrbias.outputs import check_file_target
 from lrbias.serial import dumps, print_table, write_json
@@ -28,7 +28,7 @@ def _require_torch() -> None:
     try:
         import torch  # noqa: F401
     except ImportError:
-        raise LrbiasError("the nn subcommands need torch: pip install 'lrbias[nn]'") from None
+        raise InvalidArgument("the nn subcommands need torch: pip install 'lrbias[nn]'") from None
 
 
 def _json_target(path: str | None) -> Path | None:
@@ -47,7 +47,7 @@ def _emit_json(path: str | None, target: Path | None, payload: dict, what: str) 
 
 def _bounded(name: str, value: int, lo: int, hi: int) -> None:
     if not lo <= value <= hi:
-        raise LrbiasError(f"{name} must be an integer >= {lo}, got {short(value)}; accepted: "
+        raise InvalidArgument(f"{name} must be an integer >= {lo}, got {short(value)}; accepted: "
                           f"{lo} <= {name[2:]} <= {hi}")
 
 
@@ -83,15 +83,15 @@ def _config_from_args(args: argparse.Namespace) -> RunConfig:
     _check_threads(args.threads)
     multiple = getattr(args, "lr_multiple", None)
     if (args.lr is None) == (multiple is None):
-        raise LrbiasError("give exactly one of --lr H and --lr-multiple M (h = M*2/S0)")
+        raise InvalidArgument("give exactly one of --lr H and --lr-multiple M (h = M*2/S0)")
     if multiple is not None:
         if not math.isfinite(multiple) or multiple <= 0:
-            raise LrbiasError(f"--lr-multiple must be a finite number > 0, got {multiple!r}")
+            raise InvalidArgument(f"--lr-multiple must be a finite number > 0, got {multiple!r}")
         args.lr = 1.0  # placeholder until S0 is measured; replaced before training
     if not math.isfinite(args.lr) or args.lr <= 0:
-        raise LrbiasError(f"--lr must be a finite number > 0, got {args.lr!r}")
+        raise InvalidArgument(f"--lr must be a finite number > 0, got {args.lr!r}")
     if args.sharpness_every < 0:
-        raise LrbiasError(f"--sharpness-every must be >= 0, got {args.sharpness_every}")
+        raise InvalidArgument(f"--sharpness-every must be >= 0, got {args.sharpness_every}")
     return RunConfig(dataset=args.dataset, n=args.n, activation=args.activation, loss=args.loss,
                      norm=args.norm, width=args.width, lr=args.lr, steps=args.steps,
                      init_norms=parse_init_norms(args.init_norms), sharpness_every=args.sharpness_every,
@@ -107,7 +107,7 @@ def _fmt(v: Any) -> str:
 def _cmd_nn(args: argparse.Namespace) -> int:
     config = _config_from_args(args)
     if config.dataset in ("mnist", "cifar10") and config.data_root is None:
-        raise LrbiasError(f"--dataset {config.dataset} needs --data-root DIR (torchvision's layout; add "
+        raise InvalidArgument(f"--dataset {config.dataset} needs --data-root DIR (torchvision's layout; add "
                           "--download to fetch it), or use --dataset digits (offline)")
     json_out = _json_target(args.json)
     _require_torch()
@@ -151,10 +151,10 @@ def _saved_runs(path: str, claims: list) -> dict:
         with open(path) as fh:
             saved = json.load(fh)["runs"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise LrbiasError(f"--from-json {path!r}: not a readable nn-grid JSON output ({exc})") from None
+        raise InvalidArgument(f"--from-json {path!r}: not a readable nn-grid JSON output ({exc})") from None
     missing = sorted({g.name for c in claims for g in c.grids} - set(saved))
     if missing:
-        raise LrbiasError(f"--from-json {path!r} lacks the grid(s) {', '.join(missing)}")
+        raise InvalidArgument(f"--from-json {path!r} lacks the grid(s) {', '.join(missing)}")
     return {name: [RunResult.from_dict(r) for r in runs] for name, runs in saved.items()}
 
 
@@ -164,7 +164,7 @@ def _cmd_nn_grid(args: argparse.Namespace) -> int:
     claims = get_claims(args.claims)
     overrides: dict[str, Any] = {"device": args.device, "dtype": args.dtype, "hvp_dtype": args.hvp_dtype}
     if args.init not in ("paper", "default"):
-        raise LrbiasError(f"--init must be 'paper' or 'default', got {args.init!r}")
+        raise InvalidArgument(f"--init must be 'paper' or 'default', got {args.init!r}")
     if args.init == "default":
         overrides["init_norms"] = None
     if args.steps is not None:

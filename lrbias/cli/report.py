@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from lrbias.claims.profiles import PROFILES, get_profile
-from lrbias.errors import LrbiasError, short
+from lrbias.errors import InvalidArgument, short
 from lrbias.outputs import check_file_target
 from lrbias.report.diff import FRONTIER_TOL
 
@@ -20,7 +20,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     profile = get_profile(args.profile)
     if args.seed < 0:
-        raise LrbiasError(f"--seed {args.seed} is negative; accepted: an integer >= 0")
+        raise InvalidArgument(f"--seed {args.seed} is negative; accepted: an integer >= 0")
     argv = [*args.ids, "--out", args.out, "--profile", profile.name, "--seed", str(args.seed)]
     if args.no_nn:
         argv.append("--no-nn")
@@ -54,16 +54,16 @@ def _load_results(path: str) -> dict:
 
     shown = short(path)
     if not Path(path).is_file():
-        raise LrbiasError(f"{shown}: no such results file")
+        raise InvalidArgument(f"{shown}: no such results file")
     try:
         return load_document(Path(path))
     except OSError as exc:
-        raise LrbiasError(f"{shown}: cannot read it ({exc.strerror or exc})") from None
+        raise InvalidArgument(f"{shown}: cannot read it ({exc.strerror or exc})") from None
     except RecursionError:
-        raise LrbiasError(f"{shown}: JSON nested too deeply; not a results document") from None
+        raise InvalidArgument(f"{shown}: JSON nested too deeply; not a results document") from None
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise LrbiasError(short(text if text.startswith(path) else f"{path}: {text}", 300)) from None
+        raise InvalidArgument(short(text if text.startswith(path) else f"{path}: {text}", 300)) from None
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
@@ -72,16 +72,16 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
     html_out = check_file_target(args.html, "--html")
     if not (math.isfinite(args.noise) and args.noise >= 0):
-        raise LrbiasError(f"--noise {args.noise} is invalid; accepted: a finite number >= 0")
+        raise InvalidArgument(f"--noise {args.noise} is invalid; accepted: a finite number >= 0")
     if not 0 <= args.frontier_tol < 1:
-        raise LrbiasError(f"--frontier-tol {args.frontier_tol} is invalid; accepted: 0 <= TOL < 1")
+        raise InvalidArgument(f"--frontier-tol {args.frontier_tol} is invalid; accepted: 0 <= TOL < 1")
     docs = [_load_results(path) for path in (args.old, args.new)]
     try:
         d = diff_documents(docs[0], docs[1], rel_noise=args.noise, frontier_tol=args.frontier_tol)
         text = dumps(d.as_dict()) if args.json else format_text(d)
         page = format_html(d, args.old, args.new) if args.html else None
     except (TypeError, KeyError, ValueError, AttributeError, IndexError) as exc:
-        raise LrbiasError(f"{short(args.old)} / {short(args.new)}: a results document has an unexpected shape "
+        raise InvalidArgument(f"{short(args.old)} / {short(args.new)}: a results document has an unexpected shape "
                           f"({type(exc).__name__}: {short(str(exc))})") from None
     for w in d.warnings:
         print(f"lrbias diff: WARNING: {w}", file=sys.stderr)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from lrbias.errors import LrbiasError
+from lrbias.errors import InvalidArgument
 
 __all__ = ["add_start_arguments", "finite", "step_size"]
 
@@ -29,7 +29,7 @@ def add_start_arguments(p: argparse.ArgumentParser, loss_example: str) -> None:
 def finite(name: str, value: float) -> float:
     """``value``, or a one-line error naming ``name`` when it is not a finite real number."""
     if not math.isfinite(value):
-        raise LrbiasError(f"{name} = {value} is not finite; accepted: a finite real number")
+        raise InvalidArgument(f"{name} = {value} is not finite; accepted: a finite real number")
     return value
 
 
@@ -38,18 +38,18 @@ def step_size(args: argparse.Namespace, curvature: float) -> float:
     x0, y0 = finite("--x0", args.x0), finite("--y0", args.y0)
     for name, value in (("--h", args.h), ("--C", args.C), ("--kappa", args.kappa)):
         if value is not None and not (math.isfinite(value) and value > 0):
-            raise LrbiasError(f"{name} {value} is invalid; accepted: a finite number > 0")
+            raise InvalidArgument(f"{name} {value} is invalid; accepted: a finite number > 0")
     q0 = x0 * x0 + y0 * y0
     if not math.isfinite(q0):
-        raise LrbiasError(f"--x0 {x0:g} --y0 {y0:g}: x0² + y0² overflows; accepted: |x0|, |y0| < 1e154")
+        raise InvalidArgument(f"--x0 {x0:g} --y0 {y0:g}: x0² + y0² overflows; accepted: |x0|, |y0| < 1e154")
     if args.h is not None:
         return float(args.h)
     knob = "--C" if args.C is not None else "--kappa"
     if q0 == 0:
-        raise LrbiasError(f"--x0 0 --y0 0 with {knob}: h is undefined at the saddle; "
+        raise InvalidArgument(f"--x0 0 --y0 0 with {knob}: h is undefined at the saddle; "
                           "accepted: a start other than (0, 0), or --h")
     h = args.C / q0 if args.C is not None else args.kappa / (curvature * q0)
     if not (math.isfinite(h) and h > 0):
-        raise LrbiasError(f"{knob} gives the step size h = {h:g}, which is not a finite number > 0; "
+        raise InvalidArgument(f"{knob} gives the step size h = {h:g}, which is not a finite number > 0; "
                           "accepted: a start and knob with 0 < h < inf")
     return float(h)

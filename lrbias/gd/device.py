@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from lrbias.errors import LrbiasError
+from lrbias.errors import InvalidArgument
 
 DEVICES = ("auto", "cpu", "cuda")
 THREADS_ENV = "LRBIAS_TORCH_THREADS"
@@ -32,10 +32,10 @@ def pin_torch_threads(threads: int | None = None) -> int:
         try:
             threads = int(text) if text else DEFAULT_TORCH_THREADS
         except ValueError:
-            raise LrbiasError(f"{THREADS_ENV}={text[:20]!r} is invalid; accepted: an integer, "
+            raise InvalidArgument(f"{THREADS_ENV}={text[:20]!r} is invalid; accepted: an integer, "
                               f"1 <= threads <= {MAX_TORCH_THREADS}") from None
     if not 1 <= threads <= MAX_TORCH_THREADS:
-        raise LrbiasError(f"torch threads {threads} is invalid; accepted: 1 <= threads <= {MAX_TORCH_THREADS}")
+        raise InvalidArgument(f"torch threads {threads} is invalid; accepted: 1 <= threads <= {MAX_TORCH_THREADS}")
     import torch
 
     torch.set_num_threads(threads)
@@ -61,14 +61,14 @@ def resolve_device(name: str | None) -> Any:
     try:
         import torch
     except ImportError:
-        raise LrbiasError("the torch backend needs torch: pip install 'lrbias[nn]'") from None
+        raise InvalidArgument("the torch backend needs torch: pip install 'lrbias[nn]'") from None
     chosen = name or "auto"
     if chosen not in DEVICES:
-        raise LrbiasError(f"unknown device {name!r}; accepted: {', '.join(DEVICES)}")
+        raise InvalidArgument(f"unknown device {name!r}; accepted: {', '.join(DEVICES)}")
     if chosen == "auto":
         chosen = "cuda" if torch.cuda.is_available() else "cpu"
     if chosen == "cuda" and not torch.cuda.is_available():
-        raise LrbiasError("device 'cuda' requested but torch sees no CUDA device; accepted: auto, cpu")
+        raise InvalidArgument("device 'cuda' requested but torch sees no CUDA device; accepted: auto, cpu")
     pin_torch_threads()
     if chosen == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = False

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from lrbias.errors import LrbiasError
+from lrbias.errors import InvalidArgument
 from lrbias.losses.families import Family
 
 
@@ -82,7 +82,7 @@ def scalar_function(expr: sp.Expr, sym: sp.Symbol) -> Callable[[float], float]:
     try:
         compiled(0.5)
     except Exception as exc:  # a typing error names what numba could not compile
-        raise LrbiasError(f"the fused kernel cannot compile {expr} ({type(exc).__name__}); accepted: losses "
+        raise InvalidArgument(f"the fused kernel cannot compile {expr} ({type(exc).__name__}); accepted: losses "
                           "numba's math module covers (use backend='numpy')") from None
     return compiled
 
@@ -124,7 +124,7 @@ def fused_kernel(family: Family) -> Callable[..., tuple[Any, ...]]:
     """``advance(x, y, h, fmax, fmax_step, t, k, track_max)``: k float64 GD steps from step t for
     every start, returning the new (x, y), the state one step before, and the raised loss maximum."""
     if not numba_available():
-        raise LrbiasError("the fused kernel needs numba: pip install 'lrbias[fast]'; accepted: backend='numpy'")
+        raise InvalidArgument("the fused kernel needs numba: pip install 'lrbias[fast]'; accepted: backend='numpy'")
     return _kernel(family.spec)
 
 
@@ -135,5 +135,5 @@ def numba_backend() -> Any:
     from lrbias.gd import step_loop
 
     if not numba_available():
-        raise LrbiasError("backend 'numba' needs numba: pip install 'lrbias[fast]'; accepted: backend='numpy'")
+        raise InvalidArgument("backend 'numba' needs numba: pip install 'lrbias[fast]'; accepted: backend='numpy'")
     return dataclasses.replace(step_loop.NUMPY, name="numba", fused=fused_kernel, records=True)

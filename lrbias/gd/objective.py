@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 import mpmath
 import numpy as np
 
+from lrbias.errors import InvalidArgument
 from lrbias.losses.families import Derivatives, Family
 
 Number = Any  # float | np.ndarray | mpmath.mpf | flint.arb
@@ -52,7 +53,7 @@ def derivatives(family: Family, x: Number, backend: str | None = None) -> Deriva
         return family.mp
     if backend == "arb":
         return family.arb
-    raise ValueError(f"unknown backend {backend!r}; accepted: numpy, mpmath, arb")
+    raise InvalidArgument(f"unknown backend {backend!r}; accepted: numpy, mpmath, arb")
 
 
 def _sqrt(v: Number, backend: str) -> Number:

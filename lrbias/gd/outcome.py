@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from lrbias.errors import LrbiasError
+from lrbias.errors import InvalidArgument
 from lrbias.serial import json_safe
 
 
@@ -31,7 +31,7 @@ class Outcome(enum.IntEnum):
         for o in cls:
             if str(o) == text:
                 return o
-        raise LrbiasError(f"outcome {text!r} is unknown; accepted: {', '.join(str(o) for o in cls)}")
+        raise InvalidArgument(f"outcome {text!r} is unknown; accepted: {', '.join(str(o) for o in cls)}")
 
 
 @dataclass(frozen=True)
@@ -56,26 +56,26 @@ class Settings:
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_steps, int) or self.max_steps <= 0:
-            raise LrbiasError(f"steps = {self.max_steps} is invalid; accepted: an integer >= 1")
+            raise InvalidArgument(f"steps = {self.max_steps} is invalid; accepted: an integer >= 1")
         if not (0 < self.tol < 1):
-            raise LrbiasError(f"tolerance {self.tol} is invalid; accepted: 0 < tol < 1")
+            raise InvalidArgument(f"tolerance {self.tol} is invalid; accepted: 0 < tol < 1")
         if not (self.bound > 1):
-            raise LrbiasError(f"divergence bound {self.bound} is invalid; accepted: > 1")
+            raise InvalidArgument(f"divergence bound {self.bound} is invalid; accepted: > 1")
         if not (2 <= self.period_max <= 64):
-            raise LrbiasError(f"period_max {self.period_max} is invalid; accepted: 2..64")
+            raise InvalidArgument(f"period_max {self.period_max} is invalid; accepted: 2..64")
         if self.check_every not in (1, 2, 4, 8, 16, 32, 64, 128):
-            raise LrbiasError(f"check_every {self.check_every} is invalid; accepted: 1, 2, 4, ..., 128")
+            raise InvalidArgument(f"check_every {self.check_every} is invalid; accepted: 1, 2, 4, ..., 128")
         if not isinstance(self.record_every, int) or self.record_every < 0:
-            raise LrbiasError(f"record_every {self.record_every} is invalid; accepted: an integer >= 0")
+            raise InvalidArgument(f"record_every {self.record_every} is invalid; accepted: an integer >= 0")
 
 
 def check_start(x0: float, y0: float, h: float) -> None:
     """LrbiasError unless x0, y0 are finite and h is finite and positive."""
     for name, value in (("x0", x0), ("y0", y0)):
         if not math.isfinite(value):
-            raise LrbiasError(f"{name} = {value} is not finite; accepted: a finite real number")
+            raise InvalidArgument(f"{name} = {value} is not finite; accepted: a finite real number")
     if not (math.isfinite(h) and h > 0):
-        raise LrbiasError(f"h = {h} is invalid; accepted: a finite number > 0")
+        raise InvalidArgument(f"h = {h} is invalid; accepted: a finite number > 0")
 
 
 def rise_ratio(excess: Any, start: Any) -> Any:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lrbias.errors import LrbiasError
+from lrbias.errors import InvalidArgument
 
 
 @dataclass(frozen=True)
@@ -27,21 +27,21 @@ class Range:
         """'LO:HI' or 'V' (a point); LrbiasError naming the bad value and the rule otherwise."""
         parts = str(text).split(":")
         if len(parts) not in (1, 2):
-            raise LrbiasError(f"{name} = {text!r} is malformed; accepted: LO:HI or a single number")
+            raise InvalidArgument(f"{name} = {text!r} is malformed; accepted: LO:HI or a single number")
         try:
             values = [float(p) for p in parts]
         except ValueError:
-            raise LrbiasError(f"{name} = {text!r} is malformed; accepted: LO:HI with numbers") from None
+            raise InvalidArgument(f"{name} = {text!r} is malformed; accepted: LO:HI with numbers") from None
         lo, hi = values[0], values[-1]
         if not (math.isfinite(lo) and math.isfinite(hi)):
-            raise LrbiasError(f"{name} = {text!r} is not finite; accepted: finite LO:HI")
+            raise InvalidArgument(f"{name} = {text!r} is not finite; accepted: finite LO:HI")
         if lo > hi:
-            raise LrbiasError(f"{name} = {text!r} has LO > HI; accepted: LO <= HI")
+            raise InvalidArgument(f"{name} = {text!r} has LO > HI; accepted: LO <= HI")
         if max(abs(lo), abs(hi)) > MAX_RANGE_BOUND:
-            raise LrbiasError(f"{name} = {text!r} is out of range; accepted: |LO|, |HI| <= {MAX_RANGE_BOUND:g} "
+            raise InvalidArgument(f"{name} = {text!r} is out of range; accepted: |LO|, |HI| <= {MAX_RANGE_BOUND:g} "
                               "(so that x0² + y0² stays finite)")
         if positive and lo <= 0:
-            raise LrbiasError(f"{name} = {text!r} must be positive; accepted: 0 < LO <= HI")
+            raise InvalidArgument(f"{name} = {text!r} must be positive; accepted: 0 < LO <= HI")
         return cls(lo, hi)
 
 
@@ -51,13 +51,13 @@ MAX_RANGE_BOUND = 1e150
 
 def _rng(seed: int) -> np.random.Generator:
     if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise LrbiasError(f"seed = {seed!r} is invalid; accepted: an integer >= 0")
+        raise InvalidArgument(f"seed = {seed!r} is invalid; accepted: an integer >= 0")
     return np.random.default_rng(int(seed))
 
 
 def _check_n(n: int) -> None:
     if not isinstance(n, (int, np.integer)) or n <= 0:
-        raise LrbiasError(f"n = {n!r} is invalid; accepted: an integer >= 1")
+        raise InvalidArgument(f"n = {n!r} is invalid; accepted: an integer >= 1")
 
 
 def off_lines(x: np.ndarray, y: np.ndarray, margin: float) -> np.ndarray:
@@ -80,7 +80,7 @@ def starts_box(n: int, x: Range, y: Range, seed: int, random_signs: bool = False
     _check_n(n)
     signs = signs or ("independent" if random_signs else "none")
     if signs not in SIGNS:
-        raise LrbiasError(f"signs = {signs!r} is invalid; accepted: {', '.join(SIGNS)}")
+        raise InvalidArgument(f"signs = {signs!r} is invalid; accepted: {', '.join(SIGNS)}")
     rng = _rng(seed)
     xs, ys = np.empty(0), np.empty(0)
     for _ in range(100):
@@ -97,7 +97,7 @@ def starts_box(n: int, x: Range, y: Range, seed: int, random_signs: bool = False
         xs, ys = np.r_[xs, a[keep]], np.r_[ys, b[keep]]
         if xs.size >= n:
             return xs[:n], ys[:n]
-    raise LrbiasError(f"the box {x.lo}:{x.hi} x {y.lo}:{y.hi} lies on an invariant line y = ±x; "
+    raise InvalidArgument(f"the box {x.lo}:{x.hi} x {y.lo}:{y.hi} lies on an invariant line y = ±x; "
                       "accepted: a box with points off the lines")
 
 
@@ -105,7 +105,7 @@ def starts_annulus(n: int, r: Range, seed: int, margin: float = 1e-3) -> tuple[n
     """n starts uniform (in area) in the annulus r.lo <= |p| <= r.hi, off the invariant lines."""
     _check_n(n)
     if r.lo < 0:
-        raise LrbiasError(f"annulus radii {r.lo}:{r.hi} are invalid; accepted: 0 <= LO <= HI")
+        raise InvalidArgument(f"annulus radii {r.lo}:{r.hi} are invalid; accepted: 0 <= LO <= HI")
     rng = _rng(seed)
     xs, ys = np.empty(0), np.empty(0)
     while xs.size < n:
@@ -126,6 +126,6 @@ def knob_values(n: int, knob: Range, seed: int, log: bool = False) -> np.ndarray
         return np.full(n, knob.lo)
     if log:
         if knob.lo <= 0:
-            raise LrbiasError(f"log-uniform range {knob.lo}:{knob.hi} is invalid; accepted: 0 < LO <= HI")
+            raise InvalidArgument(f"log-uniform range {knob.lo}:{knob.hi} is invalid; accepted: 0 < LO <= HI")
         return np.exp(rng.uniform(math.log(knob.lo), math.log(knob.hi), n))
     return rng.uniform(knob.lo, knob.hi, n)

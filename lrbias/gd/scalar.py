@@ -20,7 +20,7 @@ from typing import Any
 
 import mpmath
 
-from lrbias.errors import LrbiasError
+from lrbias.errors import InvalidArgument
 from lrbias.gd import objective, rules
 from lrbias.gd.outcome import Outcome, RunRecord, Settings, check_start, rise_ratio
 from lrbias.gd.vectorised import run_batch
@@ -133,7 +133,7 @@ def run_mp(family: Family, x0: float, y0: float, h: float, dps: int = 50,
     st = settings or Settings()
     check_start(x0, y0, h)
     if not (isinstance(dps, int) and 15 <= dps <= 100_000):
-        raise LrbiasError(f"precision of {dps} digits is invalid; accepted: 15..100000")
+        raise InvalidArgument(f"precision of {dps} digits is invalid; accepted: 15..100000")
     with mpmath.workdps(dps):
         kind = _Kind(ops=rules.MPMATH, num=mpmath.mpf, funcs=family.mp, periodic=True, to_float=float)
         w = _walk(kind, x0, y0, h, st)
@@ -211,7 +211,7 @@ def run_arb(family: Family, x0: float, y0: float, h: float, bits: int = 256,
     st = settings or Settings()
     check_start(x0, y0, h)
     if not (isinstance(bits, int) and 53 <= bits <= 1_000_000):
-        raise LrbiasError(f"arb precision of {bits} bits is invalid; accepted: 53..1000000")
+        raise InvalidArgument(f"arb precision of {bits} bits is invalid; accepted: 53..1000000")
     import flint
 
     old = flint.ctx.prec
@@ -278,7 +278,7 @@ def run_one(family: Family, x0: float, y0: float, h: float, kind: str = "float64
         return run_auto(family, x0, y0, h, settings)
     if kind == "arb":
         return run_arb(family, x0, y0, h, value, settings)
-    raise LrbiasError(f"engine {kind!r} is unknown; accepted: {', '.join(PRECISION_KINDS)}")
+    raise InvalidArgument(f"engine {kind!r} is unknown; accepted: {', '.join(PRECISION_KINDS)}")
 
 
 def _rel_radius(v: Any) -> float:

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from lrbias.errors import LrbiasError
+from lrbias.errors import InvalidArgument
 from lrbias.gd.outcome import Settings
 from lrbias.gd.sampling import Range
 from lrbias.gd.vectorised import BatchResult
@@ -71,14 +71,14 @@ def chunk_seed(seed: int, index: int) -> int:
 def plan_chunks(n: int, chunk_size: int, seed: int) -> list[Chunk]:
     """The chunks of an n-start sweep, in order; LrbiasError on a bad n, chunk size or seed."""
     if not isinstance(n, (int, np.integer)) or n < 1:
-        raise LrbiasError(f"n = {n!r} is invalid; accepted: an integer >= 1")
+        raise InvalidArgument(f"n = {n!r} is invalid; accepted: an integer >= 1")
     if not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
-        raise LrbiasError(f"chunk size {chunk_size!r} is invalid; accepted: an integer >= 1")
+        raise InvalidArgument(f"chunk size {chunk_size!r} is invalid; accepted: an integer >= 1")
     if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise LrbiasError(f"seed = {seed!r} is invalid; accepted: an integer >= 0")
+        raise InvalidArgument(f"seed = {seed!r} is invalid; accepted: an integer >= 0")
     count = -(-n // chunk_size)
     if count > MAX_CHUNKS:
-        raise LrbiasError(f"chunk size {chunk_size} cuts {n} starts into {count} chunks; accepted: "
+        raise InvalidArgument(f"chunk size {chunk_size} cuts {n} starts into {count} chunks; accepted: "
                           f"a chunk size >= {-(-n // MAX_CHUNKS)} (at most {MAX_CHUNKS} chunks)")
     return [Chunk(i, start, min(chunk_size, n - start), chunk_seed(seed, i))
             for i, start in enumerate(range(0, n, chunk_size))]
@@ -106,7 +106,7 @@ def concat_batches(batches: Sequence[BatchResult], seed: int | None = None,
                    meta: dict[str, Any] | None = None) -> BatchResult:
     """One BatchResult holding the rows of ``batches`` in the given order."""
     if not batches:
-        raise LrbiasError("no batches to concatenate; accepted: at least one")
+        raise InvalidArgument("no batches to concatenate; accepted: at least one")
     first = batches[0]
     arrays = {f.name: np.concatenate([getattr(b, f.name) for b in batches])
               for f in dataclasses.fields(BatchResult)
@@ -122,15 +122,15 @@ def concat_batches(batches: Sequence[BatchResult], seed: int | None = None,
 def check_executor(scheduler: str | None, workers: int | None) -> None:
     """LrbiasError unless at most one of scheduler/workers is given, each well formed."""
     if scheduler is not None and workers is not None:
-        raise LrbiasError("--scheduler and --workers together; accepted: at most one of them")
+        raise InvalidArgument("--scheduler and --workers together; accepted: at most one of them")
     if workers is not None and (not isinstance(workers, (int, np.integer)) or not 1 <= workers <= MAX_WORKERS):
-        raise LrbiasError(f"--workers {workers} is invalid; accepted: an integer, 1 <= N <= {MAX_WORKERS} "
+        raise InvalidArgument(f"--workers {workers} is invalid; accepted: an integer, 1 <= N <= {MAX_WORKERS} "
                           f"(4 × this machine's {os.cpu_count() or 1} cores; for more, start a scheduler and "
                           "use --scheduler)")
     if scheduler is not None:
         m = ADDRESS_RE.fullmatch(scheduler)
         if not m or not 1 <= int(m.group(2)) <= 65535:
-            raise LrbiasError(f"--scheduler {scheduler!r} is malformed; accepted: tcp://HOST:PORT")
+            raise InvalidArgument(f"--scheduler {scheduler!r} is malformed; accepted: tcp://HOST:PORT")
 
 
 def probe_scheduler(scheduler: str, timeout: float | None = None) -> None:
@@ -143,7 +143,7 @@ def probe_scheduler(scheduler: str, timeout: float | None = None) -> None:
     timeout = CONNECT_TIMEOUT_S if timeout is None else timeout
     m = ADDRESS_RE.fullmatch(scheduler)
     if not m:
-        raise LrbiasError(f"--scheduler {scheduler!r} is malformed; accepted: tcp://HOST:PORT")
+        raise InvalidArgument(f"--scheduler {scheduler!r} is malformed; accepted: tcp://HOST:PORT")
     host, port = m.group(1).strip("[]"), int(m.group(2))
     try:
         with socket.create_connection((host, port), timeout=timeout) as sock:
@@ -155,14 +155,14 @@ def probe_scheduler(scheduler: str, timeout: float | None = None) -> None:
                     break
                 header += chunk
     except TimeoutError:
-        raise LrbiasError(f"--scheduler {scheduler}: no Dask handshake within {timeout:g} s; accepted: the "
+        raise InvalidArgument(f"--scheduler {scheduler}: no Dask handshake within {timeout:g} s; accepted: the "
                           "address of a running Dask scheduler") from None
     except OSError as exc:
-        raise LrbiasError(f"--scheduler {scheduler}: cannot connect ({exc.strerror or type(exc).__name__}); "
+        raise InvalidArgument(f"--scheduler {scheduler}: cannot connect ({exc.strerror or type(exc).__name__}); "
                           "accepted: the address of a running Dask scheduler") from None
     size = int.from_bytes(header, sys.byteorder) if len(header) == 8 else 0
     if not 0 < size <= MAX_HANDSHAKE_BYTES:
-        raise LrbiasError(f"--scheduler {scheduler}: the server there does not speak Dask's protocol; accepted: "
+        raise InvalidArgument(f"--scheduler {scheduler}: the server there does not speak Dask's protocol; accepted: "
                           "the address of a running Dask scheduler")
 
 
@@ -175,7 +175,7 @@ def _import_distributed() -> Any:
     try:
         import distributed
     except ImportError:
-        raise LrbiasError("--scheduler/--workers need Dask; accepted: install lrbias[dask] "
+        raise InvalidArgument("--scheduler/--workers need Dask; accepted: install lrbias[dask] "
                           "(pip install 'dask[distributed]')") from None
     return distributed
 
@@ -190,14 +190,14 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
         try:
             client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT_S)
         except (OSError, TimeoutError, MemoryError) as exc:
-            raise LrbiasError(f"--scheduler {scheduler}: cannot connect within {CONNECT_TIMEOUT_S} s "
+            raise InvalidArgument(f"--scheduler {scheduler}: cannot connect within {CONNECT_TIMEOUT_S} s "
                               f"({type(exc).__name__}); accepted: the address of a running Dask "
                               "scheduler") from None
         with client:
             yield client
         return
     if workers is None:
-        raise LrbiasError("a Dask client needs --scheduler or --workers; accepted: one of them")
+        raise InvalidArgument("a Dask client needs --scheduler or --workers; accepted: one of them")
     with local_cluster(workers) as cluster, distributed.Client(cluster) as client:
         yield client
 

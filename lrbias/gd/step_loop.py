@@ -23,7 +23,7 @@ from typing import Any
 import array_api_compat.numpy as xp_numpy
 import numpy as np
 
-from lrbias.errors import LrbiasError
+from lrbias.errors import InvalidArgument
 from lrbias.gd import rules
 from lrbias.gd.outcome import Outcome, Settings, rise_ratio
 from lrbias.losses.families import Derivatives, Family
@@ -102,7 +102,7 @@ def run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st:
     ``fmax_ratio`` stay NaN): what a confirmation re-run, which compares verdicts only, needs.
     """
     if st.record_every and not backend.records:
-        raise LrbiasError(f"trajectories are recorded by the numpy backend only, not {backend.name}; "
+        raise InvalidArgument(f"trajectories are recorded by the numpy backend only, not {backend.name}; "
                           "accepted: backend='numpy'")
     xp, dev, ops, lim = backend.xp, backend.device, backend.ops, rules.Limits.of(st)
     funcs = backend.funcs(family)

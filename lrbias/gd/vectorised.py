@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from lrbias.errors import LrbiasError
+from lrbias.errors import InvalidArgument
 from lrbias.gd import objective, rules, step_loop
 from lrbias.gd.device import resolve_device
 from lrbias.gd.outcome import Outcome, RunRecord, Settings
@@ -121,7 +121,7 @@ def as_float_array(name: str, value: Any, n: int | None = None) -> np.ndarray:
     arr = np.ascontiguousarray(arr.reshape(-1))
     if not np.all(np.isfinite(arr)):
         bad = arr[~np.isfinite(arr)][0]
-        raise LrbiasError(f"{name} contains {bad}; accepted: finite real numbers")
+        raise InvalidArgument(f"{name} contains {bad}; accepted: finite real numbers")
     return arr
 
 
@@ -151,7 +151,7 @@ def run_batch(family: Family, x0: Any, y0: Any, h: Any = None, C: Any = None,
     """
     settings = settings or Settings()
     if backend not in BACKENDS:
-        raise LrbiasError(f"backend {backend!r} is invalid; accepted: {', '.join(BACKENDS)}")
+        raise InvalidArgument(f"backend {backend!r} is invalid; accepted: {', '.join(BACKENDS)}")
     engine = step_loop.NUMPY
     if backend == "torch":
         engine = step_loop.torch_backend(resolve_device(device))
@@ -165,14 +165,14 @@ def run_batch(family: Family, x0: Any, y0: Any, h: Any = None, C: Any = None,
     n = x0.shape[0]
     y0 = as_float_array("y0", y0, n)
     if y0.shape != x0.shape:
-        raise LrbiasError(f"x0 has {n} values but y0 has {y0.shape[0]}; accepted: equal lengths")
+        raise InvalidArgument(f"x0 has {n} values but y0 has {y0.shape[0]}; accepted: equal lengths")
     if (h is None) == (C is None):
-        raise LrbiasError("give exactly one of h and C; accepted: h=... or C=...")
+        raise InvalidArgument("give exactly one of h and C; accepted: h=... or C=...")
     with np.errstate(over="ignore", invalid="ignore"):
         q0 = x0 * x0 + y0 * y0
     if not np.all(np.isfinite(q0)):
         i = int(np.flatnonzero(~np.isfinite(q0))[0])
-        raise LrbiasError(f"start ({x0[i]}, {y0[i]}): x0² + y0² overflows float64; accepted: "
+        raise InvalidArgument(f"start ({x0[i]}, {y0[i]}): x0² + y0² overflows float64; accepted: "
                           "|x0|, |y0| < 1e154")
     if h is not None:
         h = as_float_array("h", h, n)
@@ -183,9 +183,9 @@ def run_batch(family: Family, x0: Any, y0: Any, h: Any = None, C: Any = None,
             h = C / q0
     if np.any(h <= 0) or not np.all(np.isfinite(h)):
         bad = float(h[~(np.isfinite(h) & (h > 0))][0])
-        raise LrbiasError(f"step h = {bad} is invalid; accepted: finite h > 0 (C > 0, start off (0, 0))")
+        raise InvalidArgument(f"step h = {bad} is invalid; accepted: finite h > 0 (C > 0, start off (0, 0))")
     if chunk_size <= 0:
-        raise LrbiasError(f"chunk_size = {chunk_size}; accepted: >= 1")
+        raise InvalidArgument(f"chunk_size = {chunk_size}; accepted: >= 1")
     out = result_arrays(n)
     trajectories = []
     for start in range(0, n, chunk_size):

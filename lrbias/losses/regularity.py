@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 import mpmath
 import sympy as sp
 
-from lrbias.errors import LrbiasError, NumberRangeError, RunError, short
+from lrbias.errors import InvalidArgument, LrbiasError, NumberRangeError, RunError, short
 from lrbias.losses.budget import time_limit
 from lrbias.losses.families import Family
 from lrbias.losses.symbolic import to_elementary
@@ -74,7 +74,7 @@ def _far_branches(expr: sp.Expr) -> sp.Expr:
         for value, cond in pw.args:
             if bool(cond.subs(T, far)):
                 return value
-        raise LrbiasError("no Piecewise branch holds far out")
+        raise InvalidArgument("no Piecewise branch holds far out")
 
     return expr.replace(lambda e: isinstance(e, sp.Piecewise), pick)
 
@@ -91,12 +91,12 @@ def symbolic_dor(family: Family, timeout: float = SYMBOLIC_TIMEOUT_S) -> DorResu
                 g = _far_branches(g)
                 tails[name] = sp.limit(sp.log(g) / sp.log(T), T, sp.oo)
     except TimeoutError:
-        raise LrbiasError(f"sympy could not find the limit within {timeout:g} s") from None
+        raise InvalidArgument(f"sympy could not find the limit within {timeout:g} s") from None
     except (NotImplementedError, ValueError, TypeError, RecursionError) as exc:
-        raise LrbiasError(f"sympy could not find the limit: {type(exc).__name__}") from None
+        raise InvalidArgument(f"sympy could not find the limit: {type(exc).__name__}") from None
     for name, value in tails.items():
         if not (value.is_real and value.is_finite):
-            raise LrbiasError(f"sympy gave a non-finite limit {value} on the {name} tail")
+            raise InvalidArgument(f"sympy gave a non-finite limit {value} on the {name} tail")
     best = max(tails.values(), key=lambda v: float(v))
     return DorResult(float(best), str(sp.nsimplify(best)), "symbolic", 0.0,
                      {k: float(v) for k, v in tails.items()})
@@ -173,5 +173,5 @@ def _cached(spec: str, method: str) -> DorResult:
 def degree_of_regularity(family: Family, method: str = "auto") -> DorResult:
     """dor of ``family``: method 'auto' (symbolic, else numeric), 'symbolic' or 'numeric'."""
     if method not in ("auto", "symbolic", "numeric"):
-        raise LrbiasError(f"unknown dor method {method!r}; accepted: auto, symbolic, numeric")
+        raise InvalidArgument(f"unknown dor method {method!r}; accepted: auto, symbolic, numeric")
     return _cached(family.spec, method)

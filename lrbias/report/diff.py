@@ -16,6 +16,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from lrbias.errors import InvalidArgument
 from lrbias.report.numbers import format_ranges, round_sig
 from lrbias.serial import json_number
 
@@ -77,7 +78,7 @@ def diff_documents(old: dict, new: dict, rel_noise: float = 0.1, abs_noise: floa
                    frontier_tol: float = FRONTIER_TOL) -> Diff:
     """Compare entries by id; ``frontier_tol``: the share of its size a frontier may lose (0 <= tol < 1)."""
     if not 0 <= frontier_tol < 1:
-        raise ValueError(f"frontier_tol {frontier_tol} is invalid; accepted: 0 <= tol < 1")
+        raise InvalidArgument(f"frontier_tol {frontier_tol} is invalid; accepted: 0 <= tol < 1")
     result = Diff(warnings=comparability_warnings(old, new), frontier_tol=frontier_tol)
     old_by = {e["id"]: e for e in old["entries"]}
     new_by = {e["id"]: e for e in new["entries"]}

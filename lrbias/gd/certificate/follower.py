@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from lrbias.errors import LrbiasError
+from lrbias.errors import InvalidArgument
 from lrbias.gd.certificate.intervals import Enclosure, flint_module, lower, upper
 from lrbias.gd.certificate.periodic import attracted, certify_cycle, gd_step, period_guess
 from lrbias.gd.certificate.records import (
@@ -59,11 +59,11 @@ def certify(family: Family | str, x0: float, y0: float, h: float, *, max_bits: i
     fam = get_family(family) if isinstance(family, str) else family
     check_start(x0, y0, h)
     if not (isinstance(max_bits, int) and START_BITS <= max_bits <= 1_000_000):
-        raise LrbiasError(f"max bits {max_bits!r} is invalid; accepted: an integer in {START_BITS}..1000000")
+        raise InvalidArgument(f"max bits {max_bits!r} is invalid; accepted: an integer in {START_BITS}..1000000")
     if not (isinstance(max_steps, int) and max_steps >= 1):
-        raise LrbiasError(f"max steps {max_steps!r} is invalid; accepted: an integer >= 1")
+        raise InvalidArgument(f"max steps {max_steps!r} is invalid; accepted: an integer >= 1")
     if not (0 < width < 1):
-        raise LrbiasError(f"width {width} is invalid; accepted: 0 < width < 1")
+        raise InvalidArgument(f"width {width} is invalid; accepted: 0 < width < 1")
     if fam.smoothness not in ("C-inf", "C1"):
         return Certificate(NOT_CERTIFIED, fam.spec, x0, y0, h,
                            f"the smoothness of {fam.spec} is {fam.smoothness}: the tail argument needs "

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from lrbias.errors import LrbiasError
+from lrbias.errors import InvalidArgument
 
 
 def flint_module() -> Any:
@@ -18,7 +18,7 @@ def flint_module() -> Any:
     try:
         import flint
     except ImportError:  # pragma: no cover - python-flint is a dependency of the certify path
-        raise LrbiasError("certify needs python-flint: pip install 'lrbias[flint]'") from None
+        raise InvalidArgument("certify needs python-flint: pip install 'lrbias[flint]'") from None
     return flint
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lrbias.errors import LrbiasError
+from lrbias.errors import InvalidArgument
 from lrbias.gd.certificate.follower import certify
 from lrbias.gd.certificate.records import CONVERGED, DEFAULT_MAX_BITS, DEFAULT_MAX_STEPS, NOT_CERTIFIED, PERIODIC
 
@@ -18,7 +18,7 @@ def certify_sweep_sample(spec: str, n: int, ranges: Any, seed: int, chunk_size: 
     from lrbias.gd.scaleout import chunk_sample, plan_chunks, run_chunk
 
     if not (isinstance(k, int) and 1 <= k <= n):
-        raise LrbiasError(f"--certify {k!r} is invalid; accepted: an integer, 1 <= K <= n = {n}")
+        raise InvalidArgument(f"--certify {k!r} is invalid; accepted: an integer, 1 <= K <= n = {n}")
     rows: list[dict[str, Any]] = []
     for chunk in plan_chunks(n, chunk_size, seed):
         if len(rows) >= k:

@@ -58,7 +58,7 @@ def quad_function(expr: sp.Expr, sym: sp.Symbol, mp_fallback: Evaluator | None =
     from numpy_quaddtype import QuadPrecision
     from sympy.printing.numpy import NumPyPrinter
 
-    from lrbias.errors import LrbiasError
+    from lrbias.errors import InvalidArgument
 
     dtype = quad_dtype()
     impls = _quad_impls()
@@ -104,7 +104,7 @@ def quad_function(expr: sp.Expr, sym: sp.Symbol, mp_fallback: Evaluator | None =
             reason = f"{type(exc).__name__}: {exc}"
     if reason:
         if mp_fallback is None:
-            raise LrbiasError(f"the quad engine cannot evaluate {expr} ({reason}); accepted: losses "
+            raise InvalidArgument(f"the quad engine cannot evaluate {expr} ({reason}); accepted: losses "
                               "built from functions with binary128 loops (exp, log, sqrt, tanh, ...)")
         return _quad_by_mpmath(expr, mp_fallback, dtype)
 
