@@ -33,6 +33,7 @@ from typing import Any
 from lrbias.claims.entry import Conclusion, Entry, Mutant, resolve
 from lrbias.claims.profiles import Profile
 from lrbias.claims.search import Search, run_counts, search
+from lrbias.errors import InvalidArgument
 from lrbias.serial import json_safe
 from lrbias.verdict import Check, Verdict
 
@@ -223,7 +224,7 @@ def run_entry(entry: Entry, profile: Profile, seed: int = 0, mutant: Mutant | No
     started = time.perf_counter()
     conclusion = entry.conclusion if mutant is None else mutant.conclusion
     if conclusion is None:  # Entry refuses a statistic-only mutant: only a builder can decide one
-        raise TypeError(f"entry {entry.id}: mutant {mutant.name if mutant else ''} has no conclusion")
+        raise InvalidArgument(f"entry {entry.id}: mutant {mutant.name if mutant else ''} has no conclusion")
     seen = search(resolve(hypotheses, profile), conclusion,
                   max_examples=max(1, round(profile.max_examples * entry.examples_scale)), seed=seed,
                   label=entry.id + "/" + (mutant.name if mutant else ""), shrink=entry.shrink, database=database)
