@@ -8,6 +8,7 @@ registered by importing lrbias); the default is ``lrbias-default`` unless HYPOTH
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -26,3 +27,75 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+# ---- test tiers, pytest-xdist and per-session shared results (issue 22) ------------------------------
+# `pytest` runs the fast tier; tests marked `slow` (or `browser`) are skipped unless `--runslow` is given
+# or the marker expression names them (`-m slow`), the numpy/scipy convention.  Under pytest-xdist the
+# session fixtures below are built once for all workers: a file lock in the temp folder the workers share.
+# The disk cache of sweeps and NN grids (lrbias.cache) is one fresh folder per test session, shared by
+# the workers and by the subprocesses the tests start, so a sweep or grid is computed once per session.
+
+SLOW_TIER = ("slow", "browser")
+"""Markers of the opt-in tier; a `browser` test is also marked `slow`, so `-m slow` selects it."""
+
+
+def pytest_addoption(parser):
+    parser.addoption("--runslow", action="store_true", default=False,
+                     help="also run the slow tier: NN training, browser, subprocess reports, mypy, Dask")
+
+
+def pytest_configure(config):
+    import shutil
+    import tempfile
+
+    if "PYTEST_XDIST_WORKER" not in os.environ:  # the controller (or a plain run): the workers inherit it
+        folder = tempfile.mkdtemp(prefix="lrbias-test-cache-")
+        os.environ["LRBIAS_CACHE_DIR"] = folder
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+    if config.getoption("--runslow") or "slow" in (config.getoption("markexpr") or ""):
+        return
+    skip = pytest.mark.skip(reason="slow tier: run with --runslow (or -m slow)")
+    for item in items:
+        if item.get_closest_marker("slow"):
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _torch_one_thread_per_worker():
+    """Torch (when a test module imported it) on one intra-op thread: xdist's workers share the cores."""
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.get_num_threads() != 1:
+        torch.set_num_threads(1)
+    yield
+
+
+def shared_tmp(tmp_path_factory) -> Path:
+    """A temp folder every xdist worker of this session sees (the session's own folder without xdist)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if "PYTEST_XDIST_WORKER" in os.environ else base
+
+
+@pytest.fixture(scope="session")
+def smoke_report(tmp_path_factory) -> Path:
+    """`lrbias report --profile smoke --no-nn`, built once per test session (once for all xdist workers);
+    tests read it and never modify it (copy it first)."""
+    from lrbias.cache import locked
+    from lrbias.cli import main
+
+    root = shared_tmp(tmp_path_factory) / "smoke-report"
+    out = root / "latest"
+    with locked(root / ".lock"):
+        if not (out / "index.html").exists():
+            assert main(["report", "--out", str(out), "--profile", "smoke", "--no-nn"]) == 0
+    return out
+# ---- end of the test tiers block -----------------------------------------------------------------------

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.nn
 
 
 @pytest.mark.parametrize("spec", ["softplus-pair:a=0.5", "logcosh", "huber:delta=1", "power:b=3", "square"])
+@pytest.mark.slow  # measured 15-70 s on a loaded 2-core machine
 def test_torch_matches_numpy_run_for_run(spec):
     fam = get_family(spec)
     x, y = starts_box(3000, Range(0.5, 2), Range(0.5, 2), seed=3, random_signs=True)
@@ -34,6 +35,7 @@ def test_torch_matches_numpy_run_for_run(spec):
     np.testing.assert_allclose(b.fmax_ratio[conv], a.fmax_ratio[conv], rtol=1e-9)
 
 
+@pytest.mark.slow  # measured 15-70 s on a loaded 2-core machine
 def test_torch_shares_match_in_the_chaotic_regime():
     """At κ = 8 orbits are chaotic, so runs may differ individually; the outcome shares may not."""
     fam = get_family("softplus-pair:a=0.5")
@@ -53,6 +55,7 @@ def test_torch_derivatives_match_numpy():
             np.testing.assert_allclose(fam.torch[k](torch.tensor(s)).numpy(), fam.np[k](s), rtol=1e-15, atol=0)
 
 
+@pytest.mark.slow  # measured 15-70 s on a loaded 2-core machine
 def test_a_wrong_torch_step_is_caught(monkeypatch):
     """Mutant: the torch loop with a 0.1% larger ℓ′ no longer matches numpy run for run."""
     fam = get_family("logcosh")

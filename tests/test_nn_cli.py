@@ -58,6 +58,7 @@ def test_missing_mnist_root_names_the_path(capsys, tmp_path) -> None:
 
 
 @pytest.mark.nn
+@pytest.mark.slow  # measured 15-70 s on a loaded 2-core machine
 def test_run_prints_summary_and_writes_json(capsys, tmp_path) -> None:
     pytest.importorskip("torch")
     out = tmp_path / "run.json"

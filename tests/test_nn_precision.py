@@ -18,6 +18,7 @@ pytestmark = pytest.mark.nn
 TINY = RunConfig(n=60, width=8, steps=4, activation="tanh", loss="mse", device="cpu", sharpness_every=2)
 
 
+@pytest.mark.slow  # measured 15-70 s on a loaded 2-core machine
 def test_float32_and_float64_hvps_agree_closely_along_a_run() -> None:
     prep = prepare(TINY)
     s0 = initial_sharpness(prep)

@@ -57,6 +57,7 @@ def test_every_nn_claim_says_what_makes_it_fail_and_has_a_rival():
 
 
 @pytest.mark.parametrize("claim_id", sorted(FAILING))
+@pytest.mark.slow  # measured 15-70 s on a loaded 2-core machine
 def test_a_realistic_input_makes_the_nn_claim_fail(claim_id):
     claim = CLAIMS[claim_id]
     changes, multiples, why = FAILING[claim_id]
@@ -73,6 +74,7 @@ def _loss_ratio_below(limit: float):
     return predicate
 
 
+@pytest.mark.slow  # measured 15-70 s on a loaded 2-core machine
 def test_confirm_rival_retrains_the_refuting_run_in_float64():
     """A rival the float32 runs refute is refuted again by its deciding run re-trained in float64; a rival
     that holds has nothing to confirm (the negative control)."""

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from lrbias.cli import main
-
 pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -72,11 +70,10 @@ def chromium(tmp_path, **context):
             browser.close()
 
 
-@pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    out = tmp_path_factory.mktemp("browser") / "latest"
-    assert main(["report", "--out", str(out), "--profile", "smoke", "--no-nn"]) == 0
-    return out
+@pytest.fixture
+def report(smoke_report):
+    """The session's smoke report (tests/conftest.py: built once per test session, read-only)."""
+    return smoke_report
 
 
 def test_report_renders_in_chromium(report, tmp_path):

@@ -101,6 +101,7 @@ def test_mutant_chunk_order_is_caught(monkeypatch):
         assert_same_batch(reference, run_sweep_chunks(SPEC, 1400, RANGES, 5, SETTINGS, chunk_size=700))
 
 
+@pytest.mark.slow  # a Dask cluster of processes
 def test_local_workers_give_identical_arrays():
     serial = run_sweep_chunks(SPEC, 3000, RANGES, 5, SETTINGS, chunk_size=700)
     seen: list[tuple[int, int]] = []
@@ -110,12 +111,14 @@ def test_local_workers_give_identical_arrays():
     assert dask.meta["executor"] == "local:2" and seen[-1] == (3000, 3000) and len(seen) == 5
 
 
+@pytest.mark.slow  # a Dask cluster of processes
 def test_map_tasks_keeps_order_on_a_scheduler(cluster):
     items = list(range(40))
     assert map_tasks(operator.neg, items, scheduler=cluster.scheduler_address) == [-i for i in items]
     assert map_tasks(operator.neg, items) == [-i for i in items]
 
 
+@pytest.mark.slow  # a Dask cluster of processes
 def test_cli_scheduler_matches_serial(cluster, capsys):
     assert main(SWEEP) == 0
     serial = json.loads(capsys.readouterr().out)

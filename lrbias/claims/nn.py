@@ -208,8 +208,16 @@ def train_grid(grid: Grid, overrides: Mapping[str, Any] | None = None,
     """Train ``grid`` from one prepared initial state at h = m·2/S0 for each multiple m.
 
     S0 is measured once at the prepared state (:func:`lrbias.nn.trainer.initial_sharpness`) and
-    recorded in every run's meta with its multiple.
+    recorded in every run's meta with its multiple.  Read from the disk cache when this code trained
+    the same grid with the same overrides before (:mod:`lrbias.claims.caching`).
     """
+    from lrbias.claims.caching import disk_cached_grid
+
+    return list(disk_cached_grid(lambda: tuple(_train_grid(grid, overrides, progress)), grid, dict(overrides or {})))
+
+
+def _train_grid(grid: Grid, overrides: Mapping[str, Any] | None = None,
+                progress: Progress | None = None) -> list[RunResult]:
     from lrbias.nn.trainer import initial_sharpness, prepare, train
 
     base = replace(grid.base, **(overrides or {}))

@@ -7,7 +7,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from lrbias import cache
 from lrbias.claims.entry import Entry
+from lrbias.claims.entry_cache import disk_cached_entry
 from lrbias.claims.profiles import Profile
 from lrbias.claims.runner import EntryResult, run_entry, run_rival
 
@@ -53,7 +55,10 @@ def run_selection(entries: Sequence[Entry], profile: Profile, seed: int = 0,
         if progress is not None:
             progress.write(f"[{i}/{len(entries)}] {entry.id} ...")
             progress.flush()
-        result = entry_record(entry, run_entry(entry, profile, seed=seed, database=database), profile, mapper)
+        with cache.scope(entry.id):  # disk-cache lookups are recorded under the entry's id
+            result = disk_cached_entry(
+                lambda e=entry: entry_record(e, run_entry(e, profile, seed=seed, database=database), profile, mapper),
+                entry, profile, seed, database)
         results.append(result)
         if progress is not None:
             progress.write(f" {result['verdict']} ({result['elapsed_s']:.1f} s, "

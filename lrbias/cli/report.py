@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import sys
 from pathlib import Path
 
-from lrbias.claims.profiles import PROFILES, get_profile
+from lrbias.claims.profiles import PROFILES, Profile, get_profile
 from lrbias.errors import InvalidArgument, short
 from lrbias.outputs import check_file_target
 from lrbias.report.diff import FRONTIER_TOL
@@ -16,11 +17,16 @@ REPORT_PROFILES = tuple(PROFILES)  # every profile `check` accepts
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from lrbias.report.job import command_line, run_report
-
     profile = get_profile(args.profile)
     if args.seed < 0:
         raise InvalidArgument(f"--seed {args.seed} is negative; accepted: an integer >= 0")
+    with cache_options(args):
+        return _report(args, profile)
+
+
+def _report(args: argparse.Namespace, profile: Profile) -> int:
+    from lrbias.report.job import command_line, run_report
+
     argv = [*args.ids, "--out", args.out, "--profile", profile.name, "--seed", str(args.seed)]
     if args.no_nn:
         argv.append("--no-nn")
@@ -32,6 +38,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if args.compare:
         argv += ["--compare", args.compare]
         compare = (_load_results(args.compare), args.compare)
+        _check_comparable(compare[0], args.compare)  # before the run: a bad document must not fail at the end
     run = run_report(Path(args.out), args.ids, profile, args.seed, command_line(["report", *argv]),
                      include_nn=not args.no_nn, variants=args.variants or (), scheduler=args.scheduler,
                      workers=args.workers, progress=sys.stderr, compare=compare, starts=args.starts)
@@ -48,12 +55,33 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_cache_options(p: argparse.ArgumentParser) -> None:
+    """``--cache-dir DIR`` and ``--no-cache`` (the disk cache of sweeps and NN grids, :mod:`lrbias.cache`)."""
+    p.add_argument("--cache-dir", metavar="DIR", help="disk cache of sweeps and NN grids (default: $LRBIAS_CACHE_DIR, "
+                   "else the user cache folder, e.g. ~/.cache/lrbias)")
+    p.add_argument("--no-cache", action="store_true", help="compute everything; read and write no disk cache")
+
+
+def cache_options(args: argparse.Namespace) -> contextlib.AbstractContextManager[None]:
+    """:mod:`lrbias.cache` configured from ``--cache-dir`` / ``--no-cache`` for the command (restored after it);
+    a DIR that is not a folder is refused."""
+    from lrbias import cache
+
+    folder = None
+    if args.cache_dir is not None:
+        folder = Path(args.cache_dir).expanduser()
+        if folder.exists() and not folder.is_dir():
+            raise InvalidArgument(f"--cache-dir {short(args.cache_dir)} is not a folder; accepted: a folder "
+                              "(created when missing)")
+    return cache.configured(folder, False if args.no_cache else None)
+
+
 def _load_results(path: str) -> dict:
     """A results document read from ``path``; LrbiasError naming the file on any problem."""
     from lrbias.claims.results import load_document
 
-    shown = short(path)
-    if not Path(path).is_file():
+    shown = short(path, 240)
+    if not Path(path).exists():
         raise InvalidArgument(f"{shown}: no such results file")
     try:
         return load_document(Path(path))
@@ -64,6 +92,17 @@ def _load_results(path: str) -> dict:
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InvalidArgument(short(text if text.startswith(path) else f"{path}: {text}", 300)) from None
+
+
+def _check_comparable(doc: dict, path: str) -> None:
+    """Diff ``doc`` against itself, so a document the diff cannot read fails now, naming the file."""
+    from lrbias.report.diff import diff_documents
+
+    try:
+        diff_documents(doc, doc)
+    except (TypeError, KeyError, ValueError, AttributeError, IndexError) as exc:
+        raise InvalidArgument(f"--compare {short(path, 240)}: a results document with an unexpected shape "
+                          f"({type(exc).__name__}: {short(str(exc), 160)})") from None
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
@@ -115,6 +154,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    "profiles, seeds or versions differ")
     p.add_argument("--starts", metavar="NAME", help="run the batch claims from this start distribution "
                    "(box, unbalanced, shell, or one a variant file registers; default: each claim's own)")
+    add_cache_options(p)
     p.set_defaults(func=_cmd_report)
     report = p
 

@@ -24,6 +24,7 @@ from lrbias.report.build import build_report
 if TYPE_CHECKING:
     from lrbias.claims.entry import Entry
     from lrbias.claims.group import Group
+    from lrbias.report.progress import Bar
 
 Mapper = Callable[[Callable[[Any], Any], list[Any]], list[Any]]
 
@@ -79,8 +80,10 @@ def select_entries(ids: Sequence[str] = (), include_nn: bool = True, variants: S
 
 def run_selection(entries: Sequence[Entry], profile: Profile, seed: int = 0, *, database: Path | None = None,
                   scheduler: str | None = None, workers: int | None = None,
-                  progress: TextIO | None = None) -> CatalogueRun:
-    """Run ``entries`` with their validity frontiers (scanned on Dask when asked); nothing is written."""
+                  progress: TextIO | None = None, bar: Bar | None = None) -> CatalogueRun:
+    """Run ``entries`` with their validity frontiers (scanned on Dask when asked); nothing is written.
+
+    ``bar``: a progress bar (:mod:`lrbias.report.progress`) advanced once per entry."""
     from lrbias.claims.session import run_selection as run
 
     walls: dict[str, float] = {}
@@ -90,6 +93,8 @@ def run_selection(entries: Sequence[Entry], profile: Profile, seed: int = 0, *, 
         now = time.perf_counter()
         walls[record["id"]] = round(now - last[0], 3)
         last[0] = now
+        if bar is not None:
+            bar.advance(record["id"])
 
     with frontier_mapper(scheduler, workers) as mapper:
         results, elapsed = run(entries, profile, seed=seed, database=database, progress=progress, mapper=mapper,
@@ -185,16 +190,22 @@ def compare_with(old: dict, old_name: str, results: list[dict], profile: Profile
 def report_from_results(out: Path, results: list[dict], profile: Profile, seed: int, command: str,
                         elapsed_s: float, progress: TextIO | None = None, *,
                         compare: tuple[dict, str] | None = None, timings: dict[str, Any] | None = None,
-                        groups: Sequence[Group] | None = None) -> Path:
+                        groups: Sequence[Group] | None = None, cache_since: int = 0) -> Path:
     """Compute the extras and write the report of already-collected records at ``out``; index.html's path.
 
     ``compare``: (an older results document, its name), whose diff the page embeds.  ``timings``: a dict
     that receives the seconds of the extras (``extras_s``) and of the figures and page (``figures_s``).
     ``groups``: the catalogue's groups (default: the installed ones), whose families the figures show.
+    ``extras.cache`` says which results came from the disk cache (:func:`lrbias.cache.summary` of the
+    lookups from ``cache_since`` on, per entry id and ``extras``).
     """
+    from lrbias import cache
+
     out = check_report_folder(out)
     started = time.perf_counter()
-    extras = report_extras(results, profile, seed, groups)
+    with cache.scope("extras"):
+        extras = report_extras(results, profile, seed, groups)
+    extras["cache"] = cache.summary(cache_since)
     if compare is not None:
         extras["comparison"] = compare_with(compare[0], compare[1], results, profile, seed, command, elapsed_s)
     extras_s = time.perf_counter() - started
@@ -214,18 +225,29 @@ def run_report(out: Path, ids: Sequence[str], profile: Profile, seed: int, comma
     ``progress`` also gets the expected duration of each section first (an estimate from a recorded
     measurement, :mod:`lrbias.report.estimate`).  ``compare``: (older results document, its name) to diff.
     """
+    from lrbias import cache
     from lrbias.claims.catalogue import load_groups
     from lrbias.report.estimate import describe_estimate
+    from lrbias.report.prefetch import nn_prefetch
+    from lrbias.report.progress import bar
 
     out = check_report_folder(out)
     groups = load_groups(include_nn=include_nn, variants=tuple(variants))
     entries = select_entries(ids, starts=starts, groups=groups)
-    if progress is not None:
-        progress.write(describe_estimate([e.id for e in entries], profile.name) + "\n")
-    run = run_selection(entries, profile, seed, scheduler=scheduler, workers=workers, progress=progress)
-    timings = dict(run.timings or {})
-    index = report_from_results(out, run.results, profile, seed, command, run.elapsed_s, progress,
-                                compare=compare, timings=timings, groups=groups)
+    since = len(cache.events())
+    with bar(progress) as shown:
+        progress = shown.stream  # lines go above the bar when one is drawn
+        if progress is not None:
+            progress.write(describe_estimate([e.id for e in entries], profile.name) + "\n")
+        shown.phase("catalogue", total=len(entries))
+        with nn_prefetch([e.id for e in entries], allowed=scheduler is None and workers is None):
+            run = run_selection(entries, profile, seed, scheduler=scheduler, workers=workers, progress=progress,
+                                bar=shown)
+        shown.phase("extras and figures")
+        timings = dict(run.timings or {})
+        index = report_from_results(out, run.results, profile, seed, command, run.elapsed_s, progress,
+                                    compare=compare, timings=timings, groups=groups, cache_since=since)
+        shown.done()
     comparison = None
     if compare is not None:
         from lrbias.claims.results import load_document

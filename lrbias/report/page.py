@@ -68,6 +68,7 @@ def _entry_view(entry: dict, doc: dict, available: set[str]) -> dict:
                                               none="none measured (every case at infinite margin or undecided)")
     view["frontier"] = _frontier_view(entry.get("frontier"))
     view["audit"] = audit_view(entry)
+    view["cache"] = cache_text(((doc.get("extras") or {}).get("cache") or {}).get("scopes", {}).get(entry["id"]))
     view.setdefault("notes", [])
     view.setdefault("coverage", [])
     return view
@@ -110,6 +111,20 @@ def nn_rows(nn: dict | None) -> list[dict]:
     return rows
 
 
+KIND_NAMES = {"sweep": "float64 sweep", "nn-grid": "NN grid", "entry": "entry record", "figure": "figure"}
+
+
+def cache_text(scope: dict | None) -> str:
+    """'3 of 5 results from the disk cache (2 of 4 float64 sweeps, 1 of 1 NN grid)', or '' when none was looked up."""
+    if not scope or not (scope.get("hits", 0) + scope.get("computed", 0)):
+        return ""
+    kinds = scope.get("kinds") or {}
+    parts = [f"{k['hits']} of {k['hits'] + k['computed']} {KIND_NAMES.get(name, name)}s"
+             for name, k in kinds.items()]
+    total = scope["hits"] + scope["computed"]
+    return f"{scope['hits']} of {total} results from the disk cache" + (f" ({', '.join(parts)})" if parts else "")
+
+
 def render(doc: dict, figures: list[FigureRef], families: list[dict] | None = None,
            nn: list[dict] | None = None) -> str:
     """The full HTML page as text; ``nn``: rows from :func:`nn_rows` (no NN section when empty)."""
@@ -127,7 +142,9 @@ def render(doc: dict, figures: list[FigureRef], families: list[dict] | None = No
                            overview=rows, show_starts=any(r["starts"] != "–" for r in rows),
                            failures=failure_views(doc, anchors),
                            figure_claims=figure_claims, git=(doc.get("environment") or {}).get("git"),
-                           comparison=comparison_html(extras.get("comparison")))
+                           comparison=comparison_html(extras.get("comparison")),
+                           cache=extras.get("cache"),
+                           cache_extras=cache_text(((extras.get("cache") or {}).get("scopes") or {}).get("extras")))
 
 
 def comparison_html(comparison: dict | None) -> str:
