@@ -384,8 +384,8 @@ GOOD_ORDERING_ENTRY = compared_claim(
     hypotheses=sized(st.tuples(kappas(3.0, 8.0), st.integers(0, 2**16))),
     compared=GOOD_ORDERING,
     mutants=(Mutant("reversed", "the share rises with a",
-                    statistic=functools.partial(ordering_check, families=GOOD_ORDER, of_converged=True,
-                                                tolerance=GOOD_TOLERANCE, reverse=True)),),
+                    statistic=lambda b: ordering_check(b, families=GOOD_ORDER, of_converged=True,
+                                                       tolerance=GOOD_TOLERANCE, reverse=True)),),
     assumptions="softplus-pair a = 1/4, 1/2, 1",
     starts="unbalanced",
     fails_if="shell starts at κ = 3: a = 1 reaches the edge from 4.5% of the starts, a = 1/4 and 1/2 from none "
