@@ -16,8 +16,6 @@ from lrbias.claims.entry import resolve
 from lrbias.claims.profiles import PROFILES, from_hypothesis_profile
 from lrbias.claims.runner import run_entry, run_rival
 from lrbias.claims.sweeps import precise_batch, sweep
-from theorems.dynamics import KNOWN_FINDINGS as DYNAMICS_FINDINGS
-from theorems.nn import KNOWN_FINDINGS
 
 ENTRIES = load_entries()
 
@@ -30,12 +28,10 @@ def _marks(entry, with_findings: bool = False):
     marks = [getattr(pytest.mark, entry.provenance)]
     if entry.group == "nn":
         marks += [pytest.mark.nn, pytest.mark.slow]
-    finding = KNOWN_FINDINGS.get(entry.id)
-    if with_findings and finding:
-        marks.append(pytest.mark.xfail(reason=f"known finding: {finding}", strict=True, raises=AssertionError))
-    if with_findings and entry.id in DYNAMICS_FINDINGS:  # a boundary case a small profile may not draw
-        marks.append(pytest.mark.xfail(reason=f"known finding: {DYNAMICS_FINDINGS[entry.id]}", strict=False,
-                                      raises=AssertionError))
+    if with_findings and entry.known_finding:  # declared by the entry's group; strict for the NN claims, whose
+        # findings do not depend on the profile, not for a batch boundary case a small profile may not draw
+        marks.append(pytest.mark.xfail(reason=f"known finding: {entry.known_finding}", strict=entry.group == "nn",
+                                       raises=AssertionError))
     return marks
 
 

@@ -127,12 +127,12 @@ def test_missing_and_unknown_files(tmp_path):
         variants.load_variant_file(tmp_path / "theory.txt")
 
 
-def _install_entry_point(monkeypatch, tmp_path: Path, body: str) -> None:
-    """Make ``mytheory_pkg`` (with ``body``) an extra entry point of the lrbias.theorems group."""
+def _install_entry_point(monkeypatch, tmp_path: Path, body: str, value: str = "mytheory_pkg") -> None:
+    """Make ``mytheory_pkg`` (with ``body``) an extra entry point ``value`` of the lrbias.theorems group."""
     (tmp_path / "mytheory_pkg.py").write_text(HEADER + textwrap.dedent(body))
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, "mytheory_pkg", raising=False)
-    ep = metadata.EntryPoint(name="mytheory", value="mytheory_pkg", group=catalogue.ENTRY_POINT_GROUP)
+    ep = metadata.EntryPoint(name="mytheory", value=value, group=catalogue.ENTRY_POINT_GROUP)
     installed = list(metadata.entry_points(group=catalogue.ENTRY_POINT_GROUP))
     monkeypatch.setattr(metadata, "entry_points",
                         lambda group=None: [*installed, ep] if group == catalogue.ENTRY_POINT_GROUP else [])
@@ -146,6 +146,27 @@ def test_entry_points_contribute_entries(tmp_path, monkeypatch):
     """)
     ids = [e.id for e in catalogue.load_entries(include_nn=False)]
     assert ids.index("plugin.trivial") > ids.index("exact.norm-update")  # users' entry points load after the built-ins
+    sys.modules.pop("mytheory_pkg", None)
+
+
+def test_an_entry_point_names_a_declared_group(tmp_path, monkeypatch):
+    """``NAME = "module:GROUP"``: the group object itself, with its figures, known findings and families (no
+    attribute is looked up by name); a value that is neither a Group nor a list of entries is refused."""
+    _install_entry_point(monkeypatch, tmp_path, """
+        from lrbias.api import Group
+        ONE = Entry(id='plugin.one', title='t', statement='s', latex='', provenance='paper',
+                    hypotheses=st.integers(0, 3), conclusion=lambda c: holds(c >= 0, c + 1.0))
+        MINE = Group('plugin', 'Plugin claims', (ONE,), figures=('phase',), known_findings={'plugin.one': 'why'},
+                     phase_families=('logcosh',))
+        NOT_A_GROUP = 3
+    """, value="mytheory_pkg:MINE")
+    group = catalogue.load_groups(include_nn=False)[-1]
+    assert group.name == "plugin" and group.phase_families == ("logcosh",)
+    assert group.entries[0].figures == ("phase",) and group.entries[0].known_finding == "why"
+    assert catalogue.known_findings([group]) == {"plugin.one": "why"}
+    wrong = metadata.EntryPoint(name="x", value="mytheory_pkg:NOT_A_GROUP", group=catalogue.ENTRY_POINT_GROUP)
+    with pytest.raises(LrbiasError, match="names a int, not an lrbias Group"):
+        catalogue.Source("x", "entry point x", False, wrong).load()
     sys.modules.pop("mytheory_pkg", None)
 
 
@@ -180,3 +201,19 @@ def test_report_with_variants(tmp_path, monkeypatch):
     page = (out / "index.html").read_text(encoding="utf-8")
     assert 'id="claim-variant-soft-huber-eos-too-strong"' in page and "Minimal counterexample" in page
     assert "--variants" in page
+
+
+def test_the_new_family_and_claim_example_runs_and_its_replay_works(tmp_path):
+    """examples/new_family_claim.py (a family, a start distribution and a claim through the public front) runs
+    as a script, and the replay command it prints rebuilds its sweep in another new process."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    script = EXAMPLES.resolve() / "new_family_claim.py"
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path, env=env,
+                         timeout=600)
+    assert out.returncode == 0, out.stderr
+    verdict, replay = out.stdout.strip().splitlines()[-2:]
+    assert verdict.startswith("mine.wide-logcosh-balances: pass"), out.stdout
+    assert replay.startswith("replay: python -c ") and "starts='wide'" in replay
+    again = run_replay(replay.removeprefix("replay: "), cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "converged" in again.stdout

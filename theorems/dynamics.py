@@ -239,7 +239,7 @@ FEWER_AT_EDGE_ENTRY = compared_claim(
     hypotheses=cases(BAD, 2.0, 8.0),
     compared=FEWER_AT_EDGE,
     mutants=(Mutant("a-tenth", "at most a tenth as many starts reach the edge",
-                    statistic=functools.partial(fewer_at_edge, fraction=0.1)),),
+                    statistic=lambda b: fewer_at_edge(b, fraction=0.1)),),
     assumptions=f"quartic, power:b=3, power:b=5 against {EOS_REFERENCE}; κ in [2, 8]",
     fails_if="starts from which bad regularity reaches the edge more often: e.g. power:b=3 from shell starts at "
              "κ = 2.2 (30% of the starts at the edge, the reference none)",
@@ -293,7 +293,7 @@ STRONGER_BALANCING_ENTRY = compared_claim(
     hypotheses=cases(GOOD, 1.0, 8.0),
     compared=STRONGER_BALANCING,
     mutants=(Mutant("ten-fold", "doubling κ divides the median by 10",
-                    statistic=functools.partial(stronger_balancing, strict=0.1)),),
+                    statistic=lambda b: stronger_balancing(b, strict=0.1)),),
     assumptions="good-regularity families",
     fails_if="a loss of bad regularity at small κ: e.g. quartic from κ = 0.5 to 1 (box starts), where "
              "the median rises from 0.973 to 0.988",
@@ -384,8 +384,8 @@ GOOD_ORDERING_ENTRY = compared_claim(
     hypotheses=sized(st.tuples(kappas(3.0, 8.0), st.integers(0, 2**16))),
     compared=GOOD_ORDERING,
     mutants=(Mutant("reversed", "the share rises with a",
-                    statistic=functools.partial(ordering_check, families=GOOD_ORDER, of_converged=True,
-                                                tolerance=GOOD_TOLERANCE, reverse=True)),),
+                    statistic=lambda b: ordering_check(b, families=GOOD_ORDER, of_converged=True,
+                                                       tolerance=GOOD_TOLERANCE, reverse=True)),),
     assumptions="softplus-pair a = 1/4, 1/2, 1",
     starts="unbalanced",
     fails_if="shell starts at κ = 3: a = 1 reaches the edge from 4.5% of the starts, a = 1/4 and 1/2 from none "
@@ -410,7 +410,7 @@ ORDERING_ENTRY = compared_claim(
     hypotheses=sized(st.tuples(kappas(3.0, 8.0), st.integers(0, 2**16))),
     compared=ORDERING,
     mutants=(Mutant("reversed", "the share rises with dor",
-                    statistic=functools.partial(ordering_check, reverse=True)),),
+                    statistic=lambda b: ordering_check(b, reverse=True)),),
     assumptions="the six families listed",
     fails_if="a κ where a higher-dor loss reaches the edge more often: e.g. κ = 2 from shell starts, "
              "where power b = 3 beats the square loss",

@@ -13,7 +13,7 @@ counterexample replays alone, without knowing which profile found it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from lrbias.claims.frontier import Frontier
     from lrbias.gd import BatchResult
 
-__all__ = ["Conclusion", "Entry", "Hypotheses", "Mutant", "Statistic", "resolve"]
+__all__ = ["Conclusion", "Entry", "Hypotheses", "Mutant", "Statistic", "SweepCheck", "resolve"]
 
 
 class Conclusion(Protocol):
@@ -66,6 +66,9 @@ class Statistic(Protocol):
         ...
 
 
+SweepCheck = Callable[[Sequence["BatchResult"]], Check]
+"""A check over several sweeps of one case (:func:`lrbias.claims.statistical.compared_claim`)."""
+
 Hypotheses = st.SearchStrategy | Callable[[Profile], st.SearchStrategy]
 """A strategy of cases, or a function of the profile returning one (for cases sized by the budget)."""
 
@@ -97,7 +100,7 @@ class Mutant:
     conclusion: Conclusion | None = None
     hypotheses: Hypotheses | None = None
     confirm: Conclusion | None = None
-    statistic: Statistic | None = None
+    statistic: SweepCheck | Statistic | None = None
 
     def __post_init__(self) -> None:
         if (self.conclusion is None) == (self.statistic is None):

@@ -33,6 +33,7 @@ from typing import Any
 from lrbias.claims.entry import Conclusion, Entry, Mutant, resolve
 from lrbias.claims.profiles import Profile
 from lrbias.claims.search import Search, run_counts, search
+from lrbias.errors import InvalidArgument
 from lrbias.serial import json_safe
 from lrbias.verdict import Check, Verdict
 
@@ -74,7 +75,7 @@ class EntryResult:
     id: str
     title: str
     provenance: str
-    verdict: str
+    verdict: Verdict
     examples: int
     inconclusive: int
     worst_margin: float | None
@@ -91,7 +92,7 @@ class EntryResult:
 
     def as_dict(self) -> dict:
         """JSON-safe dictionary under the policy of :mod:`lrbias.serial` (NaN → null, ±∞ → "inf"/"-inf")."""
-        return json_safe(asdict(self))
+        return json_safe({**asdict(self), "verdict": str(self.verdict)})
 
 
 def _as_record(check: Check) -> dict:
@@ -225,7 +226,10 @@ def run_entry(entry: Entry, profile: Profile, seed: int = 0, mutant: Mutant | No
     coverage: list[str] = []
     confirm = _recording(entry.confirm, coverage) if mutant is None else mutant.confirm
     started = time.perf_counter()
-    seen = search(resolve(hypotheses, profile), mutant.conclusion if mutant else entry.conclusion,
+    conclusion = entry.conclusion if mutant is None else mutant.conclusion
+    if conclusion is None:  # Entry refuses a statistic-only mutant: only a builder can decide one
+        raise InvalidArgument(f"entry {entry.id}: mutant {mutant.name if mutant else ''} has no conclusion")
+    seen = search(resolve(hypotheses, profile), conclusion,
                   max_examples=max(1, round(profile.max_examples * entry.examples_scale)), seed=seed,
                   label=entry.id + "/" + (mutant.name if mutant else ""), shrink=entry.shrink, database=database)
     notes = list(seen.notes)
@@ -253,7 +257,7 @@ def run_entry(entry: Entry, profile: Profile, seed: int = 0, mutant: Mutant | No
         if budget is not None and not budget["stable"]:
             verdict = Verdict.INCONCLUSIVE
             notes.append(_budget_note(budget))
-    return EntryResult(entry.id, entry.title, entry.provenance, str(verdict), seen.examples, seen.inconclusive,
+    return EntryResult(entry.id, entry.title, entry.provenance, Verdict(verdict), seen.examples, seen.inconclusive,
                        worst, seen.worst_case, counterexample, seed, round(time.perf_counter() - started, 3),
                        mutant.name if mutant else None, notes, seen.reasons, coverage, budget,
                        evidence(entry, seen, budget) if mutant is None else {})

@@ -26,7 +26,7 @@ import contextvars
 import dataclasses
 import functools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -305,7 +305,7 @@ def _counted_all(check: Check, batches: Sequence[BatchResult]) -> Check:
                   "starts": batches[0].meta.get("starts") if batches else None, "steps": steps, "budget_cap": steps})
 
 
-def _all_sweeps(batches: Sequence[BatchResult]) -> Sequence[int]:
+def _all_sweeps(batches: Sequence[BatchResult]) -> Iterable[int]:
     return range(len(batches))
 
 
@@ -326,7 +326,11 @@ class Compared:
     check: Callable[[Sequence[BatchResult]], Check]
     rows: Callable[[BatchResult], np.ndarray]
     steps: int | None = None
-    confirmed: Callable[[Sequence[BatchResult]], Sequence[int]] = _all_sweeps
+    confirmed: Callable[[Sequence[BatchResult]], Iterable[int]] = _all_sweeps
+
+    def __call__(self, batches: Sequence[BatchResult]) -> Check:
+        """The check on already-run sweeps (so a Compared is itself a check over sweeps)."""
+        return self.check(batches)
 
     def with_check(self, check: Callable[[Sequence[BatchResult]], Check]) -> Compared:
         """The same sweeps and deciding rows, decided by ``check`` (a mutant's or a rival's)."""
