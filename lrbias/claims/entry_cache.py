@@ -37,9 +37,10 @@ def _catalogue_sources() -> tuple[frozenset[str], str]:
             continue
         ids.update(e.id for e in src.entries())
         top = importlib.import_module(src.target.value.split(":")[0].split(".")[0])
-        if getattr(top, "__file__", None) is None:
+        top_file = getattr(top, "__file__", None)
+        if top_file is None:
             return frozenset(), ""
-        root = Path(top.__file__).resolve()
+        root = Path(top_file).resolve()
         roots.add(root.parent if root.name == "__init__.py" else root)
     digest = hashlib.sha256()
     for root in sorted(roots):

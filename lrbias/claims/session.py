@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -39,6 +40,11 @@ def entry_record(entry: Entry, result: EntryResult, profile: Profile, mapper: Ca
     return record
 
 
+def _record_of(entry: Entry, profile: Profile, seed: int, database: Path | None, mapper: Callable | None) -> dict:
+    """The entry's record, computed (what the disk cache stores)."""
+    return entry_record(entry, run_entry(entry, profile, seed=seed, database=database), profile, mapper)
+
+
 def run_selection(entries: Sequence[Entry], profile: Profile, seed: int = 0,
                   database: Path | None = None, progress: TextIO | None = None,
                   on_result: Callable[[dict], None] | None = None,
@@ -56,9 +62,8 @@ def run_selection(entries: Sequence[Entry], profile: Profile, seed: int = 0,
             progress.write(f"[{i}/{len(entries)}] {entry.id} ...")
             progress.flush()
         with cache.scope(entry.id):  # disk-cache lookups are recorded under the entry's id
-            result = disk_cached_entry(
-                lambda e=entry: entry_record(e, run_entry(e, profile, seed=seed, database=database), profile, mapper),
-                entry, profile, seed, database)
+            compute = functools.partial(_record_of, entry, profile, seed, database, mapper)
+            result = disk_cached_entry(compute, entry, profile, seed, database)
         results.append(result)
         if progress is not None:
             progress.write(f" {result['verdict']} ({result['elapsed_s']:.1f} s, "
