@@ -35,6 +35,7 @@ DIVERGED = "certified diverged"
 TRY_ABOVE = 2.0        # escape is tried once |s| ≥ TRY_ABOVE and |hℓ′(s)| ≥ TRY_SLOPE (midpoints)
 TRY_SLOPE = 2.0
 SIGMA_BITS = 24        # σ is a dyadic rational with this many significant bits, ≤ the ball's lower end
+SIGMA_MAX = 2.0 ** 60  # and at most this (any σ ≤ |s_T| is valid; a huge σ only costs exact arithmetic)
 
 
 def _flint() -> Any:
@@ -168,11 +169,14 @@ def _arb_q(v: Fraction) -> Any:
     return flint.arb(flint.fmpq(v.numerator, v.denominator))
 
 
-def escape_certificate(fam: Family, h: Any, s: Any, q: Any, step: int) -> tuple[Escape | None, str]:
+def escape_certificate(fam: Family, h: Any, s: Any, q: Any, step: int, *,
+                       unsound_no_drift: bool = False) -> tuple[Escape | None, str]:
     """Try to prove that the run whose state at ``step`` is in the balls (s, q) escapes.
 
     ``h``, ``s`` and ``q`` are arb balls at the precision in force.  Returns (Escape, "") when
     every condition of the escape theorem holds for the whole balls, else (None, why).
+    ``unsound_no_drift`` (tests only) drops the drift term c/|s| of the region, so the tests
+    can show that a box {|s| >= sigma, r <= rho_bar} is refuted by mpmath.
     """
     arb = _flint().arb
     upper, lower = _bounds()
@@ -194,7 +198,7 @@ def escape_certificate(fam: Family, h: Any, s: Any, q: Any, step: int) -> tuple[
     lo = lower(st)
     if not lo > 0:
         return None, "side*s is not proven positive"
-    sigma = _dyadic_below(lo)
+    sigma = _dyadic_below(min(lo, SIGMA_MAX))
     bound, why = growth_bound(fam, side, sigma)
     if bound is None:
         return None, why
@@ -211,7 +215,7 @@ def escape_certificate(fam: Family, h: Any, s: Any, q: Any, step: int) -> tuple[
     if not r_hi < 1:
         return None, f"the ratio of the components is not below 1 (r <= {r_hi:.6g})"
     first = ""
-    for rho_bar in _rho_candidates(r_hi, K, float(lo), float(V.mid())):
+    for rho_bar in _rho_candidates(r_hi, 0.0 if unsound_no_drift else K, float(lo), float(V.mid())):
         rb = arb(rho_bar)
         frac = rb / (1 - rb)
         if not 2 * (V - 1) > 4 * frac:
@@ -222,7 +226,7 @@ def escape_certificate(fam: Family, h: Any, s: Any, q: Any, step: int) -> tuple[
         if not rate > 1:
             first = first or f"the growth factor is not above 1 for rho_bar = {rho_bar:.6g}"
             continue
-        c = upper(4 * rb * arb(K) / (1 - 1 / arb(rate)))
+        c = 0.0 if unsound_no_drift else upper(4 * rb * arb(K) / (1 - 1 / arb(rate)))
         W = r + arb(c) / st
         if not st >= sig:  # pragma: no cover - σ ≤ lower(st) by construction; kept as a check
             return None, "s below sigma"
