@@ -6,7 +6,7 @@
 For each family: ``n`` starts with x0 uniform in [0.05, 1], y0 in [3, 10] and one common random
 sign (``starts_box(..., signs="common")``, seed given), κ uniform in [0.5, kappa_max], i.e.
 h = κ / (ℓ″(1)(x0² + y0²)).  The float64 engine runs them all (budget 20 000 steps); every start
-it calls converged is then certified with :func:`lrbias.gd.certify.certify`.  Printed: the
+it calls converged is then certified with :func:`lrbias.gd.certificate.certify`.  Printed: the
 float-converged count, the certified-converged count and rate, the median and 95th-percentile
 time per start certified, and the reasons of the failures.  The good-regularity families
 (softplus-pair a=1, a=0.5, logcosh, pseudo-huber, huber) pooled are the acceptance population.
@@ -23,7 +23,7 @@ from collections import Counter
 import numpy as np
 
 from lrbias.gd import Settings, run_batch
-from lrbias.gd.certify import CONVERGED, certify
+from lrbias.gd.certificate import CONVERGED, certify
 from lrbias.gd.sampling import Range, knob_values, starts_box
 from lrbias.losses.families import builtin_specs, get_family
 

@@ -14,11 +14,11 @@ import argparse
 import sys
 import time
 
-from lrbias.claims.batch import BUILT_IN_STARTS
 from lrbias.claims.catalogue import load_entries, with_starts
 from lrbias.claims.frontier import merge_ranges
 from lrbias.claims.profiles import PROFILES
 from lrbias.claims.runner import run_entry
+from lrbias.claims.statistical import BUILT_IN_STARTS
 
 
 def _cell(result) -> str:

@@ -14,40 +14,115 @@ the catalogue (:func:`load_entries`, :func:`run_entry`).  The HTML report is the
 command.
 """
 
+import importlib as _importlib
+import typing as _typing
+
 from lrbias._version import __version__
-from lrbias.claims import strategies
-from lrbias.claims.batch import batch_claim, cases, sized
-from lrbias.claims.catalogue import entry_by_id, load_entries, select
-from lrbias.claims.entry import Conclusion, Entry, Mutant, Statistic
-from lrbias.claims.frontier import Frontier
-from lrbias.claims.profiles import PROFILES, Profile, get_profile
-from lrbias.claims.runner import EntryResult, run_entry
-from lrbias.claims.statistics import (
-    STATISTICS,
-    eos_share_at_most,
-    imbalance_bound,
-    imbalance_shrinks,
-    median_ratio_at_least,
-    share_converged,
-)
-from lrbias.claims.verdict import Check, Verdict, fail, holds, inconclusive, passed
-from lrbias.errors import LrbiasError
-from lrbias.gd import (
-    ArtefactReport,
-    BatchResult,
-    Outcome,
-    RunRecord,
-    Settings,
-    float_artefact_check,
-    objective,
-    run_arb,
-    run_auto,
-    run_batch,
-    run_mp,
-)
-from lrbias.gd.certify import Certificate, certify
-from lrbias.losses.families import Family, builtin_specs, get_family, register_family
-from lrbias.losses.regularity import degree_of_regularity
+
+# The front is lazy (PEP 562): ``import lrbias`` loads nothing but this table, so the pytest
+# plugin and ``lrbias --help`` cost nothing until a name is used.  Name → the module defining it
+# (a module of the same last name is the name itself: ``strategies``, ``objective``).
+_FRONT: dict[str, str] = {
+    "ArtefactReport": "lrbias.gd",
+    "BatchResult": "lrbias.gd",
+    "Certificate": "lrbias.gd.certificate",
+    "Check": "lrbias.verdict",
+    "Conclusion": "lrbias.claims.entry",
+    "Entry": "lrbias.claims.entry",
+    "EntryResult": "lrbias.claims.runner",
+    "Family": "lrbias.losses.families",
+    "Frontier": "lrbias.claims.frontier",
+    "LrbiasError": "lrbias.errors",
+    "Mutant": "lrbias.claims.entry",
+    "Outcome": "lrbias.gd",
+    "PROFILES": "lrbias.claims.profiles",
+    "Profile": "lrbias.claims.profiles",
+    "RunRecord": "lrbias.gd",
+    "STATISTICS": "lrbias.claims.statistics",
+    "Settings": "lrbias.gd",
+    "Statistic": "lrbias.claims.entry",
+    "Verdict": "lrbias.verdict",
+    "batch_claim": "lrbias.claims.statistical",
+    "builtin_specs": "lrbias.losses.families",
+    "cases": "lrbias.claims.statistical",
+    "certify": "lrbias.gd.certificate",
+    "degree_of_regularity": "lrbias.losses.regularity",
+    "entry_by_id": "lrbias.claims.catalogue",
+    "eos_share_at_most": "lrbias.claims.statistics",
+    "fail": "lrbias.verdict",
+    "float_artefact_check": "lrbias.gd",
+    "get_family": "lrbias.losses.families",
+    "get_profile": "lrbias.claims.profiles",
+    "holds": "lrbias.verdict",
+    "imbalance_bound": "lrbias.claims.statistics",
+    "imbalance_shrinks": "lrbias.claims.statistics",
+    "inconclusive": "lrbias.verdict",
+    "load_entries": "lrbias.claims.catalogue",
+    "median_ratio_at_least": "lrbias.claims.statistics",
+    "objective": "lrbias.gd.objective",
+    "passed": "lrbias.verdict",
+    "register_family": "lrbias.losses.families",
+    "run_arb": "lrbias.gd",
+    "run_auto": "lrbias.gd",
+    "run_batch": "lrbias.gd",
+    "run_entry": "lrbias.claims.runner",
+    "run_mp": "lrbias.gd",
+    "select": "lrbias.claims.catalogue",
+    "share_converged": "lrbias.claims.statistics",
+    "sized": "lrbias.claims.statistical",
+    "strategies": "lrbias.claims.strategies"
+}
+
+if _typing.TYPE_CHECKING:
+    from lrbias.claims import strategies
+    from lrbias.claims.catalogue import entry_by_id, load_entries, select
+    from lrbias.claims.entry import Conclusion, Entry, Mutant, Statistic
+    from lrbias.claims.frontier import Frontier
+    from lrbias.claims.profiles import PROFILES, Profile, get_profile
+    from lrbias.claims.runner import EntryResult, run_entry
+    from lrbias.claims.statistical import batch_claim, cases, sized
+    from lrbias.claims.statistics import (
+        STATISTICS,
+        eos_share_at_most,
+        imbalance_bound,
+        imbalance_shrinks,
+        median_ratio_at_least,
+        share_converged,
+    )
+    from lrbias.errors import LrbiasError
+    from lrbias.gd import (
+        ArtefactReport,
+        BatchResult,
+        Outcome,
+        RunRecord,
+        Settings,
+        float_artefact_check,
+        objective,
+        run_arb,
+        run_auto,
+        run_batch,
+        run_mp,
+    )
+    from lrbias.gd.certificate import Certificate, certify
+    from lrbias.losses.families import Family, builtin_specs, get_family, register_family
+    from lrbias.losses.regularity import degree_of_regularity
+    from lrbias.verdict import Check, Verdict, fail, holds, inconclusive, passed
+
+
+def __getattr__(name: str) -> _typing.Any:
+    """Load a front name on first use (then it is an ordinary module attribute)."""
+    where = _FRONT.get(name)
+    if where is None:
+        raise AttributeError(f"module 'lrbias' has no attribute {name!r}")
+    module = _importlib.import_module(where)
+    value = module if where.rpartition(".")[2] == name else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "PROFILES",

@@ -57,12 +57,12 @@ COLLECTOR = pytest.StashKey[ResultCollector]()
 
 
 def current_profile() -> Profile:
-    """The lrbias profile named like the active Hypothesis settings profile (``default`` otherwise)."""
+    """The lrbias profile of the active Hypothesis settings profile (``lrbias-ci`` → ci; ``default`` otherwise)."""
     from hypothesis import settings
 
-    from lrbias.claims.profiles import PROFILES
+    from lrbias.claims.profiles import from_hypothesis_profile
 
-    return PROFILES.get(settings.get_current_profile_name(), PROFILES["default"])
+    return from_hypothesis_profile(settings.get_current_profile_name())
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -72,9 +72,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="write the lrbias HTML compliance report of the catalogue entries run to DIR")
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    """Check the report folder before any test runs; start an empty collector."""
+    """Check the report folder before any test runs; start an empty collector.
+
+    Runs before Hypothesis's own plugin, so that ``--hypothesis-profile=lrbias-ci`` finds its
+    profile: the ``lrbias-`` Hypothesis profiles are registered here, and only when
+    ``--lrbias-report`` or one of them is asked for.  Otherwise this plugin imports nothing of
+    lrbias and changes no setting (other projects' test runs are untouched).
+    """
     out = config.getoption("--lrbias-report", default=None)
+    asked = str(config.getoption("hypothesis_profile", default=None) or "")
+    if out or asked.startswith("lrbias-"):
+        from lrbias.claims.profiles import register_hypothesis_profiles
+
+        register_hypothesis_profiles()
     if out:
         from lrbias.errors import LrbiasError
         from lrbias.outputs import check_report_folder
@@ -103,7 +115,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # the selection as given, options from PYTEST_ADDOPTS (e.g. a -k there) included
     args = shlex.split(os.environ.get("PYTEST_ADDOPTS", "")) + list(config.invocation_params.args)
     if not any(a.startswith("--hypothesis-profile") for a in args):
-        args.insert(0, f"--hypothesis-profile={collector.profile.name}")
+        from lrbias.claims.profiles import hypothesis_profile_name
+
+        args.insert(0, f"--hypothesis-profile={hypothesis_profile_name(collector.profile)}")
     index = report_from_results(collector.out, list(collector.records.values()), collector.profile,
                                 collector.seed or 0, command_line(args, "pytest"),
                                 time.perf_counter() - collector.started, progress=None)

@@ -1,7 +1,8 @@
 """Shared pytest configuration: Hypothesis profiles (select with --hypothesis-profile=NAME).
 
-The profiles ci/default/thorough are registered by lrbias.claims.profiles; the default is
-``default`` unless HYPOTHESIS_PROFILE says otherwise.
+lrbias's own tests ask for the ``lrbias-smoke|ci|default|thorough`` profiles here (they are never
+registered by importing lrbias); the default is ``lrbias-default`` unless HYPOTHESIS_PROFILE or
+``--hypothesis-profile`` says otherwise.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import os
 import pytest
 from hypothesis import settings
 
-import lrbias.claims.profiles  # noqa: F401  (registers the profiles)
+from lrbias.claims.profiles import register_hypothesis_profiles
 
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+register_hypothesis_profiles()
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "lrbias-default"))
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The claim catalogue under pytest: one test per entry, one per mutant.
 
 ``pytest -k balancing`` runs those claims; ``-m exact`` / ``-m reconstructed`` / ``-m paper``
-select by provenance; the Hypothesis profile (``--hypothesis-profile=ci|default|thorough``)
+select by provenance; the Hypothesis profile (``--hypothesis-profile=lrbias-ci|lrbias-default|lrbias-thorough``)
 sets the budget.  A failure prints the shrunk counterexample and a one-line replay command.
 """
 
@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from hypothesis import find, settings
 
-from lrbias.claims.batch import precise_batch, sweep
 from lrbias.claims.catalogue import entry_by_id, load_entries
 from lrbias.claims.entry import resolve
-from lrbias.claims.profiles import PROFILES
+from lrbias.claims.profiles import PROFILES, from_hypothesis_profile
 from lrbias.claims.runner import run_entry, run_rival
+from lrbias.claims.sweeps import precise_batch, sweep
 from theorems.dynamics import KNOWN_FINDINGS as DYNAMICS_FINDINGS
 from theorems.nn import KNOWN_FINDINGS
 
@@ -23,8 +23,7 @@ ENTRIES = load_entries()
 
 
 def _profile():
-    name = settings.get_current_profile_name()
-    return PROFILES.get(name, PROFILES["default"])
+    return from_hypothesis_profile(settings.get_current_profile_name())
 
 
 def _marks(entry, with_findings: bool = False):

@@ -1,4 +1,4 @@
-"""Certified verdicts (lrbias.gd.certify): every certificate checked against mpmath, and the
+"""Certified verdicts (lrbias.gd.certificate): every certificate checked against mpmath, and the
 unsound shortcuts shown to be caught."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from lrbias.cli import main
-from lrbias.gd.certify import CONVERGED, NOT_CERTIFIED, PERIODIC, Soundness, certify, certify_cycle
+from lrbias.gd.certificate import CONVERGED, NOT_CERTIFIED, PERIODIC, Soundness, certify, certify_cycle
 from lrbias.losses.families import get_family
 
 pytest.importorskip("flint")

@@ -21,7 +21,7 @@ from lrbias.gd import (
     run_batch,
     run_mp,
 )
-from lrbias.gd import batched as batched_module
+from lrbias.gd import step_loop as batched_module
 from lrbias.losses.families import get_family
 
 SQUARE = get_family("square")

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from lrbias.claims.frontier import find_frontier, merge_ranges
-from lrbias.claims.verdict import Verdict, holds
 from lrbias.cli import main
 from lrbias.gd import Outcome, Settings, run_batch
 from lrbias.losses.families import get_family
+from lrbias.verdict import Verdict, holds
 
 
 def stays_at_its_minimiser(kappa: float, tol: float = 1e-3):

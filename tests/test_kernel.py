@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from lrbias.errors import LrbiasError
-from lrbias.gd import Settings, batched, rules, run_batch
+from lrbias.gd import Settings, rules, run_batch, step_loop
 from lrbias.gd.sampling import Range, knob_values, starts_box
 from lrbias.losses.families import get_family
 
@@ -58,7 +58,7 @@ def test_a_wrong_kernel_is_caught(monkeypatch):
     from lrbias.gd import kernel
 
     monkeypatch.setattr(kernel, "numba_backend",
-                        lambda: dataclasses.replace(batched.NUMPY, name="numba", fused=wrong))
+                        lambda: dataclasses.replace(step_loop.NUMPY, name="numba", fused=wrong))
     a, b = _sweep("square", "numpy"), _sweep("square", "numba")
     assert not (np.array_equal(a.steps, b.steps) and np.allclose(a.x, b.x, rtol=1e-9, equal_nan=True))
 

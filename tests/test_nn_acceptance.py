@@ -14,7 +14,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from lrbias.claims.nn import check_claims, trained_grid  # noqa: E402
-from lrbias.claims.verdict import Verdict  # noqa: E402
+from lrbias.verdict import Verdict  # noqa: E402
 from theorems.nn import KNOWN_FINDINGS  # noqa: E402
 from theorems.nn import NN_CLAIMS as CLAIMS  # noqa: E402
 

@@ -7,11 +7,11 @@ import pytest
 pytest.importorskip("torch")
 
 from lrbias.claims.nn import get_claims
-from lrbias.claims.verdict import Verdict
 from lrbias.errors import LrbiasError
 from lrbias.nn import phenomena
 from lrbias.nn.config import RunConfig
 from lrbias.nn.trainer import RunResult
+from lrbias.verdict import Verdict
 from theorems.nn import NN_CLAIMS as CLAIMS
 
 pytestmark = pytest.mark.nn

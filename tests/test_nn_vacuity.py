@@ -19,7 +19,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from lrbias.claims.nn import Grid, Rival, confirm_rival, every_run, train_grid  # noqa: E402
-from lrbias.claims.verdict import Check, Verdict, holds  # noqa: E402
+from lrbias.verdict import Check, Verdict, holds  # noqa: E402
 from theorems.nn import NN_CLAIMS  # noqa: E402
 
 pytestmark = [pytest.mark.nn, pytest.mark.usefixtures("one_torch_thread")]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import inspect
 import re
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 import lrbias
 import lrbias.api
@@ -28,7 +32,7 @@ FRONT = {
 def public_names(module) -> set[str]:
     """Names a user sees on the module that are neither private nor the package's own subpackages."""
     subpackages = {"api", "claims", "cli", "errors", "gd", "losses", "nn", "report", "serial", "pytest_plugin"}
-    return {n for n in vars(module) if not n.startswith("_") and n not in subpackages
+    return {n for n in dir(module) if not n.startswith("_") and n not in subpackages
             and not (inspect.ismodule(getattr(module, n)) and n not in module.__all__)} | {"__version__"}
 
 
@@ -63,3 +67,24 @@ def test_the_snapshot_check_catches_a_leak(monkeypatch):
     """The leak check is not vacuous: an unlisted public name on the front is reported."""
     monkeypatch.setattr(lrbias, "helper_that_leaked", lambda: None, raising=False)
     assert public_names(lrbias) != set(lrbias.__all__)
+
+
+def test_the_lazy_table_is_the_front():
+    """Every name of ``__all__`` is in the lazy table (or is the version), and nothing else is."""
+    assert set(lrbias._FRONT) | {"__version__"} == set(lrbias.__all__)
+
+
+def test_importing_lrbias_loads_no_submodule_of_consequence():
+    """``import lrbias`` loads the table only: no engine, claim, numpy, sympy or hypothesis."""
+    code = ("import sys, lrbias; heavy = [m for m in sys.modules if m.split('.')[0] in "
+            "('numpy', 'sympy', 'hypothesis', 'scipy', 'mpmath') or m.startswith(('lrbias.gd', 'lrbias.claims'))]; "
+            "print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_an_unknown_name_is_an_attribute_error():
+    with pytest.raises(AttributeError, match="no attribute 'not_a_name'"):
+        lrbias.not_a_name  # noqa: B018
+    with pytest.raises(AttributeError, match="no attribute 'not_a_name'"):
+        lrbias.api.not_a_name  # noqa: B018

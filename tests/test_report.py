@@ -254,7 +254,7 @@ def test_pytest_lrbias_report_option(tmp_path):
     out = tmp_path / "from-pytest"
     proc = subprocess.run([sys.executable, "-m", "pytest", "tests/test_catalogue.py", "-q", "-p",
                            "no:cacheprovider", "-k", "test_catalogue_entry and exact.",
-                           "--hypothesis-profile=ci", f"--lrbias-report={out}"],
+                           "--hypothesis-profile=lrbias-ci", f"--lrbias-report={out}"],
                           capture_output=True, text=True, timeout=600, cwd=Path(__file__).parent.parent)
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert "lrbias report written to" in proc.stdout

@@ -35,7 +35,7 @@ def test_pytest_plugin_and_cli_write_the_same_report(tmp_path):
     from_pytest, from_cli = tmp_path / "from-pytest", tmp_path / "from-cli"
     commands = [
         [sys.executable, "-m", "pytest", "tests/test_catalogue.py", "-q", "-p", "no:cacheprovider", "-k",
-         f"test_catalogue_entry and {ENTRY}", "--hypothesis-profile=smoke", f"--lrbias-report={from_pytest}"],
+         f"test_catalogue_entry and {ENTRY}", "--hypothesis-profile=lrbias-smoke", f"--lrbias-report={from_pytest}"],
         [sys.executable, "-m", "lrbias.cli", "report", ENTRY, "--profile", "smoke", "--seed", "0", "--no-nn",
          "--out", str(from_cli)],
     ]
@@ -50,7 +50,7 @@ def test_pytest_plugin_and_cli_write_the_same_report(tmp_path):
     assert docs[0]["entries"][0]["frontier"], "the plugin's record has no frontier"
     assert docs[0]["extras"].get("phase_diagram"), "the plugin's report has no phase diagram"
     assert _comparable(docs[0]) == _comparable(docs[1])
-    assert docs[0]["command"].startswith("pytest ") and "--hypothesis-profile=smoke" in docs[0]["command"]
+    assert docs[0]["command"].startswith("pytest ") and "--hypothesis-profile=lrbias-smoke" in docs[0]["command"]
 
     figures = [sorted(p.name for p in (d / "figures").iterdir()) for d in (from_pytest, from_cli)]
     assert figures[0] == figures[1] and "phase.svg" in figures[0]

@@ -18,9 +18,9 @@ from lrbias.claims.profiles import PROFILES
 from lrbias.claims.results import VERDICTS, build_document, summarise
 from lrbias.claims.runner import run_entry
 from lrbias.claims.session import entry_record
-from lrbias.claims.verdict import fail, inconclusive, passed
 from lrbias.report.diff import diff_documents, format_text
 from lrbias.report.page import render
+from lrbias.verdict import fail, inconclusive, passed
 
 PROFILE = PROFILES["smoke"]
 CONCLUSIONS = {"pass": lambda n: passed(1.0), "fail": lambda n: fail(-1.0),

@@ -15,7 +15,7 @@ from lrbias.claims.catalogue import entry_by_id, load_entries
 from lrbias.claims.entry import Entry
 from lrbias.claims.profiles import PROFILES
 from lrbias.claims.runner import run_entry
-from lrbias.claims.verdict import fail, holds, inconclusive, passed
+from lrbias.verdict import fail, holds, inconclusive, passed
 
 SMOKE = PROFILES["smoke"]
 CASES = st.integers(0, 999)

@@ -7,15 +7,15 @@ import json
 import numpy as np
 import pytest
 
-from lrbias.claims.batch import sweep
 from lrbias.claims.catalogue import entry_by_id, load_entries, with_starts
 from lrbias.claims.frontier import Frontier
 from lrbias.claims.profiles import PROFILES
 from lrbias.claims.starts import SHELL_Q0, STARTS, get_starts, register_starts, start_imbalance
 from lrbias.claims.statistics import share_converged
-from lrbias.claims.verdict import holds
+from lrbias.claims.sweeps import sweep
 from lrbias.cli import main
 from lrbias.errors import LrbiasError
+from lrbias.verdict import holds
 
 ENTRIES = load_entries(include_nn=False)
 

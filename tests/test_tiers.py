@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from lrbias.gd import Settings, run_batch, run_mp, tiers
-from lrbias.gd.batched import quad_backend
+from lrbias.gd.step_loop import quad_backend
 from lrbias.losses.families import get_family
 
 LOGCOSH = get_family("logcosh")
@@ -126,7 +126,7 @@ def test_every_family_evaluates_in_quad(spec):
 def test_a_quad_evaluator_with_a_float64_constant_is_caught(monkeypatch):
     """Mutant: constants printed as float64 literals (no quad folding) lose ~18 digits; the
     family test above would fail."""
-    from lrbias.losses import backends
+    from lrbias.losses.backends import quad as backends
     from lrbias.losses.families import Family
 
     fam = get_family("softplus-pair:a=0.5")
@@ -142,9 +142,9 @@ def test_a_quad_evaluator_with_a_float64_constant_is_caught(monkeypatch):
 def test_catalogue_confirmation_goes_through_the_tiers_and_reports_coverage():
     """A batch claim's confirmation (counterexamples and near-boundary passes) runs the tiers and
     says what they covered; run_entry keeps that line per entry."""
-    from lrbias.claims import batch as claims_batch
-    from lrbias.claims import runner
-    from lrbias.claims.verdict import Check, Verdict
+    from lrbias.claims import runner, sweeps
+    from lrbias.claims import statistical as claims_batch
+    from lrbias.verdict import Check, Verdict
 
     def statistic(b):
         share = float(np.mean(b.outcome == 0))
@@ -153,7 +153,7 @@ def test_catalogue_confirmation_goes_through_the_tiers_and_reports_coverage():
     case = ("logcosh", 2.0, 0, 30)
     check = claims_batch.confirm(statistic)(case)
     assert check.detail["confirmation"].startswith("coverage 100% of ")
-    precise = claims_batch.precise_batch(claims_batch.sweep(*case), np.array([0, 1, 2]))
+    precise = sweeps.precise_batch(sweeps.sweep(*case), np.array([0, 1, 2]))
     cov = precise.meta["confirmation"]
     assert cov["suspects"] >= 3 and cov["confirmed_by_quad"] + cov["confirmed_by_mpmath"] == cov["suspects"]
     seen: list[str] = []

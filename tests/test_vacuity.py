@@ -20,8 +20,8 @@ from lrbias.claims.catalogue import load_entries, with_starts
 from lrbias.claims.profiles import PROFILES
 from lrbias.claims.runner import budget_check, run_entry
 from lrbias.claims.starts import STARTS, register_starts
-from lrbias.claims.verdict import Verdict
 from lrbias.losses.families import KINDS, register_family
+from lrbias.verdict import Verdict
 
 ENTRIES = {e.id: e for e in load_entries(include_nn=False)}
 

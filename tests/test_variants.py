@@ -26,7 +26,7 @@ def test_worked_example_holds_and_too_strong_constant_is_refuted(name, prefix):
     bad = run_entry(entries[prefix + "soft-huber-eos-too-strong"], PROFILES["ci"])
     assert good.verdict == "pass"
     assert bad.verdict == "fail" and bad.counterexample is not None and bad.counterexample.confirmed
-    assert "from lrbias.claims.batch import sweep" in bad.counterexample.replay
+    assert "from lrbias.claims.statistical import sweep" in bad.counterexample.replay
 
 
 def test_cli_check_with_variants(capsys):

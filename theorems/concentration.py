@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 
 from lrbias.claims.entry import Entry, Mutant
 from lrbias.claims.strategies import GOOD
-from lrbias.claims.verdict import Check, holds
 from lrbias.gd import objective
 from lrbias.losses.families import get_family
 from lrbias.losses.regularity import degree_of_regularity
+from lrbias.verdict import Check, holds
 
 FAR = 10.0
 BAD = st.sampled_from(["square", "quartic", "power:b=1", "power:b=3", "power:b=5"])

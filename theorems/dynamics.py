@@ -1,7 +1,7 @@
 """Claims about whole GD runs: convergence, limiting sharpness, balancing, catapult, ordering.
 
 Batch claims are stated as statistics of a sweep (lrbias.claims.statistics, built into entries by
-lrbias.claims.batch.batch_claim) and checked on batches drawn by Hypothesis; every case carries
+lrbias.claims.statistical.batch_claim) and checked on batches drawn by Hypothesis; every case carries
 the profile's sweep size n, so a conclusion is a pure function of its case.  Every claim that
 runs GD from drawn starts names its start distribution (lrbias.claims.starts) in its statement
 and can be rebuilt for another (``restart``); every one names what would make it fail
@@ -21,21 +21,9 @@ import mpmath
 import numpy as np
 from hypothesis import strategies as st
 
-from lrbias.claims.batch import (
-    BUILT_IN_STARTS,
-    STEPS,
-    batch_claim,
-    cases,
-    converged,
-    kappas,
-    precise_batch,
-    sized,
-    starts_sentence,
-    sweep,
-    undecided,
-)
 from lrbias.claims.entry import Entry, Mutant
 from lrbias.claims.starts import get_starts
+from lrbias.claims.statistical import BUILT_IN_STARTS, batch_claim, cases, kappas, sized, starts_sentence
 from lrbias.claims.statistics import (
     MIN_CONVERGED,
     eos_runs,
@@ -47,9 +35,10 @@ from lrbias.claims.statistics import (
     share_converged,
 )
 from lrbias.claims.strategies import GOOD, coordinates, family_specs, softplus_pair_specs
-from lrbias.claims.verdict import Check, holds, inconclusive
+from lrbias.claims.sweeps import STEPS, converged, precise_batch, sweep, undecided
 from lrbias.gd import BatchResult, Outcome, Settings, objective, run_batch
 from lrbias.losses.families import get_family
+from lrbias.verdict import Check, holds, inconclusive
 
 VERY_GOOD = softplus_pair_specs().filter(lambda s: eval_a(s) <= 0.75)
 BAD_SPECS = ("quartic", "power:b=3", "power:b=5")

@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 
 from lrbias.claims.entry import Entry, Mutant
 from lrbias.claims.strategies import coordinates, family_specs, points, step_sizes
-from lrbias.claims.verdict import Check, holds
 from lrbias.gd import objective
 from lrbias.losses.families import get_family
+from lrbias.verdict import Check, holds
 
 DPS, GUARD = 60, 12
 

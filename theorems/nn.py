@@ -42,9 +42,9 @@ from lrbias.claims.nn import (
     per_grid,
     trained_grid,
 )
-from lrbias.claims.verdict import Check, fail, holds, inconclusive
 from lrbias.nn import phenomena
 from lrbias.nn.config import OFFLINE_DATASETS, RunConfig
+from lrbias.verdict import Check, fail, holds, inconclusive
 
 if TYPE_CHECKING:
     from lrbias.nn.trainer import RunResult

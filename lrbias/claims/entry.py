@@ -1,7 +1,7 @@
 """Catalogue entries: a claim as hypotheses (what Hypothesis draws) and a conclusion (a predicate).
 
 The two callables a claim is made of are typed by the protocols :class:`Conclusion` (one case →
-:class:`~lrbias.claims.verdict.Check`) and, for claims over batched sweeps, :class:`Statistic`
+:class:`~lrbias.verdict.Check`) and, for claims over batched sweeps, :class:`Statistic`
 (one :class:`~lrbias.gd.BatchResult` → a Check and the rows that decided it).
 
 Profiles are explicit.  An entry's ``hypotheses`` is either a Hypothesis strategy or a function
@@ -21,7 +21,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from lrbias.claims.profiles import Profile
-from lrbias.claims.verdict import PROVENANCES, Check
+from lrbias.verdict import PROVENANCES, Check
 
 if TYPE_CHECKING:
     from lrbias.gd import BatchResult
@@ -33,7 +33,7 @@ class Conclusion(Protocol):
     """Decides one drawn case of a claim.
 
     Called with a case exactly as the entry's hypotheses drew it; returns a
-    :class:`~lrbias.claims.verdict.Check`: ``pass`` with a positive margin (how far the case was
+    :class:`~lrbias.verdict.Check`: ``pass`` with a positive margin (how far the case was
     from failing), ``fail`` with a negative one, or ``inconclusive`` with a reason (an undecided
     run, a precision that did not settle).  It must be deterministic in the case (no ambient
     state: the search replays and shrinks cases), must not raise for a valid case, and should
@@ -54,7 +54,7 @@ class Statistic(Protocol):
     least 90% of the runs converged", margin = share − 0.9) and the indices of the runs that
     decide it, most decisive first (the runs that did not converge, the runs nearest the
     median).  Before a batch counterexample is reported, those rows are re-run at high precision
-    (:func:`lrbias.claims.batch.precise_batch`) and the statistic is evaluated again.  It must
+    (:func:`lrbias.claims.sweeps.precise_batch`) and the statistic is evaluated again.  It must
     only read the batch: sweeps are cached and shared between claims (their arrays are
     read-only).
     """
@@ -105,7 +105,7 @@ class Entry:
     """One claim of the catalogue.
 
     ``id`` is stable (``group.short-name``); ``provenance`` is one of
-    :data:`~lrbias.claims.verdict.PROVENANCES`.  ``hypotheses`` draws cases (a strategy, or a
+    :data:`~lrbias.verdict.PROVENANCES`.  ``hypotheses`` draws cases (a strategy, or a
     function of the profile returning one); ``conclusion(case)`` decides one;
     ``confirm(case)`` re-decides a counterexample at high precision (mpmath) before it is
     reported; ``replay(case)`` gives a one-line command that reproduces it; ``examples_scale``

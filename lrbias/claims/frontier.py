@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lrbias.claims.profiles import Profile
-from lrbias.claims.verdict import Check, Verdict
+from lrbias.verdict import Check, Verdict
 
 Predicate = Callable[..., Check]
 """(spec, κ, n, seed, starts) -> Check."""

@@ -3,7 +3,7 @@
 An :class:`NNClaim` names the configuration grids it needs (:class:`Grid`: a base
 :class:`~lrbias.nn.config.RunConfig` and a learning-rate list, trained from one shared initial
 state) and a ``check(results)`` mapping ``{grid name: [RunResult per lr]}`` to a
-:class:`~lrbias.claims.verdict.Check`.  The claims themselves (the paper's, with their grids)
+:class:`~lrbias.verdict.Check`.  The claims themselves (the paper's, with their grids)
 are catalogue content: ``theorems/nn.py`` lists them in ``NN_CLAIMS``, and
 :func:`catalogue_claims` finds every such list through the catalogue's entry points, so
 ``lrbias nn-grid`` and the report see exactly the claims the catalogue runs.
@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from lrbias.claims.verdict import Check, Verdict, fail, inconclusive, passed
 from lrbias.nn.config import NNConfigError, RunConfig
+from lrbias.verdict import Check, Verdict, fail, inconclusive, passed
 
 if TYPE_CHECKING:
     from lrbias.nn.trainer import Progress, RunResult

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from lrbias.claims import batch as B
+from lrbias.claims import sweeps
 from lrbias.gd.stats import phase_cell
 from lrbias.losses.families import get_family
 from lrbias.losses.regularity import degree_of_regularity
@@ -22,7 +22,7 @@ def compute_phase_diagram(n: int = 300, seed: int = 0, families: Sequence[str] =
     rows: list[dict[str, Any]] = []
     for spec in families:
         dor = degree_of_regularity(get_family(spec)).value
-        cells = [phase_cell(B.sweep(spec, float(kappa), seed, n), kappa) for kappa in kappas]
+        cells = [phase_cell(sweeps.sweep(spec, float(kappa), seed, n), kappa) for kappa in kappas]
         rows.append({"spec": spec, "dor": dor, "cells": cells})
     rows.sort(key=lambda r: r["dor"])
-    return {"kappas": list(kappas), "n": n, "seed": seed, "steps": B.STEPS, "starts": "box", "rows": rows}
+    return {"kappas": list(kappas), "n": n, "seed": seed, "steps": sweeps.STEPS, "starts": "box", "rows": rows}

@@ -15,9 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from lrbias.claims import batch as B
+from lrbias.claims import sweeps
 from lrbias.claims.starts import SHELL_Q0, start_imbalance
 from lrbias.claims.statistics import eos_runs
+from lrbias.gd import BatchResult
 from lrbias.losses.families import get_family
 from lrbias.losses.regularity import degree_of_regularity
 
@@ -28,10 +29,10 @@ MAP_KAPPAS = (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 6.0, 8.0)
 MAP_BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 
 
-def _cell(b: B.BatchResult, rows: np.ndarray) -> dict[str, Any]:
+def _cell(b: BatchResult, rows: np.ndarray) -> dict[str, Any]:
     if not rows.any():
         return {"runs": 0, "converged": None, "ratio_median": None, "eos": None}
-    conv = B.converged(b) & rows
+    conv = sweeps.converged(b) & rows
     ratios = b.ratio[conv]
     return {"runs": int(rows.sum()), "converged": float(conv.sum() / rows.sum()),
             "ratio_median": float(np.median(ratios)) if ratios.size else None,
@@ -47,10 +48,10 @@ def compute_start_phase_map(n: int = 300, seed: int = 0, families: Sequence[str]
     for spec in families:
         grid: list[list[dict[str, Any]]] = [[] for _ in range(len(edges) - 1)]
         for kappa in kappas:
-            b = B.sweep(spec, float(kappa), seed, n, starts)
+            b = sweeps.sweep(spec, float(kappa), seed, n, starts)
             which = np.clip(np.searchsorted(edges, start_imbalance(b.x0, b.y0), side="right") - 1, 0, len(edges) - 2)
             for i in range(len(edges) - 1):
                 grid[i].append(_cell(b, which == i))
         out.append({"spec": spec, "dor": degree_of_regularity(get_family(spec)).value, "cells": grid})
     return {"kappas": list(kappas), "bins": list(bins), "n": n, "seed": seed, "starts": starts,
-            "q0": SHELL_Q0 if starts == "shell" else None, "steps": B.STEPS, "families": out}
+            "q0": SHELL_Q0 if starts == "shell" else None, "steps": sweeps.STEPS, "families": out}

@@ -33,8 +33,8 @@ from typing import Any
 from lrbias.claims.entry import Conclusion, Entry, Mutant, resolve
 from lrbias.claims.profiles import Profile
 from lrbias.claims.search import Search, run_counts, search
-from lrbias.claims.verdict import Check, Verdict
 from lrbias.serial import json_safe
+from lrbias.verdict import Check, Verdict
 
 __all__ = ["BUDGET_FACTOR", "MARGIN_SLACK", "NEAR_BOUNDARY", "UNDECIDED_BOUND", "Counterexample", "EntryResult",
            "budget_check", "confirm_failure", "decide_failure", "decide_search", "evidence", "recheck_near_boundary",

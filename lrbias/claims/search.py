@@ -21,7 +21,7 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.errors import Flaky
 
 from lrbias.claims.entry import Conclusion
-from lrbias.claims.verdict import Check, Verdict
+from lrbias.verdict import Check, Verdict
 
 __all__ = ["TARGET_CLAMP", "Search", "run_counts", "search"]
 

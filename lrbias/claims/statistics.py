@@ -2,7 +2,7 @@
 
 Each builder takes the claim's constants and returns a :class:`~lrbias.claims.entry.Statistic`:
 a function of one :class:`~lrbias.gd.BatchResult` returning ``(Check, deciding rows)``; the
-rows are what :func:`lrbias.claims.batch.precise_batch` re-runs at high precision before a
+rows are what :func:`lrbias.claims.sweeps.precise_batch` re-runs at high precision before a
 counterexample is reported.  The built-in catalogue, ``lrbias.api`` and TOML variant files
 (through :data:`STATISTICS`) all use these.
 """
@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from lrbias.claims.batch import converged
 from lrbias.claims.entry import Statistic
-from lrbias.claims.verdict import holds, inconclusive
+from lrbias.claims.sweeps import converged
 from lrbias.gd import BatchResult, Outcome
 from lrbias.losses.families import get_family
+from lrbias.verdict import holds, inconclusive
 
 __all__ = ["MIN_CONVERGED", "ON_MINIMISERS", "STATISTICS", "eos_runs", "eos_share_at_most", "final_gap_at_most_initial",
            "imbalance_bound", "imbalance_shrinks", "median_ratio_at_least", "minimiser_bound", "on_minimisers",

@@ -19,9 +19,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import HypothesisException
 
-from lrbias.claims.batch import batch_claim
 from lrbias.claims.entry import Entry, resolve
 from lrbias.claims.profiles import PROFILES
+from lrbias.claims.statistical import batch_claim
 from lrbias.claims.statistics import STATISTICS
 from lrbias.errors import LrbiasError, short
 from lrbias.losses.families import register_family

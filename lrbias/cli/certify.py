@@ -26,7 +26,7 @@ def _fmt(enc: Any) -> str:
 
 
 def _cmd_certify(args: argparse.Namespace) -> int:
-    from lrbias.gd.certify import certify
+    from lrbias.gd.certificate import certify
     from lrbias.losses.families import get_family
 
     fam = get_family(args.loss)
@@ -64,7 +64,7 @@ def _cmd_certify(args: argparse.Namespace) -> int:
 
 def sweep_certified(spec: str, args: argparse.Namespace, ranges: Any, settings: Any) -> dict[str, Any]:
     """``lrbias sweep --certify K``: the first K starts of the sweep, certified."""
-    from lrbias.gd.certify import certify_sweep_sample
+    from lrbias.gd.certificate import certify_sweep_sample
 
     if args.certify < 0:
         raise LrbiasError(f"--certify {args.certify} is invalid; accepted: an integer, 0 <= K <= --n")

@@ -16,9 +16,9 @@ returns run records (:class:`RunRecord`, or the arrays of a :class:`BatchResult`
 """
 
 from lrbias.gd.artefacts import ArtefactReport, float_artefact_check, suspects
-from lrbias.gd.batch import BatchResult, run_batch
 from lrbias.gd.outcome import Outcome, RunRecord, Settings
 from lrbias.gd.scalar import agree, run_arb, run_auto, run_mp
+from lrbias.gd.vectorised import BatchResult, run_batch
 
 __all__ = ["ArtefactReport", "BatchResult", "Outcome", "RunRecord", "Settings", "agree",
            "float_artefact_check", "run_arb", "run_auto", "run_batch", "run_mp", "suspects"]

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from lrbias.gd.batch import BatchResult
 from lrbias.gd.outcome import Outcome, Settings
+from lrbias.gd.vectorised import BatchResult
 from lrbias.losses.families import Family, get_family
 
 CHECK_MAX_DPS = 400

@@ -1,6 +1,6 @@
 """The fused float64 kernel: numba code generated from each family's sympy form.
 
-The batched loop (:func:`lrbias.gd.batched.run_chunk`) tests its rules only every few steps;
+The batched loop (:func:`lrbias.gd.step_loop.run_chunk`) tests its rules only every few steps;
 between those steps a plain numpy step costs a dozen array passes (s, ℓ′(s), the loss, the
 update).  With :func:`numba_backend` the loop hands those stretches to one compiled call: for each
 start (in parallel, ``prange``) k steps in registers, the loss maximum raised on the way.  The
@@ -132,8 +132,8 @@ def numba_backend() -> Any:
     """The numpy backend with the fused kernel between rule steps (trajectories: the plain loop)."""
     import dataclasses
 
-    from lrbias.gd import batched
+    from lrbias.gd import step_loop
 
     if not numba_available():
         raise LrbiasError("backend 'numba' needs numba: pip install 'lrbias[fast]'; accepted: backend='numpy'")
-    return dataclasses.replace(batched.NUMPY, name="numba", fused=fused_kernel, records=True)
+    return dataclasses.replace(step_loop.NUMPY, name="numba", fused=fused_kernel, records=True)

@@ -22,8 +22,8 @@ import mpmath
 
 from lrbias.errors import LrbiasError
 from lrbias.gd import objective, rules
-from lrbias.gd.batch import run_batch
 from lrbias.gd.outcome import Outcome, RunRecord, Settings, check_start, rise_ratio
+from lrbias.gd.vectorised import run_batch
 from lrbias.losses.families import Derivatives, Family
 
 AUTO_START_DPS = 25

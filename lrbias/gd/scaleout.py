@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 
 from lrbias.errors import LrbiasError
-from lrbias.gd.batch import BatchResult
 from lrbias.gd.outcome import Settings
 from lrbias.gd.sampling import Range
+from lrbias.gd.vectorised import BatchResult
 
 DEFAULT_CHUNK_SIZE = 1 << 18
 MAX_CHUNKS = 100_000
@@ -94,7 +94,7 @@ def chunk_sample(chunk: Chunk, ranges: SweepRanges) -> tuple[np.ndarray, np.ndar
 
 def run_chunk(spec: str, chunk: Chunk, ranges: SweepRanges, settings: Settings) -> BatchResult:
     """Run one chunk; takes the loss spec (not a Family) so it pickles to any worker."""
-    from lrbias.gd.batch import run_batch
+    from lrbias.gd.vectorised import run_batch
     from lrbias.losses.families import get_family
 
     x0, y0, C = chunk_sample(chunk, ranges)

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from lrbias.gd.artefacts import ArtefactReport
-from lrbias.gd.batch import BatchResult
 from lrbias.gd.outcome import Outcome
+from lrbias.gd.vectorised import BatchResult
 
 QUANTILES = (0.05, 0.5, 0.95)
 

@@ -1,7 +1,7 @@
 """Tiered confirmation of float64 verdicts: float64 → quad (batched) → mpmath, until two precisions agree.
 
 Every suspect verdict is re-run in the quad tier (binary128, the one batched loop on quad
-arrays, :func:`lrbias.gd.batched.quad_backend`), all at once.  Where float64 and quad agree
+arrays, :func:`lrbias.gd.step_loop.quad_backend`), all at once.  Where float64 and quad agree
 (:func:`lrbias.gd.scalar.agree`, final points compared to :func:`point_rtol` of the coarser
 number type) two precisions agree and the verdict is *confirmed by quad*.  Where they disagree,
 or where quad cannot resolve the start (it lies off an invariant line y = ±x by less than
@@ -26,10 +26,10 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from lrbias.gd import batched
-from lrbias.gd.batch import result_arrays, run_batch
+from lrbias.gd import step_loop
 from lrbias.gd.outcome import Outcome, RunRecord, Settings
 from lrbias.gd.scalar import agree, run_auto
+from lrbias.gd.vectorised import result_arrays, run_batch
 from lrbias.losses.families import Family
 
 FLOAT64_EPS = 2.0 ** -52
@@ -48,7 +48,7 @@ def point_rtol(eps: float) -> float:
 
 def quad_eps() -> float:
     """binary128's machine epsilon (2⁻¹¹²)."""
-    return batched.quad_backend().eps
+    return step_loop.quad_backend().eps
 
 
 def replay_command(family: Family, x0: Any, y0: Any, h: Any, st: Settings, precision: str = "auto") -> str:
@@ -152,7 +152,7 @@ def run_quad(family: Family, x0: Sequence[Any], y0: Sequence[Any], h: Sequence[A
         hf = [float(v) for v in _exact(h)]
     n = len(x0f)
     out = result_arrays(n)
-    batched.run_chunk(family, xq, yq, hq, st, out, batched.quad_backend(), track_max=False)
+    step_loop.run_chunk(family, xq, yq, hq, st, out, step_loop.quad_backend(), track_max=False)
     template = run_batch(family, x0f, y0f, h=hf, settings=Settings(max_steps=1))
     template.outcome[:], template.steps[:], template.period[:] = out["outcome"], out["steps"], out["period"]
     template.x[:], template.y[:] = out["x"], out["y"]

@@ -1,7 +1,7 @@
 """Phenomena on neural-network runs: edge of stability, catapult, balancing, divergence.
 
 Each detector maps one :class:`~lrbias.nn.trainer.RunResult` (or a grid of them) to a
-:class:`lrbias.claims.verdict.Check`: a tri-state verdict, a margin (positive: holds with that
+:class:`lrbias.verdict.Check`: a tri-state verdict, a margin (positive: holds with that
 much room) and the measured figures.  The thresholds are ours (the paper states these claims
 qualitatively); every one is a keyword argument and is echoed in the figures.
 """
@@ -14,7 +14,7 @@ import statistics
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from lrbias.claims.verdict import Check, fail, holds, inconclusive
+from lrbias.verdict import Check, fail, holds, inconclusive
 
 if TYPE_CHECKING:
     from lrbias.nn.trainer import RunResult

@@ -1,4 +1,4 @@
-"""The report's certified tier: proofs (lrbias.gd.certify) for the sample runs the report shows.
+"""The report's certified tier: proofs (lrbias.gd.certificate) for the sample runs the report shows.
 
 The runs are those of the good-regularity trajectory figure and the edge-of-stability figure
 (softplus-pair, a = 1/2, κ = 8, starts (3, 0.4), (−2.5, −1.2), (0.3, 3.5)).  For each: the
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lrbias.gd.certify import Certificate, certify, upper
+from lrbias.gd.certificate import Certificate, certify, upper
 from lrbias.losses.families import get_family
 
 SPEC = "softplus-pair:a=0.5"

@@ -8,7 +8,7 @@ for the catapult figures) and the update.  Results go into the caller's numpy ar
 BatchResult does not depend on the backend (tests compare the two run for run).
 
 What differs between backends is an :class:`ArrayBackend`: :data:`NUMPY` (float64 arrays, the
-default of :func:`lrbias.gd.batch.run_batch`; the loss maximum is raised in place),
+default of :func:`lrbias.gd.vectorised.run_batch`; the loss maximum is raised in place),
 :func:`quad_backend` (binary128 numpy-quaddtype arrays, the same numpy Ops; results rounded to
 float64) and :func:`torch_backend` (float64 tensors on a CPU or CUDA device; ``torch.where``,
 results copied to the host).  Trajectories are recorded by the numpy backend only.

@@ -2,7 +2,7 @@
 
 :func:`run_batch` checks its input, cuts the starts into chunks of ``chunk_size`` (memory stays
 bounded: about 20 float64 arrays of the chunk size at the start of a chunk, unless trajectories
-are requested) and hands each chunk to the one step loop, :func:`lrbias.gd.batched.run_chunk`,
+are requested) and hands each chunk to the one step loop, :func:`lrbias.gd.step_loop.run_chunk`,
 on a backend: numpy (the default) or torch.  The loop applies the rules of
 :mod:`lrbias.gd.rules` and drops decided runs from its arrays.
 
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from lrbias.errors import LrbiasError
-from lrbias.gd import batched, objective, rules
+from lrbias.gd import objective, rules, step_loop
 from lrbias.gd.device import resolve_device
 from lrbias.gd.outcome import Outcome, RunRecord, Settings
 from lrbias.losses.families import Family
@@ -147,16 +147,16 @@ def run_batch(family: Family, x0: Any, y0: Any, h: Any = None, C: Any = None,
     (binary128 arrays, the quad tier: the same loop and rules, ~10⁶ start-steps/s; the result's
     arrays are float64 and ``meta['precision']`` says 'quad') or 'numba' (float64, the fused
     kernel of :mod:`lrbias.gd.kernel` between rule steps; needs the ``fast`` extra).  ``track_max=False`` skips the
-    loss maximum (``fmax``/``fmax_ratio`` NaN; see :func:`lrbias.gd.batched.run_chunk`).
+    loss maximum (``fmax``/``fmax_ratio`` NaN; see :func:`lrbias.gd.step_loop.run_chunk`).
     """
     settings = settings or Settings()
     if backend not in BACKENDS:
         raise LrbiasError(f"backend {backend!r} is invalid; accepted: {', '.join(BACKENDS)}")
-    engine = batched.NUMPY
+    engine = step_loop.NUMPY
     if backend == "torch":
-        engine = batched.torch_backend(resolve_device(device))
+        engine = step_loop.torch_backend(resolve_device(device))
     elif backend == "quad":
-        engine = batched.quad_backend()
+        engine = step_loop.quad_backend()
     elif backend == "numba":
         from lrbias.gd.kernel import numba_backend
 
@@ -191,7 +191,7 @@ def run_batch(family: Family, x0: Any, y0: Any, h: Any = None, C: Any = None,
     for start in range(0, n, chunk_size):
         stop = min(n, start + chunk_size)
         views = {k: v[start:stop] for k, v in out.items()}
-        traj = batched.run_chunk(family, x0[start:stop], y0[start:stop], h[start:stop], settings, views, engine,
+        traj = step_loop.run_chunk(family, x0[start:stop], y0[start:stop], h[start:stop], settings, views, engine,
                                  track_max)
         if traj is not None:
             trajectories.append(traj)
