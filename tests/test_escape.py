@@ -12,8 +12,8 @@ import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lrbias.gd import escape
-from lrbias.gd.escape import escape_certificate, growth_bound, taylor_shift
+from lrbias.gd.certificate import escape
+from lrbias.gd.certificate.escape import escape_certificate, growth_bound, taylor_shift
 from lrbias.losses.families import get_family
 
 flint = pytest.importorskip("flint")

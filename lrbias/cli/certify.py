@@ -16,7 +16,10 @@ DESCRIPTION = """Follow gradient descent on f(x, y) = l(xy) from (x0, y0) in bal
 s_t -> 1 geometrically; printed are the step T of the certificate, proven enclosures of the
 ratio S∞h/2, of the limiting sharpness S∞ and of the final imbalance x∞² - y∞², the bits and the
 time.  'certified periodic': the run enters a neighbourhood of a cycle that F^p maps into itself
-as a contraction, the cycle proven by the Krawczyk test.  Otherwise 'not certified' with the
+as a contraction, the cycle proven by the Krawczyk test.  'certified diverged': the run enters an
+escape region (DESIGN.md, "Divergence certificates"; families whose l' is a polynomial) that GD
+cannot leave and in which |s| grows by a proven factor per step; printed are the region, the
+entry step and the factor.  Otherwise 'not certified' with the
 reason (radius blew up at the maximum bits, rho >= 1 on every box tried, step budget spent).
 x0, y0 and h are taken as exact binary floats."""
 
@@ -53,10 +56,14 @@ def _cmd_certify(args: argparse.Namespace) -> int:
         print(f"  imbalance x∞²-y∞²  {_fmt(cert.imbalance)}")
         print(f"  limit x∞           {_fmt(cert.x)}")
         print(f"  limit y∞           {_fmt(cert.y)}")
+    if cert.escape is not None:
+        e = cert.escape
+        print(f"  escape region entered at step {e.step}: {e.region()}")
+        print(f"  |s_(t+1)| >= {e.rate:.6g} |s_t| from then on; {e.growth}")
     if cert.cycle is not None:
         c = cert.cycle
         print(f"  {c.period}-cycle through x {_fmt(c.x)}, y {_fmt(c.y)}; {c.stability} ({c.multipliers})")
-    if cert.reason:
+    if cert.reason and cert.escape is None:
         print(f"  {'reason' if not cert.certified else 'why'}: {cert.reason}")
     print(f"  precision {cert.bits} bits, {cert.steps_followed} steps followed, {cert.seconds:.3f} s")
     return 0

@@ -2,8 +2,9 @@
 
 The run is followed in (s, q, d) coordinates (:class:`State`), the precision doubled whenever a
 ball grows too wide, the tail certificate tried every step near the minimisers (every
-``TAIL_STRIDE`` steps after ``TAIL_EVERY_STEP_TRIES`` tries) and the periodic proof every
-``PERIODIC_STRIDE`` steps.
+``TAIL_STRIDE`` steps after ``TAIL_EVERY_STEP_TRIES`` tries), the periodic proof every
+``PERIODIC_STRIDE`` steps, and the escape (divergence) certificate at every step where |s| is large
+and |hℓ′(s)| ≥ 2 (float pre-check), for families whose ℓ′ is a polynomial.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lrbias.errors import LrbiasError
+from lrbias.gd.certificate.escape import escape_certificate, no_escape_reason, worth_trying
 from lrbias.gd.certificate.intervals import Enclosure, flint_module, lower, upper
 from lrbias.gd.certificate.periodic import attracted, certify_cycle, gd_step, period_guess
 from lrbias.gd.certificate.records import (
@@ -20,6 +22,7 @@ from lrbias.gd.certificate.records import (
     DEFAULT_MAX_BITS,
     DEFAULT_MAX_STEPS,
     DEFAULT_WIDTH,
+    DIVERGED,
     ESCAPE,
     NOT_CERTIFIED,
     PERIOD_MAX,
@@ -97,7 +100,7 @@ def _make(fam: Family, x0: float, y0: float, h: float, bits: int, seconds: float
     return Certificate(p.get("outcome", NOT_CERTIFIED), fam.spec, x0, y0, h, p.get("reason", ""), bits,
                        seconds, p["steps"], p.get("step"), enc.get("ratio"), enc.get("sharpness"),
                        enc.get("imbalance"), enc.get("x"), enc.get("y"), p.get("tail"), p.get("cycle"),
-                       p.get("catapult"), dict(p.get("limits", {})))
+                       p.get("catapult"), p.get("escape"), dict(p.get("limits", {})))
 
 
 class State:
@@ -199,14 +202,21 @@ def _follow(fam: Family, x0: float, y0: float, h: float, bits: int, max_steps: i
     best: dict[str, Any] | None = None
     last_why = "|s - 1| never fell below 0.5"
     next_try, tries = 0, 0
+    escape_why = no_escape_reason(fam) or "the run never entered an escape region"
+    can_escape = not no_escape_reason(fam)
     t = 0
     for t in range(max_steps + 1):
         s, q = z.s, z.q
         if not (s.is_finite() and q.is_finite()) or _too_wide(s, q, RADIUS_BITS):
             return "more-bits", {"steps": t, "best": best}
+        if best is None and can_escape and worth_trying(fam, h, float(s.mid())):
+            esc, escape_why = escape_certificate(fam, hb, s, q, t)
+            if esc is not None:
+                return "done", {"outcome": DIVERGED, "steps": t, "step": t, "escape": esc, "reason": (
+                    f"in the escape region {esc.region()} from step {t}: |s| grows by >= {esc.rate:.6g} per step")}
         if abs(s) > ESCAPE or q > ESCAPE:
-            why = (f"the run leaves every bounded region (|s| or q > {ESCAPE:g} at step {t}); "
-                   "divergence is not certified")
+            why = (f"the run is proven to leave the box |s|, q <= {ESCAPE:g} at step {t}; divergence is not "
+                   f"certified ({escape_why})")
             return "done", best or {"steps": t, "reason": why}
         if best is None:
             rise.watch(t, s)

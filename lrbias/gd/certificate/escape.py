@@ -29,25 +29,13 @@ from typing import Any
 
 import sympy as sp
 
+from lrbias.gd.certificate.intervals import flint_module, lower, upper
 from lrbias.losses.families import Family
 
-DIVERGED = "certified diverged"
 TRY_ABOVE = 2.0        # escape is tried once |s| ≥ TRY_ABOVE and |hℓ′(s)| ≥ TRY_SLOPE (midpoints)
 TRY_SLOPE = 2.0
 SIGMA_BITS = 24        # σ is a dyadic rational with this many significant bits, ≤ the ball's lower end
 SIGMA_MAX = 2.0 ** 60  # and at most this (any σ ≤ |s_T| is valid; a huge σ only costs exact arithmetic)
-
-
-def _flint() -> Any:
-    from lrbias.gd.certify import _flint as load
-
-    return load()
-
-
-def _bounds() -> tuple[Any, Any]:
-    from lrbias.gd.certify import lower, upper
-
-    return upper, lower
 
 
 @dataclass(frozen=True)
@@ -114,8 +102,8 @@ def slope_polynomial(fam: Family) -> sp.Poly | str:
     d1 = sp.expand(fam.derivative(1))
     out: sp.Poly | str
     if not d1.is_polynomial(fam.symbol):
-        out = (f"l' of {fam.spec} is not a polynomial in s: no escape region is proven (a bounded l' "
-               "admits none; see DESIGN.md, 'Divergence certificates')")
+        out = (f"l' of {fam.spec} is not a polynomial in s: no escape region is proven (DESIGN.md, "
+               "'Divergence certificates', bounded l')")
     else:
         poly = sp.Poly(d1, fam.symbol)
         if poly.domain not in (sp.ZZ, sp.QQ):
@@ -165,7 +153,7 @@ def _dyadic_below(v: float) -> Fraction:
 
 
 def _arb_q(v: Fraction) -> Any:
-    flint = _flint()
+    flint = flint_module()
     return flint.arb(flint.fmpq(v.numerator, v.denominator))
 
 
@@ -178,8 +166,7 @@ def escape_certificate(fam: Family, h: Any, s: Any, q: Any, step: int, *,
     ``unsound_no_drift`` (tests only) drops the drift term c/|s| of the region, so the tests
     can show that a box {|s| >= sigma, r <= rho_bar} is refuted by mpmath.
     """
-    arb = _flint().arb
-    upper, lower = _bounds()
+    arb = flint_module().arb
     if not (s.is_finite() and q.is_finite()):
         return None, "s or q is not finite"
     if s > 0:
@@ -273,5 +260,5 @@ def no_escape_reason(fam: Family) -> str:
     return poly if isinstance(poly, str) else ""
 
 
-__all__ = ["DIVERGED", "Escape", "GrowthBound", "escape_certificate", "growth_bound", "no_escape_reason",
+__all__ = ["Escape", "GrowthBound", "escape_certificate", "growth_bound", "no_escape_reason",
            "slope_polynomial", "worth_trying"]
