@@ -70,24 +70,32 @@ def _cmd_certify(args: argparse.Namespace) -> int:
 
 
 def sweep_certified(spec: str, args: argparse.Namespace, ranges: Any, settings: Any) -> dict[str, Any]:
-    """``lrbias sweep --certify K``: the first K starts of the sweep, certified."""
+    """``lrbias sweep --certify K|all``: the first K starts of the sweep, certified (in parallel on
+    --workers or --scheduler when given)."""
     from lrbias.gd.certificate import certify_sweep_sample
 
     if args.certify < 0:
         raise LrbiasError(f"--certify {args.certify} is invalid; accepted: an integer, 0 <= K <= --n")
-    return certify_sweep_sample(spec, args.n, ranges, args.seed, args.chunk_size, settings, args.certify)
+    return certify_sweep_sample(spec, args.n, ranges, args.seed, args.chunk_size, settings, args.certify,
+                                scheduler=args.scheduler, workers=args.workers)
 
 
 def print_sweep_certified(c: dict[str, Any]) -> None:
     """The text form of the certified block of ``lrbias sweep --certify K``."""
-    print(f"certified tier: the first {c['k']} starts")
+    print(f"certified tier: the first {c['k']} starts ({c['executor']})")
     print("  float64    " + "  ".join(f"{k} {v:.4f}" for k, v in c["float_shares"].items()))
     print("  certified  " + "  ".join(f"{k} {v:.4f}" for k, v in c["certified_shares"].items()))
-    rate = c["certified_of_float_converged"]
-    med = c["median_seconds"]
-    print(f"  float-converged {c['float_converged']}, of which certified converged: "
-          + ("-" if rate is None else f"{rate:.4f}")
-          + ("" if med is None else f"; median time per certificate {med:.3f} s"))
+    for outcome, counts in c["by_float"].items():
+        total = sum(counts.values())
+        print(f"  float {outcome} ({total}): certified share {c['certified_share_by_float'][outcome]:.4f}; "
+              + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    sec = c["seconds"]
+    ratio = c["ratio_to_float"]
+    print(f"  per certificate: p50 {sec['p50']:.3f} s, p95 {sec['p95']:.3f} s, max {sec['max']:.3f} s; wall "
+          f"{c['certify_wall_s']:.1f} s" + ("" if ratio is None else f" = {ratio:.1f}x the float64 run of the same "
+                                                                  f"starts ({c['float_wall_s']:.2f} s)"))
+    for why, k in c["not_certified_reasons"].items():
+        print(f"  not certified x{k}: {why}")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
