@@ -4,6 +4,7 @@ unsound shortcuts shown to be caught."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import mpmath
 import pytest
@@ -194,10 +195,22 @@ def test_sweep_certify_reports_certified_beside_float_shares(capsys):
         if row["certified"] == CONVERGED:
             exact = mp_limit("square", row["x0"], row["y0"], row["h"], 40)
             assert exact is not None and row["ratio"]["lo"] <= float(exact[0]) <= row["ratio"]["hi"]
+    assert sum(sum(v.values()) for v in c["by_float"].values()) == 6
+    for outcome, counts in c["by_float"].items():   # the per-outcome table is the rows, counted
+        assert counts == dict(Counter(r["certified"] for r in c["rows"] if r["float"] == outcome))
+    assert c["seconds"]["p50"] <= c["seconds"]["p95"] <= c["seconds"]["max"]
     assert main(argv) == 0
     assert "certified tier" in capsys.readouterr().out
     assert main(["sweep", "--loss", "square", "--C", "1:3", "--n", "4", "--certify", "5"]) == 2
     assert "--certify 5" in capsys.readouterr().err
+    # --certify all: every start, diverging square runs certified diverged
+    assert main(["sweep", "--loss", "square", "--C", "3:5", "--n", "8", "--certify", "all", "--no-artefact-check",
+                 "--json"]) == 0
+    c = json.loads(capsys.readouterr().out)["certified"]
+    assert c["k"] == 8 and c["by_float"].get("diverged", {}).get(DIVERGED, 0) >= 1
+    for row in c["rows"]:
+        if row["certified"] == DIVERGED:
+            assert row["float"] == "diverged" and row["escape"]["rate"] > 1
 
 
 def test_report_certified_tier_rows_match_the_schema_and_prove_the_three_claims():
