@@ -1,0 +1,107 @@
+"""Counterexamples carry a certificate or the reason they have none, and each verdict its evidence tier.
+
+The arb certificates of the rivals' counterexamples are checked against the mpmath values of the
+rival's own check (independent code: mpmath at 60 digits), and each is shown to refuse a case on
+which the rival holds."""
+
+from __future__ import annotations
+
+import mpmath
+import pytest
+
+from lrbias.claims.evidence_tier import verdict_tier
+from lrbias.claims.runner import certificate_of
+from lrbias.verdict import Verdict
+
+pytest.importorskip("flint")
+
+exact = pytest.importorskip("theorems.exact")
+dynamics = pytest.importorskip("theorems.dynamics")
+
+
+def _ball_contains(text: str, value: float) -> bool:
+    """Whether the arb ball printed as ``text`` ('[m +/- r]' or an exact 'm') contains ``value`` (to 1e-9)."""
+    text = text.strip()
+    if text.startswith("["):
+        mid, rad = text[1:-1].split("+/-")
+        return abs(float(mid) - value) <= float(rad) + 1e-9 * (1 + abs(value))
+    return abs(float(text) - value) <= 1e-9 * (1 + abs(value))
+
+
+RIVAL_FORMS = {
+    "balancing": lambda x, y, h, g, xn, yn: (abs(xn * xn - yn * yn), abs(x * x - y * y)),
+    "product": lambda x, y, h, g, xn, yn: (abs(xn * yn - 1), abs(x * y - 1)),
+    "norm": lambda x, y, h, g, xn, yn: (xn * xn + yn * yn, x * x + y * y),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RIVAL_FORMS))
+@pytest.mark.parametrize("case", [("power:b=1", (-1.0, -2.0), 1.0), ("softplus-pair:a=0.5", (0.3, 2.5), 3.0),
+                                  ("quartic", (1.5, 0.2), 0.7), ("square", (2.0, 0.5), 0.01)])
+def test_step_rival_certificate_agrees_with_mpmath(name, case):
+    form = RIVAL_FORMS[name]
+    check = exact._inequality(case, form)
+    cert = exact._inequality_certificate(case, form)
+    assert _ball_contains(cert["lhs"], check.detail["lhs"]) and _ball_contains(cert["rhs"], check.detail["rhs"])
+    # certified exactly when the rival fails (with room: none of these cases is a tie)
+    assert (cert["tier"] == "certified") == (check.verdict == Verdict.FAIL)
+    if cert["tier"] != "certified":
+        assert "not decided" in cert["reason"]
+
+
+def test_stability_certificate_agrees_with_the_mpmath_jacobian():
+    seen = set()
+    for t in (-2.0, -1.0, 0.7, 1.3, 3.0):
+        for kappa in (0.5, 1.5, 2.5, 3.9):
+            case = ("softplus-pair:a=0.5", t, kappa)
+            check = dynamics.stability_criterion(case, balanced=True)
+            cert = dynamics.stability_certificate(case, balanced=True)
+            assert _ball_contains(cert["transverse_multiplier"], check.detail["transverse_multiplier"])
+            assert (cert["tier"] == "certified") == (check.verdict == Verdict.FAIL)
+            seen.add(cert["tier"])
+    assert seen == {"certified", "mpmath"}   # both branches are exercised
+
+
+def test_axis_and_near_minimiser_certificates():
+    cert = exact._axis_certificate(("square", 2.0, 0.5, 1))   # x⁺ = −h ℓ′(0) y = 0.5·1·2 = 1
+    assert cert["tier"] == "certified" and _ball_contains(cert["x_after"], 1.0)
+    with mpmath.workdps(50):   # det = −ℓ′(s)(2ℓ″(s)s + ℓ′(s)) at (t, s/t) for the square loss
+        s = mpmath.mpf(0.96875)
+        det = -(s - 1) * (2 * s + (s - 1))
+    cert = exact._minimiser_certificate(("square", -1.0, 0.96875))
+    assert cert["tier"] == "certified" and _ball_contains(cert["det"], float(det))
+    assert exact._minimiser_certificate(("square", 1.5))["tier"] == "mpmath"   # a true minimiser: det = 0
+
+
+def test_certificate_of_states_a_reason_whenever_there_is_no_proof():
+    assert certificate_of((1,), True, None, "float64 batch")["reason"].startswith("a population statistic")
+    assert certificate_of((1,), None, None)["tier"] == "float64"
+    assert certificate_of((1,), True, lambda c: {"tier": "certified", "how": "x"})["tier"] == "certified"
+    weak = certificate_of((1,), True, lambda c: {"tier": "whatever", "reason": "undecided"})
+    assert weak == {"tier": "mpmath", "reason": "undecided"}
+
+    def boom(case):
+        raise ValueError("no")
+
+    assert "certification failed: ValueError" in certificate_of((1,), False, boom)["reason"]
+
+
+def test_verdict_tier_is_the_strongest_tier_of_the_deciding_runs():
+    proven = {"tier": "certified", "how": "arb"}
+    assert verdict_tier({"verdict": "fail", "counterexample": {"confirmed": True, "certificate": proven}})["name"] \
+        == "certified"
+    weak = {"tier": "mpmath", "reason": "a population statistic"}
+    fail = verdict_tier({"verdict": "fail", "counterexample": {"confirmed": True, "certificate": weak}})
+    assert fail["name"] == "mpmath" and "population" in fail["how"]
+    assert verdict_tier({"verdict": "fail", "counterexample": {"confirmed": False}})["name"] == "float64"
+    ident = verdict_tier({"verdict": "pass", "provenance": "exact", "examples": 30, "engine": "static"})
+    assert ident["name"] == "mpmath" and "not a symbolic proof" in ident["how"]
+    assert verdict_tier({"verdict": "pass", "provenance": "paper", "coverage": ["quad 3/3"]})["name"] == "quad"
+    assert verdict_tier({"verdict": "inconclusive"})["name"] == "float64"
+
+
+def test_overview_reads_the_recorded_tier_and_how():
+    from lrbias.report.overview import evidence_tier
+
+    assert evidence_tier({"tier": {"name": "certified", "how": "the counterexample is proven"}}) == \
+        ("certified", "the counterexample is proven")
