@@ -105,3 +105,19 @@ def test_overview_reads_the_recorded_tier_and_how():
 
     assert evidence_tier({"tier": {"name": "certified", "how": "the counterexample is proven"}}) == \
         ("certified", "the counterexample is proven")
+
+
+def test_growth_rival_certificates_agree_with_mpmath():
+    conc = pytest.importorskip("theorems.concentration")
+    for case, kw in [(("logcosh", (4.4816890703380645, 4.4816890703380645)), {"cap": 0.9}),
+                     (("pseudo-huber", (3.0, -7.0)), {"cap": 0.9}),
+                     (("square", (4.4816890703380645, -4.4816890703380645)), {"slack": 1.0}),
+                     (("quartic", (20.0, 1.5)), {"slack": 1.0})]:
+        cert = conc.growth_certificate(case, **kw)
+        factor = conc.growth_factor(case[0], case[1], precise=True)   # mpmath, 50 digits
+        assert _ball_contains(cert["factor"], factor)
+        check = conc._good_check(case, cap=kw["cap"], precise=True) if "cap" in kw else \
+            conc._bad_check(case, slack=kw["slack"], precise=True)
+        assert (cert["tier"] == "certified") == (check.verdict == Verdict.FAIL), (case, cert, check)
+    # a case where the rival holds is refused: logcosh's factor is about 1, not above 1.1
+    assert conc.growth_certificate(("logcosh", (4.4816890703380645, 4.4816890703380645)), cap=1.1)["tier"] == "mpmath"

@@ -142,7 +142,8 @@ def _minimiser_certificate(case) -> dict:
         y = (flint.arb(rest[0]) if rest else flint.arb(1)) / x
         s = x * y
         g1, g2 = fam.arb.d1(s), fam.arb.d2(s)
-        det = (g2 * y * y) * (g2 * x * x) - (g2 * s + g1) ** 2
+        b = g2 * s + g1     # b * b, not b ** 2: python-flint's ** is NaN on a ball straddling 0
+        det = (g2 * y * y) * (g2 * x * x) - b * b
         return _proven(bool(abs(det) > 0), "det of the Hessian is not 0, so 0 is not an eigenvalue", det=det)
 
 

@@ -208,7 +208,7 @@ def escape_certificate(fam: Family, h: Any, s: Any, q: Any, step: int, *,
         if not 2 * (V - 1) > 4 * frac:
             first = first or f"lambda is not proven increasing in v for rho_bar = {rho_bar:.6g}"
             continue
-        lam = (V - 1) ** 2 - 4 * V * frac
+        lam = (V - 1) * (V - 1) - 4 * V * frac
         rate = lower(lam)
         if not rate > 1:
             first = first or f"the growth factor is not above 1 for rho_bar = {rho_bar:.6g}"
