@@ -121,3 +121,23 @@ def test_growth_rival_certificates_agree_with_mpmath():
         assert (cert["tier"] == "certified") == (check.verdict == Verdict.FAIL), (case, cert, check)
     # a case where the rival holds is refused: logcosh's factor is about 1, not above 1.1
     assert conc.growth_certificate(("logcosh", (4.4816890703380645, 4.4816890703380645)), cap=1.1)["tier"] == "mpmath"
+
+
+def test_final_gap_rival_certificate_agrees_with_an_mpmath_run():
+    from lrbias.claims.statistical import final_gap_certificate
+    from lrbias.losses.families import get_family
+
+    cert = final_gap_certificate("box")(("softplus-pair:a=1", 1.0, 0, 100))
+    assert cert["tier"] == "certified", cert
+    run = cert["run"]
+    fam = get_family("softplus-pair:a=1")
+    with mpmath.workdps(40):   # the deciding run in mpmath until |s - 1| < 1e-20
+        x, y, h = mpmath.mpf(run["x0"]), mpmath.mpf(run["y0"]), mpmath.mpf(run["h"])
+        for _ in range(20_000):
+            if abs(x * y - 1) < mpmath.mpf(10) ** -20:
+                break
+            g = h * fam.mp.d1(x * y)
+            x, y = x - g * y, y - g * x
+        final = float((x - y) ** 2)
+    assert _ball_contains(run["final_gap2"], final)
+    assert final > (run["x0"] - run["y0"]) ** 2

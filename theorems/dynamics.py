@@ -23,7 +23,15 @@ from hypothesis import strategies as st
 
 from lrbias.claims.entry import Entry, Mutant
 from lrbias.claims.starts import get_starts
-from lrbias.claims.statistical import BUILT_IN_STARTS, batch_claim, cases, kappas, sized, starts_sentence
+from lrbias.claims.statistical import (
+    BUILT_IN_STARTS,
+    batch_claim,
+    cases,
+    final_gap_certificate,
+    kappas,
+    sized,
+    starts_sentence,
+)
 from lrbias.claims.statistics import (
     MIN_CONVERGED,
     eos_runs,
@@ -633,6 +641,7 @@ ENTRIES: list[Entry] = [
         assumptions="good-regularity families; κ in [0.5, 16]",
         rival=("GD never ends a run less balanced than it started: every converged run ends with "
                "(x∞ − y∞)² ≤ (x0 − y0)².", final_gap_at_most_initial()),
+        rival_certify=final_gap_certificate,
         fails_if="a budget too short for a run to leave an unstable minimiser: starts within 1e-12 of "
                  "minimisers at local κ = 2.001 stay on them for 5000 steps"),
     stronger_balancing_entry("box"),

@@ -84,6 +84,40 @@ def confirm(statistic: Statistic, starts: str = "box") -> Conclusion:
 
 
 
+def final_gap_certificate(starts: str = "box") -> Callable[[Case], dict]:
+    """The single-run fact behind a failure of "every converged run ends with (x∞ − y∞)² ≤ (x0 − y0)²",
+    proven: the case's worst run is certified converged (:func:`lrbias.gd.certificate.certify`) and the
+    enclosure of (x∞ − y∞)² lies above (x0 − y0)² (exact binary start) for the whole ball."""
+    from lrbias.claims.statistics import final_gap_at_most_initial
+
+    def certify_case(case: Case) -> dict:
+        from lrbias.gd.certificate import CONVERGED, certify
+        from lrbias.gd.certificate.intervals import flint_module
+
+        batch = _case_sweep(case, starts)
+        _, rows = final_gap_at_most_initial()(batch)
+        if not len(rows):
+            return {"tier": "float64", "reason": "no converged run to certify"}
+        i = int(rows[0])
+        x0, y0, h = float(batch.x0[i]), float(batch.y0[i]), float(batch.h[i])
+        cert = certify(batch.family, x0, y0, h, width=1e-6)
+        run = {"x0": x0, "y0": y0, "h": h, "outcome": cert.outcome, "step": cert.step, "bits": cert.bits}
+        if cert.outcome != CONVERGED or "x" not in cert.balls:
+            return {"tier": "float64", "reason": f"the deciding run is not certified converged: {cert.reason}",
+                    "run": run}
+        arb = flint_module().arb
+        diff = cert.balls["x"] - cert.balls["y"]
+        gap = diff * diff
+        start = (arb(x0) - arb(y0)) * (arb(x0) - arb(y0))
+        run["final_gap2"], run["initial_gap2"] = gap.str(10, radius=True), start.str(10, radius=True)
+        if gap > start:
+            return {"tier": "certified", "how": "the deciding run is certified converged (tail certificate at step "
+                    f"{cert.step}) and its (x∞ - y∞)² enclosure lies above (x0 - y0)²", "run": run}
+        return {"tier": "float64", "reason": "(x∞ - y∞)² > (x0 - y0)² not decided by the enclosures", "run": run}
+
+    return certify_case
+
+
 def rebudget(statistic: Statistic, starts: str = "box") -> Callable[[Case, int], Check]:
     """The conclusion of ``statistic`` on a case with the step budget multiplied by ``factor``."""
     def conclusion(case: Case, factor: int) -> Check:
@@ -115,7 +149,8 @@ def batch_claim(id: str, title: str, statement: str, families: Sequence[str] | s
                 starts: str = "box", frontier_starts: Sequence[str] | None = None,
                 rival: tuple[str, Statistic] | None = None,
                 rival_cases: tuple[Sequence[str] | st.SearchStrategy[str], tuple[float, float]] | None = None,
-                fails_if: str = "", near: float = 0.05) -> Entry:
+                fails_if: str = "", near: float = 0.05,
+                rival_certify: Callable[[str], Callable[[Case], dict]] | None = None) -> Entry:
     """A statistical claim over batched sweeps: ``statistic(BatchResult) -> (Check, deciding rows)``.
 
     Cases are (family spec, κ, seed, n) with the spec drawn from ``families`` (a list of specs,
@@ -127,7 +162,8 @@ def batch_claim(id: str, title: str, statement: str, families: Sequence[str] | s
     ``families``, which must then be a list), for ``starts`` and every name of ``frontier_starts``.
     ``rival`` = (statement, statistic): a nearby plausible but false claim the search must refute
     (over ``rival_cases`` = (families, κ range), default the claim's own), confirmed at high
-    precision.  ``fails_if`` says what would make the claim fail.
+    precision.  ``fails_if`` says what would make the claim fail.  ``rival_certify(starts)`` gives the
+    rival's ``certify`` hook when its refutation is a single-run fact (e.g. :func:`final_gap_certificate`).
     """
     get_starts(starts)
     if isinstance(families, st.SearchStrategy):
@@ -154,13 +190,14 @@ def batch_claim(id: str, title: str, statement: str, families: Sequence[str] | s
         r_families, r_kappa = rival_cases if rival_cases is not None else (families, kappa)
         r_drawn = r_families if isinstance(r_families, st.SearchStrategy) else st.sampled_from(list(r_families))
         rival_mutant = Mutant("rival", f"{rival[0]} {starts_sentence(starts)}", decide(rival[1], starts),
-                              cases(r_drawn, *r_kappa), confirm=confirm(rival[1], starts))
+                              cases(r_drawn, *r_kappa), confirm=confirm(rival[1], starts),
+                              certify=rival_certify(starts) if rival_certify is not None else None)
 
     def restart(name: str) -> Entry:
         return batch_claim(id, title, statement, families, kappa, statistic, mutants, latex, provenance, frontier,
                            assumptions.split("; starts: ")[0], frontier_families, starts=name,
                            frontier_starts=frontier_starts, rival=rival, rival_cases=rival_cases,
-                           fails_if=fails_if, near=near)
+                           fails_if=fails_if, near=near, rival_certify=rival_certify)
 
     return Entry(id=id, title=title, statement=f"{statement} {starts_sentence(starts)}", latex=latex,
                  provenance=provenance, hypotheses=cases(drawn, *kappa), conclusion=decide(statistic, starts),
