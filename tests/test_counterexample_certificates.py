@@ -141,3 +141,29 @@ def test_final_gap_rival_certificate_agrees_with_an_mpmath_run():
         final = float((x - y) ** 2)
     assert _ball_contains(run["final_gap2"], final)
     assert final > (run["x0"] - run["y0"]) ** 2
+
+
+def test_max_rise_upper_bound_and_catapult_rival_certificate_agree_with_mpmath():
+    from lrbias.gd.certificate import certify
+    from lrbias.losses.families import get_family
+
+    def mp_max_rise(spec, x0, y0, h, steps=3000):
+        fam = get_family(spec)
+        with mpmath.workdps(40):
+            x, y, hm = mpmath.mpf(x0), mpmath.mpf(y0), mpmath.mpf(h)
+            l1 = fam.mp.loss(mpmath.mpf(1))
+            f0, best = fam.mp.loss(x * y) - l1, mpmath.mpf(1)
+            for _ in range(steps):
+                g = hm * fam.mp.d1(x * y)
+                x, y = x - g * y, y - g * x
+                best = max(best, (fam.mp.loss(x * y) - l1) / f0)
+        return float(best)
+
+    for spec, x0, y0, h in [("square", 0.5, 6.0, 3 / 36.25), ("softplus-pair:a=0.5", 0.3, 5.0, 0.2)]:
+        cert = certify(spec, x0, y0, h)
+        exact_rise = mp_max_rise(spec, x0, y0, h)
+        assert exact_rise <= cert.max_rise_upper <= exact_rise * (1 + 1e-6)
+    dyn = dynamics.rise_certificate(("softplus-pair:a=1", 1.2, 0, 100), rise=10.0)
+    assert dyn["tier"] == "certified"
+    run = dyn["run"]
+    assert mp_max_rise("softplus-pair:a=1", run["x0"], run["y0"], run["h"]) <= run["max_rise_upper"] < 10

@@ -479,6 +479,28 @@ def rise_check(case: tuple, rise: float) -> Check:
     return rise_on(_catapult_batch(case), rise)
 
 
+def rise_certificate(case: tuple, rise: float) -> dict:
+    """The rival's deciding run proven: the converged run of smallest rise is certified converged
+    (lrbias.gd.certificate.certify) with a proven upper bound of its largest rise below ``rise``."""
+    from lrbias.gd.certificate import CONVERGED, certify
+
+    b = _catapult_batch(case)
+    conv = np.flatnonzero(b.mask(Outcome.CONVERGED))
+    if not len(conv):
+        return {"tier": "float64", "reason": "no converged run to certify"}
+    i = int(conv[np.argmin(b.fmax_ratio[conv])])
+    x0, y0, h = float(b.x0[i]), float(b.y0[i]), float(b.h[i])
+    cert = certify(b.family, x0, y0, h, width=1e-6)
+    run = {"x0": x0, "y0": y0, "h": h, "outcome": cert.outcome, "step": cert.step,
+           "max_rise_upper": cert.max_rise_upper}
+    if cert.outcome == CONVERGED and cert.max_rise_upper is not None and cert.max_rise_upper < rise:
+        return {"tier": "certified", "how": f"the deciding run is certified converged (tail certificate at step "
+                f"{cert.step}) and its largest loss rise is proven <= {cert.max_rise_upper:.6g} < {rise:g}",
+                "run": run}
+    return {"tier": "float64", "reason": f"the deciding run is not proven converged with a rise below {rise:g} "
+            f"({cert.outcome}; {cert.reason})", "run": run}
+
+
 def rise_confirm(case: tuple, rise: float) -> Check:
     """:func:`rise_check` with the converged runs of smallest rise re-run at adaptive precision."""
     b = _catapult_batch(case)
@@ -676,7 +698,7 @@ ENTRIES: list[Entry] = [
         rival=Mutant("rival", "A catapult also from stable minimisers: for local κ in [1.2, 1.9], every "
                      "converged run raises the loss at least 10-fold.", lambda c: rise_check(c, rise=10.0),
                      sized(st.tuples(GOOD, st.floats(1.2, 1.9), st.integers(0, 2**16))),
-                     confirm=lambda c: rise_confirm(c, rise=10.0)),
+                     confirm=lambda c: rise_confirm(c, rise=10.0), certify=lambda c: rise_certificate(c, rise=10.0)),
         starts=CATAPULT_STARTS,
         rebudget=lambda case, factor: catapult_check(case, steps=STEPS * int(factor)),
         near=0.3,

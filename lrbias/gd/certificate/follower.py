@@ -89,7 +89,9 @@ def certify(family: Family | str, x0: float, y0: float, h: float, *, max_bits: i
                     "steps": payload["steps"],
                     "reason": (f"the enclosure's radius grew past 2^-{RADIUS_BITS} (relative) at "
                                f"step {payload['steps']} at the maximum of {bits} bits")}
-            payload = {**payload, "catapult": rise.result()}
+            first_eps = payload.get("first_tail_eps")
+            payload = {**payload, "catapult": rise.result(),
+                       "max_rise_upper": rise.upper_with_tail(first_eps) if first_eps is not None else None}
             return _make(fam, x0, y0, h, bits, time.perf_counter() - started, payload)
     finally:
         flint.ctx.prec = old
@@ -100,7 +102,7 @@ def _make(fam: Family, x0: float, y0: float, h: float, bits: int, seconds: float
     return Certificate(p.get("outcome", NOT_CERTIFIED), fam.spec, x0, y0, h, p.get("reason", ""), bits,
                        seconds, p["steps"], p.get("step"), enc.get("ratio"), enc.get("sharpness"),
                        enc.get("imbalance"), enc.get("x"), enc.get("y"), p.get("tail"), p.get("cycle"),
-                       p.get("catapult"), p.get("escape"), dict(p.get("limits", {})))
+                       p.get("catapult"), p.get("escape"), p.get("max_rise_upper"), dict(p.get("limits", {})))
 
 
 class State:
@@ -176,15 +178,25 @@ class _Rise:
         self.f0 = self.loss(s0) - self.l1
         self.step: int | None = None
         self.rise = 1.0 if self.f0 > 0 else None
+        self.rise_upper = 1.0 if self.f0 > 0 else None   # an upper bound of the largest rise so far
 
     def watch(self, t: int, s: Any) -> None:
         if self.rise is None:
             return
         f = self.loss(s) - self.l1
+        self.rise_upper = max(self.rise_upper, upper(f / self.f0))
         if f > self.f0:
             if self.step is None:
                 self.step = t
             self.rise = max(self.rise, lower(f / self.f0))
+
+    def upper_with_tail(self, eps: float) -> float | None:
+        """An upper bound of the largest rise over the whole run, given a tail certificate with the box
+        |s − 1| ≤ eps from the last step watched on: after it s_t stays in [1 − eps, 1 + eps]."""
+        if self.rise_upper is None:
+            return None
+        arb = flint_module().arb
+        return max(self.rise_upper, upper((self.loss(arb(1, eps)) - self.l1) / self.f0))
 
     def result(self) -> dict[str, Any] | None:
         return None if self.step is None else {"step": self.step, "rise_lower": self.rise}
@@ -233,8 +245,10 @@ def _follow(fam: Family, x0: float, y0: float, h: float, bits: int, max_steps: i
             else:
                 limits = limit_enclosures(tail, hb, z, curvature)
                 if limits:
+                    # the box of the *first* tail certificate bounds s after the last step the rise watched
+                    first_eps = best["first_tail_eps"] if best else tail.eps
                     best = {"outcome": CONVERGED, "steps": t, "step": t, "tail": tail, "limits": limits,
-                            "reason": ""}
+                            "reason": "", "first_tail_eps": first_eps}
                     ratio = limits["ratio"]
                     if upper(ratio) - lower(ratio) <= width * abs(float(ratio.mid())):
                         return "done", best

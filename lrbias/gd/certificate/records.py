@@ -63,7 +63,8 @@ class Certificate:
     periodic run: ``cycle``.  For a diverging run: ``step`` is the entry step and ``escape`` the
     region (:class:`~lrbias.gd.certificate.escape.Escape`).  ``catapult``: the first step where
     ℓ(s_t) > ℓ(s_0) is proven and a proven lower bound of the rise (ℓ(s_t) − ℓ(1)) / (ℓ(s_0) − ℓ(1)),
-    or None.  ``bits`` is the precision the
+    or None.  ``max_rise_upper``: for a converged run, a proven upper bound of the largest rise
+    max_t (ℓ(s_t) − ℓ(1)) / (ℓ(s_0) − ℓ(1)) over the whole run.  ``bits`` is the precision the
     proof used and ``seconds`` the wall time.
     """
 
@@ -86,6 +87,7 @@ class Certificate:
     cycle: Cycle | None = None
     catapult: dict[str, Any] | None = None
     escape: Any = None
+    max_rise_upper: float | None = None
     balls: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -110,5 +112,6 @@ class Certificate:
         else:
             out["cycle"] = None
         out["escape"] = self.escape.as_dict() if self.escape is not None else None
+        out["max_rise_upper"] = self.max_rise_upper
         return out
 
