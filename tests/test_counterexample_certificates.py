@@ -167,3 +167,17 @@ def test_max_rise_upper_bound_and_catapult_rival_certificate_agree_with_mpmath()
     assert dyn["tier"] == "certified"
     run = dyn["run"]
     assert mp_max_rise("softplus-pair:a=1", run["x0"], run["y0"], run["h"]) <= run["max_rise_upper"] < 10
+
+
+def test_share_converged_rival_certificate_counts_proven_divergent_runs():
+    from lrbias.claims.statistical import _case_sweep, share_converged_certificate
+    from lrbias.claims.sweeps import converged
+
+    case = ("quartic", 2.0, 0, 100)
+    cert = share_converged_certificate(0.9)("box")(case)
+    assert cert["tier"] == "certified" and cert["proven"] == 11   # the least count > 100·(1 − 0.9)
+    float_share = float(converged(_case_sweep(case, "box")).mean())
+    assert float_share <= (cert["n"] - cert["proven"]) / cert["n"] < 0.9
+    # at a threshold the sample meets (the rival holds there), no certificate can be issued
+    weak = share_converged_certificate(float_share)("box")(case)
+    assert weak["tier"] == "float64" and "needed" in weak["reason"]

@@ -29,6 +29,7 @@ from lrbias.claims.statistical import (
     cases,
     final_gap_certificate,
     kappas,
+    share_converged_certificate,
     sized,
     starts_sentence,
 )
@@ -616,7 +617,7 @@ ENTRIES: list[Entry] = [
         frontier=(0.5, 32.0), frontier_families=FRONTIER_FAMILIES, frontier_starts=ALL_STARTS,
         rival=("Global convergence beyond the threshold holds for bad regularity too: for quartic and "
                "power b = 3 and κ in [2, 3], at least 90% of starts converge.", share_converged(0.9)),
-        rival_cases=(["quartic", "power:b=3"], (2.0, 3.0)),
+        rival_cases=(["quartic", "power:b=3"], (2.0, 3.0)), rival_certify=share_converged_certificate(0.9),
         fails_if="a loss of bad regularity or a κ past the frontier: e.g. the square loss (dor 2) at κ = 6, "
                  "from which no box start converges"),
     batch_claim(

@@ -14,15 +14,17 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 
+import numpy as np
 from hypothesis import strategies as st
 
 from lrbias.claims.entry import Conclusion, Entry, Mutant, Statistic
 from lrbias.claims.frontier import Frontier
 from lrbias.claims.profiles import Profile
 from lrbias.claims.starts import get_starts
-from lrbias.claims.sweeps import STEPS, Case, coverage_line, precise_batch, replay, sweep, undecided
+from lrbias.claims.sweeps import STEPS, Case, converged, coverage_line, precise_batch, replay, sweep, undecided
 from lrbias.gd import BatchResult
 from lrbias.losses.families import get_family
 from lrbias.verdict import Check
@@ -116,6 +118,39 @@ def final_gap_certificate(starts: str = "box") -> Callable[[Case], dict]:
         return {"tier": "float64", "reason": "(x∞ - y∞)² > (x0 - y0)² not decided by the enclosures", "run": run}
 
     return certify_case
+
+
+def share_converged_certificate(threshold: float) -> Callable[[str], Callable[[Case], dict]]:
+    """A failure of "at least ``threshold`` of the runs converge" on a case, proven: enough of the case's
+    runs are certified *not* to converge (``certified diverged`` — an escape region — or ``certified
+    periodic``) that the converged share is below ``threshold`` whatever the other runs do.  The runs are
+    tried in the statistic's order (those float64 did not call converged) until enough are proven."""
+    from fractions import Fraction
+
+    def for_starts(starts: str) -> Callable[[Case], dict]:
+        def certify_case(case: Case) -> dict:
+            from lrbias.gd.certificate import DIVERGED, PERIODIC, certify
+
+            batch = _case_sweep(case, starts)
+            n = len(batch)
+            need = int(Fraction(n) * (1 - Fraction(str(threshold)))) + 1   # proven > n(1 − threshold)
+            proven, tried, why = 0, 0, Counter()
+            for i in np.flatnonzero(~converged(batch)):
+                x0, y0, h = float(batch.x0[i]), float(batch.y0[i]), float(batch.h[i])
+                cert = certify(batch.family, x0, y0, h, width=1e-6, max_steps=4 * STEPS)
+                tried += 1
+                if cert.outcome in (DIVERGED, PERIODIC):
+                    proven += 1
+                    if proven >= need:
+                        return {"tier": "certified", "how": f"{proven} of the {n} runs are proven not to converge "
+                                f"(escape or cycle certificates; {tried} tried), so the converged share is at most "
+                                f"{(n - proven) / n:.4g} < {threshold:g}", "proven": proven, "n": n}
+                else:
+                    why[cert.reason.split("(")[0].strip()[:80]] += 1
+            return {"tier": "float64", "reason": f"only {proven} of the {need} runs needed are proven not to "
+                    f"converge ({tried} tried; {dict(why.most_common(2))})", "proven": proven, "n": n}
+        return certify_case
+    return for_starts
 
 
 def rebudget(statistic: Statistic, starts: str = "box") -> Callable[[Case, int], Check]:
