@@ -181,3 +181,27 @@ def test_share_converged_rival_certificate_counts_proven_divergent_runs():
     # at a threshold the sample meets (the rival holds there), no certificate can be issued
     weak = share_converged_certificate(float_share)("box")(case)
     assert weak["tier"] == "float64" and "needed" in weak["reason"]
+
+
+def test_population_rival_certificates_bound_the_statistic_over_unproven_runs():
+    from lrbias.claims.statistical import (
+        _case_sweep,
+        imbalance_shrinks_certificate,
+        median_ratio_certificate,
+    )
+    from lrbias.claims.statistics import imbalance_shrinks, median_ratio_at_least
+
+    case = ("square", 2.0, 0, 100)
+    cert = median_ratio_certificate(0.7)("box")(case)
+    assert cert["tier"] == "certified"
+    float_median = median_ratio_at_least(0.7)(_case_sweep(case, "box"))[0].detail["median_ratio"]
+    bound = float(cert["how"].split("<= ")[1].split(" <")[0])
+    assert float_median <= bound * (1 + 1e-9) and bound < 0.7
+    assert median_ratio_certificate(bound / 2)("box")(case)["tier"] == "float64"   # the bound binds
+    case = ("softplus-pair:a=1", 1.0, 0, 100)
+    cert = imbalance_shrinks_certificate(0.99, fraction=0.5)("box")(case)
+    assert cert["tier"] == "certified"
+    share = imbalance_shrinks(0.99, fraction=0.5)(_case_sweep(case, "box"))[0].detail["share_shrunk"]
+    bound = float(cert["how"].split("at most ")[1].split(" <")[0])
+    assert share <= bound + 1e-9
+    assert imbalance_shrinks_certificate(bound / 2, fraction=0.5)("box")(case)["tier"] == "float64"

@@ -28,7 +28,9 @@ from lrbias.claims.statistical import (
     batch_claim,
     cases,
     final_gap_certificate,
+    imbalance_shrinks_certificate,
     kappas,
+    median_ratio_certificate,
     share_converged_certificate,
     sized,
     starts_sentence,
@@ -632,7 +634,7 @@ ENTRIES: list[Entry] = [
         frontier=(1.0, 32.0), frontier_families=FRONTIER_FAMILIES, frontier_starts=ALL_STARTS,
         rival=("Edge of stability also for dor = 2: the square loss's converged runs have a median S∞·h/2 of "
                "at least 0.7 for κ in [2, 3].", median_ratio_at_least(0.7)),
-        rival_cases=(["square"], (2.0, 3.0)),
+        rival_cases=(["square"], (2.0, 3.0)), rival_certify=median_ratio_certificate(0.7),
         fails_if="a loss of regularity 1 or more at moderate κ: e.g. softplus-pair a = 1 at κ = 3 from box "
                  "starts (median ratio about 0.5)"),
     fewer_at_edge_entry("box"),
@@ -649,7 +651,7 @@ ENTRIES: list[Entry] = [
         frontier=(0.5, 32.0), frontier_families=FRONTIER_FAMILIES, frontier_starts=ALL_STARTS,
         rival=("Balancing also below the threshold: for κ in [0.25, 1], at least 99% of converged runs end "
                "with less than half their initial imbalance.", imbalance_shrinks(0.99, fraction=0.5)),
-        rival_cases=(GOOD, (0.25, 1.0)),
+        rival_cases=(GOOD, (0.25, 1.0)), rival_certify=imbalance_shrinks_certificate(0.99, fraction=0.5),
         fails_if="steps large enough that h²ℓ′² > 2 at some step (|d| grows): e.g. softplus-pair a = 1 at "
                  "κ = 16 from box starts (97% shrink)", near=0.01),
     batch_claim(

@@ -153,6 +153,77 @@ def share_converged_certificate(threshold: float) -> Callable[[str], Callable[[C
     return for_starts
 
 
+def _certify_sample(batch: BatchResult) -> tuple[list, int]:
+    """The certificates of the runs of ``batch`` that are proven (converged, periodic or diverged), and
+    how many are not; the statistics below bound their answer over every outcome of the unproven runs."""
+    from lrbias.gd.certificate import NOT_CERTIFIED, certify
+
+    certs, unproven = [], 0
+    for i in range(len(batch)):
+        cert = certify(batch.family, float(batch.x0[i]), float(batch.y0[i]), float(batch.h[i]), width=1e-6,
+                       max_steps=4 * STEPS)
+        if cert.outcome == NOT_CERTIFIED:
+            unproven += 1
+        else:
+            certs.append(cert)
+    return certs, unproven
+
+
+def median_ratio_certificate(level: float) -> Callable[[str], Callable[[Case], dict]]:
+    """A failure of "the median S∞h/2 of the converged runs is at least ``level``", proven: the runs of the
+    sample are certified, each unproven run is counted as converged with ratio +inf (the worst case: it
+    can only raise the median), and the median of the upper ends of the ratio enclosures is below
+    ``level`` (the median is increasing in each element, so that bounds the true median)."""
+    def for_starts(starts: str) -> Callable[[Case], dict]:
+        def certify_case(case: Case) -> dict:
+            from lrbias.claims.statistics import MIN_CONVERGED
+            from lrbias.gd.certificate import CONVERGED
+
+            certs, unproven = _certify_sample(_case_sweep(case, starts))
+            his = [c.ratio.hi for c in certs if c.outcome == CONVERGED]
+            if len(his) < MIN_CONVERGED:
+                return {"tier": "float64", "reason": f"only {len(his)} runs are certified converged"}
+            med = float(np.median(his + [math.inf] * unproven))
+            if med < level:
+                return {"tier": "certified", "how": f"{len(certs)} runs certified, {unproven} not (counted as "
+                        f"converged with ratio +inf); the median ratio of the converged runs is <= {med:.6g} < "
+                        f"{level:g}", "n": len(certs) + unproven, "unproven": unproven}
+            return {"tier": "float64", "reason": f"the median's upper bound {med:.6g} is not below {level:g}"}
+        return certify_case
+    return for_starts
+
+
+def imbalance_shrinks_certificate(level: float, fraction: float = 1.0) -> Callable[[str], Callable[[Case], dict]]:
+    """A failure of "at least ``level`` of the converged runs end with |d∞| < fraction·|d0|", proven: the runs
+    of the sample are certified, each unproven run is counted as converged and shrunk (the worst case),
+    and enough converged runs have a |d∞| enclosure at or above fraction·|d0| (d0 = x0² − y0² exact in
+    arb) that the shrunk share is below ``level``."""
+    def for_starts(starts: str) -> Callable[[Case], dict]:
+        def certify_case(case: Case) -> dict:
+            from lrbias.gd.certificate import CONVERGED
+            from lrbias.gd.certificate.intervals import flint_module
+
+            arb = flint_module().arb
+            certs, unproven = _certify_sample(_case_sweep(case, starts))
+            conv = [c for c in certs if c.outcome == CONVERGED]
+            if not conv:
+                return {"tier": "float64", "reason": "no run is certified converged"}
+            failing = 0
+            for c in conv:
+                d0 = abs((arb(c.x0) - arb(c.y0)) * (arb(c.x0) + arb(c.y0)))
+                if abs(c.balls["imbalance"]) >= arb(fraction) * d0:
+                    failing += 1
+            share = (len(conv) - failing + unproven) / (len(conv) + unproven)
+            if share < level:
+                return {"tier": "certified", "how": f"{len(certs)} runs certified, {unproven} not (counted as "
+                        f"converged and shrunk); {failing} of the {len(conv)} certified converged runs are proven "
+                        f"to end with |d∞| >= {fraction:g}|d0|, so the shrunk share is at most {share:.4g} < "
+                        f"{level:g}", "n": len(certs) + unproven, "unproven": unproven}
+            return {"tier": "float64", "reason": f"only {failing} converged runs are proven not to shrink"}
+        return certify_case
+    return for_starts
+
+
 def rebudget(statistic: Statistic, starts: str = "box") -> Callable[[Case, int], Check]:
     """The conclusion of ``statistic`` on a case with the step budget multiplied by ``factor``."""
     def conclusion(case: Case, factor: int) -> Check:
