@@ -205,3 +205,15 @@ def test_population_rival_certificates_bound_the_statistic_over_unproven_runs():
     bound = float(cert["how"].split("at most ")[1].split(" <")[0])
     assert share <= bound + 1e-9
     assert imbalance_shrinks_certificate(bound / 2, fraction=0.5)("box")(case)["tier"] == "float64"
+
+
+def test_eos_share_bounds_enclose_the_float_share_and_decide_the_rival():
+    from lrbias.claims.statistics import eos_runs
+    from lrbias.claims.sweeps import sweep
+
+    batch = sweep("softplus-pair:a=1/2", 2.0, 0, 40, "box")
+    lo, hi, _ = dynamics.eos_share_bounds(batch)
+    assert lo <= float(eos_runs(batch).mean()) <= hi and hi - lo <= 0.1
+    cert = dynamics.fewer_at_edge_rival_certificate(("quartic", 2.0, 0, 40), "box")
+    assert cert["tier"] == "certified", cert
+    assert dynamics._shares_apart_certificate({"a": batch, "b": batch})["tier"] == "float64"   # equal samples

@@ -27,6 +27,7 @@ from lrbias.claims.statistical import (
     BUILT_IN_STARTS,
     batch_claim,
     cases,
+    certify_sample,
     final_gap_certificate,
     imbalance_shrinks_certificate,
     kappas,
@@ -260,6 +261,45 @@ def fewer_at_edge(case: tuple, get: Getter, fraction: float = 0.5, rival: bool =
     return holds(share_bad <= fraction * share_ref, fraction * share_ref - share_bad, **figures)
 
 
+def eos_share_bounds(batch: BatchResult, eos: float = 0.7) -> tuple[float, float, int]:
+    """Proven (lower, upper) bounds of a sample's EoS share (converged with S∞h/2 ≥ ``eos``, over all runs):
+    every run certified, an unproven run counted out for the lower bound and in for the upper one."""
+    from lrbias.gd.certificate import CONVERGED
+
+    certs, unproven = certify_sample(batch)
+    conv = [c for c in certs if c.outcome == CONVERGED]
+    n = len(certs) + unproven
+    lo = sum(c.ratio.lo >= eos for c in conv) / n
+    hi = (sum(c.ratio.hi >= eos for c in conv) + unproven) / n
+    return lo, hi, unproven
+
+
+def _shares_apart_certificate(batches: dict[str, BatchResult], gap: float = 0.1) -> dict:
+    """Two samples' EoS shares proven more than ``gap`` apart (the rivals "the share does not depend on dor")."""
+    bounds = {spec: eos_share_bounds(b) for spec, b in batches.items()}
+    shown = {spec: f"[{lo:.4g}, {hi:.4g}]" for spec, (lo, hi, _) in bounds.items()}
+    top = max(bounds, key=lambda s: bounds[s][0])
+    low = min(bounds, key=lambda s: bounds[s][1])
+    if bounds[top][0] - bounds[low][1] > gap:
+        return {"tier": "certified", "how": f"every run certified (unproven runs counted in the worst case): the EoS "
+                f"share of {top} is >= {bounds[top][0]:.4g} and that of {low} <= {bounds[low][1]:.4g}, more than "
+                f"{gap:g} apart", "shares": shown}
+    return {"tier": "float64", "reason": f"the proven share bounds are not {gap:g} apart", "shares": shown}
+
+
+def fewer_at_edge_rival_certificate(case: tuple, starts: str) -> dict:
+    spec, kappa, seed, n = case
+    get = _floats(starts)
+    return _shares_apart_certificate({EOS_REFERENCE: get(EOS_REFERENCE, kappa, seed, n),
+                                      spec: get(spec, kappa, seed, n)})
+
+
+def ordering_rival_certificate(case: tuple, starts: str) -> dict:
+    kappa, seed, n = case
+    get = _floats(starts)
+    return _shares_apart_certificate({spec: get(spec, float(kappa), int(seed), int(n)) for spec in ORDERED})
+
+
 def fewer_at_edge_entry(starts: str = "box") -> Entry:
     """The paper's "good regularity reaches EoS from a larger set of starts", from ``starts``."""
     precise = _precise(starts, lambda b: np.flatnonzero(eos_runs(b) | b.mask(Outcome.UNDECIDED)))
@@ -288,7 +328,8 @@ def fewer_at_edge_entry(starts: str = "box") -> Entry:
         rival=Mutant("rival", "The share of starts reaching the edge does not depend on dor: it is within 0.1 of "
                      f"the {EOS_REFERENCE} share. " + starts_sentence(starts),
                      lambda case: fewer_at_edge(case, _floats(starts), rival=True),
-                     confirm=lambda case: fewer_at_edge(case, precise, rival=True)),
+                     confirm=lambda case: fewer_at_edge(case, precise, rival=True),
+                     certify=functools.partial(fewer_at_edge_rival_certificate, starts=starts)),
         starts=starts,
         restart=fewer_at_edge_entry,
         rebudget=_budgeted(fewer_at_edge, starts),
@@ -574,7 +615,8 @@ def ordering_entry(starts: str = "box") -> Entry:
         rival=Mutant("rival", "The EoS share does not depend on dor: all six shares lie within 0.1 of each "
                      "other. " + starts_sentence(starts),
                      lambda c: ordering_check(c, _floats(starts), rival=True),
-                     confirm=functools.partial(ordering_rival_confirm, starts=starts)),
+                     confirm=functools.partial(ordering_rival_confirm, starts=starts),
+                     certify=functools.partial(ordering_rival_certificate, starts=starts)),
         starts=starts,
         restart=ordering_entry,
         rebudget=_budgeted(ordering_check, starts),

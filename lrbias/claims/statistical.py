@@ -153,7 +153,7 @@ def share_converged_certificate(threshold: float) -> Callable[[str], Callable[[C
     return for_starts
 
 
-def _certify_sample(batch: BatchResult) -> tuple[list, int]:
+def certify_sample(batch: BatchResult) -> tuple[list, int]:
     """The certificates of the runs of ``batch`` that are proven (converged, periodic or diverged), and
     how many are not; the statistics below bound their answer over every outcome of the unproven runs."""
     from lrbias.gd.certificate import NOT_CERTIFIED, certify
@@ -179,7 +179,7 @@ def median_ratio_certificate(level: float) -> Callable[[str], Callable[[Case], d
             from lrbias.claims.statistics import MIN_CONVERGED
             from lrbias.gd.certificate import CONVERGED
 
-            certs, unproven = _certify_sample(_case_sweep(case, starts))
+            certs, unproven = certify_sample(_case_sweep(case, starts))
             his = [c.ratio.hi for c in certs if c.outcome == CONVERGED]
             if len(his) < MIN_CONVERGED:
                 return {"tier": "float64", "reason": f"only {len(his)} runs are certified converged"}
@@ -204,7 +204,7 @@ def imbalance_shrinks_certificate(level: float, fraction: float = 1.0) -> Callab
             from lrbias.gd.certificate.intervals import flint_module
 
             arb = flint_module().arb
-            certs, unproven = _certify_sample(_case_sweep(case, starts))
+            certs, unproven = certify_sample(_case_sweep(case, starts))
             conv = [c for c in certs if c.outcome == CONVERGED]
             if not conv:
                 return {"tier": "float64", "reason": "no run is certified converged"}
