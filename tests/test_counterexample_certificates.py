@@ -217,3 +217,18 @@ def test_eos_share_bounds_enclose_the_float_share_and_decide_the_rival():
     cert = dynamics.fewer_at_edge_rival_certificate(("quartic", 2.0, 0, 40), "box")
     assert cert["tier"] == "certified", cert
     assert dynamics._shares_apart_certificate({"a": batch, "b": batch})["tier"] == "float64"   # equal samples
+
+
+def test_beyond_threshold_rival_certificate_agrees_with_an_mpmath_run():
+    from lrbias.losses.families import get_family
+
+    cert = dynamics.beyond_threshold_certificate(("softplus-pair:a=1", 2.0, 0, 60), "box")
+    assert cert["tier"] == "certified", cert
+    run = cert["run"]
+    fam = get_family("softplus-pair:a=1")
+    with mpmath.workdps(40):
+        x, y, h = mpmath.mpf(run["x0"]), mpmath.mpf(run["y0"]), mpmath.mpf(run["h"])
+        for _ in range(3000):
+            g = h * fam.mp.d1(x * y)
+            x, y = x - g * y, y - g * x
+        assert abs(x * y - 1) < 1e-8

@@ -200,6 +200,32 @@ def beyond_start_threshold(case: tuple, get: Getter) -> Check:
     return ends_off_minimisers(get(spec, kappa, seed, n), kappa)
 
 
+def beyond_threshold_certificate(case: tuple, starts: str) -> dict:
+    """The rival's deciding run proven: the run nearest the minimiser set is certified converged with a
+    tail certificate at step T ≤ N (the sweep's budget), so |s_N − 1| ≤ e·ρ^(N − T) < 1e-8 at the budget."""
+    import flint
+
+    from lrbias.gd.certificate import CONVERGED, certify
+    from lrbias.gd.certificate.intervals import upper
+
+    spec, kappa, seed, n = case
+    b = _floats(starts)(spec, kappa, seed, n)
+    i = int(_nearest_minimisers(b)[0])
+    x0, y0, h = float(b.x0[i]), float(b.y0[i]), float(b.h[i])
+    cert = certify(b.family, x0, y0, h, width=0.5)    # the first tail certificate suffices
+    N = int(b.settings.max_steps)
+    run = {"x0": x0, "y0": y0, "h": h, "outcome": cert.outcome, "step": cert.step}
+    if cert.outcome == CONVERGED and cert.tail is not None and cert.tail.step <= N:
+        bound = upper(flint.arb(cert.tail.e) * flint.arb(cert.tail.rho) ** (N - cert.tail.step))
+        run["s_minus_1_at_budget"] = bound
+        if bound < 1e-8:
+            return {"tier": "certified", "how": f"the run nearest the minimiser set is certified converged (tail "
+                    f"certificate at step {cert.tail.step}): |s_N - 1| <= {bound:.3g} < 1e-8 at the budget N = {N}",
+                    "run": run}
+    return {"tier": "float64", "reason": f"the deciding run is not proven on the minimiser set at the budget "
+            f"({cert.outcome}; {cert.reason[:100]})", "run": run}
+
+
 def _nearest_minimisers(b: BatchResult) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         dist = np.abs(b.x * b.y - 1)
@@ -234,7 +260,8 @@ def convergence_above_threshold(starts: str = "box") -> Entry:
                      "and κ = C·ℓ″(1) in [2, 3], no run ends on the minimiser set. "
                      + starts_sentence(starts),
                      lambda case: beyond_start_threshold(case, _floats(starts)), cases(GOOD, 2.0, 3.0),
-                     confirm=lambda case: beyond_start_threshold(case, _precise(starts, _nearest_minimisers))),
+                     confirm=lambda case: beyond_start_threshold(case, _precise(starts, _nearest_minimisers)),
+                     certify=functools.partial(beyond_threshold_certificate, starts=starts)),
         starts=starts,
         restart=convergence_above_threshold,
         rebudget=lambda case, factor: no_convergence(case, starts, ABOVE_THRESHOLD_STEPS * int(factor)),
