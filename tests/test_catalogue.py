@@ -151,6 +151,8 @@ def test_rival_is_refuted_within_ci(entry):
     counterexample confirmed at high precision."""
     rival = run_rival(entry, PROFILES["ci"], seed=0)
     assert rival is not None and rival["refuted"], rival
+    cert = rival["counterexample"]["certificate"]   # a proof, or the stated reason there is none
+    assert cert["how"] if cert["tier"] == "certified" else cert["reason"], cert
 
 
 def test_every_entry_has_a_mutant_and_a_unique_id():

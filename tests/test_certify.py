@@ -4,6 +4,7 @@ unsound shortcuts shown to be caught."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import mpmath
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from lrbias.cli import main
-from lrbias.gd.certificate import CONVERGED, NOT_CERTIFIED, PERIODIC, Soundness, certify, certify_cycle
+from lrbias.gd.certificate import CONVERGED, DIVERGED, NOT_CERTIFIED, PERIODIC, Soundness, certify, certify_cycle
 from lrbias.losses.families import get_family
 
 pytest.importorskip("flint")
@@ -194,10 +195,22 @@ def test_sweep_certify_reports_certified_beside_float_shares(capsys):
         if row["certified"] == CONVERGED:
             exact = mp_limit("square", row["x0"], row["y0"], row["h"], 40)
             assert exact is not None and row["ratio"]["lo"] <= float(exact[0]) <= row["ratio"]["hi"]
+    assert sum(sum(v.values()) for v in c["by_float"].values()) == 6
+    for outcome, counts in c["by_float"].items():   # the per-outcome table is the rows, counted
+        assert counts == dict(Counter(r["certified"] for r in c["rows"] if r["float"] == outcome))
+    assert c["seconds"]["p50"] <= c["seconds"]["p95"] <= c["seconds"]["max"]
     assert main(argv) == 0
     assert "certified tier" in capsys.readouterr().out
     assert main(["sweep", "--loss", "square", "--C", "1:3", "--n", "4", "--certify", "5"]) == 2
     assert "--certify 5" in capsys.readouterr().err
+    # --certify all: every start, diverging square runs certified diverged
+    assert main(["sweep", "--loss", "square", "--C", "3:5", "--n", "8", "--certify", "all", "--no-artefact-check",
+                 "--json"]) == 0
+    c = json.loads(capsys.readouterr().out)["certified"]
+    assert c["k"] == 8 and c["by_float"].get("diverged", {}).get(DIVERGED, 0) >= 1
+    for row in c["rows"]:
+        if row["certified"] == DIVERGED:
+            assert row["float"] == "diverged" and row["escape"]["rate"] > 1
 
 
 def test_report_certified_tier_rows_match_the_schema_and_prove_the_three_claims():
@@ -221,12 +234,29 @@ def test_report_certified_tier_rows_match_the_schema_and_prove_the_three_claims(
     assert exact is not None and lo <= float(exact[0]) <= hi
 
 
+def test_issue_example_diverging_square_run_is_certified_diverged(capsys):
+    """(0.5, 6) at C = 4.5: the escape region and entry step are in the JSON (region checked against
+    mpmath in tests/test_escape.py)."""
+    assert main(["certify", "--loss", "square", "--x0", "0.5", "--y0", "6", "--C", "4.5", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["outcome"] == DIVERGED and doc["step"] == 4 == doc["escape"]["step"]
+    assert doc["escape"]["region"].startswith("s >= ") and doc["escape"]["rate"] > 1
+    s = mp_trajectory("square", 0.5, 6.0, 4.5 / 36.25, 4)[4][0]
+    assert doc["escape"]["s_entry"]["lo"] <= float(s) <= doc["escape"]["s_entry"]["hi"]
+    assert main(["certify", "--loss", "square", "--x0", "0.5", "--y0", "6", "--C", "4.5"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("certified diverged") and "escape region entered at step 4" in out
+    cert = certify("power:b=3", 2.0, 3.0, 0.01)
+    assert cert.outcome == DIVERGED and cert.step == 0
+
+
 def test_not_certified_says_why():
     # the chaotic transient before the 2-cycle needs more than 128 bits
     cert = certify("square", 1.3, 0.9, 1.1, max_bits=128)
     assert cert.outcome == NOT_CERTIFIED and "2^-64" in cert.reason and "128 bits" in cert.reason
-    cert = certify("power:b=3", 2.0, 3.0, 0.01)
+    cert = certify("logcosh", 0.5, 6.0, 5.0)   # bounded l': the box is left, divergence is not proven
     assert cert.outcome == NOT_CERTIFIED and "divergence is not certified" in cert.reason
+    assert "leave the box" in cert.reason and "not a polynomial" in cert.reason
     cert = certify("expr:abs(s-1)**3+(s-1)**2", 0.5, 3.0, 0.05)
     assert cert.outcome == NOT_CERTIFIED and "smoothness" in cert.reason
     cert = certify("square", 3.0, 2.0, 0.001, max_steps=3)

@@ -31,6 +31,7 @@ from lrbias.claims.catapult import (
     CATAPULT_STARTS,
     catapult_check,
     catapult_confirm,
+    rise_certificate,
     rise_check,
     rise_confirm,
 )
@@ -47,6 +48,7 @@ from lrbias.claims.statistical import (
     compared_claim,
     kappas,
     one_sweep,
+    share_converged_certificate,
     sized,
     two_kappas,
 )
@@ -112,6 +114,33 @@ def stability_criterion(case: tuple, threshold: float = 2.0, balanced: bool = Fa
     agrees = stable == (predicted < threshold)
     margin = abs(predicted - threshold) if agrees else -abs(predicted - threshold)
     return holds(agrees, margin, transverse_multiplier=float(transverse), h_times_S=kappa)
+
+
+def stability_certificate(case: tuple, threshold: float = 2.0, balanced: bool = False) -> dict:
+    """A failing case of :func:`stability_criterion` proven in arb (256 bits): at the exact point
+    (t, s/t), with J = I − h∇²f, the transverse multiplier det J = (1 − hℓ″y²)(1 − hℓ″x²) −
+    h²(ℓ″s + ℓ′)² is decided against 1 and the criterion against ``threshold``, and they disagree."""
+    import flint
+
+    spec, t, kappa, *rest = case
+    fam = get_family(spec)
+    with flint.ctx.workprec(256):
+        x = flint.arb(t)
+        y = (flint.arb(rest[0]) if rest else flint.arb(1)) / x
+        q = x * x + y * y
+        h = flint.arb(kappa) / (fam.arb.d2(flint.arb(1)) * q)
+        s = x * y
+        g1, g2 = fam.arb.d1(s), fam.arb.d2(s)
+        off = h * (g2 * s + g1)   # off * off: python-flint's ** is NaN on a ball straddling 0
+        det = (1 - h * g2 * y * y) * (1 - h * g2 * x * x) - off * off
+        predicted = 2 * flint.arb(kappa) / q if balanced else flint.arb(kappa)
+        stable = True if abs(det) < 1 else False if abs(det) > 1 else None
+        says = True if predicted < threshold else False if predicted > threshold else None
+        shown = {"transverse_multiplier": det.str(10, radius=True), "criterion": predicted.str(10, radius=True)}
+        if stable is not None and says is not None and stable != says:
+            return {"tier": "certified", "how": "arb ball arithmetic at 256 bits: |det J| vs 1 and the "
+                    "criterion vs the threshold both decided, and they disagree", **shown}
+        return {"tier": "mpmath", "reason": "not decided in arb at 256 bits", **shown}
 
 
 # --- convergence above the threshold (exact) -------------------------------------------------
@@ -443,7 +472,8 @@ ENTRIES: list[Entry] = [
                  "s = 1.2, a point a run passes through before it converges",
         rival=Mutant("rival", "Every minimiser is as stable as the balanced one: (t, 1/t) is stable iff "
                      "2hℓ″(1) < 2.", lambda c: stability_criterion(c, balanced=True),
-                     confirm=lambda c: stability_criterion(c, balanced=True)),
+                     confirm=lambda c: stability_criterion(c, balanced=True),
+                     certify=lambda c: stability_certificate(c, balanced=True)),
         figures=("trajectories-square",),
     ),
     NONE_ABOVE_THRESHOLD,
@@ -459,7 +489,8 @@ ENTRIES: list[Entry] = [
         frontier=(0.5, 32.0), frontier_families=FRONTIER_FAMILIES, frontier_starts=ALL_STARTS,
         rival=Rival("Global convergence beyond the threshold holds for bad regularity too: for quartic and "
                     "power b = 3 and κ in [2, 3], at least 90% of starts converge.", share_converged(0.9),
-                    families=["quartic", "power:b=3"], kappa=(2.0, 3.0)),
+                    families=["quartic", "power:b=3"], kappa=(2.0, 3.0),
+                    certify=share_converged_certificate(0.9)),
         fails_if="a loss of bad regularity or a κ past the frontier: e.g. the square loss (dor 2) at κ = 6, "
                  "from which no box start converges",
         figures=(*TRAJECTORIES, "phase", START_MAPS)),
@@ -519,7 +550,7 @@ ENTRIES: list[Entry] = [
         rival=Mutant("rival", "A catapult also from stable minimisers: for local κ in [1.2, 1.9], every "
                      "converged run raises the loss at least 10-fold.", lambda c: rise_check(c, rise=10.0),
                      sized(st.tuples(GOOD, st.floats(1.2, 1.9), st.integers(0, 2**16))),
-                     confirm=lambda c: rise_confirm(c, rise=10.0)),
+                     confirm=lambda c: rise_confirm(c, rise=10.0), certify=lambda c: rise_certificate(c, rise=10.0)),
         starts=CATAPULT_STARTS,
         rebudget=lambda case, factor: catapult_check(case, share=CATAPULT_SHARE, steps=STEPS * int(factor)),
         near=0.3,

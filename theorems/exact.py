@@ -93,6 +93,61 @@ def _inequality(case, lhs_rhs: Callable, dps: int = DPS) -> Check:
     return holds(bool(ok), margin, lhs=float(lhs), rhs=float(rhs), digits=dps)
 
 
+CERT_BITS = 256
+"""Precision of the arb certificates of the rivals' counterexamples (every comparison for the whole ball)."""
+
+
+def _proven(ok: bool, how: str, **balls) -> dict:
+    """A counterexample's certificate record: certified when ``ok`` (an arb comparison that held for the
+    whole balls), else the reason it is not, with the balls either way."""
+    shown = {k: v.str(10, radius=True) for k, v in balls.items()}
+    if ok:
+        return {"tier": "certified", "how": f"arb ball arithmetic at {CERT_BITS} bits: {how}", **shown}
+    return {"tier": "mpmath", "reason": f"not decided in arb at {CERT_BITS} bits: {how}", **shown}
+
+
+def _inequality_certificate(case, lhs_rhs: Callable) -> dict:
+    """The rival's counterexample proven: lhs > rhs for the whole balls of one step from the exact case."""
+    import flint
+
+    spec, (x, y), h = case[:3]
+    fam = get_family(spec)
+    with flint.ctx.workprec(CERT_BITS):
+        xb, yb, hb = flint.arb(x), flint.arb(y), flint.arb(h)
+        g = fam.arb.d1(xb * yb)
+        xn, yn = xb - hb * g * yb, yb - hb * g * xb
+        lhs, rhs = lhs_rhs(xb, yb, hb, g, xn, yn)
+        return _proven(bool(lhs > rhs), "lhs > rhs (the rival's inequality fails)", lhs=lhs, rhs=rhs)
+
+
+def _axis_certificate(case) -> dict:
+    """From (0, y) one step leaves the axis: |x⁺| = h|ℓ′(0)||y| > 0, proven."""
+    import flint
+
+    spec, y, h = case[:3]
+    fam = get_family(spec)
+    with flint.ctx.workprec(CERT_BITS):
+        xn = -flint.arb(h) * fam.arb.d1(flint.arb(0)) * flint.arb(y)
+        return _proven(bool(abs(xn) > 0), "|x after one step| > 0", x_after=xn)
+
+
+def _minimiser_certificate(case) -> dict:
+    """At (t, s/t), s ≠ 1, 0 is not an eigenvalue of the Hessian: det = −ℓ′(s)(2ℓ″(s)s + ℓ′(s)) ≠ 0, proven
+    (the rival says the spectrum is {0, ℓ″(1)q} there)."""
+    import flint
+
+    spec, t, *rest = case
+    fam = get_family(spec)
+    with flint.ctx.workprec(CERT_BITS):
+        x = flint.arb(t)
+        y = (flint.arb(rest[0]) if rest else flint.arb(1)) / x
+        s = x * y
+        g1, g2 = fam.arb.d1(s), fam.arb.d2(s)
+        b = g2 * s + g1     # b * b, not b ** 2: python-flint's ** is NaN on a ball straddling 0
+        det = (g2 * y * y) * (g2 * x * x) - b * b
+        return _proven(bool(abs(det) > 0), "det of the Hessian is not 0, so 0 is not an eigenvalue", det=det)
+
+
 def _replay(case) -> str:
     spec, (x, y), h = case[:3]
     return f"lrbias run --loss '{spec}' --x0 {x!r} --y0 {y!r} --h {h!r} --steps 1 --precision mp:{DPS}"
@@ -115,7 +170,8 @@ def _step_entry(key: str, form: Form, title: str, statement: str, latex: str, mu
         fails_if=STEP_FAILS_IF,
         near=None,
         rival=Mutant("rival", rival, lambda case: _inequality(case, rival_form),
-                     confirm=lambda case: _inequality(case, rival_form, dps=2 * DPS)),
+                     confirm=lambda case: _inequality(case, rival_form, dps=2 * DPS),
+                     certify=lambda case: _inequality_certificate(case, rival_form)),
     )
 
 
@@ -203,7 +259,8 @@ ENTRIES: list[Entry] = [
                  "e.g. s = 1.05, where a run has not yet converged",
         rival=Mutant("rival", "Near the minimisers the same holds: at (t, s/t) with s within 5% of 1, "
                      "the Hessian has eigenvalues 0 and ℓ″(1)(x² + y²).", _minimiser_check,
-                     NEAR_MINIMISER_CASES, confirm=lambda case: _minimiser_check(case, dps=2 * DPS)),
+                     NEAR_MINIMISER_CASES, confirm=lambda case: _minimiser_check(case, dps=2 * DPS),
+                     certify=_minimiser_certificate),
     ),
     Entry(
         id="exact.invariant-lines",
@@ -221,7 +278,7 @@ ENTRIES: list[Entry] = [
         fails_if="the start is off the line: a case (spec, x, h, sign, tilt) starts at "
                  "(x, sign·x·(1 + tilt)), e.g. tilt = 1e-3",
         rival=Mutant("rival", "The axes are invariant too: from (0, y) a step stays on x = 0.", _axis_check,
-                     confirm=lambda case: _axis_check(case, dps=2 * DPS)),
+                     confirm=lambda case: _axis_check(case, dps=2 * DPS), certify=_axis_certificate),
     ),
 ]
 

@@ -172,3 +172,26 @@ def rise_confirm(case: tuple, rise: float) -> Check:
     b = catapult_batch(case)
     conv = np.flatnonzero(b.mask(Outcome.CONVERGED))
     return rise_on(precise_batch(b, conv[np.argsort(b.fmax_ratio[conv])]), rise)
+
+
+def rise_certificate(case: tuple, rise: float) -> dict:
+    """The rival's deciding run proven: the converged run of smallest rise is certified converged
+    (:func:`lrbias.gd.certificate.certify`) with a proven upper bound of its largest rise below ``rise``."""
+    from lrbias.gd.certificate import CONVERGED, certify
+
+    b = catapult_batch(case)
+    conv = np.flatnonzero(b.mask(Outcome.CONVERGED))
+    if not len(conv):
+        return {"tier": "float64", "reason": "no converged run to certify"}
+    i = int(conv[np.argmin(b.fmax_ratio[conv])])
+    x0, y0, h = float(b.x0[i]), float(b.y0[i]), float(b.h[i])
+    cert = certify(b.family, x0, y0, h, width=1e-6)
+    run = {"x0": x0, "y0": y0, "h": h, "outcome": cert.outcome, "step": cert.step,
+           "max_rise_upper": cert.max_rise_upper}
+    if cert.outcome == CONVERGED and cert.max_rise_upper is not None and cert.max_rise_upper < rise:
+        return {"tier": "certified", "how": f"the deciding run is certified converged (tail certificate at step "
+                f"{cert.step}) and its largest loss rise is proven <= {cert.max_rise_upper:.6g} < {rise:g}",
+                "run": run}
+    return {"tier": "float64", "reason": f"the deciding run is not proven converged with a rise below {rise:g} "
+            f"({cert.outcome}; {cert.reason})", "run": run}
+

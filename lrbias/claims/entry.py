@@ -101,6 +101,7 @@ class Mutant:
     hypotheses: Hypotheses | None = None
     confirm: Conclusion | None = None
     statistic: SweepCheck | Statistic | None = None
+    certify: Callable[[Any], dict] | None = None
 
     def __post_init__(self) -> None:
         if (self.conclusion is None) == (self.statistic is None):
@@ -129,7 +130,10 @@ class Entry:
     The vacuity audit: ``fails_if`` says, in words, what input would make the conclusion fail
     (tests/test_vacuity.py builds one per entry); ``rival`` is a nearby plausible but false
     statement (a :class:`Mutant` with its own ``confirm``) that the search must refute with a
-    confirmed counterexample.  ``starts`` names the start distribution of an entry that runs GD
+    confirmed counterexample.  ``certify(case)`` (on an entry or a mutant) proves a failing case's
+    single-run fact in ball arithmetic: it returns ``{"tier": "certified", "how": ..., ...}`` or
+    ``{"tier": <weaker tier>, "reason": ...}`` (None: the entry's cases are not single-run facts).
+    ``starts`` names the start distribution of an entry that runs GD
     from drawn starts (:mod:`lrbias.claims.starts`; None: no such runs) and ``restart(name)``
     rebuilds the entry for another one.  ``rebudget(case, factor)`` decides a case with the step
     budget multiplied by ``factor`` (None: the conclusion has no step budget); the runner uses it
@@ -167,6 +171,7 @@ class Entry:
     near: float | None = 0.05
     known_finding: str = ""
     figures: tuple[str, ...] = ()
+    certify: Callable[[Any], dict] | None = None
 
     def __post_init__(self) -> None:
         if self.provenance not in PROVENANCES:

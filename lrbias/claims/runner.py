@@ -38,8 +38,8 @@ from lrbias.serial import json_safe
 from lrbias.verdict import Check, Verdict
 
 __all__ = ["BUDGET_FACTOR", "MARGIN_SLACK", "NEAR_BOUNDARY", "UNDECIDED_BOUND", "Counterexample", "EntryResult",
-           "budget_check", "confirm_failure", "decide_failure", "decide_search", "evidence", "recheck_near_boundary",
-           "run_entry", "run_rival"]
+           "budget_check", "certificate_of", "confirm_failure", "decide_failure", "decide_search", "evidence",
+           "recheck_near_boundary", "run_entry", "run_rival"]
 
 NEAR_BOUNDARY = 1e-6
 """A passing margin below this is re-checked at high precision before the pass is reported."""
@@ -66,6 +66,7 @@ class Counterexample:
     confirmed: bool | None
     confirmation: dict | None
     replay: str | None
+    certificate: dict | None = None
 
 
 @dataclass
@@ -100,14 +101,35 @@ def _as_record(check: Check) -> dict:
 
 
 def confirm_failure(case: Any, check: Check, confirm: Conclusion | None,
-                    replay: Callable[[Any], str] | None = None) -> Counterexample:
-    """The counterexample of a failing ``case``, re-decided by ``confirm`` when there is one."""
+                    replay: Callable[[Any], str] | None = None,
+                    certify: Callable[[Any], dict] | None = None, engine: str = "") -> Counterexample:
+    """The counterexample of a failing ``case``, re-decided by ``confirm`` when there is one and
+    certified by ``certify`` when its case is a single-run fact (:func:`certificate_of`)."""
     confirmation = confirmed = None
     if confirm is not None:
         conf = confirm(case)
         confirmation, confirmed = _as_record(conf), conf.verdict == Verdict.FAIL
     return Counterexample(case, check.margin, dict(check.detail), confirmed, confirmation,
-                          replay(case) if replay else None)
+                          replay(case) if replay else None, certificate_of(case, confirmed, certify, engine))
+
+
+def certificate_of(case: Any, confirmed: bool | None, certify: Callable[[Any], dict] | None,
+                   engine: str = "") -> dict:
+    """The tier of a counterexample: ``certify(case)`` when the entry can prove its single-run fact
+    (``{"tier": "certified", ...}``), else the confirmation's tier with the reason there is no proof."""
+    fallback = "mpmath" if confirmed else "float64"
+    if certify is None:
+        what = ("a population statistic over the case's runs" if "batch" in engine
+                else "no single-run certificate is built for this entry's cases")
+        return {"tier": fallback, "reason": f"{what}: the tier stays {fallback}"}
+    try:
+        record = dict(certify(case))
+    except Exception as exc:  # a failed proof attempt is a weaker tier, never a crash of the check
+        return {"tier": fallback, "reason": f"certification failed: {type(exc).__name__}: {exc}"}
+    if record.get("tier") != "certified":
+        record = {**record, "tier": fallback}
+        record.setdefault("reason", "not certified")
+    return record
 
 
 def decide_failure(counterexample: Counterexample) -> tuple[Verdict, list[str]]:
@@ -132,7 +154,8 @@ def decide_search(seen: Search, inconclusive_limit: float) -> tuple[Verdict, lis
     return Verdict.PASS, []
 
 
-def recheck_near_boundary(seen: Search, confirm: Conclusion, replay: Callable[[Any], str] | None = None
+def recheck_near_boundary(seen: Search, confirm: Conclusion, replay: Callable[[Any], str] | None = None,
+                          certify: Callable[[Any], dict] | None = None, engine: str = ""
                           ) -> tuple[Verdict, list[str], Counterexample | None]:
     """Re-decide the worst case of a float pass at high precision; a pass stands only if it agrees."""
     conf = confirm(seen.worst_case)
@@ -141,7 +164,8 @@ def recheck_near_boundary(seen: Search, confirm: Conclusion, replay: Callable[[A
              f"margin {conf.margin:.3g}{tiers}"]
     if conf.verdict == Verdict.FAIL:
         return Verdict.FAIL, notes, Counterexample(seen.worst_case, seen.worst, {}, True, _as_record(conf),
-                                                   replay(seen.worst_case) if replay else None)
+                                                   replay(seen.worst_case) if replay else None,
+                                                   certificate_of(seen.worst_case, True, certify, engine))
     if conf.verdict == Verdict.INCONCLUSIVE:
         return Verdict.INCONCLUSIVE, notes, None
     return Verdict.PASS, notes, None
@@ -235,7 +259,8 @@ def run_entry(entry: Entry, profile: Profile, seed: int = 0, mutant: Mutant | No
     notes = list(seen.notes)
     counterexample = None
     if seen.failure is not None:
-        counterexample = confirm_failure(*seen.failure, confirm, entry.replay)
+        counterexample = confirm_failure(*seen.failure, confirm, entry.replay,
+                                         mutant.certify if mutant else entry.certify, entry.engine)
         verdict, more = decide_failure(counterexample)
     else:
         verdict, more = decide_search(seen, entry.inconclusive_limit)
@@ -246,7 +271,9 @@ def run_entry(entry: Entry, profile: Profile, seed: int = 0, mutant: Mutant | No
         notes.append(f"every case passed but the worst margin is {seen.worst:.3g} < 0: the conclusion's "
                      f"margin contradicts its verdict (a margin is how far a case is from failing)")
     elif verdict == Verdict.PASS and worst is not None and worst < NEAR_BOUNDARY and confirm is not None:
-        verdict, more, counterexample = recheck_near_boundary(seen, confirm, entry.replay)
+        verdict, more, counterexample = recheck_near_boundary(seen, confirm, entry.replay,
+                                                              mutant.certify if mutant else entry.certify,
+                                                              entry.engine)
         notes += more
     budget = None
     if mutant is None and verdict in (Verdict.PASS, Verdict.FAIL):

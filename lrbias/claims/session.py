@@ -11,6 +11,7 @@ from typing import Any, TextIO
 from lrbias import cache
 from lrbias.claims.entry import Entry
 from lrbias.claims.entry_cache import disk_cached_entry
+from lrbias.claims.evidence_tier import verdict_tier
 from lrbias.claims.profiles import Profile
 from lrbias.claims.runner import EntryResult, run_entry, run_rival
 
@@ -34,6 +35,7 @@ def entry_record(entry: Entry, result: EntryResult, profile: Profile, mapper: Ca
     record.update(describe_entry(entry))
     record["frontier"] = entry.frontier.compute(profile, result.seed, mapper) if entry.frontier else None
     record["rival"] = run_rival(entry, profile, result.seed)
+    record["tier"] = verdict_tier(record)
     if record.get("evidence") is not None:
         record["evidence"] = {**record["evidence"],
                               "rival_refuted": None if record["rival"] is None else record["rival"]["refuted"]}

@@ -26,6 +26,7 @@ import contextvars
 import dataclasses
 import functools
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
@@ -40,6 +41,7 @@ from lrbias.claims.sweeps import (
     CAP,
     STEPS,
     Case,
+    converged,
     coverage_line,
     fixed_step_sweep,
     precise_batch,
@@ -141,6 +143,144 @@ def confirm(statistic: Statistic, starts: str = "box") -> Conclusion:
 
 
 
+def final_gap_certificate(starts: str = "box") -> Callable[[Case], dict]:
+    """The single-run fact behind a failure of "every converged run ends with (x∞ − y∞)² ≤ (x0 − y0)²",
+    proven: the case's worst run is certified converged (:func:`lrbias.gd.certificate.certify`) and the
+    enclosure of (x∞ − y∞)² lies above (x0 − y0)² (exact binary start) for the whole ball."""
+    from lrbias.claims.statistics import final_gap_at_most_initial
+
+    def certify_case(case: Case) -> dict:
+        from lrbias.gd.certificate import CONVERGED, certify
+        from lrbias.gd.certificate.intervals import flint_module
+
+        batch = _case_sweep(case, starts)
+        _, rows = final_gap_at_most_initial()(batch)
+        if not len(rows):
+            return {"tier": "float64", "reason": "no converged run to certify"}
+        i = int(rows[0])
+        x0, y0, h = float(batch.x0[i]), float(batch.y0[i]), float(batch.h[i])
+        cert = certify(batch.family, x0, y0, h, width=1e-6)
+        run = {"x0": x0, "y0": y0, "h": h, "outcome": cert.outcome, "step": cert.step, "bits": cert.bits}
+        if cert.outcome != CONVERGED or "x" not in cert.balls:
+            return {"tier": "float64", "reason": f"the deciding run is not certified converged: {cert.reason}",
+                    "run": run}
+        arb = flint_module().arb
+        diff = cert.balls["x"] - cert.balls["y"]
+        gap = diff * diff
+        start = (arb(x0) - arb(y0)) * (arb(x0) - arb(y0))
+        run["final_gap2"], run["initial_gap2"] = gap.str(10, radius=True), start.str(10, radius=True)
+        if gap > start:
+            return {"tier": "certified", "how": "the deciding run is certified converged (tail certificate at step "
+                    f"{cert.step}) and its (x∞ - y∞)² enclosure lies above (x0 - y0)²", "run": run}
+        return {"tier": "float64", "reason": "(x∞ - y∞)² > (x0 - y0)² not decided by the enclosures", "run": run}
+
+    return certify_case
+
+
+def share_converged_certificate(threshold: float) -> Callable[[str], Callable[[Case], dict]]:
+    """A failure of "at least ``threshold`` of the runs converge" on a case, proven: enough of the case's
+    runs are certified *not* to converge (``certified diverged`` — an escape region — or ``certified
+    periodic``) that the converged share is below ``threshold`` whatever the other runs do.  The runs are
+    tried in the statistic's order (those float64 did not call converged) until enough are proven."""
+    from fractions import Fraction
+
+    def for_starts(starts: str) -> Callable[[Case], dict]:
+        def certify_case(case: Case) -> dict:
+            from lrbias.gd.certificate import DIVERGED, PERIODIC, certify
+
+            batch = _case_sweep(case, starts)
+            n = len(batch)
+            need = int(Fraction(n) * (1 - Fraction(str(threshold)))) + 1   # proven > n(1 − threshold)
+            proven, tried, why = 0, 0, Counter[str]()
+            for i in np.flatnonzero(~converged(batch)):
+                x0, y0, h = float(batch.x0[i]), float(batch.y0[i]), float(batch.h[i])
+                cert = certify(batch.family, x0, y0, h, width=1e-6, max_steps=4 * STEPS)
+                tried += 1
+                if cert.outcome in (DIVERGED, PERIODIC):
+                    proven += 1
+                    if proven >= need:
+                        return {"tier": "certified", "how": f"{proven} of the {n} runs are proven not to converge "
+                                f"(escape or cycle certificates; {tried} tried), so the converged share is at most "
+                                f"{(n - proven) / n:.4g} < {threshold:g}", "proven": proven, "n": n}
+                else:
+                    why[cert.reason.split("(")[0].strip()[:80]] += 1
+            return {"tier": "float64", "reason": f"only {proven} of the {need} runs needed are proven not to "
+                    f"converge ({tried} tried; {dict(why.most_common(2))})", "proven": proven, "n": n}
+        return certify_case
+    return for_starts
+
+
+def certify_sample(batch: BatchResult) -> tuple[list, int]:
+    """The certificates of the runs of ``batch`` that are proven (converged, periodic or diverged), and
+    how many are not; the statistics below bound their answer over every outcome of the unproven runs."""
+    from lrbias.gd.certificate import NOT_CERTIFIED, certify
+
+    certs, unproven = [], 0
+    for i in range(len(batch)):
+        cert = certify(batch.family, float(batch.x0[i]), float(batch.y0[i]), float(batch.h[i]), width=1e-6,
+                       max_steps=4 * STEPS)
+        if cert.outcome == NOT_CERTIFIED:
+            unproven += 1
+        else:
+            certs.append(cert)
+    return certs, unproven
+
+
+def median_ratio_certificate(level: float) -> Callable[[str], Callable[[Case], dict]]:
+    """A failure of "the median S∞h/2 of the converged runs is at least ``level``", proven: the runs of the
+    sample are certified, each unproven run is counted as converged with ratio +inf (the worst case: it
+    can only raise the median), and the median of the upper ends of the ratio enclosures is below
+    ``level`` (the median is increasing in each element, so that bounds the true median)."""
+    def for_starts(starts: str) -> Callable[[Case], dict]:
+        def certify_case(case: Case) -> dict:
+            from lrbias.claims.statistics import MIN_CONVERGED
+            from lrbias.gd.certificate import CONVERGED
+
+            certs, unproven = certify_sample(_case_sweep(case, starts))
+            his = [c.ratio.hi for c in certs if c.outcome == CONVERGED]
+            if len(his) < MIN_CONVERGED:
+                return {"tier": "float64", "reason": f"only {len(his)} runs are certified converged"}
+            med = float(np.median(his + [math.inf] * unproven))
+            if med < level:
+                return {"tier": "certified", "how": f"{len(certs)} runs certified, {unproven} not (counted as "
+                        f"converged with ratio +inf); the median ratio of the converged runs is <= {med:.6g} < "
+                        f"{level:g}", "n": len(certs) + unproven, "unproven": unproven}
+            return {"tier": "float64", "reason": f"the median's upper bound {med:.6g} is not below {level:g}"}
+        return certify_case
+    return for_starts
+
+
+def imbalance_shrinks_certificate(level: float, fraction: float = 1.0) -> Callable[[str], Callable[[Case], dict]]:
+    """A failure of "at least ``level`` of the converged runs end with |d∞| < fraction·|d0|", proven: the runs
+    of the sample are certified, each unproven run is counted as converged and shrunk (the worst case),
+    and enough converged runs have a |d∞| enclosure at or above fraction·|d0| (d0 = x0² − y0² exact in
+    arb) that the shrunk share is below ``level``."""
+    def for_starts(starts: str) -> Callable[[Case], dict]:
+        def certify_case(case: Case) -> dict:
+            from lrbias.gd.certificate import CONVERGED
+            from lrbias.gd.certificate.intervals import flint_module
+
+            arb = flint_module().arb
+            certs, unproven = certify_sample(_case_sweep(case, starts))
+            conv = [c for c in certs if c.outcome == CONVERGED]
+            if not conv:
+                return {"tier": "float64", "reason": "no run is certified converged"}
+            failing = 0
+            for c in conv:
+                d0 = abs((arb(c.x0) - arb(c.y0)) * (arb(c.x0) + arb(c.y0)))
+                if abs(c.balls["imbalance"]) >= arb(fraction) * d0:
+                    failing += 1
+            share = (len(conv) - failing + unproven) / (len(conv) + unproven)
+            if share < level:
+                return {"tier": "certified", "how": f"{len(certs)} runs certified, {unproven} not (counted as "
+                        f"converged and shrunk); {failing} of the {len(conv)} certified converged runs are proven "
+                        f"to end with |d∞| >= {fraction:g}|d0|, so the shrunk share is at most {share:.4g} < "
+                        f"{level:g}", "n": len(certs) + unproven, "unproven": unproven}
+            return {"tier": "float64", "reason": f"only {failing} converged runs are proven not to shrink"}
+        return certify_case
+    return for_starts
+
+
 def rebudget(statistic: Statistic, starts: str = "box") -> Callable[[Case, int], Check]:
     """The conclusion of ``statistic`` on a case with the step budget multiplied by ``factor``."""
     def conclusion(case: Case, factor: int) -> Check:
@@ -187,6 +327,8 @@ class Rival(NamedTuple):
     families: Sequence[str] | st.SearchStrategy[str] | None = None
     kappa: tuple[float, float] | None = None
     hypotheses: Hypotheses | None = None
+    certify: Callable[[str], Callable[[Any], dict]] | None = None
+    """``certify(starts)`` gives the hook that proves a refuting case (e.g. :func:`final_gap_certificate`)."""
 
 
 def _specs(families: Sequence[str] | st.SearchStrategy[str]) -> tuple[str, ...] | None:
@@ -257,7 +399,8 @@ def batch_claim(*, id: str, title: str, statement: str, families: Sequence[str] 
         hypotheses = rival.hypotheses or cases(rival.families if rival.families is not None else families,
                                                *(rival.kappa or kappa))
         rival_mutant = Mutant("rival", f"{rival.statement} {starts_sentence(starts)}", decide(rival.statistic, starts),
-                              hypotheses, confirm=confirm(rival.statistic, starts))
+                              hypotheses, confirm=confirm(rival.statistic, starts),
+                              certify=rival.certify(starts) if rival.certify is not None else None)
 
     return Entry(id=id, title=title, statement=f"{statement} {starts_sentence(starts)}", latex=latex,
                  provenance=provenance, hypotheses=cases(families, *kappa), conclusion=decide(statistic, starts),

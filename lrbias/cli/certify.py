@@ -16,7 +16,10 @@ DESCRIPTION = """Follow gradient descent on f(x, y) = l(xy) from (x0, y0) in bal
 s_t -> 1 geometrically; printed are the step T of the certificate, proven enclosures of the
 ratio S∞h/2, of the limiting sharpness S∞ and of the final imbalance x∞² - y∞², the bits and the
 time.  'certified periodic': the run enters a neighbourhood of a cycle that F^p maps into itself
-as a contraction, the cycle proven by the Krawczyk test.  Otherwise 'not certified' with the
+as a contraction, the cycle proven by the Krawczyk test.  'certified diverged': the run enters an
+escape region (DESIGN.md, "Divergence certificates"; families whose l' is a polynomial) that GD
+cannot leave and in which |s| grows by a proven factor per step; printed are the region, the
+entry step and the factor.  Otherwise 'not certified' with the
 reason (radius blew up at the maximum bits, rho >= 1 on every box tried, step budget spent).
 x0, y0 and h are taken as exact binary floats."""
 
@@ -54,34 +57,46 @@ def _cmd_certify(args: argparse.Namespace) -> int:
         print(f"  imbalance x∞²-y∞²  {_fmt(cert.imbalance)}")
         print(f"  limit x∞           {_fmt(cert.x)}")
         print(f"  limit y∞           {_fmt(cert.y)}")
+    if cert.escape is not None:
+        e = cert.escape
+        print(f"  escape region entered at step {e.step}: {e.region()}")
+        print(f"  |s_(t+1)| >= {e.rate:.6g} |s_t| from then on; {e.growth}")
     if cert.cycle is not None:
         c = cert.cycle
         print(f"  {c.period}-cycle through x {_fmt(c.x)}, y {_fmt(c.y)}; {c.stability} ({c.multipliers})")
-    if cert.reason:
+    if cert.reason and cert.escape is None:
         print(f"  {'reason' if not cert.certified else 'why'}: {cert.reason}")
     print(f"  precision {cert.bits} bits, {cert.steps_followed} steps followed, {cert.seconds:.3f} s")
     return 0
 
 
 def sweep_certified(spec: str, args: argparse.Namespace, ranges: Any, settings: Any) -> dict[str, Any]:
-    """``lrbias sweep --certify K``: the first K starts of the sweep, certified."""
+    """``lrbias sweep --certify K|all``: the first K starts of the sweep, certified (in parallel on
+    --workers or --scheduler when given)."""
     from lrbias.gd.certificate import certify_sweep_sample
 
     if args.certify < 0:
         raise InvalidArgument(f"--certify {args.certify} is invalid; accepted: an integer, 0 <= K <= --n")
-    return certify_sweep_sample(spec, args.n, ranges, args.seed, args.chunk_size, settings, args.certify)
+    return certify_sweep_sample(spec, args.n, ranges, args.seed, args.chunk_size, settings, args.certify,
+                                scheduler=args.scheduler, workers=args.workers)
 
 
 def print_sweep_certified(c: dict[str, Any]) -> None:
     """The text form of the certified block of ``lrbias sweep --certify K``."""
-    print(f"certified tier: the first {c['k']} starts")
+    print(f"certified tier: the first {c['k']} starts ({c['executor']})")
     print("  float64    " + "  ".join(f"{k} {v:.4f}" for k, v in c["float_shares"].items()))
     print("  certified  " + "  ".join(f"{k} {v:.4f}" for k, v in c["certified_shares"].items()))
-    rate = c["certified_of_float_converged"]
-    med = c["median_seconds"]
-    print(f"  float-converged {c['float_converged']}, of which certified converged: "
-          + ("-" if rate is None else f"{rate:.4f}")
-          + ("" if med is None else f"; median time per certificate {med:.3f} s"))
+    for outcome, counts in c["by_float"].items():
+        total = sum(counts.values())
+        print(f"  float {outcome} ({total}): certified share {c['certified_share_by_float'][outcome]:.4f}; "
+              + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    sec = c["seconds"]
+    ratio = c["ratio_to_float"]
+    print(f"  per certificate: p50 {sec['p50']:.3f} s, p95 {sec['p95']:.3f} s, max {sec['max']:.3f} s; wall "
+          f"{c['certify_wall_s']:.1f} s" + ("" if ratio is None else f" = {ratio:.1f}x the float64 run of the same "
+                                                                  f"starts ({c['float_wall_s']:.2f} s)"))
+    for why, k in c["not_certified_reasons"].items():
+        print(f"  not certified x{k}: {why}")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -81,6 +81,9 @@ def print_results(results: list[dict], out: TextIO | None = None) -> None:
                 print(f"  margin {format_number(ce['margin'], 3)}; detail {ce['detail']}", file=out)
                 if ce.get("replay"):
                     print(f"  replay: {ce['replay']}", file=out)
+                cert = ce.get("certificate") or {}
+                if cert:
+                    print(f"  tier: {cert.get('tier')} ({cert.get('how') or cert.get('reason')})", file=out)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:

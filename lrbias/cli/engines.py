@@ -104,6 +104,16 @@ def _progress_bar(enabled: bool, label: str = "sweep") -> Callable[[int, int], N
     return show
 
 
+def _certify_count(text: str) -> int | str:
+    """--certify K or all (checked against --n later)."""
+    if text.strip() == "all":
+        return "all"
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer or 'all'") from None
+
+
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from lrbias.gd import Settings
     from lrbias.gd.sampling import Range
@@ -116,8 +126,11 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     _check_steps(args.steps)
     if args.seed < 0:
         raise InvalidArgument(f"--seed {args.seed} is invalid; accepted: an integer >= 0")
+    if args.certify == "all":
+        args.certify = args.n
     if not 0 <= args.certify <= args.n:
-        raise InvalidArgument(f"--certify {args.certify} is invalid; accepted: an integer, 0 <= K <= --n ({args.n})")
+        raise InvalidArgument(f"--certify {args.certify} is invalid; accepted: an integer, 0 <= K <= --n ({args.n}), "
+                          "or 'all'")
     if args.artefact_limit < 0:
         raise InvalidArgument(f"--artefact-limit {args.artefact_limit} is invalid; accepted: an integer >= 0")
     if not (args.artefact_budget >= 0):
@@ -259,8 +272,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="run the chunks on this Dask scheduler (its workers need lrbias; needs lrbias[dask])")
     p.add_argument("--workers", type=int, metavar="N",
                    help="run the chunks on a local Dask cluster of N worker processes (needs lrbias[dask])")
-    p.add_argument("--certify", type=int, default=0, metavar="K",
-                   help="also certify the first K starts (lrbias certify) and print their certified shares "
-                   "beside their float64 shares")
+    p.add_argument("--certify", type=_certify_count, default=0, metavar="K|all",
+                   help="also certify the first K starts, or all of them (lrbias certify; on --workers/"
+                   "--scheduler when given) and print their certified shares per float64 outcome and the "
+                   "time per certificate")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_cmd_sweep)

@@ -40,7 +40,16 @@ def _rival_view(rival: dict | None) -> dict | None:
     deciding = (ce.get("detail") or {}).get("deciding")
     case = deciding_text(deciding) if deciding else str(ce.get("case"))
     how = (ce.get("confirmation") or {}).get("confirmation") or "at high precision"
-    return {**rival, "case_text": case, "confirmed_how": how}
+    return {**rival, "case_text": case, "confirmed_how": how, "tier_text": tier_text(ce.get("certificate"))}
+
+
+def tier_text(cert: dict | None) -> str:
+    """'certified (how)' or '<tier>: <reason>' for a counterexample's certificate record ('' without one)."""
+    if not cert:
+        return ""
+    if cert.get("tier") == "certified":
+        return f"certified ({cert.get('how', '')})"
+    return f"{cert.get('tier')}: {cert.get('reason', '')}"
 
 
 def audit_view(entry: dict) -> dict[str, Any]:

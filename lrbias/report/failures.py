@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from lrbias.report.audit import tier_text
 from lrbias.report.overview import reproduce_command, variants_of
 from lrbias.serial import format_number
 
@@ -144,6 +145,7 @@ def failure_views(doc: dict, anchors: dict[str, str]) -> list[dict[str, Any]]:
             "confirmed": ce.get("confirmed"),
             "confirmation": [(k, _value_text(v)) for k, v in confirmation.items()],
             "replay": ce.get("replay"),
+            "tier": tier_text(ce.get("certificate")) if ce else "",
             "reproduce": reproduce_command(e, doc.get("profile", "default"), variants),
             "notes": e.get("notes") or [],
             "engine": e.get("engine", ""),

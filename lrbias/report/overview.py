@@ -60,10 +60,12 @@ def evidence_tier(entry: dict) -> tuple[str, str]:
     """
     for key in ("tier", "evidence_tier"):
         value = entry.get(key)
+        how = "recorded"
         if isinstance(value, dict):
+            how = str(value.get("how") or how)
             value = value.get("name") or value.get("tier")
         if value:
-            return str(value), "recorded"
+            return str(value), how
     cert = entry.get("certificate")
     if isinstance(cert, dict) and cert.get("verdict") in ("pass", "certified", "proved", True):
         return "certified", "recorded certificate"

@@ -19,20 +19,24 @@ Periodic orbits: :func:`certify_cycle` proves a period-p cycle by the Krawczyk t
 F^p(z) − z over a box, with its stability from an enclosure of the Jacobian of F^p over the box
 (Schur–Cohn conditions); :func:`certify` reports ``certified periodic`` when, besides, the
 run's ball enters a neighbourhood of the cycle that F^p maps into itself as a contraction (so
-the run converges to the cycle).  Divergence is not certified (no escape region is proven).
+the run converges to the cycle).  Divergence: :mod:`.escape` proves that the run enters a region
+that GD cannot leave and in which |s| grows by a proven factor per step (families whose ℓ′ is a
+polynomial; DESIGN.md, "Divergence certificates").
 
 Modules: :mod:`.intervals` (float bounds of balls, :class:`Enclosure`), :mod:`.records` (outcomes,
 budgets, :class:`Certificate`), :mod:`.tail` (the tail theorem), :mod:`.periodic` (cycles),
+:mod:`.escape` (divergence),
 :mod:`.follower` (:func:`certify`), :mod:`.sweep` (a sweep's sample).
 """
 
+from lrbias.gd.certificate.escape import Escape, escape_certificate
 from lrbias.gd.certificate.follower import certify
 from lrbias.gd.certificate.intervals import Enclosure, lower, upper
 from lrbias.gd.certificate.periodic import certify_cycle
-from lrbias.gd.certificate.records import CONVERGED, NOT_CERTIFIED, PERIODIC, Certificate, Cycle, Tail
+from lrbias.gd.certificate.records import CONVERGED, DIVERGED, NOT_CERTIFIED, PERIODIC, Certificate, Cycle, Tail
 from lrbias.gd.certificate.sweep import certify_sweep_sample
 from lrbias.gd.certificate.tail import Soundness, limit_enclosures, tail_certificate
 
-__all__ = ["CONVERGED", "NOT_CERTIFIED", "PERIODIC", "Certificate", "Cycle", "Enclosure", "Soundness",
-           "Tail", "certify", "certify_cycle", "certify_sweep_sample", "limit_enclosures", "lower",
-           "tail_certificate", "upper"]
+__all__ = ["CONVERGED", "DIVERGED", "NOT_CERTIFIED", "PERIODIC", "Certificate", "Cycle", "Enclosure", "Escape",
+           "Soundness", "Tail", "certify", "certify_cycle", "certify_sweep_sample", "escape_certificate",
+           "limit_enclosures", "lower", "tail_certificate", "upper"]

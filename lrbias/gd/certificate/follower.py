@@ -2,8 +2,9 @@
 
 The run is followed in (s, q, d) coordinates (:class:`State`), the precision doubled whenever a
 ball grows too wide, the tail certificate tried every step near the minimisers (every
-``TAIL_STRIDE`` steps after ``TAIL_EVERY_STEP_TRIES`` tries) and the periodic proof every
-``PERIODIC_STRIDE`` steps.
+``TAIL_STRIDE`` steps after ``TAIL_EVERY_STEP_TRIES`` tries), the periodic proof every
+``PERIODIC_STRIDE`` steps, and the escape (divergence) certificate at every step where |s| is large
+and |hℓ′(s)| ≥ 2 (float pre-check), for families whose ℓ′ is a polynomial.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lrbias.errors import InvalidArgument
+from lrbias.gd.certificate.escape import escape_certificate, no_escape_reason, worth_trying
 from lrbias.gd.certificate.intervals import Enclosure, flint_module, lower, upper
 from lrbias.gd.certificate.periodic import attracted, certify_cycle, gd_step, period_guess
 from lrbias.gd.certificate.records import (
@@ -20,6 +22,7 @@ from lrbias.gd.certificate.records import (
     DEFAULT_MAX_BITS,
     DEFAULT_MAX_STEPS,
     DEFAULT_WIDTH,
+    DIVERGED,
     ESCAPE,
     NOT_CERTIFIED,
     PERIOD_MAX,
@@ -87,7 +90,9 @@ def certify(family: Family | str, x0: float, y0: float, h: float, *, max_bits: i
                     "steps": payload["steps"],
                     "reason": (f"the enclosure's radius grew past 2^-{RADIUS_BITS} (relative) at "
                                f"step {payload['steps']} at the maximum of {bits} bits")}
-            payload = {**payload, "catapult": rise.result()}
+            first_eps = payload.get("first_tail_eps")
+            payload = {**payload, "catapult": rise.result(),
+                       "max_rise_upper": rise.upper_with_tail(first_eps) if first_eps is not None else None}
             return _make(fam, x0, y0, h, bits, time.perf_counter() - started, payload)
     finally:
         flint.ctx.prec = old
@@ -98,7 +103,7 @@ def _make(fam: Family, x0: float, y0: float, h: float, bits: int, seconds: float
     return Certificate(p.get("outcome", NOT_CERTIFIED), fam.spec, x0, y0, h, p.get("reason", ""), bits,
                        seconds, p["steps"], p.get("step"), enc.get("ratio"), enc.get("sharpness"),
                        enc.get("imbalance"), enc.get("x"), enc.get("y"), p.get("tail"), p.get("cycle"),
-                       p.get("catapult"), dict(p.get("limits", {})))
+                       p.get("catapult"), p.get("escape"), p.get("max_rise_upper"), dict(p.get("limits", {})))
 
 
 class State:
@@ -174,15 +179,26 @@ class _Rise:
         self.f0 = self.loss(s0) - self.l1
         self.step: int | None = None
         self.rise = 1.0 if self.f0 > 0 else None
+        self.rise_upper: float | None = 1.0 if self.f0 > 0 else None   # an upper bound of the largest rise so far
 
     def watch(self, t: int, s: Any) -> None:
         if self.rise is None:
             return
         f = self.loss(s) - self.l1
+        if self.rise_upper is not None:
+            self.rise_upper = max(self.rise_upper, upper(f / self.f0))
         if f > self.f0:
             if self.step is None:
                 self.step = t
             self.rise = max(self.rise, lower(f / self.f0))
+
+    def upper_with_tail(self, eps: float) -> float | None:
+        """An upper bound of the largest rise over the whole run, given a tail certificate with the box
+        |s − 1| ≤ eps from the last step watched on: after it s_t stays in [1 − eps, 1 + eps]."""
+        if self.rise_upper is None:
+            return None
+        arb = flint_module().arb
+        return max(self.rise_upper, upper((self.loss(arb(1, eps)) - self.l1) / self.f0))
 
     def result(self) -> dict[str, Any] | None:
         return None if self.step is None else {"step": self.step, "rise_lower": self.rise}
@@ -200,15 +216,22 @@ def _follow(fam: Family, x0: float, y0: float, h: float, bits: int, max_steps: i
     best: dict[str, Any] | None = None
     last_why = "|s - 1| never fell below 0.5"
     next_try, tries = 0, 0
+    escape_why = no_escape_reason(fam) or "the run never entered an escape region"
+    can_escape = not no_escape_reason(fam)
     t = 0
-    escape = run_bound(ESCAPE, x0 * x0 + y0 * y0)  # scaled by the start, as the engines' bound (issue 26)
+    bound = run_bound(ESCAPE, x0 * x0 + y0 * y0)  # scaled by the start, as the engines' bound (issue 26)
     for t in range(max_steps + 1):
         s, q = z.s, z.q
         if not (s.is_finite() and q.is_finite()) or _too_wide(s, q, RADIUS_BITS):
             return "more-bits", {"steps": t, "best": best}
-        if abs(s) > escape or q > escape:
-            why = (f"the run leaves every bounded region (|s| or q > {escape:g} at step {t}); "
-                   "divergence is not certified")
+        if best is None and can_escape and worth_trying(fam, h, float(s.mid())):
+            esc, escape_why = escape_certificate(fam, hb, s, q, t)
+            if esc is not None:
+                return "done", {"outcome": DIVERGED, "steps": t, "step": t, "escape": esc, "reason": (
+                    f"in the escape region {esc.region()} from step {t}: |s| grows by >= {esc.rate:.6g} per step")}
+        if abs(s) > bound or q > bound:
+            why = (f"the run is proven to leave the box |s|, q <= {bound:g} at step {t}; divergence is not "
+                   f"certified ({escape_why})")
             return "done", best or {"steps": t, "reason": why}
         if best is None:
             rise.watch(t, s)
@@ -225,8 +248,10 @@ def _follow(fam: Family, x0: float, y0: float, h: float, bits: int, max_steps: i
             else:
                 limits = limit_enclosures(tail, hb, z, curvature)
                 if limits:
+                    # the box of the *first* tail certificate bounds s after the last step the rise watched
+                    first_eps = best["first_tail_eps"] if best else tail.eps
                     best = {"outcome": CONVERGED, "steps": t, "step": t, "tail": tail, "limits": limits,
-                            "reason": ""}
+                            "reason": "", "first_tail_eps": first_eps}
                     ratio = limits["ratio"]
                     if upper(ratio) - lower(ratio) <= width * abs(float(ratio.mid())):
                         return "done", best

@@ -13,6 +13,7 @@ from lrbias.gd.certificate.intervals import Enclosure
 
 CONVERGED = "certified converged"
 PERIODIC = "certified periodic"
+DIVERGED = "certified diverged"
 NOT_CERTIFIED = "not certified"
 
 RADIUS_BITS = 64          # an enclosure wider than 2^-64 (relative) triggers more precision
@@ -21,7 +22,7 @@ DEFAULT_MAX_BITS = 4096
 DEFAULT_MAX_STEPS = 200_000
 DEFAULT_WIDTH = 1e-12     # stop once the ratio enclosure is this narrow (relative to the ratio)
 TRY_BELOW = 0.5           # tail certificates are tried once |s − 1| < TRY_BELOW
-ESCAPE = 1e12             # |s| or q beyond this × max(1, q0): the run is left (divergence is not certified)
+ESCAPE = 1e12             # |s| or q beyond this × max(1, q0) (proven) without an escape certificate: not certified
 PERIOD_MAX = 16
 
 
@@ -55,12 +56,15 @@ class Cycle:
 class Certificate:
     """What :func:`certify` proved about the GD run from (x0, y0) with step h on ``spec``.
 
-    ``outcome`` is ``certified converged``, ``certified periodic`` or ``not certified`` (then
-    ``reason`` says why).  For a converged run: ``step`` is T (the step of the tail certificate
-    used), ``ratio`` encloses S∞h/2, ``sharpness`` S∞ = ℓ″(1)(x∞² + y∞²), ``imbalance``
-    x∞² − y∞², ``x``/``y`` the limit point, ``tail`` the box and bounds.  For a periodic run:
-    ``cycle``.  ``catapult``: the first step where ℓ(s_t) > ℓ(s_0) is proven and a proven lower
-    bound of the rise (ℓ(s_t) − ℓ(1)) / (ℓ(s_0) − ℓ(1)), or None.  ``bits`` is the precision the
+    ``outcome`` is ``certified converged``, ``certified periodic``, ``certified diverged`` or
+    ``not certified`` (then ``reason`` says why).  For a converged run: ``step`` is T (the step
+    of the tail certificate used), ``ratio`` encloses S∞h/2, ``sharpness`` S∞ = ℓ″(1)(x∞² + y∞²),
+    ``imbalance`` x∞² − y∞², ``x``/``y`` the limit point, ``tail`` the box and bounds.  For a
+    periodic run: ``cycle``.  For a diverging run: ``step`` is the entry step and ``escape`` the
+    region (:class:`~lrbias.gd.certificate.escape.Escape`).  ``catapult``: the first step where
+    ℓ(s_t) > ℓ(s_0) is proven and a proven lower bound of the rise (ℓ(s_t) − ℓ(1)) / (ℓ(s_0) − ℓ(1)),
+    or None.  ``max_rise_upper``: for a converged run, a proven upper bound of the largest rise
+    max_t (ℓ(s_t) − ℓ(1)) / (ℓ(s_0) − ℓ(1)) over the whole run.  ``bits`` is the precision the
     proof used and ``seconds`` the wall time.
     """
 
@@ -82,6 +86,8 @@ class Certificate:
     tail: Tail | None = None
     cycle: Cycle | None = None
     catapult: dict[str, Any] | None = None
+    escape: Any = None
+    max_rise_upper: float | None = None
     balls: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -105,5 +111,7 @@ class Certificate:
                             "stability": c.stability, "multipliers": c.multipliers}
         else:
             out["cycle"] = None
+        out["escape"] = self.escape.as_dict() if self.escape is not None else None
+        out["max_rise_upper"] = self.max_rise_upper
         return out
 
