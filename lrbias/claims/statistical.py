@@ -605,7 +605,8 @@ def compared_claim(*, id: str, title: str, statement: str, latex: str, provenanc
     if rival is not None:
         r = as_compared(rival.statistic)
         rival_mutant = Mutant("rival", f"{rival.statement} {starts_sentence(starts, r.steps)}", r.decide(starts),
-                              rival.hypotheses, confirm=r.confirm(starts))
+                              rival.hypotheses, confirm=r.confirm(starts),
+                              certify=rival.certify(starts) if rival.certify is not None else None)
     return Entry(id=id, title=title, statement=f"{statement} {starts_sentence(starts, compared.steps)}", latex=latex,
                  provenance=provenance, hypotheses=hypotheses, conclusion=compared.decide(starts),
                  confirm=compared.confirm(starts), engine="float64 batch", examples_scale=examples_scale,
