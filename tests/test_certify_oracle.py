@@ -172,7 +172,7 @@ CASES = st.one_of(SCALED, CYCLING)
 
 
 EXAMPLES = {"thorough": 400, "ci": 8}.get(settings.get_current_profile_name(), 16)
-"""Cases drawn: 16 by default (about 30 s on a loaded 2-core machine), 400 under ``--hypothesis-profile=thorough`` (400 cases)."""
+"""Cases drawn: 16 by default (about 30 s on a loaded 2-core machine), 400 under the thorough profile."""
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
