@@ -271,3 +271,28 @@ def test_the_variant_file_names_map_to_their_builders():
     assert st.STATISTICS == {"median-ratio-at-least": st.median_ratio_at_least,
                              "share-converged-at-least": st.share_converged,
                              "imbalance-shrinks": st.imbalance_shrinks, "eos-share-at-most": st.eos_share_at_most}
+
+
+def test_the_tolerance_of_the_stability_bound_is_inclusive():
+    # h ℓ″(1) = 2: 2/(h ℓ″(1)) − 2 = −1, slack 1e-9: the bound is exactly −1e-9, a balanced run sits on it
+    b = batch([C], x=1.0, y=1.0, h=1.0, family=CURVED)
+    check = st._within_stability_bound(b, np.array([True]), 1e-9)[0]
+    assert check.margin == -1e-9 and check.verdict == "pass"
+    assert st._within_stability_bound(b, np.array([True]), 1.5e-9)[0].verdict == "fail"
+
+
+def test_minimiser_bound_counts_the_runs_not_labelled_converged():
+    def on(g):
+        x = (g + np.sqrt(g * g + 4)) / 2
+        return x, 1 / x
+    pts = [on(1.0), on(0.5), on(0.25)]
+    b = batch([P, D, C], x=[p[0] for p in pts], y=[p[1] for p in pts], h=0.25, family=CURVED)
+    check = st.minimiser_bound()(b)[0]
+    assert check.detail["on_minimisers"] == 3 and check.detail["not_labelled_converged"] == 2
+
+
+def test_masks_of_overflowed_runs_raise_no_floating_point_warning():
+    """A diverged run can end at (inf, 0): xy is NaN (an invalid operation), which the masks read quietly."""
+    b = batch([D, C], x=[np.inf, 1.0], y=[0.0, 1.0])
+    with np.errstate(all="raise"):
+        assert st.on_minimisers(b).tolist() == [False, True]
