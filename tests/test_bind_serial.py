@@ -70,3 +70,21 @@ def test_print_table_shows_the_header_columns_only():
     out = io.StringIO()
     serial.print_table(["a", "b"], [["1", "2", "free"]], out=out, free_last=True)
     assert out.getvalue() == "a  b\n1  free\n"
+
+
+def test_write_atomic_writes_utf8_whatever_the_locale(tmp_path: Path):
+    """Under a C locale without UTF-8 mode or coercion the default text encoding is ASCII: the writer
+    must still write UTF-8 (a report's text holds ℓ, κ, ≥)."""
+    import subprocess
+    import sys
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0",
+           "PYTHONPATH": str(root)}
+    target = tmp_path / "t.txt"
+    code = ("import sys, locale; from lrbias import serial; "
+            "serial.write_atomic(sys.argv[1], '\\u2113 \\u03ba \\u2265'); print(locale.getpreferredencoding(False))")
+    done = subprocess.run([sys.executable, "-c", code, str(target)], env=env, capture_output=True, text=True,
+                          encoding="utf-8", timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().lower() in ("ansi_x3.4-1968", "ascii", "us-ascii"), done.stdout  # the locale binds
+    assert target.read_text(encoding="utf-8") == "ℓ κ ≥"
