@@ -1,7 +1,7 @@
 """lrbias: theory checks for large-learning-rate implicit biases of gradient descent on ℓ(xy).
 
 This module is the supported front: the names in ``__all__`` (a test asserts the list), documented
-in ``docs/api.md``.  Everything else (``lrbias.losses``, ``lrbias.gd``, ``lrbias.claims``,
+in ``docs/api/``.  Everything else (``lrbias.losses``, ``lrbias.gd``, ``lrbias.claims``,
 ``lrbias.report``, ``lrbias.cli``, ``lrbias.nn``) is internal by convention and may change between
 versions; ``lrbias.api`` is the same front under the name variant files have always imported.
 

@@ -112,6 +112,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     collector = config.stash.get(COLLECTOR, None)
     if collector is None or collector.out is None or not collector.records or collector.profile is None:
         return
+    from lrbias.errors import LrbiasError
     from lrbias.report.job import command_line, report_from_results
 
     # the selection as given, options from PYTEST_ADDOPTS (e.g. a -k there) included
@@ -120,9 +121,41 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         from lrbias.claims.profiles import hypothesis_profile_name
 
         args.insert(0, f"--hypothesis-profile={hypothesis_profile_name(collector.profile)}")
-    index = report_from_results(collector.out, list(collector.records.values()), collector.profile,
-                                collector.seed or 0, command_line(args, "pytest"),
-                                time.perf_counter() - collector.started, progress=None)
     reporter = config.pluginmanager.get_plugin("terminalreporter")
+    command, elapsed = command_line(args, "pytest"), time.perf_counter() - collector.started
+    try:
+        index = report_from_results(collector.out, list(collector.records.values()), collector.profile,
+                                    collector.seed or 0, command, elapsed, progress=None)
+    except (LrbiasError, ValueError, OSError) as exc:  # e.g. a foreign file appeared in the folder meanwhile
+        kept = _keep_results(collector, command, elapsed)
+        line = f"lrbias report NOT written to {collector.out}: {' '.join(str(exc).split())[:400]}; " + (
+            f"the results document is kept in {kept}" if kept else "the results could not be kept either")
+        if reporter is not None:
+            reporter.write_line(line, red=True)
+        else:
+            print(line)
+        return
     if reporter is not None:
         reporter.write_line(f"lrbias report written to {index}")
+
+
+def _keep_results(collector: ResultCollector, command: str, elapsed: float) -> Path | None:
+    """Write the collected records as a results document beside the report folder (a new file); its path."""
+    from lrbias.claims.results import build_document
+    from lrbias.serial import dumps
+
+    assert collector.out is not None and collector.profile is not None
+    doc = build_document(list(collector.records.values()), collector.profile.name, collector.seed or 0,
+                         command, elapsed)
+    base = collector.out.parent / f"{collector.out.name}.results"
+    for i in range(100):
+        path = base.with_name(f"{base.name}{'' if i == 0 else f'-{i}'}.json")
+        try:
+            with open(path, "x", encoding="utf-8") as handle:  # never replaces a file
+                handle.write(dumps(doc) + "\n")
+            return path
+        except FileExistsError:
+            continue
+        except OSError:
+            return None
+    return None

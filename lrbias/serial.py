@@ -9,6 +9,7 @@ inconclusive check has margin +∞, a rise from a zero start is ∞) and become 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -23,8 +24,18 @@ import numpy as np
 
 from lrbias.errors import InvalidArgument, short
 
-__all__ = ["current_umask", "dumps", "format_number", "json_number", "json_safe", "print_table", "write_atomic",
-           "write_json"]
+__all__ = [
+    "SafeStream",
+    "current_umask",
+    "dumps",
+    "format_number",
+    "json_number",
+    "json_safe",
+    "print_table",
+    "terminal_safe",
+    "write_atomic",
+    "write_json",
+]
 
 
 def json_safe(value: Any) -> Any:
@@ -88,20 +99,38 @@ def write_atomic(path: str | Path, text: str) -> None:
     half-written file; the temporary file is removed on any error.  The folder must exist.
     Only a regular file is ever replaced: a symbolic link is followed (the link survives, its
     target is rewritten) and a folder, device, FIFO or socket is refused (LrbiasError).
+    An existing file's mode (a 0600 file stays 0600) and, where permitted, owner and group are
+    copied onto the replacement; a new file gets 0666 less the umask.  Hard links: the replacement
+    is a new file, so the name given gets the new text and other hard links to the old file keep
+    the old text.  An OS error (a full disk) names ``path``.
     """
     path = Path(path)
     if path.is_symlink():
         path = path.resolve()
-    if path.exists() and not stat.S_ISREG(path.stat().st_mode):
+    old = path.stat() if path.exists() else None
+    if old is not None and not stat.S_ISREG(old.st_mode):
         raise InvalidArgument(f"{short(str(path))} is not a regular file; refusing to replace it")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~current_umask())
+        if old is None:
+            os.chmod(tmp, 0o666 & ~current_umask())
+        else:
+            with contextlib.suppress(OSError):  # only root may give a file away; the group where we belong to it
+                os.chown(tmp, old.st_uid, old.st_gid)
+            os.chmod(tmp, stat.S_IMODE(old.st_mode))
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if exc.filename is None:
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
+        raise
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -110,6 +139,33 @@ def write_atomic(path: str | Path, text: str) -> None:
 def write_json(path: str | Path, value: Any) -> None:
     """Atomically write ``value`` as JSON under the policy above."""
     write_atomic(path, dumps(value) + "\n")
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x09), 0x0b, 0x0c, *range(0x0e, 0x20), *range(0x7f, 0xa0)]}
+_CONTROL.update({c: f"\\u{c:04x}" for c in [*range(0x202a, 0x202f), *range(0x2066, 0x206a)]})  # bidi overrides
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with control characters escaped (``\\x1b`` for ESC), newline, tab and carriage return kept.
+
+    Ids and names from a user's TOML or JSON reach the terminal; raw, an escape sequence in them
+    could set the window title or clear the screen.  Bidirectional overrides are escaped too.
+    """
+    return text.translate(_CONTROL)
+
+
+class SafeStream:
+    """A text stream that writes :func:`terminal_safe` text to ``stream`` (everything else delegated)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(terminal_safe(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def print_table(header: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO | None = None,

@@ -179,8 +179,8 @@ def test_cache_dir_that_is_a_file_is_refused(tmp_path, capsys):
 
 
 def test_an_entry_record_is_computed_once_and_a_variant_entry_never_stored(fresh):
-    from lrbias.claims.caching import entry_parts
     from lrbias.claims.catalogue import load_entries, load_groups
+    from lrbias.claims.entry_cache import entry_parts
     from lrbias.claims.profiles import PROFILES
     from lrbias.claims.session import run_selection
 

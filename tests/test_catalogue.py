@@ -54,8 +54,9 @@ def _explain(result) -> str:
 @pytest.mark.parametrize("entry", [pytest.param(e, id=e.id, marks=_marks(e, with_findings=True))
                                    for e in ENTRIES])
 def test_catalogue_entry(entry, lrbias_results):
-    """Every entry passes; a pass with a step budget was re-decided at 4x the budget on its deciding cases
-    and did not change (a changed verdict is reported inconclusive, which fails here)."""
+    """Every entry passes; a pass with a fixed step budget was re-decided at 4x the budget on its deciding cases
+    and did not change (a changed verdict is reported inconclusive, which fails here); a batch entry decided at
+    convergence records its budget cap and the share of runs it left open."""
     profile = _profile()
     result = run_entry(entry, profile, seed=0)
     lrbias_results.add(entry, result, profile)
@@ -64,6 +65,9 @@ def test_catalogue_entry(entry, lrbias_results):
         assert result.budget is not None and result.budget["stable"], result.budget
         assert result.budget["factor"] == 4 and result.budget["cases"]
         assert result.evidence["budget_stable"] is True
+    elif entry.engine == "float64 batch":
+        assert result.evidence["budget_cap"] >= result.evidence["steps"] > 0, result.evidence
+        assert result.evidence["undecided_share"] is not None
 
 
 @pytest.mark.parametrize("entry", [pytest.param(e, id=e.id, marks=_marks(e)) for e in ENTRIES if e.group == "nn"])
@@ -73,11 +77,62 @@ def test_nn_verdicts_are_re_decided_at_4x_the_steps(entry):
     4x the steps and did not change (one that changed would be inconclusive).  The grids of both budgets
     are trained once per process, so this re-run costs no training after the test above."""
     result = run_entry(entry, _profile(), seed=0)
-    if result.verdict == "inconclusive":
+    check_budget_record(result)
+
+
+def check_budget_record(result) -> None:
+    """What a verdict says about its budget check (the NN runs are budget-limited, so every deciding case
+    is re-run).  A pass or fail: re-decided at 4x, unchanged.  An inconclusive verdict either came from
+    the search (no budget check ran, and the search recorded why) or from the budget check (a deciding
+    case changed at 4x, named in a note)."""
+    budget = result.budget
+    if result.verdict in ("pass", "fail"):
+        assert budget is not None and budget["factor"] == 4, budget
+        assert budget["cases"] and all(c["at_larger"] is not None for c in budget["cases"]), budget
+        assert budget["stable"] and result.evidence["budget_stable"] is True
         return
-    assert result.budget is not None and result.budget["factor"] == 4, result.budget
-    assert all(c["at_larger"] is not None for c in result.budget["cases"]), result.budget
-    assert result.budget["stable"] and result.evidence["budget_stable"] is True
+    assert result.verdict == "inconclusive", result.verdict
+    if budget is None:  # undecided by the search itself: it says why, and no budget is claimed
+        assert result.evidence["budget_stable"] is None
+        assert result.notes, (result.inconclusive, result.inconclusive_reasons)
+    else:  # decided, then changed at 4x: the changed case is recorded and named
+        assert budget["factor"] == 4 and not budget["stable"] and result.evidence["budget_stable"] is False
+        changed = [c for c in budget["cases"]
+                   if c["at_larger"] is not None and c["at_larger"]["verdict"] != c["at_budget"]["verdict"]]
+        assert changed, budget
+        assert any(n.startswith("inconclusive: budget-sensitive: ") and repr(changed[0]["case"]) in n
+                   for n in result.notes), result.notes
+
+
+def _toy_result(verdict, budget, notes=()):
+    from lrbias.claims.runner import EntryResult
+    return EntryResult("toy", "toy", "paper", verdict, 4, 0, 0.1, None, None, 0, 0.0, notes=list(notes),
+                       budget=budget, evidence={"budget_stable": None if budget is None else budget["stable"]})
+
+
+_ROW = {"case": (1, 2), "at_budget": {"verdict": "pass", "margin": 0.1}}
+_CHANGED = {"factor": 4, "stable": False, "cases": [{**_ROW, "at_larger": {"verdict": "fail", "margin": -0.1}}]}
+_SAME = {"factor": 4, "stable": True, "cases": [{**_ROW, "at_larger": {"verdict": "pass", "margin": 0.1}}]}
+
+
+@pytest.mark.parametrize("result, ok", [
+    (_toy_result("pass", _SAME), True),
+    (_toy_result("inconclusive", None, ["3 of 4 cases undecided (limit 20%)"]), True),
+    (_toy_result("inconclusive", _CHANGED, ["inconclusive: budget-sensitive: case (1, 2): pass ..."]), True),
+    (_toy_result("pass", None), False),                                    # a pass never re-decided
+    (_toy_result("pass", {**_SAME, "factor": 2}), False),                  # ... at the wrong factor
+    (_toy_result("pass", _CHANGED), False),                                # ... that changed at 4x
+    (_toy_result("inconclusive", None), False),                            # undecided without saying why
+    (_toy_result("inconclusive", _SAME, ["budget-sensitive"]), False),     # "budget-sensitive" but stable
+    (_toy_result("inconclusive", _CHANGED), False),                        # the changed case not named
+])
+def test_the_budget_record_check_catches_a_wrong_record(result, ok):
+    """check_budget_record (used for the NN verdicts above, inconclusive ones included) is not vacuous."""
+    if ok:
+        check_budget_record(result)
+    else:
+        with pytest.raises(AssertionError):
+            check_budget_record(result)
 
 
 MUTANTS = [pytest.param(e, m, id=f"{e.id}/{m.name}", marks=_marks(e)) for e in ENTRIES for m in e.mutants]
@@ -110,7 +165,7 @@ def test_every_entry_has_a_mutant_and_a_unique_id():
 
 def test_batch_cases_carry_their_sweep_size_and_sweeps_are_read_only():
     """A batch case is (spec, κ, seed, n) with n from the profile it was drawn under; its replay rebuilds it."""
-    entry = entry_by_id("balancing.imbalance-shrinks", ENTRIES)
+    entry = entry_by_id("convergence.good-regularity-large-lr", ENTRIES)
     profile = PROFILES["smoke"]
     case = find(resolve(entry.hypotheses, profile), lambda _case: True)
     assert case[-1] == profile.sweep_starts

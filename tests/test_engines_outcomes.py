@@ -29,26 +29,30 @@ def reference(fam, x0: float, y0: float, h: float,
     """(outcome, step, x, y) of one run by the documented rules, in python floats."""
     x, y, h = float(x0), float(y0), float(h)
     snap, snap_t = None, -1
+    bound = min(st.bound * max(1.0, x * x + y * y), 1.7976931348623157e308)  # scaled by the start (issue 26)
+    prev = (x, y)
     for t in range(st.max_steps + 1):
         s = x * y
         g = float(fam.np.d1(np.array([s]))[0])
         q = x * x + y * y
         check = t % st.check_every == 0 or t == st.max_steps
-        if check and (not (q <= st.bound) or not math.isfinite(g)):
+        if check and (not (q <= bound) or not math.isfinite(g)):
             return "diverged", t, None, None
         if check and abs(s - 1) < st.tol and abs(g) < st.tol and 0 < h * fam.curvature * q < 2:
             return "converged", t, x, y
-        if check and t % PERIOD_CHECK_EVERY == 0 and q < st.tol**2:
+        if check and t % PERIOD_CHECK_EVERY == 0 and q < st.tol**2 and t > 0 \
+                and abs(x) <= abs(snap[0]) and abs(y) <= abs(snap[1]):  # attracted by the saddle
             return "undecided", t, x, y
         if snap is not None and 2 <= t - snap_t <= st.period_max and abs(s - 1) >= st.tol \
-                and st.tol**2 <= q <= st.bound and abs(x - snap[0]) <= st.period_rtol * abs(x) \
-                and abs(y - snap[1]) <= st.period_rtol * abs(y):
+                and st.tol**2 <= q <= bound and abs(x - snap[0]) <= st.period_rtol * abs(x) \
+                and abs(y - snap[1]) <= st.period_rtol * abs(y) and (x, y) != prev:  # a moving orbit
             return "periodic", t, x, y
         if t == st.max_steps:
             return "undecided", t, x, y
         if t % PERIOD_CHECK_EVERY == 0:
             snap, snap_t = (x, y), t
         hg = h * g
+        prev = (x, y)
         x, y = x - hg * y, y - hg * x
     raise AssertionError("unreachable")
 

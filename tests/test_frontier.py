@@ -79,3 +79,34 @@ def test_slow_oscillation_near_the_edge_is_not_called_periodic():
 def test_ranges_are_written_lo_to_hi():
     assert merge_ranges([[2.0, 3.5], [5.0, 8.0]]) == "[2, 3.5] ∪ [5, 8]"
     assert merge_ranges([]) == "nowhere"
+
+
+def test_an_undecided_grid_point_is_never_a_fail_and_every_point_carries_its_counts():
+    """Points whose open runs could flip them are inconclusive: they break a holding range but are not
+    counted as fails, no bisection runs into them, and each point records runs, open share, steps and cap."""
+    from lrbias.verdict import inconclusive
+
+    def predicate(kappa: float):
+        counts = {"runs": 200, "steps": 5000, "budget_cap": 1_000_000, "stopped": "decided"}
+        if 2.0 < kappa < 3.0:
+            return inconclusive("open runs could flip it", undecided=40, undecided_share=0.2, **counts)
+        return holds(kappa <= 2.0 or kappa >= 3.0, 0.1, undecided=0, undecided_share=0.0, **counts)
+
+    result = find_frontier(predicate, 1.0, 4.0, grid=7, steps=6, log_scale=False)
+    assert not any(v == str(Verdict.FAIL) for _, v, _ in result["points"])
+    assert any(v == str(Verdict.INCONCLUSIVE) for _, v, _ in result["points"])
+    assert result["boundaries"] == [] and len(result["holds_on"]) == 2
+    counts = result["point_counts"]
+    assert len(counts) == len(result["points"])
+    assert all({"undecided_share", "budget_cap", "steps", "runs"} <= set(c) for c in counts)
+    assert [c["undecided_share"] for c in counts if 2 < c["kappa"] < 3] == [0.2]   # the grid point 2.5
+
+
+def test_no_edge_of_stability_frontier_contains_kappa_two_or_below():
+    """The edge statistic fails at κ ≤ 2 whatever the ratios: converged runs there are inside the stable region."""
+    from lrbias.claims.statistical import frontier_predicate
+    from lrbias.claims.statistics import edge_statistic
+
+    predicate = frontier_predicate(edge_statistic(0.5))
+    assert predicate("softplus-pair:a=1/2", 2.0, 60, 0, "unbalanced").verdict == Verdict.FAIL
+    assert predicate("softplus-pair:a=1/2", 2.2, 60, 0, "unbalanced").verdict == Verdict.PASS

@@ -15,7 +15,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("lrbias.errors", "lrbias.serial", "lrbias.outputs", "lrbias._version", "lrbias.verdict"),
+    ("lrbias.errors", "lrbias.serial", "lrbias.outputs", "lrbias.inputs", "lrbias.cache", "lrbias._version",
+     "lrbias.verdict"),
     ("lrbias.losses",),
     ("lrbias.gd",),
     ("lrbias.nn",),
@@ -134,10 +135,41 @@ def test_every_import_points_down():
     assert upward(graph()) == []
 
 
+def catalogue_misuses(deps: dict[str, set[str]]) -> list[str]:
+    """Imports of the catalogue (theorems/) that reach above the claims layer or name no module of the
+    package: its modules declare entries from the library's claim layer and below, never report or CLI."""
+    out = []
+    for m, ds in deps.items():
+        for d in ds:
+            if d.split(".")[0] == "theorems":
+                continue
+            if not _is_module(d) or rank(d) > rank("lrbias.claims"):
+                out.append(f"{m} -> {d}")
+    return sorted(out)
+
+
 def test_the_theorems_package_holds_entries_only():
-    """theorems/ imports the library, never the other way; its modules only declare entries."""
+    """theorems/ imports the library (its claim layer and below), never the other way, and every module
+    of it declares its entries (a GROUP, or an ENTRIES list) or is the package's __init__."""
     deps = {module_name(p): imports_of(p) for p in (ROOT / "theorems").rglob("*.py")}
-    assert all(d.split(".")[0] in ("lrbias", "theorems") for ds in deps.values() for d in ds)
+    assert catalogue_misuses(deps) == []
+    assert all(any(d.split(".")[0] == "lrbias" for d in ds) for m, ds in deps.items() if m != "theorems"), deps
+    for path in (ROOT / "theorems").glob("*.py"):
+        if path.name != "__init__.py":
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            names = {t.id for node in tree.body if isinstance(node, ast.Assign | ast.AnnAssign)
+                     for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
+                     if isinstance(t, ast.Name)}
+            assert names & {"GROUP", "ENTRIES"}, path.name  # a declared Group (or a bare ENTRIES list)
+
+
+@pytest.mark.parametrize("deps", [
+    {"theorems.exact": {"lrbias.report.page"}},      # a catalogue module reaching the report layer
+    {"theorems.exact": {"lrbias.cli"}},               # ... or the CLI
+    {"theorems.exact": {"lrbias.no_such_module"}},    # ... or a module that does not exist
+])
+def test_the_catalogue_check_catches_a_deliberately_wrong_import(deps):
+    assert catalogue_misuses(deps)
 
 
 @pytest.mark.parametrize("deps, problem", [

@@ -100,12 +100,16 @@ def test_report_folder_rules(tmp_path: Path, monkeypatch) -> None:
     ours = tmp_path / "ours"
     ours.mkdir()
     (ours / outputs.MARKER).write_text("")
-    (ours / "extra-note.txt").write_text("")  # a marked folder is ours whatever else it holds
+    (ours / "index.html").write_text("")
     outputs.check_report_folder(ours)
-    legacy = tmp_path / "legacy"
-    (legacy / "figures").mkdir(parents=True)
-    (legacy / "index.html").write_text("")
-    outputs.check_report_folder(legacy)
+    (ours / "extra-note.txt").write_text("")  # issue 26: a marked folder is ours only without foreign paths
+    with pytest.raises(LrbiasError, match=r"extra-note\.txt"):
+        outputs.check_report_folder(ours)
+    unmarked = tmp_path / "legacy"
+    (unmarked / "figures").mkdir(parents=True)
+    (unmarked / "index.html").write_text("")  # a user's site: report names alone no longer make it ours
+    with pytest.raises(LrbiasError, match="does not hold an lrbias report"):
+        outputs.check_report_folder(unmarked)
     (tmp_path / "file").write_text("")
     (tmp_path / "link").symlink_to(ours)
     for bad, why in [(".", "current folder"), ("..", "current folder"), ("-", "a report is a folder"),
@@ -229,7 +233,7 @@ def test_exchange_keeps_a_complete_report_even_when_killed(tmp_path: Path) -> No
 def test_a_live_runs_staging_is_never_removed(tmp_path: Path) -> None:
     target = tmp_path / "out"
     mine = outputs.staging_folder(target)
-    dead = tmp_path / ".out.tmp-999999999-abcd"
+    dead = tmp_path / ".out.tmp-999999999-abcd0123"
     dead.mkdir()
     with outputs.folder_lock(target):
         removed = outputs.cleanup_leftovers(target)

@@ -20,6 +20,7 @@ import pytest
 from lrbias.claims.profiles import PROFILES
 from lrbias.claims.results import load_document, validate
 from lrbias.cli import main
+from lrbias.outputs import write_manifest
 from lrbias.report import build as report_build
 from lrbias.report import job
 from lrbias.report.diff import diff_documents
@@ -128,6 +129,7 @@ def test_crash_mid_run_leaves_old_report_intact(report_dir, tmp_path, monkeypatc
     out = tmp_path / "latest"
     out.mkdir()
     (out / "index.html").write_text("OLD REPORT")
+    write_manifest(out)  # a report folder (issue 26: index.html alone no longer makes one)
 
     def boom():
         raise RuntimeError("crash while drawing")
@@ -145,6 +147,7 @@ def test_kill_mid_run_leaves_old_report_intact(tmp_path):
     out = tmp_path / "latest"
     out.mkdir()
     (out / "index.html").write_text("OLD REPORT")
+    write_manifest(out)
     # one entry (the extras and figures are what a kill while writing must not tear); --no-cache: figures
     # read from the session's disk cache would be written faster than this loop looks
     proc = subprocess.Popen([sys.executable, "-m", "lrbias.cli", "report", "exact.product-update", "--out", str(out),
@@ -157,7 +160,7 @@ def test_kill_mid_run_leaves_old_report_intact(tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert (out / "index.html").read_text() == "OLD REPORT"
-    assert [p.name for p in out.iterdir()] == ["index.html"]
+    assert sorted(p.name for p in out.iterdir()) == [".lrbias-report", "index.html"]
 
 
 @pytest.mark.parametrize("kind", ["file", "foreign folder"])

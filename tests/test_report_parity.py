@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-ENTRY = "balancing.imbalance-shrinks"  # fast under smoke, and it has a validity frontier
+ENTRY = "convergence.good-regularity-large-lr"  # a batch claim with a validity frontier
 VOLATILE = {"elapsed_s", "seconds", "quad_s", "mpmath_s", "time_s", "cache"}
 """Wall times, at any depth (an entry's, its rival's, a certificate's, a precision tier's), and what the
 disk cache served (the two runs share the session's cache: whichever looks a sweep up second reads it)."""

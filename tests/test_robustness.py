@@ -236,10 +236,10 @@ def test_unexpected_errors_are_one_line_and_debug_shows_the_traceback(capsys, mo
     monkeypatch.setattr(cli, "_cmd_dor", boom)
     err = one_line_error(capsys, ["dor", "square"], 3, "internal error (RuntimeError")
     assert "--debug" in err
-    assert main(["--debug", "dor", "square"]) == 1
+    assert main(["--debug", "dor", "square"]) == 3
     assert "Traceback" in capsys.readouterr().err
     monkeypatch.setenv("LRBIAS_DEBUG", "1")
-    assert main(["dor", "square"]) == 1
+    assert main(["dor", "square"]) == 3
     assert "Traceback" in capsys.readouterr().err
 
 

@@ -1,39 +1,66 @@
 """Statistics of a sweep on hand-made batches: each names its population and its figure.
 
 Skewed data tell a median from a mean; the shares count all runs or the converged ones as
-documented; too few converged runs leave the verdict undecided.
+documented; too few converged runs leave the verdict undecided.  Open runs (budget spent) are
+counted both ways: a verdict they could flip is inconclusive with both figures, one they cannot
+stands; :func:`to_decision` climbs the budget ladder only while they could flip it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import itertools
+from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
 
 from lrbias.claims.statistics import (
+    EDGE_BAND,
     MIN_CONVERGED,
+    edge_statistic,
     eos_share_at_most,
     imbalance_shrinks,
     median_ratio_at_least,
     share_converged,
 )
+from lrbias.claims.sweeps import CAP, STEPS, ladder, to_decision
 from lrbias.gd import stats
-from lrbias.gd.outcome import Outcome
+from lrbias.gd.outcome import Outcome, Settings
+from lrbias.verdict import Check, holds, inconclusive
 
 
 @dataclass
 class FakeBatch:
-    """The parts of a BatchResult the statistics read: outcomes, limiting ratios, start and end points."""
+    """The parts of a BatchResult the statistics read: outcomes (converged, open, else decided otherwise),
+    limiting ratios, start and end points, κ (square loss: κ = C)."""
 
     converged: np.ndarray
     ratio: np.ndarray
     x0: np.ndarray | None = None
     y0: np.ndarray | None = None
     imbalance: np.ndarray | None = None
+    open: np.ndarray | None = None
+    kappa: float = 3.0
+    family: str = "square"
+    settings: Settings = field(default_factory=lambda: Settings(max_steps=10))
+
+    @property
+    def C(self) -> np.ndarray:
+        return np.full(len(self), self.kappa)
+
+    @property
+    def steps(self) -> np.ndarray:
+        return np.where(self._open(), 10, 3)
+
+    def _open(self) -> np.ndarray:
+        return np.zeros(len(self), bool) if self.open is None else self.open
 
     def mask(self, outcome: Outcome) -> np.ndarray:
-        return self.converged if outcome == Outcome.CONVERGED else ~self.converged
+        if outcome == Outcome.CONVERGED:
+            return self.converged
+        if outcome == Outcome.UNDECIDED:
+            return self._open()
+        return ~self.converged & ~self._open()
 
     def __len__(self) -> int:
         return len(self.converged)
@@ -87,10 +114,94 @@ def test_share_converged_counts_every_run():
 def test_eos_share_is_a_share_of_all_runs():
     conv = np.ones(10, bool)
     conv[8:] = False
-    ratio = np.array([0.9, 0.9, 0.9, 0.1, 0.1, 0.1, 0.1, 0.1, 0.9, 0.9])  # the last two did not converge
+    ratio = np.array([0.97, 0.97, 0.97, 0.1, 0.1, 0.1, 0.1, 0.1, 0.97, 0.97])  # the last two did not converge
     check, rows = eos_share_at_most(0.25)(FakeBatch(conv, ratio))
     assert check.verdict == "fail" and check.detail["eos_share"] == pytest.approx(0.3)
     assert list(rows) == [0, 1, 2]
+
+
+def test_share_converged_counts_open_runs_both_ways():
+    conv, left = np.zeros(10, bool), np.zeros(10, bool)
+    conv[:8], left[8] = True, True   # 8 converged, 1 open, 1 diverged: 0.8 or 0.9
+    check, _ = share_converged(0.85)(FakeBatch(conv, np.zeros(10), open=left))
+    assert check.verdict == "inconclusive" and check.detail["undecided_can_flip"]
+    assert check.detail["share"] == pytest.approx(0.8)
+    assert check.detail["share_if_open_runs_favour"] == pytest.approx(0.9)
+    assert "0.8 counted against" in check.detail["reason"] and "0.9 counted for" in check.detail["reason"]
+    settled = share_converged(0.75)(FakeBatch(conv, np.zeros(10), open=left))[0]   # both ways above 0.75
+    assert settled.verdict == "pass" and not settled.detail["undecided_can_flip"]
+    assert settled.margin == pytest.approx(0.05), "a pass keeps the margin counted against the claim"
+    assert share_converged(0.95)(FakeBatch(conv, np.zeros(10), open=left))[0].verdict == "fail"
+
+
+def test_median_ratio_with_open_runs_is_bounded_both_ways():
+    n = 40
+    ratio = np.full(n, 0.5)
+    ratio[:19] = 1.0                   # 19 of the 36 converged at 1.0: their median 1.0 ...
+    left = np.zeros(n, bool)
+    left[36:] = True                   # ... but 4 open runs below it would pull it to 0.5
+    check, _ = median_ratio_at_least(0.9)(FakeBatch(~left, ratio, open=left))
+    assert check.verdict == "inconclusive" and check.detail["undecided_can_flip"]
+    assert check.detail["median_ratio"] == 0.5 and check.detail["median_ratio_if_open_runs_favour"] == 1.0
+    ratio[:22] = 1.0                   # 22 at 1.0 of 36 converged: 4 open runs cannot pull the median down
+    assert median_ratio_at_least(0.9)(FakeBatch(~left, ratio, open=left))[0].verdict == "pass"
+
+
+def test_edge_statistic_counts_only_kappa_above_two_and_the_band():
+    n = 40
+    ratio = np.full(n, EDGE_BAND)          # every run exactly at the band's edge
+    below = np.nextafter(EDGE_BAND, 0)
+    assert edge_statistic(0.5)(FakeBatch(np.ones(n, bool), ratio, kappa=2.5))[0].verdict == "pass"
+    check = edge_statistic(0.5)(FakeBatch(np.ones(n, bool), np.full(n, below), kappa=2.5))[0]
+    assert check.verdict == "fail" and check.detail["edge_share"] == 0.0
+    at_two = edge_statistic(0.5)(FakeBatch(np.ones(n, bool), ratio, kappa=2.0))[0]
+    assert at_two.verdict == "fail" and at_two.margin == 0.0, "κ = 2 is not above the threshold"
+    above_two = edge_statistic(0.5)(FakeBatch(np.ones(n, bool), ratio, kappa=float(np.nextafter(2.0, 3))))[0]
+    assert above_two.verdict == "pass"
+    half = ratio.copy()
+    half[:20] = below                      # exactly half at the edge passes a level of 1/2 ...
+    assert edge_statistic(0.5)(FakeBatch(np.ones(n, bool), half))[0].verdict == "pass"
+    half[20] = below                       # ... one fewer fails it
+    check = edge_statistic(0.5)(FakeBatch(np.ones(n, bool), half))[0]
+    assert check.verdict == "fail" and check.detail["median_ratio"] == pytest.approx(below)
+
+
+def test_ladder_climbs_by_growth_to_the_cap():
+    rungs = ladder()
+    assert rungs[0] == STEPS and rungs[-1] == CAP
+    assert all(b == min(4 * a, CAP) for a, b in itertools.pairwise(rungs))
+
+
+def test_to_decision_climbs_only_while_open_runs_could_flip_the_verdict():
+    seen = []
+
+    def check_at(steps: int, settle_at: int = 80_000) -> Check:
+        seen.append(steps)
+        left = 0 if steps >= settle_at else max(1, 100 - steps // 20_000)
+        if left:
+            return inconclusive("open runs could flip it", runs=200, undecided=left, undecided_can_flip=True)
+        return holds(True, 0.1, runs=200, undecided=0, undecided_can_flip=False)
+
+    check = to_decision(check_at)
+    assert seen == [5000, 20000, 80000] and check.verdict == "pass"
+    assert check.detail["budget_cap"] == CAP and check.detail["stopped"] == "decided"
+    assert check.detail["undecided_share"] == 0
+    seen.clear()
+    capped = to_decision(lambda s: check_at(s, settle_at=10**9))
+    assert seen == list(ladder()) and capped.verdict == "inconclusive" and capped.detail["stopped"] == "cap"
+    assert capped.detail["undecided_share"] == pytest.approx(max(1, 100 - CAP // 20_000) / 200)
+
+
+def test_to_decision_stops_when_two_rungs_in_a_row_decide_no_open_run():
+    seen = []
+
+    def stuck(steps: int) -> Check:
+        seen.append(steps)
+        return inconclusive("open runs could flip it", runs=200, undecided=39, undecided_can_flip=True)
+
+    check = to_decision(stuck)
+    assert seen == [5000, 20000, 80000] and check.detail["stopped"] == "no progress"
+    assert check.detail["undecided_share"] == pytest.approx(39 / 200)
 
 
 def test_imbalance_shrinks_compares_end_with_start():

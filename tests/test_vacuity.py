@@ -12,14 +12,18 @@ exists, is no longer an entry: it is a test of the engine, tests/test_engine_rat
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from lrbias.claims.catalogue import load_entries, with_starts
 from lrbias.claims.profiles import PROFILES
-from lrbias.claims.runner import budget_check, run_entry
+from lrbias.claims.runner import run_entry
 from lrbias.claims.starts import STARTS, register_starts
+from lrbias.claims.statistical import Rival, batch_claim, decide
+from lrbias.claims.statistics import minimiser_bound
+from lrbias.claims.sweeps import CAP, Case
 from lrbias.losses.families import KINDS, register_family
 from lrbias.verdict import Verdict
 
@@ -49,6 +53,8 @@ def _test_family_and_starts():
     KINDS.pop("square-tiny-quartic", None)
     STARTS.pop(AT_MINIMISERS, None)
 
+GOOD_ORDER_FAILING = ("shell", (3.0, 0, 200), "shell starts at κ = 3: a = 1 reaches the edge, a ≤ 1/2 does not")
+
 # id -> (start distribution or None, the failing case, the reason in words)
 FAILING = {
     "exact.balancing-identity": (None, ("logcosh", (1.3, 0.4), 0.1, 1e-2), "GD with weight decay 1e-2"),
@@ -62,16 +68,15 @@ FAILING = {
                                                     "dor 4 whose quartic tail starts past |s| = 100"),
     "convergence.none-above-threshold": ("box", ("logcosh", 0.8, 0, 200), "h·ℓ″(1) = 0.8, below the threshold"),
     "convergence.good-regularity-large-lr": ("box", ("square", 6.0, 0, 200), "the square loss at κ = 6"),
-    "sharpness.edge-of-stability-good-regularity": ("box", ("softplus-pair:a=1", 3.0, 0, 200),
-                                                    "softplus-pair a = 1 at κ = 3"),
-    "sharpness.fewer-starts-reach-edge-bad-regularity": ("shell", ("power:b=3", 2.0, 0, 200),
-                                                         "shell starts at κ = 2"),
-    "balancing.imbalance-shrinks": ("box", ("softplus-pair:a=1", 16.0, 0, 200), "κ = 16, past the frontier"),
-    "balancing.final-imbalance-bound": (AT_MINIMISERS, ("logcosh", 2.001, 0, 50),
-                                        "starts on minimisers just too sharp for h, 5000 steps"),
+    "sharpness.edge-of-stability-good-regularity": ("box", ("softplus-pair:a=1/4", 3.0, 0, 200),
+                                                    "box starts, softplus-pair a = 1/4 at κ = 3"),
+    "sharpness.fewer-starts-reach-edge-bad-regularity": ("shell", ("power:b=3", 2.2, 0, 200),
+                                                         "shell starts at κ = 2.2"),
     "balancing.stronger-for-larger-lr": ("box", ("quartic", 0.5, 0, 200), "quartic from κ = 0.5 to 1"),
     "catapult.unstable-minimiser": (None, ("logcosh", 1.5, 0, 200), "stable minimisers (local κ = 1.5)"),
-    "ordering.eos-share-falls-with-dor": ("shell", (2.0, 0, 200), "shell starts at κ = 2"),
+    "ordering.eos-share-falls-with-dor": ("unbalanced", (3.0, 0, 200),
+                                          "unbalanced starts at κ = 3: power b = 3 beats the square loss"),
+    "ordering.edge-share-falls-with-a": GOOD_ORDER_FAILING,
 }
 
 HOLDING = {
@@ -107,29 +112,31 @@ def test_a_realistic_input_makes_the_conclusion_fail(entry_id):
         assert entry.conclusion(HOLDING[entry_id]).verdict == Verdict.PASS
 
 
-def test_a_run_left_on_an_unstable_minimiser_is_budget_sensitive():
-    """The final-imbalance bound fails at 5000 steps from starts on minimisers at local κ = 2.001 (the
-    multiplier 1.001 needs more steps to push a run off), and holds with 4x the budget: the runner
-    reports such a case inconclusive (budget-sensitive), with both figures, never pass or fail."""
-    entry = _entry("balancing.final-imbalance-bound", AT_MINIMISERS)
-    case = FAILING["balancing.final-imbalance-bound"][1]
-    record = budget_check(entry, [case])
-    assert record is not None and not record["stable"]
-    row = record["cases"][0]
-    assert row["at_budget"]["verdict"] == "fail" and row["at_larger"]["verdict"] != "fail"
-    assert row["at_budget"]["undecided"] > 0
+AT_UNSTABLE = Case("logcosh", 2.001, 0, 50)
+"""Starts on minimisers at local κ = 2.001: the multiplier 1.001 needs more than 5000 steps to push a run off."""
 
 
-def test_the_runner_calls_a_budget_sensitive_failure_inconclusive():
-    from dataclasses import replace
+def test_a_run_left_on_an_unstable_minimiser_is_followed_to_a_decision():
+    """The stability bound read from final points fails at a fixed 5000 steps from starts on minimisers just too
+    sharp for h (the runs are still sitting there, open); decided at convergence the open runs are followed
+    until they leave, and the same statistic passes at a larger rung, with the cap stated."""
+    fixed = decide(minimiser_bound(), AT_MINIMISERS, steps=5000)(AT_UNSTABLE)
+    assert fixed.verdict == Verdict.INCONCLUSIVE and fixed.detail["undecided_can_flip"], fixed
+    followed = decide(minimiser_bound(), AT_MINIMISERS)(AT_UNSTABLE)
+    assert followed.verdict == Verdict.PASS, followed
+    assert followed.detail["steps"] > 5000 and followed.detail["budget_cap"] == CAP
+    assert followed.detail["stopped"] == "decided"
 
+
+def test_the_runner_decides_a_batch_claim_at_convergence():
     from hypothesis import strategies as st
 
-    entry = _entry("balancing.final-imbalance-bound", AT_MINIMISERS)
-    pinned = replace(entry, hypotheses=st.just(FAILING["balancing.final-imbalance-bound"][1]))
+    entry = batch_claim(id="test.minimiser-bound", title="t", statement="s", families=["logcosh"],
+                        kappa=(2.001, 2.001), statistic=minimiser_bound(), starts=AT_MINIMISERS,
+                        rival=Rival("r", minimiser_bound(0.5)), fails_if="f")
+    pinned = replace(entry, hypotheses=st.just(AT_UNSTABLE))
     result = run_entry(pinned, PROFILES["smoke"], seed=0)
-    assert result.verdict == "inconclusive", result
-    assert result.budget is not None and result.budget["stable"] is False
-    assert any(n.startswith("inconclusive: budget-sensitive") for n in result.notes), result.notes
-    assert result.evidence["budget_stable"] is False
-    assert math.isfinite(result.budget["cases"][0]["at_budget"]["margin"])
+    assert result.verdict == "pass", result
+    assert result.budget is None, "no 4x re-check: the case was followed to a decision"
+    assert result.evidence["budget_cap"] == CAP and result.evidence["steps"] > 5000
+    assert math.isfinite(result.worst_margin)

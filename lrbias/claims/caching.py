@@ -1,4 +1,7 @@
-"""The disk-cache keys of the expensive results: float64 sweeps, trained NN grids, catalogue entries' records.
+"""The disk-cache keys of the expensive results below the catalogue: float64 sweeps and trained NN grids.
+
+(A catalogue entry's record is cached by :mod:`lrbias.claims.entry_cache`, which needs the
+catalogue; this module sits under the sweeps and may not.)
 
 Each wrapper names everything its result depends on besides lrbias's own code (which
 :func:`lrbias.cache.content_key` hashes): for a sweep the family's formula, κ, seed, size, start
@@ -11,22 +14,18 @@ lrbias that cannot be read (a start sampler without source) is computed and not 
 
 from __future__ import annotations
 
-import functools
 import importlib.metadata
 import inspect
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lrbias import cache
 
 if TYPE_CHECKING:
-    from lrbias.claims.entry import Entry
-    from lrbias.claims.profiles import Profile
     from lrbias.gd import BatchResult
     from lrbias.nn.trainer import RunResult
 
-__all__ = ["disk_cached_entry", "disk_cached_grid", "disk_cached_sweep", "entry_parts", "grid_parts", "sweep_parts"]
+__all__ = ["disk_cached_grid", "disk_cached_sweep", "grid_parts", "sweep_parts"]
 
 
 def _version(dist: str) -> str | None:
@@ -92,58 +91,3 @@ def disk_cached_grid(compute: Callable[[], tuple[RunResult, ...]], grid: Any,
                      overrides: dict[str, Any]) -> tuple[RunResult, ...]:
     """``compute()`` (the runs of ``grid`` trained with ``overrides``), through the disk cache."""
     return cache.cached("nn-grid", grid_parts(grid, overrides), compute, label=getattr(grid, "name", repr(grid)))
-
-
-@functools.lru_cache(maxsize=1)
-def _catalogue_sources() -> tuple[frozenset[str], str]:
-    """(ids of the entries the catalogue's entry-point groups define, a hash of those groups' source trees).
-
-    Variant files are not among them: their entries are computed every time (their source is not hashed).
-    """
-    import hashlib
-    import importlib
-
-    from lrbias.claims.catalogue import sources, torch_available
-
-    ids: set[str] = set()
-    roots: set[Path] = set()
-    for src in sources():
-        if src.builtin and src.name == "nn" and not torch_available():
-            continue
-        ids.update(e.id for e in src.entries())
-        top = importlib.import_module(src.target.value.split(":")[0].split(".")[0])
-        if getattr(top, "__file__", None) is None:
-            return frozenset(), ""
-        root = Path(top.__file__).resolve()
-        roots.add(root.parent if root.name == "__init__.py" else root)
-    digest = hashlib.sha256()
-    for root in sorted(roots):
-        digest.update(str(root.name).encode())
-        tree = cache.tree_hash(root) if root.is_dir() else hashlib.sha256(root.read_bytes()).hexdigest()
-        digest.update(tree.encode())
-    return frozenset(ids), digest.hexdigest()
-
-
-def entry_parts(entry: Entry, profile: Profile, seed: int) -> dict[str, Any] | None:
-    """What a catalogue entry's record depends on besides lrbias's code: the entry's id and start
-    distribution, the profile, the seed, the catalogue groups' sources and the libraries' versions;
-    None for an entry that no entry-point group defines (a variant file's: not stored)."""
-    from lrbias.claims.results import environment
-
-    ids, sources = _catalogue_sources()
-    if entry.id not in ids or not sources:
-        return None
-    env = environment()
-    return {"entry": entry.id, "starts": entry.starts, "profile": repr(profile), "seed": int(seed),
-            "catalogue": sources, "versions": env["versions"], "mpmath_backend": env["mpmath_backend"],
-            "torch_threads": env["torch_threads"]}
-
-
-def disk_cached_entry(compute: Callable[[], dict], entry: Entry, profile: Profile, seed: int,
-                      database: Any = None) -> dict:
-    """``compute()`` (the entry's result record, frontier and rival included), through the disk cache;
-    computed every time with a Hypothesis example database (it steers the search) or for a variant's entry."""
-    parts = None if database is not None else entry_parts(entry, profile, seed)
-    if parts is None:
-        return compute()
-    return cache.cached("entry", parts, compute, label=entry.id)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fnmatch
 import importlib.util
+import sys
 import types
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from importlib import metadata
 from lrbias.claims.entry import Entry
 from lrbias.claims.group import Group
 from lrbias.claims.variants import check_entries, load_variant_groups
-from lrbias.errors import InvalidArgument
+from lrbias.errors import InvalidArgument, LrbiasError
 
 __all__ = ["BUILTIN_GROUPS", "ENTRY_POINT_GROUP", "GROUP_ALIASES", "Group", "Source", "entry_by_id",
            "known_findings", "load_entries", "load_groups", "select", "sources", "torch_available", "with_starts"]
@@ -104,7 +105,13 @@ def load_groups(include_nn: bool = True, variants: Iterable[str] = ()) -> list[G
     for src in sources():
         if src.builtin and src.name == "nn" and not (include_nn and torch_available()):
             continue
-        found.append((src.source, src.load()))
+        try:
+            found.append((src.source, src.load()))
+        except LrbiasError as exc:
+            if src.builtin:
+                raise
+            # one broken third-party entry point must not disable every other entry
+            print(f"lrbias: warning: {' '.join(str(exc).split())[:300]}; its entries are skipped", file=sys.stderr)
     found += [(str(path), group) for path in variants for group in load_variant_groups(path)]
     seen: dict[str, str] = {}
     for source, group in found:

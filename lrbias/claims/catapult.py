@@ -23,7 +23,7 @@ from lrbias.verdict import Check, holds, inconclusive
 
 __all__ = ["CATAPULT_KAPPAS", "CATAPULT_SHARE", "CATAPULT_STARTS", "CATAPULT_WORST_SLOPE", "base_kappa",
            "catapult_batch", "catapult_check", "catapult_confirm", "catapult_law", "catapult_on", "catapult_slope",
-           "closest_first", "peak_excess", "rise_check", "rise_confirm", "rise_on"]
+           "closest_first", "excess_kappa", "peak_excess", "rise_check", "rise_confirm", "rise_on"]
 
 CATAPULT_STARTS = "near-minimiser"
 CATAPULT_SHARE = 0.5
@@ -47,6 +47,15 @@ def catapult_batch(case: tuple, steps: int = STEPS) -> BatchResult:
     x0, y0 = t * (1 + 1e-3 * rng.standard_normal(n)), 1 / t
     h = kappa_local / (fam.curvature * (t * t + 1 / t**2))
     return run_batch(fam, x0, y0, h=h, settings=Settings(max_steps=steps))
+
+
+def excess_kappa(kappa_b: np.ndarray) -> np.ndarray:
+    """max(κ_b − 2, 0): how far the minimiser a start projects onto is past the flip bifurcation.
+
+    A start whose κ_b ≤ 2 projects onto a *stable* minimiser and has no catapult to predict; the
+    signed (κ_b − 2)² would ask it for a rise anyway (a perturbed start at κ ≈ 2 does that).
+    """
+    return np.maximum(np.asarray(kappa_b) - 2, 0.0)
 
 
 def base_kappa(x0: np.ndarray, y0: np.ndarray, hc: np.ndarray) -> np.ndarray:
@@ -94,7 +103,7 @@ def catapult_law(res: BatchResult) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         f0 = np.array([float(fam.mp.loss(mpmath.mpf(float(x)) * mpmath.mpf(float(y))) - base)
                        for x, y in zip(res.x0, res.y0, strict=True)])
     kappa_b = base_kappa(res.x0, res.y0, res.h * fam.curvature)
-    return f0, kappa_b, f0 + fam.curvature * (kappa_b - 2) ** 2
+    return f0, kappa_b, f0 + fam.curvature * excess_kappa(kappa_b) ** 2
 
 
 def peak_excess(res: BatchResult) -> np.ndarray:
@@ -114,7 +123,7 @@ def catapult_on(res: BatchResult, share: float = CATAPULT_SHARE) -> Check:
         return inconclusive("fewer than 5 runs converged", converged=int(conv.sum()))
     f0, kappa_b, _ = catapult_law(res)
     fmax = peak_excess(res)[conv]
-    bound = f0[conv] + share * get_family(res.family).curvature * (kappa_b[conv] - 2) ** 2
+    bound = f0[conv] + share * get_family(res.family).curvature * excess_kappa(kappa_b[conv]) ** 2
     over = fmax / bound
     i = int(np.argmin(over))
     return holds(bool(over[i] >= 1), math.log10(over[i]), converged=int(conv.sum()), min_over_bound=float(over[i]),

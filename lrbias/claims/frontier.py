@@ -92,7 +92,9 @@ def find_frontier(predicate: Callable[[float], Check], lo: float, hi: float, gri
     Returns ``points`` ([κ, verdict, margin] sorted by κ), ``holds_on`` (maximal κ ranges whose
     evaluated points all passed), and ``boundaries`` (each refined transition as
     [last κ that passed, first κ that failed] or the reverse, with its width).
-    Inconclusive points break a holding range and are never counted as passes.
+    Inconclusive points break a holding range and are never counted as passes (nor as fails: a
+    bisection stops at one).  ``point_counts`` gives, per evaluated κ whose check reports them, the
+    runs, the open (undecided) runs' share, the budget reached and its cap.
     """
     if not (0 < lo < hi) if log_scale else not lo < hi:
         raise InvalidArgument(f"frontier range [{lo}, {hi}] is empty or not positive")
@@ -140,7 +142,13 @@ def find_frontier(predicate: Callable[[float], Check], lo: float, hi: float, gri
         "points": [[k, str(c.verdict), c.margin if math.isfinite(c.margin) else None] for k, c in ordered],
         "holds_on": holds_on,
         "boundaries": boundaries,
+        "point_counts": [{"kappa": k, **{key: c.detail[key] for key in COUNTS if key in c.detail}}
+                         for k, c in ordered if "runs" in c.detail],
     }
+
+
+COUNTS = ("runs", "undecided", "undecided_share", "steps", "budget_cap", "stopped")
+"""The population figures a frontier point carries from its check (batch predicates report them)."""
 
 
 def merge_ranges(ranges: Sequence[Sequence[float]]) -> str:

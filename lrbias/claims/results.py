@@ -167,7 +167,9 @@ def write_document(path: Path, doc: dict) -> None:
 
 def load_document(path: Path) -> dict:
     """Read a results document; ValueError naming the problems if it does not conform."""
-    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    from lrbias.inputs import read_json
+
+    doc = read_json(path)  # a regular file of bounded size, strict JSON (LrbiasError naming it otherwise)
     problems = validate(doc)
     if problems:
         raise InvalidArgument(f"{path}: not a lrbias results document: " + "; ".join(problems[:5]))

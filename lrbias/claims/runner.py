@@ -170,8 +170,9 @@ def budget_check(entry: Entry, cases: list[Any], factor: int = BUDGET_FACTOR) ->
     """Re-decide the deciding ``cases`` with ``factor`` × the step budget; None if the entry has no budget.
 
     Returns {"factor", "cases": [{"case", "at_budget", "at_larger"}], "stable"}: stable when no
-    case changed verdict.  A case whose undecided share is at most :data:`UNDECIDED_BOUND` is
-    recorded with ``at_larger`` = null (no run can change), unless its check counts runs judged
+    case changed verdict.  A case whose undecided share is at most :data:`UNDECIDED_BOUND`, or whose
+    check counted its open runs both ways with the same verdict (``undecided_can_flip`` False), is
+    recorded with ``at_larger`` = null (no run can change it), unless its check counts runs judged
     where the budget stopped them (``budget_limited``: NN runs are decided from their trace at the
     last step, and more steps can change that trace).
     """
@@ -182,7 +183,8 @@ def budget_check(entry: Entry, cases: list[Any], factor: int = BUDGET_FACTOR) ->
         base = entry.conclusion(case)
         runs, left = run_counts(base.detail)
         larger = None
-        if not runs or left / runs > UNDECIDED_BOUND or base.detail.get("budget_limited"):
+        settled = base.detail.get("undecided_can_flip") is False   # open runs counted both ways agree
+        if not settled and (not runs or left / runs > UNDECIDED_BOUND or base.detail.get("budget_limited")):
             wide = entry.rebudget(case, factor)
             larger = _figures(wide)
             stable &= wide.verdict == base.verdict
@@ -207,7 +209,9 @@ def evidence(entry: Entry, seen: Search, budget: dict | None) -> dict:
             "weakly_tested": None if entry.near is None else worst is None or worst >= entry.near,
             "runs_per_case": run_counts(seen.worst_detail)[0] if seen.worst_detail else None,
             "runs": seen.runs, "undecided_share": seen.undecided_runs / seen.runs if seen.runs else None,
-            "starts": entry.starts, "budget_stable": None if budget is None else budget["stable"]}
+            "starts": entry.starts, "budget_stable": None if budget is None else budget["stable"],
+            **{key: seen.worst_detail[key] for key in ("budget_cap", "steps", "stopped")
+               if key in seen.worst_detail}}
 
 
 def run_entry(entry: Entry, profile: Profile, seed: int = 0, mutant: Mutant | None = None,

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from lrbias import cache
-from lrbias.claims.caching import disk_cached_entry
 from lrbias.claims.entry import Entry
+from lrbias.claims.entry_cache import disk_cached_entry
 from lrbias.claims.profiles import Profile
 from lrbias.claims.runner import EntryResult, run_entry, run_rival
 

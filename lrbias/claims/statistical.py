@@ -4,8 +4,11 @@ A batch case is a :class:`~lrbias.claims.sweeps.Case` (spec, κ, seed, n): the s
 :func:`lrbias.claims.sweeps.sweep`.  ``n`` is the profile's ``sweep_starts``, drawn into the case
 (:func:`sized`), so a conclusion is a pure function of its case and a replay command rebuilds the
 same sweep.  :func:`decide` evaluates a :class:`~lrbias.claims.entry.Statistic` on the float64
-sweep, :func:`confirm` after the tiers confirmed its deciding rows, :func:`rebudget` at a multiple
-of the step budget; :func:`batch_claim` builds an entry from a statistic (the catalogue,
+sweep *at convergence*: it climbs the budget ladder (:func:`lrbias.claims.sweeps.to_decision`)
+until the open runs, counted both ways, cannot flip the verdict, up to
+:data:`~lrbias.claims.sweeps.CAP` steps; :func:`confirm` re-decides the deciding rows of the sweep at
+the rung where it was decided through the tiers; :func:`rebudget` at a multiple of a fixed budget
+(claims decided at convergence have none); :func:`batch_claim` builds an entry from a statistic (the catalogue,
 ``lrbias.api`` and TOML variants use it).
 
 Claims that compare sweeps (two κ of one family, a family against a reference family, a list of
@@ -34,6 +37,7 @@ from lrbias.claims.frontier import Frontier
 from lrbias.claims.profiles import Profile
 from lrbias.claims.starts import get_starts
 from lrbias.claims.sweeps import (
+    CAP,
     STEPS,
     Case,
     coverage_line,
@@ -41,6 +45,7 @@ from lrbias.claims.sweeps import (
     precise_batch,
     replay,
     sweep,
+    to_decision,
     undecided,
 )
 from lrbias.errors import InvalidArgument
@@ -97,28 +102,41 @@ def _case_sweep(case: Case, starts: str = "box", steps: int = STEPS) -> BatchRes
 
 
 def counted(check: Check, batch: BatchResult) -> Check:
-    """``check`` with the population behind it: runs, undecided runs, start distribution and budget."""
-    return Check(check.verdict, check.margin, {**check.detail, "runs": len(batch), "undecided": undecided(batch),
-                                               "starts": batch.meta.get("starts"),
-                                               "steps": batch.settings.max_steps})
+    """``check`` with the population behind it: runs, open (undecided) runs and their share, start
+    distribution and budget (the rung reached, ``steps``, and the cap: the same for a fixed budget)."""
+    return _counted_all(check, [batch])
 
 
-def decide(statistic: Statistic, starts: str = "box", steps: int = STEPS) -> Conclusion:
-    """The conclusion ``statistic`` gives on the float64 sweep of a case (from ``starts``, ``steps`` budget)."""
+def at_convergence(statistic: Statistic, case: Case, starts: str = "box", cap: int = CAP) -> Check:
+    """``statistic`` on the sweep of ``case`` at the first rung where its open runs cannot flip it."""
+    def at(steps: int) -> Check:
+        batch = _case_sweep(case, starts, steps)
+        return counted(statistic(batch)[0], batch)
+    return to_decision(at, cap)
+
+
+def decide(statistic: Statistic, starts: str = "box", steps: int | None = None) -> Conclusion:
+    """The conclusion ``statistic`` gives on the float64 sweep of a case from ``starts``: at convergence
+    (:func:`at_convergence`), or at a fixed budget of ``steps``."""
     def conclusion(case: Case) -> Check:
+        if steps is None:
+            return at_convergence(statistic, case, starts)
         batch = _case_sweep(case, starts, steps)
         return counted(statistic(batch)[0], batch)
     return conclusion
 
 
 def confirm(statistic: Statistic, starts: str = "box") -> Conclusion:
-    """The conclusion ``statistic`` gives once the case's deciding rows are re-run at high precision."""
+    """The conclusion ``statistic`` gives once the case's deciding rows, on its sweep at the rung where it was
+    decided, are re-run at high precision."""
     def conclusion(case: Case) -> Check:
-        batch = _case_sweep(case, starts)
+        decided = at_convergence(statistic, case, starts)
+        batch = _case_sweep(case, starts, int(decided.detail["steps"]))
         _, rows = statistic(batch)
         precise = precise_batch(batch, rows)
         check = counted(statistic(precise)[0], precise)
-        return dataclasses.replace(check, detail={**check.detail, "confirmation": coverage_line(precise)})
+        return dataclasses.replace(check, detail={**check.detail, "budget_cap": CAP,
+                                                  "confirmation": coverage_line(precise)})
     return conclusion
 
 
@@ -132,15 +150,24 @@ def rebudget(statistic: Statistic, starts: str = "box") -> Callable[[Case, int],
 
 
 def frontier_predicate(statistic: Statistic) -> Callable[[str, float, int, int, str], Check]:
-    """The frontier predicate (spec, κ, n, seed, starts) of ``statistic``."""
+    """The frontier predicate (spec, κ, n, seed, starts) of ``statistic``, decided at convergence (an
+    undecided grid point is inconclusive, never a fail)."""
     def predicate(spec: str, kappa: float, n: int, seed: int, starts: str = "box") -> Check:
-        return statistic(sweep(spec, float(kappa), seed, n, starts))[0]
+        return at_convergence(statistic, Case(spec, float(kappa), int(seed), int(n)), starts)
     return predicate
 
 
-def starts_sentence(starts: str, steps: int = STEPS) -> str:
-    """The sentence a statement ends with, naming its start distribution and step budget."""
-    return f"Starts: {starts} ({get_starts(starts).description}); {steps} steps."
+def budget_sentence(steps: int | None = None) -> str:
+    """How a statement's runs are followed: a fixed budget of ``steps``, or (None) to a decision on the ladder."""
+    if steps is not None:
+        return f"{steps} steps"
+    return (f"runs followed to a decision ({STEPS:,} steps, ×4 while the open runs could flip the verdict, "
+            f"cap {CAP:,})")
+
+
+def starts_sentence(starts: str, steps: int | None = None) -> str:
+    """The sentence a statement ends with, naming its start distribution and how its runs are followed."""
+    return f"Starts: {starts} ({get_starts(starts).description}); {budget_sentence(steps)}."
 
 
 BUILT_IN_STARTS = ("box", "unbalanced", "shell")
@@ -237,10 +264,10 @@ def batch_claim(*, id: str, title: str, statement: str, families: Sequence[str] 
                  confirm=confirm(statistic, starts), replay=functools.partial(replay, starts=starts, source=source),
                  engine="float64 batch", examples_scale=0.1,
                  mutants=_statistic_mutants(mutants, starts, lambda wrong: decide(wrong, starts), id),
-                 shrink=False, assumptions=f"{assumptions}; starts: {starts}; {STEPS} steps", frontier=scan,
+                 shrink=False, assumptions=f"{assumptions}; starts: {starts}; {budget_sentence()}", frontier=scan,
                  fails_if=fails_if, rival=rival_mutant, starts=starts,
                  restart=functools.partial(_rebuild, batch_claim, arguments),
-                 rebudget=rebudget(statistic, starts), near=near, known_finding=known_finding,
+                 rebudget=None, near=near, known_finding=known_finding,
                  figures=tuple(figures))
 
 
@@ -269,11 +296,13 @@ class Sweep(NamedTuple):
 
 
 def _counted_all(check: Check, batches: Sequence[BatchResult]) -> Check:
-    """``check`` with the population behind it: runs and undecided runs over ``batches``, starts and budget."""
+    """``check`` with the population behind it over ``batches``: runs, open (undecided) runs and their share,
+    starts and budget (``steps``; ``budget_cap`` the same, until :func:`to_decision` records its cap)."""
+    runs, left = sum(len(b) for b in batches), sum(undecided(b) for b in batches)
+    steps = batches[0].settings.max_steps if batches else None
     return Check(check.verdict, check.margin,
-                 {**check.detail, "runs": sum(len(b) for b in batches), "undecided": sum(undecided(b) for b in batches),
-                  "starts": batches[0].meta.get("starts") if batches else None,
-                  "steps": batches[0].settings.max_steps if batches else None})
+                 {**check.detail, "runs": runs, "undecided": left, "undecided_share": left / runs if runs else 0.0,
+                  "starts": batches[0].meta.get("starts") if batches else None, "steps": steps, "budget_cap": steps})
 
 
 def _all_sweeps(batches: Sequence[BatchResult]) -> Sequence[int]:
@@ -287,13 +316,16 @@ class Compared:
     ``sweeps(case)`` lists the :class:`Sweep` the case reads; ``check(batches)`` decides the claim on
     them (in that order); ``rows(batch)`` gives each sweep's deciding runs (most decisive first), which
     a confirmation re-runs through the precision tiers; ``confirmed(batches)`` picks which sweeps are
-    confirmed (default: all); ``steps`` is the step budget.
+    confirmed (default: all); ``steps`` is a fixed step budget, or None (the default): each case is
+    decided at convergence (:func:`~lrbias.claims.sweeps.to_decision`; a check says whether its open
+    runs could flip it through ``undecided_can_flip``, and one that does not say is followed while
+    open runs remain).
     """
 
     sweeps: Callable[[Any], Sequence[Sweep]]
     check: Callable[[Sequence[BatchResult]], Check]
     rows: Callable[[BatchResult], np.ndarray]
-    steps: int = STEPS
+    steps: int | None = None
     confirmed: Callable[[Sequence[BatchResult]], Sequence[int]] = _all_sweeps
 
     def with_check(self, check: Callable[[Sequence[BatchResult]], Check]) -> Compared:
@@ -301,20 +333,33 @@ class Compared:
         return dataclasses.replace(self, check=check)
 
     def batches(self, case: Any, starts: str, steps: int | None = None) -> list[BatchResult]:
-        """The float64 sweeps of ``case``."""
-        return [s.run(starts, self.steps if steps is None else steps) for s in self.sweeps(case)]
+        """The float64 sweeps of ``case`` at ``steps`` (default: the fixed budget, else the first rung)."""
+        budget = steps if steps is not None else self.steps if self.steps is not None else STEPS
+        return [s.run(starts, budget) for s in self.sweeps(case)]
+
+    def _at(self, case: Any, starts: str, steps: int) -> Check:
+        batches = self.batches(case, starts, steps)
+        check = _counted_all(self.check(batches), batches)
+        if "undecided_can_flip" not in check.detail:
+            flips = check.detail["undecided"] > 0   # a check that does not say: open runs might flip it
+            check = dataclasses.replace(check, detail={**check.detail, "undecided_can_flip": flips})
+        return check
+
+    def decided(self, case: Any, starts: str = "box") -> Check:
+        """The check on the sweeps of ``case``: at the fixed budget, or at convergence."""
+        if self.steps is not None:
+            return _counted_all(self.check(self.batches(case, starts)), self.batches(case, starts))
+        return to_decision(functools.partial(self._at, case, starts))
 
     def decide(self, starts: str = "box") -> Conclusion:
         """The conclusion on the float64 sweeps of a case."""
-        def conclusion(case: Any) -> Check:
-            batches = self.batches(case, starts)
-            return _counted_all(self.check(batches), batches)
-        return conclusion
+        return functools.partial(self.decided, starts=starts)
 
     def confirm(self, starts: str = "box") -> Conclusion:
-        """The conclusion once the deciding rows of the chosen sweeps are re-run at high precision."""
+        """The conclusion once the deciding rows of the chosen sweeps, at the budget where the case was decided,
+        are re-run at high precision."""
         def conclusion(case: Any) -> Check:
-            batches = self.batches(case, starts)
+            batches = self.batches(case, starts, int(self.decided(case, starts).detail["steps"]))
             chosen = set(self.confirmed(batches))
             precise = [precise_batch(b, self.rows(b)) if i in chosen else b for i, b in enumerate(batches)]
             check = _counted_all(self.check(precise), precise)
@@ -322,10 +367,14 @@ class Compared:
             return dataclasses.replace(check, detail={**check.detail, "confirmation": lines})
         return conclusion
 
-    def rebudget(self, starts: str = "box") -> Callable[[Any, int], Check]:
-        """The conclusion with the step budget multiplied by ``factor``."""
+    def rebudget(self, starts: str = "box") -> Callable[[Any, int], Check] | None:
+        """The conclusion with the fixed step budget multiplied by ``factor`` (None when decided at convergence)."""
+        if self.steps is None:
+            return None
+        fixed = self.steps
+
         def conclusion(case: Any, factor: int) -> Check:
-            batches = self.batches(case, starts, self.steps * int(factor))
+            batches = self.batches(case, starts, fixed * int(factor))
             return _counted_all(self.check(batches), batches)
         return conclusion
 
@@ -414,6 +463,6 @@ def compared_claim(*, id: str, title: str, statement: str, latex: str, provenanc
                  provenance=provenance, hypotheses=hypotheses, conclusion=compared.decide(starts),
                  confirm=compared.confirm(starts), engine="float64 batch", examples_scale=examples_scale,
                  shrink=False, mutants=_statistic_mutants(mutants, starts, lambda w: as_compared(w).decide(starts), id),
-                 assumptions=f"{assumptions}; starts: {starts}; {compared.steps} steps", fails_if=fails_if,
+                 assumptions=f"{assumptions}; starts: {starts}; {budget_sentence(compared.steps)}", fails_if=fails_if,
                  rival=rival_mutant, starts=starts, restart=functools.partial(_rebuild, compared_claim, arguments),
                  rebudget=compared.rebudget(starts), near=near, known_finding=known_finding, figures=tuple(figures))

@@ -1,9 +1,12 @@
 """Cached float64 sweeps for batch claims, and their confirmation through the precision tiers.
 
 A sweep is ``n`` starts drawn from a start distribution (:mod:`lrbias.claims.starts`) with
-h = κ / (ℓ″(1)(x0² + y0²)), i.e. C = κ/ℓ″(1); the step budget is :data:`STEPS`, and a sweep at a
-multiple of it re-runs only the runs the budget left undecided (a decided run ends at the same
-step whatever the budget).  Sweeps are cached per process.  :func:`precise_batch` re-runs the runs
+h = κ / (ℓ″(1)(x0² + y0²)), i.e. C = κ/ℓ″(1).  Budgets climb a ladder: :data:`STEPS`, then ×
+:data:`GROWTH` per rung up to :data:`CAP`; a sweep at a rung re-runs only the runs the rung below
+left *open* (budget spent: :func:`open_runs`), since a decided run ends at the same step whatever
+the budget (converged, diverged, periodic, or stalled at the saddle).  :func:`to_decision` climbs
+the ladder until a check no longer depends on the open runs (see DESIGN.md, "Decided at
+convergence").  Sweeps are cached per process.  :func:`precise_batch` re-runs the runs
 that decide a statistic (and the float-artefact suspects) through the tiers (quad, then mpmath)
 and substitutes their outcomes, which is how a batch counterexample is confirmed before it is
 reported.  :func:`replay` prints a command that rebuilds a case's sweep.
@@ -14,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import shlex
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -23,11 +27,21 @@ from lrbias.claims.starts import get_starts
 from lrbias.gd import BatchResult, Outcome, Settings, run_batch, suspects
 from lrbias.gd.sampling import Range
 from lrbias.losses.families import get_family
+from lrbias.verdict import Check
 
-__all__ = ["BOX", "CONFIRM_RUNS", "SETTINGS", "STEPS", "Case", "converged", "coverage_line", "fixed_step_sweep",
-           "precise_batch", "replay", "sweep", "undecided"]
+__all__ = ["BOX", "CAP", "CONFIRM_RUNS", "GROWTH", "SETTINGS", "STEPS", "Case", "converged", "coverage_line",
+           "fixed_step_sweep", "ladder", "open_runs", "precise_batch", "replay", "sweep", "to_decision", "undecided"]
 
 STEPS = 5000
+"""The first rung of the budget ladder."""
+CAP = 1_000_000
+"""The last rung: no run is followed beyond this many steps; the runs still open there are counted both ways."""
+STALL_RUNGS = 2
+"""The climb stops when this many rungs in a row decided none of the open runs (one is not enough: runs
+leaving an unstable minimiser at multiplier 1.001 stay open from 5,000 to 20,000 steps, then converge)."""
+GROWTH = 4
+"""Each rung of the ladder is this many times the one below (re-running the open runs from their
+starts costs at most GROWTH/(GROWTH − 1) times the last rung)."""
 BOX = Range(0.5, 4.0)
 SETTINGS = Settings(max_steps=STEPS)
 CONFIRM_RUNS = 24
@@ -43,7 +57,15 @@ class Case(NamedTuple):
     n: int
 
 
-@functools.lru_cache(maxsize=96)
+def ladder(cap: int = CAP) -> tuple[int, ...]:
+    """The budgets :func:`to_decision` climbs: STEPS, STEPS·GROWTH, ..., the last one ``cap``."""
+    rungs = [STEPS]
+    while rungs[-1] < cap:
+        rungs.append(min(rungs[-1] * GROWTH, cap))
+    return tuple(rungs)
+
+
+@functools.lru_cache(maxsize=192)
 def _cached_sweep(spec: str, kappa: float, seed: int, n: int, starts: str, steps: int) -> BatchResult:
     batch = disk_cached_sweep(_swept, spec, kappa, seed, n, starts, steps)
     for array in _arrays(batch).values():
@@ -54,7 +76,8 @@ def _cached_sweep(spec: str, kappa: float, seed: int, n: int, starts: str, steps
 def _swept(spec: str, kappa: float, seed: int, n: int, starts: str, steps: int) -> BatchResult:
     fam = get_family(spec)
     if steps > STEPS:
-        batch = _extended(_cached_sweep(spec, kappa, seed, n, starts, STEPS), steps)
+        below = max(r for r in ladder(steps) if r < steps)
+        batch = _extended(_cached_sweep(spec, kappa, seed, n, starts, below), steps)
     else:
         x0, y0 = get_starts(starts)(n, seed)
         batch = run_batch(fam, x0, y0, C=kappa / fam.curvature, settings=dataclasses.replace(SETTINGS, max_steps=steps),
@@ -66,10 +89,10 @@ def _swept(spec: str, kappa: float, seed: int, n: int, starts: str, steps: int) 
 
 
 def _extended(base: BatchResult, steps: int) -> BatchResult:
-    """``base`` with its undecided runs re-run from their starts with ``steps`` steps."""
+    """``base`` with its open runs (budget spent) re-run from their starts with ``steps`` steps."""
     out = _writable_copy(base)
     out.settings = dataclasses.replace(base.settings, max_steps=steps)
-    rows = np.flatnonzero(base.mask(Outcome.UNDECIDED))
+    rows = np.flatnonzero(open_runs(base))
     if rows.size:
         more = run_batch(get_family(base.family), base.x0[rows], base.y0[rows], h=base.h[rows],
                          settings=out.settings, seed=base.seed)
@@ -89,13 +112,23 @@ def _arrays(batch: BatchResult) -> dict[str, np.ndarray]:
 def sweep(spec: str, kappa: float, seed: int, n: int, starts: str = "box", steps: int = STEPS) -> BatchResult:
     """n starts drawn from the start distribution ``starts`` (seeded), run to a decision at step κ/(ℓ″(1) q0).
 
-    ``steps`` is the step budget; above :data:`STEPS` only the runs left undecided at STEPS are
-    re-run (the others end at the same step whatever the budget).  Sweeps are cached and shared
+    ``steps`` is the step budget; above :data:`STEPS` only the runs left open by the rung of
+    :func:`ladder` below it are re-run (the others end at the same step whatever the budget), so
+    any budget gives the result of one run at that budget.  Sweeps are cached and shared
     between claims: the arrays of the result are read-only (``precise_batch`` works on a copy)
     and its ``meta`` dictionary is a fresh copy per call.
     """
     cached = _cached_sweep(spec, kappa, seed, n, starts, int(steps))
     return dataclasses.replace(cached, meta=dict(cached.meta))
+
+
+def open_runs(batch: BatchResult) -> np.ndarray:
+    """Mask of the runs still open: the budget ran out before the engine decided them.
+
+    A run that stalled at the saddle (0, 0) is labelled undecided too, but it stopped before the
+    budget: it is decided (a fixed point it cannot leave) and is not open.
+    """
+    return batch.mask(Outcome.UNDECIDED) & (batch.steps >= batch.settings.max_steps)
 
 
 @functools.lru_cache(maxsize=32)
@@ -121,8 +154,35 @@ def fixed_step_sweep(spec: str, factor: float, seed: int, n: int, starts: str = 
 
 
 def undecided(batch: BatchResult) -> int:
-    """How many runs of ``batch`` spent the step budget undecided."""
-    return int(batch.mask(Outcome.UNDECIDED).sum())
+    """How many runs of ``batch`` are open (spent the step budget undecided)."""
+    return int(open_runs(batch).sum())
+
+
+def to_decision(check_at: Callable[[int], Check], cap: int = CAP) -> Check:
+    """``check_at(steps)`` at the first rung of :func:`ladder` where the open runs cannot flip it.
+
+    A check whose detail says ``undecided_can_flip`` (its open runs, counted both ways, give
+    different verdicts) is re-decided at the next rung, until it is settled, the cap is reached,
+    or STALL_RUNGS rungs in a row decided none of the open runs (they are not converging, diverging
+    or cycling at any rate the ladder can see: chaotic orbits, measured in DESIGN.md).  The check returned
+    records the budget reached (``steps``), the cap, why the climb stopped (``stopped``) and the
+    open runs' share (``undecided_share``).
+    """
+    check, stopped, seen = None, "cap", []
+    for steps in ladder(cap):
+        check = check_at(steps)
+        seen.append(check.detail.get("undecided"))
+        if not check.detail.get("undecided_can_flip"):
+            stopped = "decided"
+            break
+        if len(seen) > STALL_RUNGS and len(set(seen[-STALL_RUNGS - 1:])) == 1:
+            stopped = "no progress"
+            break
+    assert check is not None
+    runs = int(check.detail.get("runs") or 0)
+    left = int(check.detail.get("undecided") or 0)
+    return Check(check.verdict, check.margin, {**check.detail, "budget_cap": cap, "stopped": stopped,
+                                               "undecided_share": left / runs if runs else 0.0})
 
 
 def _writable_copy(batch: BatchResult) -> BatchResult:

@@ -32,6 +32,7 @@ from lrbias.claims.profiles import PROFILES
 from lrbias.claims.statistical import VARIANT_SOURCE, batch_claim
 from lrbias.claims.statistics import STATISTICS
 from lrbias.errors import InvalidArgument, LrbiasError, short
+from lrbias.inputs import read_text
 from lrbias.losses.families import register_family
 
 PREFLIGHT_PROFILE = PROFILES["smoke"]
@@ -81,11 +82,14 @@ def _load_python(path: Path) -> list[Group]:
 
 def _load_toml(path: Path) -> list[Group]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_text(path, ""))
     except tomllib.TOMLDecodeError as exc:
         raise InvalidArgument(f"{path}: not valid TOML: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise InvalidArgument(f"{path}: not UTF-8 text (byte {exc.start}); a TOML file must be UTF-8") from None
+    except LrbiasError:
+        raise
+    except ValueError as exc:  # e.g. an integer of thousands of digits (Python's int_max_str_digits)
+        text = "an integer too long to read" if "digits" in str(exc) else short(str(exc), 120)
+        raise InvalidArgument(f"{path}: not valid TOML: {text}") from None
     for i, fam in enumerate(_tables(data, "family", path)):
         label = f"{path}: family {short(fam.get('name', f'#{i + 1}'))!r}"
         try:
@@ -110,15 +114,25 @@ def _load_toml(path: Path) -> list[Group]:
             kind = claim["statistic"]
             if kind not in STATISTICS:
                 raise InvalidArgument(f"unknown statistic {kind!r}; accepted: {', '.join(STATISTICS)}")
-            level = float(claim["level"])
-            mutants = [Mutant(m["name"], m.get("description", m["name"]), statistic=STATISTICS[kind](float(m["level"])))
-                       for m in claim.get("mutant", [])]
+            for key in ("id", "title", "statement", "provenance"):
+                if key in claim and not isinstance(claim[key], str):
+                    raise TypeError(f"{key} must be a string, not {type(claim[key]).__name__}")
+            families = claim["families"]
+            if not isinstance(families, list) or not families or not all(isinstance(f, str) for f in families):
+                raise TypeError("families must be a non-empty list of loss specs (strings)")
+            level = _number(claim["level"], "level")
+            mutant_tables = claim.get("mutant", [])
+            if not isinstance(mutant_tables, list) or not all(isinstance(m, dict) for m in mutant_tables):
+                raise TypeError("mutant must be an array of tables ([[claim.mutant]])")
+            mutants = [Mutant(m["name"], m.get("description", m["name"]),
+                              statistic=STATISTICS[kind](_number(m["level"], f"mutant {short(m['name'])!r} level")))
+                       for m in mutant_tables]
             entries.append(batch_claim(
                 id=claim["id"], title=claim.get("title", claim["id"]), statement=claim["statement"],
-                families=claim["families"], kappa=tuple(claim["kappa"]), statistic=STATISTICS[kind](level),
+                families=families, kappa=_kappa_range(claim["kappa"], "kappa"), statistic=STATISTICS[kind](level),
                 mutants=mutants, provenance=claim.get("provenance", "reconstructed"),
-                frontier=tuple(claim["frontier"]) if "frontier" in claim else None))
-            used += [f for f in claim["families"] if f not in used]
+                frontier=_kappa_range(claim["frontier"], "frontier") if "frontier" in claim else None))
+            used += [f for f in families if f not in used]
         except KeyError as exc:
             raise InvalidArgument(f"{label}: missing key {exc}") from None
         except (LrbiasError, ValueError, TypeError, AttributeError, OverflowError) as exc:
@@ -142,9 +156,28 @@ def _number(value: object, name: str) -> float:
     """A TOML number (int or float, not bool), finite; TypeError/ValueError otherwise."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"{name} must be a number, not {type(value).__name__}")
+    if isinstance(value, int) and abs(value) > 10 ** 300:
+        raise ValueError(f"{name} is an integer of {len(str(abs(value)))} digits; accepted: |v| <= 1e300")
     if not math.isfinite(value) or abs(value) > 1e300:
         raise ValueError(f"{name} = {short(value)} is out of range; accepted: a finite number, |v| <= 1e300")
     return value
+
+
+KAPPA_RANGE = (1e-6, 1e6)
+"""The κ a TOML claim's ``kappa`` and ``frontier`` ranges may span (κ > 2 is already a large step)."""
+
+
+def _kappa_range(value: object, name: str) -> tuple[float, float]:
+    """A TOML κ range [lo, hi]: two finite numbers with KAPPA_RANGE[0] <= lo < hi <= KAPPA_RANGE[1]."""
+    lo_min, hi_max = KAPPA_RANGE
+    accepted = f"accepted: [lo, hi], two numbers with {lo_min:g} <= lo < hi <= {hi_max:g}"
+    if not isinstance(value, list) or len(value) != 2 or any(isinstance(v, bool) or not isinstance(v, int | float)
+                                                              for v in value):
+        raise TypeError(f"{name} = {short(value)} is invalid; {accepted}")
+    lo, hi = float(value[0]), float(value[1])
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo_min <= lo < hi <= hi_max):
+        raise ValueError(f"{name} = [{short(value[0])}, {short(value[1])}] is out of range; {accepted}")
+    return lo, hi
 
 
 def check_entries(entries: Iterable, source: str, preflight: bool = True) -> list[Entry]:
@@ -168,7 +201,8 @@ def preflight_entry(entry: Entry, source: str) -> None:
 
     try:
         strategy = resolve(entry.hypotheses, PREFLIGHT_PROFILE)
-        settings(max_examples=3, deadline=None, database=None, phases=[Phase.generate],
+        # derandomize: the same draws every time, and no "@seed(...)" line after a Ctrl-C (issue 26)
+        settings(max_examples=3, deadline=None, database=None, phases=[Phase.generate], derandomize=True,
                  suppress_health_check=[HealthCheck.too_slow])(given(strategy)(draw))()
     except HypothesisException as exc:
         raise InvalidArgument(f"{source}: entry {entry.id!r}: its hypotheses strategy cannot generate valid "
@@ -188,10 +222,12 @@ def load_variant_file(path: str | Path) -> list[Entry]:
 def load_variant_groups(path: str | Path) -> list[Group]:
     """The groups (and, as a side effect, registered families) of one variant file (.py or .toml)."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise InvalidArgument(f"{path}: no such variant file")
     if path.suffix not in (".py", ".toml"):
         raise InvalidArgument(f"{path}: unknown variant file type {path.suffix!r}; accepted: .py, .toml")
+    if path.suffix == ".py":
+        read_text(path, "")  # a regular file of bounded size: a FIFO would block the import forever
     token = VARIANT_SOURCE.set(str(path))
     try:
         return _load_python(path) if path.suffix == ".py" else _load_toml(path)

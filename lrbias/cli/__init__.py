@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 from lrbias._version import __version__
 from lrbias.errors import LrbiasError, RunError, short
-from lrbias.serial import dumps, print_table
+from lrbias.serial import SafeStream, dumps, print_table
 
 INTERNAL_ERROR = 3   # pytest's exit code for an internal error
 
@@ -20,6 +22,14 @@ class ArgumentParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+    def _get_value(self, action: argparse.Action, arg_string: str) -> object:
+        """Numbers in ASCII only: Python's int/float also read Arabic-Indic or fullwidth digits."""
+        if action.type in (int, float) and not arg_string.isascii():
+            name = "/".join(action.option_strings) or action.dest
+            raise argparse.ArgumentError(action, f"{name} {arg_string!r} is not a number written in ASCII digits; "
+                                         "accepted: e.g. 12, 0.5, 1e-3")
+        return super()._get_value(action, arg_string)
 
 
 def _cmd_families(args: argparse.Namespace) -> int:
@@ -140,6 +150,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     ``--debug`` or ``LRBIAS_DEBUG=1`` adds the traceback.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)  # untrusted ids: no raw escapes
+    try:
+        with _hypothesis_storage():
+            return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+@contextlib.contextmanager
+def _hypothesis_storage() -> Iterator[None]:
+    """Hypothesis's cache (``.hypothesis/``) in the user's cache folder, not in the current folder.
+
+    Hypothesis writes a constants cache under its home folder, by default ``./.hypothesis``; a
+    report must not leave that in whatever folder it was started from.  HYPOTHESIS_STORAGE_DIRECTORY,
+    when set, is respected; the previous setting is restored afterwards (for in-process calls).
+    """
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        yield
+        return
+    from hypothesis import configuration
+
+    before = getattr(configuration, "__hypothesis_home_directory", None)
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lrbias" / "hypothesis"
+    configuration.set_hypothesis_home_dir(cache)
+    try:
+        yield
+    finally:
+        configuration.set_hypothesis_home_dir(before)
+
+
+def _main(argv: list[str]) -> int:
     debug = _debugging(argv)
     argv = [a for a in argv if a != "--debug"]
     parser = build_parser()
@@ -159,7 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 141
     except OSError as exc:
-        where = f"{short(str(exc.filename))}: " if exc.filename else ""
+        where = f"{short(str(exc.filename), 240)}: " if exc.filename else ""
         return _fail(f"{where}{exc.strerror or exc}", 1, debug)
     except RecursionError:
         return _fail("the input is nested too deeply to process", 2, debug)

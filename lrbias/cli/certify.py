@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from lrbias.cli.start import add_start_arguments, step_size
+from lrbias.cli.start import MAX_STEPS, add_start_arguments, step_size
 from lrbias.errors import InvalidArgument
 from lrbias.serial import dumps
 
@@ -34,8 +34,9 @@ def _cmd_certify(args: argparse.Namespace) -> int:
     x0, y0 = args.x0, args.y0
     if not 128 <= args.max_bits <= 1_000_000:
         raise InvalidArgument(f"--max-bits {args.max_bits} is invalid; accepted: an integer, 128 <= B <= 1000000")
-    if args.max_steps < 1:
-        raise InvalidArgument(f"--max-steps {args.max_steps} is invalid; accepted: an integer >= 1")
+    if not 1 <= args.max_steps <= MAX_STEPS:
+        raise InvalidArgument(f"--max-steps {args.max_steps} is invalid; accepted: an integer, "
+                          f"1 <= steps <= {MAX_STEPS}")
     if not 0 < args.width < 1:
         raise InvalidArgument(f"--width {args.width} is invalid; accepted: 0 < width < 1")
     cert = certify(fam, x0, y0, h, max_bits=args.max_bits, max_steps=args.max_steps,
@@ -89,7 +90,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description=DESCRIPTION)
     add_start_arguments(p, "square or softplus-pair:a=0.5")
     p.add_argument("--max-bits", type=int, default=4096, help="most bits of precision (default 4096)")
-    p.add_argument("--max-steps", type=int, default=200_000, help="step budget (default 200000)")
+    p.add_argument("--max-steps", type=int, default=200_000,
+                   help=f"step budget (default 200000, at most {MAX_STEPS})")
     p.add_argument("--width", type=float, default=1e-12,
                    help="follow on until the ratio enclosure is this narrow, relative (default 1e-12)")
     p.add_argument("--json", action="store_true", help="print the certificate as JSON")

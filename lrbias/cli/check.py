@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TextIO
 
 from lrbias.claims.profiles import PROFILES, get_profile
 from lrbias.errors import InvalidArgument
+from lrbias.inputs import check_database
 from lrbias.outputs import check_file_target
 from lrbias.serial import format_number, print_table
 
@@ -96,10 +96,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
         words += ["--starts", args.starts]
     to_stdout = args.json == "-"
     json_out = check_file_target(args.json, "--json")
+    check_database(args.database)
     command = command_line(["check", *words])
     run = run_check(args.ids, profile, args.seed, command, include_nn=not args.no_nn, starts=args.starts,
                     variants=args.variants or (), json_out=json_out,
-                    database=Path(args.database) if args.database else None, scheduler=args.scheduler,
+                    database=check_database(args.database), scheduler=args.scheduler,
                     workers=args.workers, progress=None if args.quiet else sys.stderr)
     if to_stdout:  # --json -: the document on stdout, the table on stderr
         from lrbias.claims.results import build_document

@@ -10,11 +10,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from lrbias.cli.start import add_start_arguments, step_size
+from lrbias.cli.start import MAX_STEPS, add_start_arguments, step_size
 from lrbias.errors import InvalidArgument
 from lrbias.serial import dumps, print_table
 
 MAX_SWEEP = 100_000_000
+MAX_RECORDED = 100_000     # states a --record-every trajectory may keep (~100 bytes each in the JSON)
 DEFAULT_CHUNK_SIZE = 1 << 18  # equal to lrbias.gd.scaleout.DEFAULT_CHUNK_SIZE (not imported: keeps startup light)
 CHECK_HELP = ("test the decision rules every K steps: 1, 2, 4, ..., 128 (default 8; 1 gives the "
               "exact first step at which a rule holds)")
@@ -44,14 +45,23 @@ def parse_precision(text: str) -> tuple[str, int]:
     return kind, value
 
 
+def _check_steps(steps: int, flag: str = "--steps") -> None:
+    if not 1 <= steps <= MAX_STEPS:
+        raise InvalidArgument(f"{flag} {steps} is invalid; accepted: an integer, 1 <= steps <= {MAX_STEPS}")
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from lrbias.gd import Settings
     from lrbias.gd.scalar import run_one
     from lrbias.losses.families import get_family
 
     fam = get_family(args.loss)
-    if args.steps <= 0:
-        raise InvalidArgument(f"--steps {args.steps} is invalid; accepted: an integer >= 1")
+    _check_steps(args.steps)
+    if args.record_every > 0 and args.steps // args.record_every + 1 > MAX_RECORDED:
+        least = -(-args.steps // (MAX_RECORDED - 1))
+        raise InvalidArgument(f"--record-every {args.record_every} with --steps {args.steps} keeps "
+                          f"{args.steps // args.record_every + 1} states; accepted: at most {MAX_RECORDED}, "
+                          f"i.e. --record-every >= {least}")
     h = step_size(args, fam.curvature)
     x0, y0 = args.x0, args.y0
     q0 = x0 * x0 + y0 * y0
@@ -103,8 +113,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     fam = get_family(args.loss)
     if not 1 <= args.n <= MAX_SWEEP:
         raise InvalidArgument(f"--n {args.n} is invalid; accepted: an integer, 1 <= n <= {MAX_SWEEP}")
-    if args.steps <= 0:
-        raise InvalidArgument(f"--steps {args.steps} is invalid; accepted: an integer >= 1")
+    _check_steps(args.steps)
     if args.seed < 0:
         raise InvalidArgument(f"--seed {args.seed} is invalid; accepted: an integer >= 0")
     if not 0 <= args.certify <= args.n:
@@ -203,9 +212,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "figures.  With arb:BITS a run whose enclosure blows up ends 'precision-lost' "
                        "at that step, with no final point.")
     add_start_arguments(p, "softplus-pair:a=0.5")
-    p.add_argument("--steps", type=int, default=20_000, help="step budget (default 20000)")
+    p.add_argument("--steps", type=int, default=20_000, help=f"step budget (default 20000, at most {MAX_STEPS})")
     p.add_argument("--precision", default="float64", help=PRECISION_HELP)
-    p.add_argument("--record-every", type=int, default=0, help="keep every k-th state in --json output")
+    p.add_argument("--record-every", type=int, default=0, help="keep every k-th state in --json output "
+                   f"(at most {MAX_RECORDED} states)")
     p.add_argument("--check-every", type=int, default=8, help=CHECK_HELP)
     p.add_argument("--json", action="store_true", help="print the run record as JSON")
     p.set_defaults(func=_cmd_run)
@@ -230,9 +240,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="flip the signs of x0 and y0 at random, independently")
     p.add_argument("--common-signs", action="store_true",
                    help="flip (x0, y0) to -(x0, y0) at random (xy keeps its sign)")
-    p.add_argument("--n", type=int, default=10_000, help="number of starts (default 10000)")
+    p.add_argument("--n", type=int, default=10_000, help=f"number of starts (default 10000, at most {MAX_SWEEP})")
     p.add_argument("--seed", type=int, default=0, help="sampling seed, recorded in the output (default 0)")
-    p.add_argument("--steps", type=int, default=20_000, help="step budget per run (default 20000)")
+    p.add_argument("--steps", type=int, default=20_000,
+                   help=f"step budget per run (default 20000, at most {MAX_STEPS})")
     p.add_argument("--artefact-limit", type=int, default=200,
                    help="most suspects escalated to mpmath (default 200); the quad tier re-runs every suspect")
     p.add_argument("--artefact-budget", type=float, default=30.0,

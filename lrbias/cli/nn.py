@@ -18,6 +18,8 @@ from lrbias.outputs import check_file_target
 from lrbias.serial import dumps, print_table, write_json
 
 MAX_N = 1_000_000
+DATASET_IMAGES = {"digits": 1797, "mnist1d": 4000, "mnist": 60_000, "cifar10": 50_000}
+"""Training images of each data set: the most --n takes (mnist1d is generated, so it is capped here)."""
 MAX_WIDTH = 65_536
 MAX_SEED = 2**32 - 1
 MAX_STEPS = 10_000_000
@@ -47,7 +49,8 @@ def _emit_json(path: str | None, target: Path | None, payload: dict, what: str) 
 
 def _bounded(name: str, value: int, lo: int, hi: int) -> None:
     if not lo <= value <= hi:
-        raise InvalidArgument(f"{name} must be an integer >= {lo}, got {short(value)}; accepted: "
+        side = f">= {lo}" if value < lo else f"<= {hi}"
+        raise InvalidArgument(f"{name} must be an integer {side}, got {short(value)}; accepted: "
                           f"{lo} <= {name[2:]} <= {hi}")
 
 
@@ -76,7 +79,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _config_from_args(args: argparse.Namespace) -> RunConfig:
-    _bounded("--n", args.n, 2, MAX_N)
+    _bounded("--n", args.n, 2, min(MAX_N, DATASET_IMAGES.get(args.dataset, MAX_N)))
     _bounded("--width", args.width, 1, MAX_WIDTH)
     _bounded("--seed", args.seed, 0, MAX_SEED)
     _bounded("--steps", args.steps, 1, MAX_STEPS)
@@ -141,21 +144,55 @@ def _cmd_nn(args: argparse.Namespace) -> int:
     return 0
 
 
-def _saved_runs(path: str, claims: list) -> dict:
+def _saved_runs(path: str, claims: list, doc: Any = None) -> dict:
     """The runs of an earlier ``nn-grid --json`` output, for re-checking the claims without training."""
-    import json
-
+    from lrbias.inputs import read_json
     from lrbias.nn.trainer import RunResult
 
-    try:
-        with open(path) as fh:
-            saved = json.load(fh)["runs"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InvalidArgument(f"--from-json {path!r}: not a readable nn-grid JSON output ({exc})") from None
+    shown = f"--from-json {short(path, 240)}"
+    if doc is None:
+        doc = read_json(path, "--from-json")  # a regular file of bounded size (a FIFO would block), strict JSON
+    saved = doc.get("runs") if isinstance(doc, dict) else None
+    if not isinstance(saved, dict):
+        raise InvalidArgument(f"{shown}: not an nn-grid JSON output ('runs' must be an object of grids, "
+                          f"not {type(saved).__name__})")
     missing = sorted({g.name for c in claims for g in c.grids} - set(saved))
     if missing:
-        raise InvalidArgument(f"--from-json {path!r} lacks the grid(s) {', '.join(missing)}")
-    return {name: [RunResult.from_dict(r) for r in runs] for name, runs in saved.items()}
+        raise InvalidArgument(f"{shown} lacks the grid(s) {', '.join(missing)}")
+    out: dict[str, list] = {}
+    for name, runs in saved.items():
+        if not isinstance(runs, list) or not runs:
+            raise InvalidArgument(f"{shown}: grid {short(name)!r} holds no runs (a non-empty list of run records)")
+        out[name] = []
+        for i, record in enumerate(runs):
+            where = f"{shown}: grid {short(name)!r}, run {i}"
+            try:
+                run = RunResult.from_dict(record)
+            except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+                raise InvalidArgument(f"{where}: not a run record ({type(exc).__name__}: {short(str(exc))})") from None
+            _check_saved_run(run, where)
+            out[name].append(run)
+    return out
+
+
+def _check_saved_run(run: Any, where: str) -> None:
+    """A saved run's series are numbers (null: no value, "inf") of consistent lengths, else one line naming it."""
+    from lrbias.serial import json_number
+
+    lengths = set()
+    for key, series in run.history.items():
+        if not isinstance(series, list) or not all(v is None or v in ("inf", "-inf") or (
+                isinstance(v, int | float) and not isinstance(v, bool)) for v in series):
+            raise InvalidArgument(f"{where}: history {short(key)!r} holds a value that is not a number")
+        values = [json_number(v) for v in series]
+        run.history[key] = [math.nan if v is None else v for v in values]
+        lengths.add(len(series))
+    if len(lengths) > 1:
+        raise InvalidArgument(f"{where}: the history series have different lengths ({sorted(lengths)})")
+    if len(run.sharpness) != len(run.sharpness_steps):
+        raise InvalidArgument(f"{where}: {len(run.sharpness)} sharpness rows for {len(run.sharpness_steps)} steps")
+    if not all(isinstance(s, int) and not isinstance(s, bool) for s in run.sharpness_steps):
+        raise InvalidArgument(f"{where}: sharpness_steps must be integers")
 
 
 def _cmd_nn_grid(args: argparse.Namespace) -> int:
@@ -173,15 +210,26 @@ def _cmd_nn_grid(args: argparse.Namespace) -> int:
     _check_threads(args.threads)
     RunConfig(**overrides)  # validates device/dtype before torch is imported
     json_out = _json_target(args.json)
+    saved = None
+    if args.from_json is not None:  # checked and read before torch is imported (a FIFO would block)
+        from lrbias.inputs import read_json
+
+        saved = read_json(args.from_json, "--from-json")
     _require_torch()
     from lrbias.nn.device import configure_threads
 
     configure_threads(args.threads)
     if args.from_json is not None:
-        results = _saved_runs(args.from_json, claims)
+        results = _saved_runs(args.from_json, claims, saved)
     else:
         results = run_grids(claims, overrides, progress=_progress(args))
-    verdicts = check_claims(claims, results)
+    try:
+        verdicts = check_claims(claims, results)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, ZeroDivisionError) as exc:
+        if args.from_json is None:
+            raise
+        raise InvalidArgument(f"--from-json {short(args.from_json, 240)}: the saved runs do not fit the claims "
+                          f"({type(exc).__name__}: {short(str(exc))})") from None
     header = ("claim", "verdict", "grid", "figures")
     rows = []
     for claim in claims:
@@ -234,7 +282,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "cifar10 (DIR/cifar-10-batches-py/)")
     p.add_argument("--download", action="store_true", help="let torchvision download mnist/cifar10 into "
                    "--data-root (never without this flag)")
-    p.add_argument("--n", type=int, default=1000, help="number of training images (first n; default 1000)")
+    p.add_argument("--n", type=int, default=1000, help="number of training images (first n; default 1000; at "
+                   "most " + ", ".join(f"{v} for {k}" for k, v in DATASET_IMAGES.items()) + ")")
     p.add_argument("--width", type=int, default=200, help="hidden width (default 200)")
     p.add_argument("--activation", default="relu", help=f"one of {', '.join(ACTIVATIONS)} "
                    "(cubic = relu(z)^3; default relu)")
@@ -246,7 +295,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lr", type=float, help="learning rate h > 0 (or --lr-multiple)")
     p.add_argument("--lr-multiple", type=float, metavar="M", help="learning rate h = M*2/S0, S0 the sharpness "
                    "at the initial state (the paper's protocol; S0*h/2 = M)")
-    p.add_argument("--steps", type=int, required=True, help="number of GD steps (>= 1)")
+    p.add_argument("--steps", type=int, required=True, help=f"number of GD steps (1 to {MAX_STEPS})")
     p.add_argument("--init-norms", metavar="A,B", help="rescale W1, W2 to Frobenius norms A, B after the "
                    "default init (unbalanced start, e.g. 6,20)")
     p.add_argument("--sharpness-every", metavar="K", type=int, default=20, help="sharpness every K steps and "
@@ -268,7 +317,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--claims", default="all", help="'all' or comma-separated claim ids (nn.eos-bounded-loss, "
                    "nn.eos-bounded-activation, nn.catapult-mse-relu, nn.balancing-mse-relu, "
                    "nn.limit-below-eos-mse-relu, nn.no-eos-cubic, nn.bn-restores-eos)")
-    p.add_argument("--steps", type=int, help="override every grid's step count (default: the claim's own)")
+    p.add_argument("--steps", type=int, help="override every grid's step count (default: the claim's own; "
+                   f"at most {MAX_STEPS})")
     p.add_argument("--from-json", metavar="FILE", help="re-check the claims on the runs saved in an earlier "
                    "--json output instead of training (same verdicts unless the checks changed)")
     p.add_argument("--init", default="paper", help="'paper' (default: the unbalanced grids start from "

@@ -38,6 +38,7 @@ def _report(args: argparse.Namespace, profile: Profile) -> int:
     if args.compare:
         argv += ["--compare", args.compare]
         compare = (_load_results(args.compare), args.compare)
+        _check_comparable(compare[0], args.compare)  # before the run: a bad document must not fail at the end
     run = run_report(Path(args.out), args.ids, profile, args.seed, command_line(["report", *argv]),
                      include_nn=not args.no_nn, variants=args.variants or (), scheduler=args.scheduler,
                      workers=args.workers, progress=sys.stderr, compare=compare, starts=args.starts)
@@ -79,8 +80,8 @@ def _load_results(path: str) -> dict:
     """A results document read from ``path``; LrbiasError naming the file on any problem."""
     from lrbias.claims.results import load_document
 
-    shown = short(path)
-    if not Path(path).is_file():
+    shown = short(path, 240)
+    if not Path(path).exists():
         raise InvalidArgument(f"{shown}: no such results file")
     try:
         return load_document(Path(path))
@@ -91,6 +92,17 @@ def _load_results(path: str) -> dict:
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InvalidArgument(short(text if text.startswith(path) else f"{path}: {text}", 300)) from None
+
+
+def _check_comparable(doc: dict, path: str) -> None:
+    """Diff ``doc`` against itself, so a document the diff cannot read fails now, naming the file."""
+    from lrbias.report.diff import diff_documents
+
+    try:
+        diff_documents(doc, doc)
+    except (TypeError, KeyError, ValueError, AttributeError, IndexError) as exc:
+        raise InvalidArgument(f"--compare {short(path, 240)}: a results document with an unexpected shape "
+                          f"({type(exc).__name__}: {short(str(exc), 160)})") from None
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:

@@ -11,7 +11,9 @@ import math
 
 from lrbias.errors import InvalidArgument
 
-__all__ = ["add_start_arguments", "finite", "step_size"]
+__all__ = ["MAX_STEPS", "add_start_arguments", "finite", "step_size"]
+
+MAX_STEPS = 10_000_000     # step budget of one run (float64: seconds; mpmath/arb: the user asked for it)
 
 
 def add_start_arguments(p: argparse.ArgumentParser, loss_example: str) -> None:

@@ -4,15 +4,19 @@ Every engine steps (x, y) ← (x − hℓ′(s)y, y − hℓ′(s)x), s = xy, q 
 :func:`decide` which runs the rules settle at step t.  In order (the first rule that holds
 decides a run):
 
-1. **diverged** — q beyond ``bound``, or ℓ′(s) not finite.  |s| ≤ q/2, so the bound on q
-   bounds s as well;
+1. **diverged** — q beyond ``bound`` × max(1, q₀) (:func:`run_bound`: the bound scales with the
+   start, so every accepted start, up to |x0|, |y0| ~ 1e154, begins well inside it), or ℓ′(s) not
+   finite.  |s| ≤ q/2, so the bound on q bounds s as well;
 2. **converged** — |s − 1| < tol and |ℓ′(s)| < tol at a *stable* minimiser: 0 < h·ℓ″(1)·q < 2
    (q is the sharpness of f at a minimiser over ℓ″(1));
-3. **stalled at the saddle** — q < tol²; (0, 0) is a fixed point, so the run ends undecided;
+3. **stalled at the saddle** — q < tol² and attracted there (neither |x| nor |y| grew since the
+   last snapshot, PERIOD_CHECK_EVERY steps ago); (0, 0) is a fixed point, so the run ends undecided;
 4. **returned** (periodic) — back within ``period_rtol`` (relative, per coordinate) of the
    snapshot p steps ago, 2 ≤ p ≤ ``period_max``, off the minimisers (|s − 1| ≥ tol), off the
    saddle and inside the bound, and a cycle rather than a slowly decaying oscillation: the
-   distance to the snapshot is at most CYCLE_CONTRAST times the distance moved by the last step.
+   distance to the snapshot is at most CYCLE_CONTRAST times the distance moved by the last step,
+   which must be positive: a run whose step is below the resolution of its numbers is *frozen*
+   (x − hℓ′(s)y == x), not periodic; it ends undecided, and the tiers escalate it to quad or mpmath.
 
 Schedule (:func:`due`): rules 1–2 at every ``check_every``-th step and at the last one, rule 3
 at those of them that are positive multiples of PERIOD_CHECK_EVERY (never at step 0: a start
@@ -42,6 +46,7 @@ from typing import Any
 
 import array_api_compat.numpy as xp_numpy
 import mpmath
+import numpy as np
 
 from lrbias.gd.outcome import Outcome, Settings
 
@@ -114,6 +119,23 @@ def torch_ops() -> Ops:
     return array_ops(xp_torch, "torch")
 
 
+FLOAT_MAX = 1.7976931348623157e308
+
+
+def run_bound(bound: float, q0: Any) -> Any:
+    """The divergence bound of a run from q0 = x0² + y0²: ``bound`` × max(1, q0), at most the largest float.
+
+    A fixed bound would call a start beyond it "diverged" at step 0 (issue 26: (1e16, 1e-16) sits on
+    a stable minimiser); scaled by the start, diverged means "grew ``bound``-fold", and q overflowing
+    to ∞ (beyond the largest float) still diverges.  Elementwise for arrays, with python floats as is.
+    """
+    if isinstance(q0, float | int):
+        return min(bound * max(1.0, float(q0)), FLOAT_MAX)
+    with np.errstate(over="ignore"):
+        scaled = q0 * bound
+    return scaled.clip(bound, FLOAT_MAX) if hasattr(scaled, "clip") else min(max(scaled, bound), FLOAT_MAX)
+
+
 @dataclass(frozen=True)
 class Limits:
     """The thresholds of :class:`Settings` as numbers of the engine's kind (floats, mpf, arb)."""
@@ -124,10 +146,11 @@ class Limits:
     saddle_q: Any   # tol²
 
     @classmethod
-    def of(cls, st: Settings, num: Callable[[float], Any] = float) -> Limits:
-        """``st``'s thresholds converted by ``num`` (tol² is computed in that kind)."""
+    def of(cls, st: Settings, num: Callable[[float], Any] = float, q0: float = 0.0) -> Limits:
+        """``st``'s thresholds converted by ``num`` (tol² is computed in that kind), the bound for a
+        start with x0² + y0² = ``q0`` (:func:`run_bound`)."""
         tol = num(st.tol)
-        return cls(tol=tol, bound=num(st.bound), rtol=num(st.period_rtol), saddle_q=tol * tol)
+        return cls(tol=tol, bound=num(run_bound(st.bound, q0)), rtol=num(st.period_rtol), saddle_q=tol * tol)
 
 
 def due(t: int, st: Settings) -> tuple[bool, bool]:
@@ -166,9 +189,15 @@ def converged(ops: Ops, lim: Limits, s: Any, g: Any, q: Any, h: Any, curvature: 
     return ops.and_(ops.and_(near, ops.less(ops.abs(g), lim.tol)), ops.and_(ops.less(0, hs), ops.less(hs, 2)))
 
 
-def stalled(ops: Ops, lim: Limits, q: Any) -> Any:
-    """Rule 3: q < tol², at the saddle (0, 0)."""
-    return ops.less(q, lim.saddle_q)
+def stalled(ops: Ops, lim: Limits, q: Any, x: Any = None, y: Any = None,
+            back: tuple[Any, ...] | None = None) -> Any:
+    """Rule 3: q < tol², at the saddle (0, 0), and attracted by it: neither |x| nor |y| grew since the
+    snapshot ``back`` (a run leaving the saddle along its unstable direction, e.g. from (1e-60, 1e-60),
+    is not stalled however small it still is)."""
+    near = ops.less(q, lim.saddle_q)
+    if back is None or x is None or y is None or not ops.any(near):
+        return near
+    return ops.and_(near, ops.and_(ops.within(ops.abs(x), ops.abs(back[0])), ops.within(ops.abs(y), ops.abs(back[1]))))
 
 
 def returned(ops: Ops, lim: Limits, x: Any, y: Any, s: Any, q: Any, back: tuple[Any, Any],
@@ -176,7 +205,9 @@ def returned(ops: Ops, lim: Limits, x: Any, y: Any, s: Any, q: Any, back: tuple[
     """Rule 4: (x, y) back at the snapshot ``back`` as a cycle; ``prev`` is the state one step ago."""
     dx, dy = ops.abs(x - back[0]), ops.abs(y - back[1])
     close = ops.and_(ops.within(dx, lim.rtol * ops.abs(x)), ops.within(dy, lim.rtol * ops.abs(y)))
-    cycle = ops.within(dx + dy, CYCLE_CONTRAST * (ops.abs(x - prev[0]) + ops.abs(y - prev[1])))
+    moved = ops.abs(x - prev[0]) + ops.abs(y - prev[1])
+    # a frozen run (its step below the numbers' resolution: x − hℓ′y == x) is no orbit: it stays undecided
+    cycle = ops.and_(ops.less(0, moved), ops.within(dx + dy, CYCLE_CONTRAST * moved))
     away = ops.and_(ops.within(lim.tol, ops.abs(s - 1)),  # not at a minimiser, not at the saddle, bounded
                     ops.and_(ops.within(lim.saddle_q, q), ops.within(q, lim.bound)))
     return ops.and_(ops.and_(close, cycle), away)
@@ -216,7 +247,7 @@ def decide(ops: Ops, lim: Limits, t: int, check: bool, window: bool, state: Stat
         fired.append((Outcome.DIVERGED, diverged(ops, lim, s.q, s.g), 0))
         fired.append((Outcome.CONVERGED, converged(ops, lim, s.s, s.g, s.q, s.h, s.curvature), 0))
         if t > 0 and t % PERIOD_CHECK_EVERY == 0:  # never before a step: the first one may leave the saddle
-            fired.append((Outcome.UNDECIDED, stalled(ops, lim, s.q), 0))
+            fired.append((Outcome.UNDECIDED, stalled(ops, lim, s.q, s.x, s.y, s.snap), 0))
     if window and s.snap is not None and s.prev is not None:
         fired.append((Outcome.PERIODIC, returned(ops, lim, s.x, s.y, s.s, s.q, s.snap[:2], s.prev), t - s.snap[2]))
     out: list[tuple[Outcome, Any, int]] = []

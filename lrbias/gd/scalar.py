@@ -86,7 +86,7 @@ def _walk(kind: _Kind, x0: float, y0: float, h: float, st: Settings) -> _Walk:
     periodic, lost, to_float = kind.periodic, kind.lost, kind.to_float
     one = num(1)
     l1, curvature = loss(one), kind.funcs.d2(one)
-    lim = rules.Limits.of(st, num)
+    lim = rules.Limits.of(st, num, q0=float(x0) * float(x0) + float(y0) * float(y0))
     x, y, hn = num(x0), num(y0), num(h)
     f0 = loss(x * y) - l1
     fmax, fmax_step = f0, 0
@@ -118,9 +118,9 @@ def _walk(kind: _Kind, x0: float, y0: float, h: float, st: Settings) -> _Walk:
             break
         if t == st.max_steps:
             break
+        if rules.snapshot_due(t):  # also the saddle rule's reference, so taken by every kind
+            snap = (x, y, t)
         if periodic:
-            if rules.snapshot_due(t):
-                snap = (x, y, t)
             prev = (x, y)
         hg = hn * g
         x, y = x - hg * y, y - hg * x

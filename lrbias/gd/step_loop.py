@@ -16,6 +16,7 @@ results copied to the host).  Trajectories are recorded by the numpy backend onl
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -116,6 +117,10 @@ def run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st:
     l1 = (family.min_value if backend.eps >= 2.0 ** -52
           else loss(xp.asarray([1.0], dtype=backend.dtype, device=dev))[0])
     x, y, hh = (xp.asarray(a, dtype=backend.dtype, device=dev, copy=True) for a in (x0, y0, h))
+    with np.errstate(all="ignore"):  # each run's own divergence bound, scaled by its start (rules.run_bound)
+        q0 = np.asarray(x0, dtype=float) ** 2 + np.asarray(y0, dtype=float) ** 2
+        bound = xp.asarray(rules.run_bound(st.bound, q0), dtype=backend.dtype, device=dev)
+    lim = dataclasses.replace(lim, bound=bound)
     with np.errstate(all="ignore"):
         fmax = loss(x * y)        # the largest raw loss so far (the excess is taken at the end)
     f0 = fmax - l1
@@ -181,8 +186,9 @@ def run_chunk(family: Family, x0: np.ndarray, y0: np.ndarray, h: np.ndarray, st:
                 x, y = x - hg * y, y - hg * x
             if n_done and (check or window) and (n_done * 10 > n_live or t % rules.COMPACT_EVERY == 0):
                 keep = nonzero(~done)[0]
-                idx, x, y, px, py, hh, f0, fmax, fmax_step = (
-                    take(a, keep) for a in (idx, x, y, px, py, hh, f0, fmax, fmax_step))
+                idx, x, y, px, py, hh, f0, fmax, fmax_step, bound = (
+                    take(a, keep) for a in (idx, x, y, px, py, hh, f0, fmax, fmax_step, lim.bound))
+                lim = dataclasses.replace(lim, bound=bound)
                 if snap is not None:
                     snap = (take(snap[0], keep), take(snap[1], keep), snap[2])
                 n_live, n_done = n_live - n_done, 0

@@ -169,6 +169,11 @@ def _convert(node: ast.AST, text: str, depth: int, names: dict[str, sp.Expr] | N
                 raise ExpressionError(
                     f"exponent {short(str(right), 30)} is out of range: |exponent| must be <= {MAX_CONST_EXPONENT}"
                 )
+            inner = max((abs(float(p.exp)) for p in left.atoms(sp.Pow) if p.exp.is_number), default=1.0)
+            if not left.is_number and abs(float(right)) * max(inner, 1.0) > MAX_CONST_EXPONENT:
+                raise ExpressionError(  # nested powers multiply: ((s-1)**64)**64 is a power 4096 (issue 26)
+                    f"power {short(ast.unparse(node), 40)} nests exponents to {abs(float(right)) * inner:g}; "
+                    f"accepted: nested exponents whose product is at most {MAX_CONST_EXPONENT}")
             if left.is_number:
                 base = _magnitude_of(left)
                 if base is None or abs(float(right)) * abs(base) > MAX_LOG10:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import mpmath
 import sympy as sp
@@ -27,6 +28,7 @@ T = sp.Symbol("t", positive=True)
 SYMBOLIC_TIMEOUT_S = 20.0
 NUMERIC_TIMEOUT_S = 30.0
 NUMERIC_EXPONENTS = tuple(8.0 + 2.5 * k for k in range(17))  # |s| = 10^8 ... 10^48
+NEAR_EXPONENTS = tuple(2.0 + 0.5 * k for k in range(21))      # |s| = 10^2 ... 10^12, where far out cannot be evaluated
 
 
 @dataclass(frozen=True)
@@ -124,13 +126,17 @@ def _numeric_dor(family: Family) -> DorResult:
     with mpmath.workdps(40):
         floor = family.mp.loss(mpmath.mpf(1))
         for name, sign in (("+inf", 1), ("-inf", -1)):
-            xs, ys = [], []
-            for k in NUMERIC_EXPONENTS:
-                s_val = sign * mpmath.power(10, k)
-                excess = family.mp.loss(s_val) - floor
-                if excess > 0:
-                    xs.append(float(mpmath.log(abs(s_val))))
-                    ys.append(float(mpmath.log(excess)))
+            xs, ys, stop = _tail_points(family, floor, sign, NUMERIC_EXPONENTS)
+            if stop is not None and len(xs) < 4:  # evaluable only nearer in: fit a denser grid there
+                nearer = tuple(k for k in NEAR_EXPONENTS if k < stop[0])
+                xs, ys, _ = _tail_points(family, floor, sign, nearer)
+                if len(xs) < 4:
+                    raise NumberRangeError(f"{stop[1]} at |s| = 1e{stop[0]:g} on the {name} tail (a numeric dor "
+                                           f"needs l(s) - l(1) at 4 or more |s| >= 1e{NEAR_EXPONENTS[0]:g}; "
+                                           "too few points before it)")
+            if stop is not None and xs:
+                notes.append(f"the {name} tail fitted only up to |s| = 1e{xs[-1] / math.log(10):.3g} "
+                             f"({stop[1]} further out)")
             if len(xs) < 4:
                 tails[name], errors[name] = 0.0, 0.0
                 notes.append(f"l(s) - l(1) is not positive far out on the {name} tail: exponent 0")
@@ -142,6 +148,24 @@ def _numeric_dor(family: Family) -> DorResult:
             errors[name] = abs(slope_far - slope_near) + abs(slope_far - slope_all)
     best = max(tails, key=lambda k: tails[k])
     return DorResult(tails[best], None, "numeric", errors[best], tails, "; ".join(notes))
+
+
+def _tail_points(family: Family, floor: Any, sign: int, exponents: tuple[float, ...]
+                 ) -> tuple[list[float], list[float], tuple[float, str] | None]:
+    """(log|s|, log(l(s) - l(1))) at |s| = 10^k for ``exponents`` until one cannot be evaluated (its
+    exponent and why), points with a non-positive excess skipped."""
+    xs: list[float] = []
+    ys: list[float] = []
+    for k in exponents:
+        s_val = sign * mpmath.power(10, k)
+        try:
+            excess = family.mp.loss(s_val) - floor
+        except NumberRangeError as exc:
+            return xs, ys, (k, str(exc))
+        if excess > 0:
+            xs.append(float(mpmath.log(abs(s_val))))
+            ys.append(float(mpmath.log(excess)))
+    return xs, ys, None
 
 
 def _slope(xs: list[float], ys: list[float]) -> float:

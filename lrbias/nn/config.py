@@ -31,6 +31,10 @@ def _choice(kind: str, value: str, accepted: tuple[str, ...]) -> str:
     return value
 
 
+MIN_INIT_NORM, MAX_INIT_NORM = 1e-6, 1e6
+"""The Frobenius norms --init-norms accepts (the paper-style unbalanced starts use 6 and 20)."""
+
+
 def parse_init_norms(text: str | None) -> tuple[float, float] | None:
     """Parse ``'6,20'`` into (‖W1‖_F, ‖W2‖_F); ``None``/``''``/``'default'`` keeps the default init."""
     if text is None or text.strip() in ("", "default", "none"):
@@ -44,6 +48,9 @@ def parse_init_norms(text: str | None) -> tuple[float, float] | None:
     if len(values) != 2 or not all(math.isfinite(v) and v > 0 for v in values):
         raise NNConfigError(f"bad --init-norms {text!r}: expected two positive finite numbers 'A,B' "
                             "(Frobenius norms of W1 and W2), e.g. 6,20")
+    if not all(MIN_INIT_NORM <= v <= MAX_INIT_NORM for v in values):
+        raise NNConfigError(f"bad --init-norms {text!r}: each norm must lie in [{MIN_INIT_NORM:g}, {MAX_INIT_NORM:g}] "
+                            "(beyond it the float32 network overflows and the sharpness is undefined)")
     return values[0], values[1]
 
 

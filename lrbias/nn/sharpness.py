@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
+from scipy.sparse.linalg import ArpackError, ArpackNoConvergence, LinearOperator, eigsh
 from torch import nn
 
 from lrbias.nn.losses import LossFn
@@ -99,6 +99,8 @@ def top_eigenvalues(hvp: HVP, dim: int, dtype: torch.dtype, device: torch.device
         converged = True
     except ArpackNoConvergence as exc:
         vals, vecs, converged = np.asarray(exc.eigenvalues), np.asarray(exc.eigenvectors), False
+    except ArpackError:  # the Hessian products were not finite (an overflowing network): no sharpness
+        return EigenEstimate(np.array([np.nan]), count, False)
     vals = np.asarray(vals, dtype=np.float64)
     order = np.argsort(-np.abs(vals)) if which == "LM" else np.argsort(-vals)
     if not len(vals):

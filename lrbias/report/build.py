@@ -2,7 +2,9 @@
 
 Everything is written into a fresh sibling folder first; only when the page, the results
 document and every figure are complete does that folder replace DIR, under a lock and in one
-atomic exchange (:func:`lrbias.outputs.swap_folder`).  An interrupted or crashed run leaves the
+atomic exchange (:func:`lrbias.outputs.swap_folder`).  The marker written last is a manifest of every
+path written (size and SHA-256), so a later run replaces the folder only while it holds exactly those.
+An interrupted or crashed run leaves the
 previous report untouched (its leftovers are repaired by the next run), and a folder that does
 not hold a report is never replaced (:func:`lrbias.outputs.check_report_folder`).
 """
@@ -19,11 +21,11 @@ from typing import Any, TextIO
 
 from lrbias import cache
 from lrbias.claims.results import build_document, write_document
-from lrbias.outputs import MARKER, check_report_folder, staging_folder, swap_folder
+from lrbias.outputs import check_report_folder, staging_folder, swap_folder, write_manifest
 from lrbias.report import figures as fig
 from lrbias.report import heatmaps
 from lrbias.report.page import FigureRef, family_rows, nn_rows, render
-from lrbias.serial import current_umask, write_atomic
+from lrbias.serial import write_atomic
 
 FAMILY_TABLE = ["softplus-pair:a=0.25", "softplus-pair:a=0.5", "softplus-pair:a=1", "logcosh",
                 "pseudo-huber", "huber:delta=1", "square", "quartic", "power:b=3"]
@@ -85,8 +87,6 @@ def write_report_folder(folder: Path, doc: dict, progress: TextIO | None = None)
     The page and the figures are drawn from the document alone (its entries and ``extras``).
     """
     (folder / "figures").mkdir()
-    (folder / MARKER).write_text("an lrbias report: `lrbias report --out` may replace this folder\n",
-                                 encoding="utf-8")
     extras = doc.get("extras") or {}
     refs = []
     drawn_from = figure_data_key(extras)
@@ -114,9 +114,9 @@ def build_report(out: Path, results: list[dict], profile: str, seed: int, comman
     out.parent.mkdir(parents=True, exist_ok=True)
     doc = build_document(results, profile, seed, command, elapsed_s, extras or {})
     staging = staging_folder(out)
-    staging.chmod(0o777 & ~current_umask())
     try:
         write_report_folder(staging, doc, progress)
+        write_manifest(staging)  # last: the marker records exactly what was written
         swap_folder(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

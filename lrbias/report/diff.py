@@ -50,12 +50,35 @@ class Diff:
 
 def _holding(entry: dict) -> dict[str, list]:
     frontier = entry.get("frontier") or {}
-    return {fam: info.get("holds_on") or [] for fam, info in (frontier.get("families") or {}).items()}
+    return {fam: _checked_ranges(entry.get("id"), fam, info.get("holds_on") or [])
+            for fam, info in (frontier.get("families") or {}).items()}
+
+
+def _checked_ranges(eid: Any, fam: str, ranges: Any) -> list[list[float]]:
+    """``ranges`` as [[lo, hi], ...] floats ("inf" read back as ∞); ValueError naming the entry if one is
+    not a pair of numbers with lo <= hi (an inverted range would count as a negative size)."""
+    out = []
+    for r in ranges if isinstance(ranges, list) else [ranges]:
+        try:
+            lo, hi = (json_number(v) for v in r)
+        except (TypeError, ValueError):
+            lo = hi = None
+        if lo is None or hi is None or math.isnan(lo) or math.isnan(hi) or lo > hi:
+            raise ValueError(f"entry {eid!r}, family {fam!r}: frontier range {str(r)[:60]} is invalid; "
+                             "accepted: [lo, hi], numbers with lo <= hi")
+        out.append([lo, hi])
+    return out
 
 
 def size(ranges: list | None) -> float:
-    """Total length in κ of a list of [lo, hi] ranges (0 for none)."""
+    """Total length in κ of a list of [lo, hi] ranges (0 for none; ∞ for an unbounded or overflowing one)."""
     return float(sum(hi - lo for lo, hi in ranges or []))
+
+
+def shrank(old_size: float, new_size: float, tol: float) -> bool:
+    """Whether a frontier lost more than ``tol`` of its size: new < (1 − tol) × old, so an unbounded
+    (infinite) old frontier that became bounded shrank, and two unbounded ones did not."""
+    return old_size > 0 and new_size < (1 - tol) * old_size
 
 
 def comparability_warnings(old: dict, new: dict) -> list[str]:
@@ -66,12 +89,23 @@ def comparability_warnings(old: dict, new: dict) -> list[str]:
                    "fewer starts and κ points: frontiers and verdicts may change for that reason alone)")
     if old.get("seed") != new.get("seed"):
         out.append(f"seeds differ: {old.get('seed')} -> {new.get('seed')}")
-    va = (old.get("environment") or {}).get("versions") or {}
-    vb = (new.get("environment") or {}).get("versions") or {}
+    va, vb = _versions(old), _versions(new)
     changed = [f"{k} {va.get(k)} -> {vb.get(k)}" for k in sorted(set(va) | set(vb)) if va.get(k) != vb.get(k)]
     if changed:
         out.append("versions differ: " + ", ".join(changed))
     return out
+
+
+def _versions(doc: dict) -> dict:
+    """``environment.versions`` of a results document; ValueError if present but not an object of names."""
+    env = doc.get("environment") or {}
+    versions = env.get("versions") if isinstance(env, dict) else env
+    if versions is None:
+        return {}
+    if not isinstance(versions, dict):
+        raise ValueError(f"environment.versions is a {type(versions).__name__}; accepted: an object "
+                         "{package: version}")
+    return versions
 
 
 def diff_documents(old: dict, new: dict, rel_noise: float = 0.1, abs_noise: float = 1e-9,
@@ -100,11 +134,10 @@ def diff_documents(old: dict, new: dict, rel_noise: float = 0.1, abs_noise: floa
             if ra is not None and rb is not None and _same_ranges(ra, rb, min(0.05, frontier_tol / 2)):
                 continue
             sa, sb = size(ra), size(rb)
-            shrink = sa - sb
             result.frontiers.append({"id": eid, "family": fam, "old": ra, "new": rb, "old_size": sa,
                                      "new_size": sb, "change": sb - sa,
                                      "vanished": sa > 0 and sb == 0,
-                                     "regression": sa > 0 and shrink > frontier_tol * sa})
+                                     "regression": shrank(sa, sb, frontier_tol)})
     return result
 
 

@@ -31,6 +31,7 @@ from lrbias.gd.certificate.records import (
 )
 from lrbias.gd.certificate.tail import SOUND, Soundness, limit_enclosures, tail_certificate
 from lrbias.gd.outcome import check_start
+from lrbias.gd.rules import run_bound
 from lrbias.losses.families import Family, get_family
 
 TAIL_EVERY_STEP_TRIES = 32   # the first 32 tail attempts are made at every step, then every TAIL_STRIDE
@@ -200,12 +201,13 @@ def _follow(fam: Family, x0: float, y0: float, h: float, bits: int, max_steps: i
     last_why = "|s - 1| never fell below 0.5"
     next_try, tries = 0, 0
     t = 0
+    escape = run_bound(ESCAPE, x0 * x0 + y0 * y0)  # scaled by the start, as the engines' bound (issue 26)
     for t in range(max_steps + 1):
         s, q = z.s, z.q
         if not (s.is_finite() and q.is_finite()) or _too_wide(s, q, RADIUS_BITS):
             return "more-bits", {"steps": t, "best": best}
-        if abs(s) > ESCAPE or q > ESCAPE:
-            why = (f"the run leaves every bounded region (|s| or q > {ESCAPE:g} at step {t}); "
+        if abs(s) > escape or q > escape:
+            why = (f"the run leaves every bounded region (|s| or q > {escape:g} at step {t}); "
                    "divergence is not certified")
             return "done", best or {"steps": t, "reason": why}
         if best is None:

@@ -21,7 +21,7 @@ DEFAULT_MAX_BITS = 4096
 DEFAULT_MAX_STEPS = 200_000
 DEFAULT_WIDTH = 1e-12     # stop once the ratio enclosure is this narrow (relative to the ratio)
 TRY_BELOW = 0.5           # tail certificates are tried once |s − 1| < TRY_BELOW
-ESCAPE = 1e12             # |s| or q beyond this: the run is left (divergence is not certified)
+ESCAPE = 1e12             # |s| or q beyond this × max(1, q0): the run is left (divergence is not certified)
 PERIOD_MAX = 16
 
 

@@ -25,8 +25,8 @@ def _guarded(name: str, fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
     def guarded(x: Any) -> Any:
         if mpmath.isfinite(x) and x != 0 and mpmath.mag(x) > MAX_MP_ARGUMENT_BITS:
-            raise NumberRangeError(f"{name}(x) with |x| beyond 2^{MAX_MP_ARGUMENT_BITS}: the loss grows too fast to "
-                                   "evaluate there")
+            raise NumberRangeError(f"{name}(x) with |x| beyond 2^{MAX_MP_ARGUMENT_BITS}: an argument too large to "
+                                   "evaluate there (a function inside the loss grows too fast)")
         return fn(x)
 
     return guarded

@@ -1,6 +1,6 @@
-"""Screenshot the top of a report page in headless Chromium (what README's docs/report-top.png shows).
+"""Screenshot the top of a report page in headless Chromium (what README and docs/report.md show: docs/report-top.png).
 
-    python docs/report_screenshot.py reports/latest docs/report-top.png [--width 1366 --height 900]
+    python tools/report_screenshot.py reports/latest docs/report-top.png [--width 1366 --height 900]
 
 Needs the ``browser`` extra (playwright) and Debian's Chromium (``apt-get install -y chromium``).
 """

@@ -1,6 +1,6 @@
 """The one-step normal form of GD on f(x, y) = ℓ(xy) at the flip (κ = 2), as used by the catapult law.
 
-Run ``python docs/catapult_normal_form.py``: it prints the coordinate change and the normal form
+Run ``python tools/catapult_normal_form.py``: it prints the coordinate change and the normal form
 v ↦ −v(1 + E) + c30·v³ (+ c11, c12 terms, zero), E ↦ E + e20·v² + e21·E·v², to third order in
 (v, E), with u = xy − 1, ε = κ − 2, H = (hℓ″(1))², B = ℓ⁗(1)/(6ℓ″(1)) and ℓ‴(1) = 0 (the good
 families).  theorems.dynamics.catapult_slope and tests/test_catapult_law.py use its coefficients.

@@ -1,11 +1,12 @@
-"""Print the README's catalogue table per start distribution (markdown), from a fresh run.
+"""Print the catalogue table of docs/catalogue.md per start distribution (markdown), from a fresh run.
 
-    python docs/catalogue_table.py --profile ci
+    python tools/catalogue_table.py --profile ci
 
-For every entry that runs GD from drawn starts: its verdict and closest margin under each built-in
-start distribution (``lrbias check --starts NAME`` runs the same entries), then the validity
+For every entry that runs GD from drawn starts: its verdict, closest margin and share of runs left
+open (batch claims are decided at convergence, with the budget cap) under each built-in start
+distribution (``lrbias check --starts NAME`` runs the same entries), then the validity
 frontier of the sharpness, convergence and balancing claims per start distribution.  The figures
-in the README were printed by this script; rerun it after changing an entry.
+in docs/catalogue.md were printed by this script; rerun it after changing an entry.
 """
 
 from __future__ import annotations
@@ -22,8 +23,14 @@ from lrbias.claims.statistical import BUILT_IN_STARTS
 
 
 def _cell(result) -> str:
+    """Verdict (closest margin; share of runs left open, and the largest budget reached, of the cap)."""
     margin = "–" if result.worst_margin is None else f"{result.worst_margin:.3g}"
-    return f"{result.verdict} ({margin})"
+    ev = result.evidence or {}
+    left = ev.get("undecided_share")
+    counts = "" if left is None else f"; open {left:.1%}"
+    if ev.get("budget_cap"):
+        counts += f", ≤ {ev['budget_cap']:,} steps"
+    return f"{result.verdict} ({margin}{counts})"
 
 
 def main(argv: list[str] | None = None) -> int:

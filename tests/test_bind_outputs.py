@@ -1,0 +1,44 @@
+"""Bindings for lrbias/outputs.py that the main file's tests left open: a killed run that its parent has
+not yet reaped (a zombie) is dead for the leftover cleanup (the cause of the flaky
+test_two_concurrent_swaps_one_killed_mid_swap[renames] on a loaded machine: the next run took the lock
+in the moment between the kill and the parent's wait, saw the zombie's pid "alive", and kept its staging).
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from lrbias import outputs
+from tests.test_outputs import _complete, _seed_report, _swapper
+
+
+def test_a_killed_but_unreaped_runs_staging_is_removed(tmp_path: Path) -> None:
+    target = tmp_path / "out"
+    _seed_report(target, "old")
+    a = _swapper(target, "A", "renames")
+    assert a.stdout.readline().strip() == "MID"
+    a.send_signal(signal.SIGKILL)
+    b = _swapper(target, "B", "none")  # B runs to the end while A is a zombie: A is not reaped until after
+    assert b.communicate(timeout=120)[0].strip() == "DONE" and b.returncode == 0
+    a.wait()
+    assert _complete(target) == "B"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"], "the zombie's staging survived"
+
+
+def test_pid_alive_says_no_for_a_zombie() -> None:
+    a = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    assert outputs._pid_alive(a.pid)
+    a.send_signal(signal.SIGKILL)
+    for _ in range(500):  # until the kernel has made it a zombie (not reaped: no wait yet)
+        if Path(f"/proc/{a.pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z":
+            break
+        time.sleep(0.01)
+    try:
+        assert not outputs._pid_alive(a.pid)
+    finally:
+        a.wait()
+    assert not outputs._pid_alive(a.pid)
