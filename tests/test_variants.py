@@ -192,8 +192,8 @@ def test_builtin_groups_load_through_entry_points_in_catalogue_order(monkeypatch
 def test_report_with_variants(tmp_path, monkeypatch):
     """Only what the variant's section needs is built: the report-wide extras (phase diagrams, certified
     samples) are the smoke report's business (tests/test_report.py), stubbed here."""
-    monkeypatch.setattr("lrbias.claims.phase.compute_phase_diagram", lambda n, seed: {"rows": []})
-    monkeypatch.setattr("lrbias.claims.phasemap.compute_start_phase_map", lambda n, seed: {"families": []})
+    monkeypatch.setattr("lrbias.claims.phase.compute_phase_diagram", lambda *a, **k: {})
+    monkeypatch.setattr("lrbias.claims.phasemap.compute_start_phase_map", lambda *a, **k: {})
     monkeypatch.setattr("lrbias.report.certified.certified_samples", lambda: [])
     out = tmp_path / "rep"
     assert main(["report", "variant", "--variants", str(EXAMPLES / "huber_like_eos.py"), "--out", str(out),
