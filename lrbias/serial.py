@@ -129,7 +129,7 @@ def write_atomic(path: str | Path, text: str) -> None:
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         if exc.filename is None:
-            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
+            raise type(exc)(exc.errno, exc.strerror or str(exc), str(path)) from None  # the same kind, named
         raise
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

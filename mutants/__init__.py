@@ -38,7 +38,7 @@ MODULES = ("losses", "gd", "nn", "claims", "report", "cli", "serial")
 catalogue in theorems/ counts as claims)."""
 IGNORE = shutil.ignore_patterns(".git", ".hypothesis", ".pytest_cache", ".ruff_cache", ".mypy_cache", ".tox",
                                 ".venv", "venv", "__pycache__", "*.egg-info", "build", "dist", "reports")
-PYTEST = ("-x", "-q", "-p", "no:cacheprovider", "--hypothesis-seed=0")
+PYTEST = ("-x", "-q", "-p", "no:cacheprovider", "-n", "0", "--runslow", "--hypothesis-seed=0")  # one process: -x then exits 1
 
 
 @dataclasses.dataclass(frozen=True)

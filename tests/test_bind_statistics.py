@@ -9,6 +9,7 @@ boundary is met exactly.
 
 from __future__ import annotations
 
+import types
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,8 +38,21 @@ class Batch:
         return len(self.outcome)
 
     @property
+    def settings(self):
+        """A budget of 5000 steps, every run using all of it (an undecided run is an open one)."""
+        return types.SimpleNamespace(max_steps=5000)
+
+    @property
+    def steps(self):
+        return np.full(len(self.outcome), 5000)
+
+    @property
     def ratio(self):
         return self.sharpness * self.h / 2
+
+    @property
+    def C(self):
+        return self.h * (self.x0 * self.x0 + self.y0 * self.y0)
 
     @property
     def imbalance(self):
@@ -140,11 +154,11 @@ def test_median_ratio_boundary_margin_figures_and_row_order():
 
 def test_eos_share_counts_all_runs_and_includes_its_levels():
     b = batch([C, C, C, D], ratio=[0.7, 0.5, 0.8, 0.9])   # EoS: runs 0 (at the level) and 2; run 3 diverged
-    check, rows = st.eos_share_at_most(0.5)(b)
+    check, rows = st.eos_share_at_most(0.5, eos=0.7)(b)     # κ = 2.125 > 2 for every run of the batch
     assert check.verdict == "pass" and check.margin == 0.0 and rows.tolist() == [0, 2]
     assert check.detail["eos_share"] == 0.5 and check.detail["converged_share"] == 0.75
     assert check.detail["outcomes"] == b.shares()
-    check = st.eos_share_at_most(0.4375)(b)[0]
+    check = st.eos_share_at_most(0.4375, eos=0.7)(b)[0]
     assert check.verdict == "fail" and check.margin == pytest.approx(-0.0625)
     check, rows = st.eos_share_at_most(0.25, eos=0.75)(b)
     assert check.verdict == "pass" and rows.tolist() == [2] and check.detail["eos_share"] == 0.25
@@ -270,7 +284,8 @@ def test_final_gap_at_most_initial_boundary_figures_and_rows():
 def test_the_variant_file_names_map_to_their_builders():
     assert st.STATISTICS == {"median-ratio-at-least": st.median_ratio_at_least,
                              "share-converged-at-least": st.share_converged,
-                             "imbalance-shrinks": st.imbalance_shrinks, "eos-share-at-most": st.eos_share_at_most}
+                             "imbalance-shrinks": st.imbalance_shrinks, "eos-share-at-most": st.eos_share_at_most,
+                             "edge-share-at-least": st.edge_statistic}
 
 
 def test_the_tolerance_of_the_stability_bound_is_inclusive():
