@@ -149,9 +149,13 @@ def test_claim_check_combines_runs() -> None:
     at_edge = [fake(lr=0.1, sharp=(5, 19, 20), loss=(1, 0.5, 0.4)),
                fake(lr=0.2, sharp=(5, 9.5, 10), loss=(1, 0.5, 0.4))]
     ok = claim.check({g.name: at_edge for g in claim.grids})
-    assert ok.verdict == Verdict.PASS and len(ok.detail["runs"]) == 4
+    assert ok.verdict == Verdict.PASS and len(ok.detail["runs"]) == 2 * len(claim.grids) == 2 * 2 * 3  # 2 datasets x 3 seeds
     assert set(ok.detail["grids"]) == {g.name for g in claim.grids}
-    one_bad = claim.check({claim.grids[0].name: at_edge,
-                           claim.grids[1].name: [at_edge[0], fake(lr=0.2, sharp=(5, 5, 5))]})
+    # one seed of one dataset below the edge: the claim fails (it must hold on every dataset and seed)
+    last = claim.grids[-1]
+    assert last.seed == 2 and last.dataset == "mnist1d"
+    one_bad = claim.check({**{g.name: at_edge for g in claim.grids},
+                           last.name: [at_edge[0], fake(lr=0.2, sharp=(5, 5, 5))]})
     assert one_bad.verdict == Verdict.FAIL
     assert one_bad.detail["grids"][claim.grids[0].name]["verdict"] == "pass"
+    assert one_bad.detail["grids"][last.name]["verdict"] == "fail"

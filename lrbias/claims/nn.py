@@ -299,6 +299,9 @@ def train_grid(grid: Grid, overrides: Mapping[str, Any] | None = None,
     own = None
     if grid.window is not None:
         own = bracket if grid.lr_from is None else config_bracket(base, prep)
+        if progress is not None:
+            progress(f"[{grid.name}] bracket {bracket.describe()}; {grid.window} window multiples "
+                     f"{', '.join(f'{m:.4g}' for m in multiples) or 'none (empty window)'}")
     runs = []
     for i, m in enumerate(multiples):
         h = m * 2 / (s0_from if math.isfinite(s0_from) else s0)

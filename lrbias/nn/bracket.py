@@ -77,7 +77,8 @@ class Bracket:
         return None if self.m_c is None else self.m_c[1]
 
     def window(self, kind: str) -> tuple[float, float] | None:
-        """The multiples (lo, hi) of window ``kind`` (:data:`WINDOWS`); None when it is empty."""
+        """The multiples (lo, hi) of window ``kind`` (:data:`WINDOWS`); None when it is empty or unbounded
+        (no catapult below m*, or no divergence found up to :data:`MAX_MULTIPLE`)."""
         if kind == "eos":
             lo, hi = 1.0, self.m_star_value
         elif kind == "catapult":
@@ -86,7 +87,7 @@ class Bracket:
             lo, hi = self.m_c_value, self.m_star_value
         else:
             raise NNConfigError(f"unknown bracket window {kind!r}; accepted: {', '.join(WINDOWS)}")
-        return (lo, hi) if hi > lo else None
+        return (lo, hi) if math.isfinite(hi) and hi > lo else None
 
     def place(self, kind: str, fractions: tuple[float, ...]) -> tuple[float, ...] | None:
         """Multiples at ``fractions`` (each in (0, 1)) of window ``kind``: lo + f·(hi − lo); None if empty."""
@@ -172,9 +173,10 @@ def measure_bracket(prep: Prepared, s0: float | None = None, *, probe_steps: int
             raise NNConfigError(f"every learning rate down to {lo:g}·2/S0 diverges: no bracket")
     while not run(hi).diverged:
         lo, hi = hi, hi * 2
-        if hi > MAX_MULTIPLE:
-            raise NNConfigError(f"no divergence up to {MAX_MULTIPLE:g}·2/S0: no bracket")
-    while hi / lo - 1 > rel_tol:
+        if hi > MAX_MULTIPLE:  # no divergence found: m* unbounded, the windows are empty
+            hi = math.inf
+            break
+    while math.isfinite(hi) and hi / lo - 1 > rel_tol:
         mid = math.sqrt(lo * hi)
         lo, hi = (lo, mid) if run(mid).diverged else (mid, hi)
     m_star = (lo, hi)
