@@ -87,7 +87,7 @@ class Bracket:
             lo, hi = self.m_c_value, self.m_star_value
         else:
             raise NNConfigError(f"unknown bracket window {kind!r}; accepted: {', '.join(WINDOWS)}")
-        return (lo, hi) if math.isfinite(hi) and hi > lo else None
+        return (lo, hi) if math.isfinite(self.m_star[1]) and hi > lo else None
 
     def place(self, kind: str, fractions: tuple[float, ...]) -> tuple[float, ...] | None:
         """Multiples at ``fractions`` (each in (0, 1)) of window ``kind``: lo + f·(hi − lo); None if empty."""
