@@ -149,7 +149,7 @@ def test_claim_check_combines_runs() -> None:
     at_edge = [fake(lr=0.1, sharp=(5, 19, 20), loss=(1, 0.5, 0.4)),
                fake(lr=0.2, sharp=(5, 9.5, 10), loss=(1, 0.5, 0.4))]
     ok = claim.check({g.name: at_edge for g in claim.grids})
-    assert ok.verdict == Verdict.PASS and len(ok.detail["runs"]) == 2 * len(claim.grids) == 2 * 2 * 3  # 2 datasets x 3 seeds
+    assert ok.verdict == Verdict.PASS and len(ok.detail["runs"]) == 2 * len(claim.grids) == 12  # 2 datasets x 3 seeds
     assert set(ok.detail["grids"]) == {g.name for g in claim.grids}
     # one seed of one dataset below the edge: the claim fails (it must hold on every dataset and seed)
     last = claim.grids[-1]
