@@ -282,8 +282,8 @@ NN_CLAIMS: tuple[NNClaim, ...] = (
             f"h-independent sharpness 0); >= {phenomena.MIN_GRID_RUNS} settled runs spanning h by "
             f">= {phenomena.MIN_H_SPAN}x, else inconclusive; h at fractions {CUBIC_FRACTIONS} of (1, m*); "
             f"on digits and mnist1d, seeds {SEEDS}",
-            fails_if="tanh (bounded, good regularity) from PyTorch's default init at h = 0.7·2/S0: the run "
-                     "reaches the edge of stability (tests/test_nn_vacuity.py)",
+            fails_if="tanh (bounded, good regularity) from PyTorch's default init at h = 0.7, 1, 1.4·2/S0: the "
+                     "sharpness follows 2/h (tests/test_nn_vacuity.py)",
             rival=Rival("Bad regularity leaves no stable large step: relu³ from the unbalanced start diverges at every "
                         "h above 2/S0.", CUBIC, every_run(CUBIC, _diverges_above_edge), NO_TRACE)),
     NNClaim("nn.bn-restores-eos", "BatchNorm restores EoS for relu³",
