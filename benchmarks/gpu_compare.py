@@ -72,7 +72,7 @@ def compare_nn(ref: dict, cand: dict) -> list[str]:
                 problems.append(f"{tag}: S0 {sa['s0']:.6g} vs {sb['s0']:.6g} (rtol {S0_RTOL})")
             ba, bb = (a.get("meta") or {}).get("bracket"), (b.get("meta") or {}).get("bracket")
             if (ba is None) != (bb is None) or (ba and not _close(ba["m_star"][0], bb["m_star"][0], rtol=BRACKET_RTOL)):
-                problems.append(f"{tag}: bracket m* {ba and ba['m_star']} vs {bb and bb['m_star']} (rtol {BRACKET_RTOL})")
+                problems.append(f"{tag}: bracket m* {ba and ba['m_star']} vs {bb and bb['m_star']}")
             if sa["outcome"] != sb["outcome"]:
                 problems.append(f"{tag}: outcome {sa['outcome']} vs {sb['outcome']}")
             ra, rb = _tail_ratio(a), _tail_ratio(b)
