@@ -194,7 +194,8 @@ def _cmd_nn_grid(args: argparse.Namespace) -> int:
                                 "gap_final_over_start") if k in run and run[k] is not None]
             if run.get("outcome") == "diverged":
                 keys.append("outcome")
-            where = str(run.get("grid", "")).rpartition("@")[2]
+            grid_name = str(run.get("grid", ""))
+            where = grid_name.rpartition("#")[2] if "#" in grid_name else grid_name.rpartition("@")[2]
             label = f"{where + ' ' if where else ''}h={run['lr']:g}:" if "lr" in run else ""
             figs.append(label + ",".join(f"{k}={_fmt(run[k])}" for k in keys)
                         if "lr" in run else ",".join(f"{k}={_fmt(v)}" for k, v in run.items()
