@@ -307,7 +307,9 @@ KNOWN_FINDINGS: dict[str, str] = {
                                    "0-2) the tail gap 1 - S·h/2 stays at 0.007-0.015 without growth; on mnist1d "
                                    "seeds 0, 1 it shrinks (0.037 -> 0.021, 0.039 -> 0.025), seed 2 widens (0.033 -> "
                                    "0.052); the authors' MNIST runs do not widen either (docs/nn-bracketed-results.md)",
-    "nn.eos-bounded-loss": NOT_DECIDED,
+    "nn.eos-bounded-loss": "inconclusive: digits seeds 0-2 at the edge (tails 1.007-1.010); on mnist1d the larger h "
+                           "(0.5 of (1, m*), m = 5.5-6.3) hovers just above 2/h (1.045, 1.051, 1.058), seeds 1 and 2 "
+                           "above the band [0.95, 1.05] (docs/nn-bracketed-results.md)",
     "nn.eos-bounded-activation": NOT_DECIDED,
     "nn.no-eos-cubic": NOT_DECIDED,
     "nn.bn-restores-eos": NOT_DECIDED,
