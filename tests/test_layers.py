@@ -1,6 +1,6 @@
 """The layering of the package: every import points down, no cycles, no catalogue in the library.
 
-Layers, bottom to top (DESIGN.md, "Layout"): errors/serial/_version/verdict → losses → gd → nn →
+Layers, bottom to top (DESIGN.md, "Layout"): errors/serial/_version/claims.verdict → losses → gd → nn →
 claims → report → cli/pytest plugin → the public front (``lrbias``, ``lrbias.api``).  Every
 import counts, module-level or inside a function (a lazy import is still a dependency).
 """

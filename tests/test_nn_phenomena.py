@@ -41,21 +41,18 @@ def test_edge_of_stability_band_and_signs() -> None:
     below = fake(sharp=(10, 16, 17, 17, 17), loss=(1, 0.8, 0.5, 0.45, 0.4))
     assert phenomena.edge_of_stability(below).verdict == Verdict.FAIL
     assert phenomena.no_edge_of_stability(below).verdict == Verdict.PASS
-    # in the band after coming down from above, or with the loss rising over the last window, or
-    # settled just under 2/h: EoS (the dropped "crossed upwards" and "loss falling" rules rejected
-    # authors' EoS runs; tests/test_nn_authors_runs.py)
+    # in the band, but never below it first (came down from above): inconclusive
     from_above = fake(sharp=(40, 30, 21, 20.2, 20.0), loss=(1, 0.8, 0.5, 0.45, 0.4))
-    assert phenomena.classify_eos(from_above)[0] == "eos"
+    assert phenomena.classify_eos(from_above)[0] == "inconclusive"
+    # in the band, but the loss rises over the last window: inconclusive
     stalled = fake(sharp=(10, 16, 19.8, 20.2, 20.0), loss=(1, 0.8, 0.5, 0.6, 0.7))
-    assert phenomena.classify_eos(stalled)[0] == "eos"
+    assert phenomena.classify_eos(stalled)[0] == "inconclusive"
+    # a catapult dip sampled at 0.951 (inside the band), then up through 2/h: reached from below
+    dip = fake(sharp=(28, 19.02, 20.24, 20.0, 19.98), loss=(1, 0.8, 0.5, 0.45, 0.4))
+    assert phenomena.classify_eos(dip)[0] == "eos"
+    # settled just under 2/h after coming down, never crossing it upwards (relu + MSE at 0.99)
     settled_under = fake(sharp=(36, 19.9, 19.8, 19.8, 19.8), loss=(1, 0.8, 0.5, 0.45, 0.4))
-    assert phenomena.classify_eos(settled_under)[0] == "eos"
-    # the band's edges bind: 0.951 is in, 0.949 is not; 1.049 is in, 1.051 is not
-    assert phenomena.classify_eos(fake(sharp=(10, 19.02, 19.02, 19.02)))[0] == "eos"
-    assert phenomena.classify_eos(fake(sharp=(10, 18.98, 18.98, 18.98)))[0] == "inconclusive"
-    assert phenomena.classify_eos(fake(sharp=(10, 20.98, 20.98, 20.98)))[0] == "eos"
-    assert phenomena.classify_eos(fake(sharp=(10, 21.02, 21.02, 21.02)))[0] == "inconclusive"
-    assert phenomena.classify_eos(fake(sharp=(10, 18.0, 18.0, 18.0)))[0] == "not-eos"  # 0.9 exactly
+    assert phenomena.classify_eos(settled_under)[0] == "inconclusive"
     above = fake(sharp=(10, 16, 22, 22, 22), loss=(1, 0.8, 0.5, 0.45, 0.4))
     assert phenomena.classify_eos(above)[0] == "inconclusive"
     diverged = fake(outcome="diverged")
@@ -100,32 +97,12 @@ def test_gap_widens_with_lr_trend() -> None:
     dip = [_settled(0.1, 0.95), _settled(0.2, 0.85), _settled(0.3, 0.855)]
     assert phenomena.gap_widens_with_lr(dip).verdict == Verdict.PASS
     assert phenomena.gap_widens_with_lr(dip, tolerance=0.001).verdict == Verdict.FAIL
-    # widening with the largest h still near the edge (0.93 > 0.9), as in the authors' CIFAR-10 runs: passes
+    # widening but the largest h still near the edge (0.93 > 0.9): not a limit below EoS
     near = [_settled(0.1, 0.99), _settled(0.2, 0.96), _settled(0.3, 0.93)]
-    assert phenomena.gap_widens_with_lr(near).verdict == Verdict.PASS
-    # growth exactly at the tolerance does not count
-    assert phenomena.gap_widens_with_lr([_settled(0.1, 0.99), _settled(0.2, 0.985), _settled(0.3, 0.98)],
-                                        tolerance=0.0101).verdict == Verdict.FAIL
+    assert phenomena.gap_widens_with_lr(near).verdict == Verdict.FAIL
     with_divergence = [*widening[:2], fake(lr=0.4, outcome="diverged")]
     assert phenomena.gap_widens_with_lr(with_divergence).verdict == Verdict.INCONCLUSIVE
     assert phenomena.gap_widens_with_lr(widening[:2]).verdict == Verdict.INCONCLUSIVE
-
-
-def test_sharpness_slope_separates_h_independent_from_2_over_h() -> None:
-    flat = [_settled(h, 0.1 * h / 0.1) for h in (0.1, 0.2, 0.4)]  # S the same at every h: slope 0
-    check = phenomena.sharpness_slope(flat)
-    assert check.verdict == Verdict.PASS and abs(check.detail["slope"]) < 1e-9
-    edge = [_settled(h, 1.0) for h in (0.1, 0.2, 0.4)]  # S = 2/h: slope -1
-    check = phenomena.sharpness_slope(edge)
-    assert check.verdict == Verdict.FAIL and check.detail["slope"] == pytest.approx(-1)
-    # the split binds: S ∝ h^-0.49 passes, h^-0.51 fails
-    assert phenomena.sharpness_slope([_settled(h, h ** 0.51) for h in (0.1, 0.2, 0.4)]).verdict == Verdict.PASS
-    assert phenomena.sharpness_slope([_settled(h, h ** 0.49) for h in (0.1, 0.2, 0.4)]).verdict == Verdict.FAIL
-    # too few settled runs, or too narrow an h range: undecided
-    assert phenomena.sharpness_slope(flat[:2]).verdict == Verdict.INCONCLUSIVE
-    narrow = [_settled(h, h) for h in (0.1, 0.12, 0.14)]
-    assert phenomena.sharpness_slope(narrow).verdict == Verdict.INCONCLUSIVE
-    assert phenomena.sharpness_slope([*flat, fake(lr=0.8, outcome="diverged")]).verdict == Verdict.PASS
 
 
 def test_divergence() -> None:
@@ -149,13 +126,9 @@ def test_claim_check_combines_runs() -> None:
     at_edge = [fake(lr=0.1, sharp=(5, 19, 20), loss=(1, 0.5, 0.4)),
                fake(lr=0.2, sharp=(5, 9.5, 10), loss=(1, 0.5, 0.4))]
     ok = claim.check({g.name: at_edge for g in claim.grids})
-    assert ok.verdict == Verdict.PASS and len(ok.detail["runs"]) == 2 * len(claim.grids) == 12  # 2 datasets x 3 seeds
+    assert ok.verdict == Verdict.PASS and len(ok.detail["runs"]) == 4
     assert set(ok.detail["grids"]) == {g.name for g in claim.grids}
-    # one seed of one dataset below the edge: the claim fails (it must hold on every dataset and seed)
-    last = claim.grids[-1]
-    assert last.seed == 2 and last.dataset == "mnist1d"
-    one_bad = claim.check({**{g.name: at_edge for g in claim.grids},
-                           last.name: [at_edge[0], fake(lr=0.2, sharp=(5, 5, 5))]})
+    one_bad = claim.check({claim.grids[0].name: at_edge,
+                           claim.grids[1].name: [at_edge[0], fake(lr=0.2, sharp=(5, 5, 5))]})
     assert one_bad.verdict == Verdict.FAIL
     assert one_bad.detail["grids"][claim.grids[0].name]["verdict"] == "pass"
-    assert one_bad.detail["grids"][last.name]["verdict"] == "fail"

@@ -38,14 +38,3 @@ def test_nn_rows_show_the_multiple_and_the_tail_ratio() -> None:
     assert set(rows) == set(NN["grids"])
     assert "(0.5·2/S0)" in rows["tanh-mse@mnist1d"]["lr"]
     assert rows["tanh-mse@mnist1d"]["ratio"] == "0.909"  # the tail median, not the final ratio 0.5
-
-
-def test_nn_rows_show_the_bracket_and_where_h_sits() -> None:
-    bracket = {"s0": 127.46, "m_c": [1.52, 1.531], "m_star": [2.444, 2.457], "probe_steps": 200, "rel_tol": 0.02,
-               "catapult_factor": 2.0, "probes": 17, "latest_divergence": 14}
-    run = {**_run(1.70, 0.99), "bracket": bracket, "window": "catapult", "fraction": 0.2}
-    rows = nn_rows({"grids": {"relu-mse-unbalanced#s0@digits": [run], "tanh-mse@digits": [_run(0.5, 1.0)]}})
-    by = {r["grid"]: r for r in rows}
-    assert by["relu-mse-unbalanced#s0@digits"]["bracket"] == ("S0 127.5, m_c ∈ (1.52, 1.531), m* ∈ (2.444, 2.457); "
-                                                             "at 0.2 of (m_c, m*)")
-    assert by["tanh-mse@digits"]["bracket"] == "–"

@@ -28,17 +28,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from lrbias.claims.nn import (
-    Grid,
-    NNClaim,
-    Results,
-    Rival,
-    combine,
-    each,
-    every_run,
-    in_own_window,
-    per_grid,
-)
+from lrbias.claims.nn import Grid, NNClaim, Results, Rival, combine, each, every_run, per_grid
 from lrbias.claims.nn_entries import nn_group
 from lrbias.nn import phenomena
 from lrbias.nn.config import OFFLINE_DATASETS, RunConfig
@@ -48,86 +38,34 @@ if TYPE_CHECKING:
     from lrbias.nn.trainer import RunResult
 
 PAPER_INIT = (6.0, 20.0)
-"""The paper's unbalanced start: ‖W1‖_F = 6, ‖W2‖_F = 20 (the output layer is the larger), used by the
-authors for every CIFAR-10 run and here for every grid."""
+"""The paper's unbalanced start: ‖W1‖_F = 6, ‖W2‖_F = 20 (the output layer is the larger)."""
 
-SEEDS = (0, 1, 2)
-"""Every grid runs on each of these seeds (init and Lanczos start); a claim passes only when it holds on all."""
-
-EOS_STEPS = 6000
-"""Steps of the edge-of-stability grids (tanh at 0.5·2/S0 reached 2/h only around step 1,600–2,000)."""
-BN_STEPS = 10000
-"""Steps of the BatchNorm grids (slower to settle: the issue's mnist1d run was still at 0.869 after 10,000)."""
-CATAPULT_STEPS = 3000
-"""Steps of the catapult / balancing / limit-below-the-edge grid (the catapult is over within a few hundred)."""
-
-BASE = RunConfig(n=1000, width=200, seed=0, sharpness_every=50, init_norms=PAPER_INIT)
-
-EOS_FRACTIONS = (0.2, 0.5)
-"""EoS claims: h at these fractions of the window (1, m*) of the measured bracket."""
-CATAPULT_FRACTIONS = (0.2, 0.5, 0.8)
-"""Catapult, balancing and the limit below the edge: h at these fractions of (m_c, m*)."""
-CUBIC_FRACTIONS = (0.2, 0.5, 0.8)
-"""No EoS for relu³: three h across (1, m*), so the sharpness slope has a span of h to be fitted on."""
+BASE = RunConfig(n=1000, width=200, seed=0, sharpness_every=50)
 
 
-def _grids(name: str, window: str, fractions: tuple[float, ...], lr_from: dict | None = None,
-           **fields: object) -> tuple[Grid, ...]:
-    """The grid ``name`` on each offline dataset and seed (named ``name#s<seed>@dataset``), its h placed
-    at ``fractions`` of ``window`` of the measured bracket (of the config changed by ``lr_from``, if given)."""
-    out = []
-    for ds in OFFLINE_DATASETS:
-        for seed in SEEDS:
-            base = replace(BASE, dataset=ds, seed=seed, **fields)  # type: ignore[arg-type]
-            source = None if lr_from is None else replace(base, **lr_from)
-            out.append(Grid(f"{name}#s{seed}@{ds}", base, window=window, fractions=fractions, lr_from=source))
-    return tuple(out)
+def _grids(name: str, multiples: tuple[float, ...], **fields: object) -> tuple[Grid, ...]:
+    """The grid ``name`` on each offline dataset (named ``name@dataset``)."""
+    return tuple(Grid(f"{name}@{ds}", replace(BASE, dataset=ds, **fields), multiples)  # type: ignore[arg-type]
+                 for ds in OFFLINE_DATASETS)
 
 
-TANH = _grids("tanh-mse", "eos", EOS_FRACTIONS, activation="tanh", loss="mse", steps=EOS_STEPS,
-              sharpness_every=100)
-HUBER = _grids("relu-huber", "eos", EOS_FRACTIONS, activation="relu", loss="huber", steps=EOS_STEPS,
-               sharpness_every=100)
-UNBALANCED = _grids("relu-mse-unbalanced", "catapult", CATAPULT_FRACTIONS, activation="relu", loss="mse",
-                    steps=CATAPULT_STEPS)
-CUBIC = _grids("cubic-mse-unbalanced", "eos", CUBIC_FRACTIONS, activation="cubic", loss="mse", steps=EOS_STEPS,
-               sharpness_every=100)
-CUBIC_BN = _grids("cubic-bn-mse-unbalanced", "eos", EOS_FRACTIONS, activation="cubic", norm="bn", loss="mse",
-                  steps=BN_STEPS, sharpness_every=200)
-CUBIC_BN_SAME_H = _grids("cubic-bn-mse-same-h", "eos", CUBIC_FRACTIONS, lr_from={"norm": "none"}, activation="cubic",
-                         norm="bn", loss="mse", steps=BN_STEPS, sharpness_every=200)
-"""BatchNorm at the same absolute h as the matching no-BN grid (the authors' protocol), from the no-BN bracket."""
-PAPER_GRIDS = (*TANH, *HUBER, *UNBALANCED, *CUBIC, *CUBIC_BN, *CUBIC_BN_SAME_H)
-DEFAULT_INIT = tuple(Grid(g.name.replace("#", "-default-init#"), replace(g.base, init_norms=None), g.multiples,
-                          g.window, g.fractions, None if g.lr_from is None else replace(g.lr_from, init_norms=None))
-                     for g in PAPER_GRIDS)
-"""Every grid from PyTorch's default init (‖W1‖_F > ‖W2‖_F): a named variant (``lrbias nn-grid --init default``)."""
+TANH = _grids("tanh-mse", (0.5, 0.7), activation="tanh", loss="mse", steps=1500, sharpness_every=75)
+HUBER = _grids("relu-huber", (1.4, 2.0), activation="relu", loss="huber", steps=1500, sharpness_every=75)
+UNBALANCED = _grids("relu-mse-unbalanced", (1.8, 2.0, 2.2), activation="relu", loss="mse", steps=1000,
+                    init_norms=PAPER_INIT)
+CUBIC = _grids("cubic-mse-unbalanced", (0.8, 2.0, 6.0), activation="cubic", loss="mse", steps=1500,
+               sharpness_every=75, init_norms=PAPER_INIT)
+CUBIC_BN = _grids("cubic-bn-mse-unbalanced", (0.8, 2.0), activation="cubic", norm="bn", loss="mse",
+                  steps=2000, sharpness_every=100, init_norms=PAPER_INIT)
+UNBALANCED_GRIDS = (*UNBALANCED, *CUBIC, *CUBIC_BN)
+DEFAULT_INIT = tuple(Grid(g.name.replace("-unbalanced", "-default-init"), replace(g.base, init_norms=None),
+                          g.multiples) for g in UNBALANCED_GRIDS)
+"""The unbalanced grids from PyTorch's default init (where ‖W1‖_F > ‖W2‖_F): a named variant."""
 
 lo, hi = phenomena.EOS_BAND
-EOS_TEST = (f"EoS: median of S·h/2 over the last {phenomena.TAIL:.0%} of steps in [{lo}, {hi}] (calibrated on the "
-            f"authors' stored runs); not EoS: tail median <= {phenomena.BELOW_EOS} or diverged; in between: "
-            f"inconclusive; h at fractions {EOS_FRACTIONS} of the measured window (1, m*); on digits and mnist1d, "
-            f"seeds {SEEDS}")
-
-
-def _slope(grid: str) -> Callable[[Results], Check]:
-    """No EoS on ``grid``: the final sharpness does not follow 2/h (slope of log S on log h above the split)."""
-    def check(results: Results) -> Check:
-        return phenomena.sharpness_slope(results[grid])
-    return check
-
-
-def _eos_in_own_window(grid: str) -> Callable[[Results], Check]:
-    """EoS on every run of ``grid`` whose h lies below its own configuration's m* (the others are listed as skipped)."""
-    def check(results: Results) -> Check:
-        runs = results[grid]
-        inside = [r for r in runs if in_own_window(r)]
-        skipped = [{"lr": r.lr, "own_multiple": r.meta.get("own_multiple"), "outcome": r.outcome}
-                   for r in runs if not in_own_window(r)]
-        if not inside:
-            return inconclusive("no run of the grid lies below its own m*", skipped=skipped)
-        return combine((phenomena.edge_of_stability(r) for r in inside), skipped_beyond_own_m_star=skipped)
-    return check
+EOS_TEST = (f"EoS: median of S·h/2 over the last {phenomena.TAIL:.0%} of steps in [{lo}, {hi}], 2/h reached "
+            f"from below, mean loss of the last window below the window before; not EoS: tail median "
+            f"<= {phenomena.BELOW_EOS} or diverged; in between: inconclusive; on digits and mnist1d")
 
 
 def _balancing(grid: str) -> Callable[[Results], Check]:
@@ -237,14 +175,13 @@ NN_CLAIMS: tuple[NNClaim, ...] = (
             "paper", TANH, per_grid(TANH, lambda g: each(g, phenomena.edge_of_stability)), EOS_TEST,
             fails_if="relu³ in place of tanh (unbounded, bad regularity) at h = 0.7·2/S0: the sharpness falls far "
                      "below 2/h (tests/test_nn_vacuity.py)",
-            rival=Rival("Classical stability: with tanh at h above 2/S0, GD diverges or settles where the sharpness "
-                        "is clearly below 2/h (tail median S·h/2 <= 0.9).", TANH, every_run(TANH, _below_edge))),
+            rival=Rival("No progressive sharpening to the edge: started below it (h < 2/S0), the sharpness stays "
+                        "clearly below 2/h (tail median S·h/2 <= 0.9).", TANH, every_run(TANH, _below_edge))),
     NNClaim("nn.catapult-mse-relu", "MSE + ReLU from an unbalanced start catapults",
             "From the unbalanced start (‖W1‖ = 6, ‖W2‖ = 20) at h above 2/S0, the MSE loss first rises "
             "well above its start, then falls below it.", "paper", UNBALANCED,
             per_grid(UNBALANCED, lambda g: each(g, phenomena.catapult)),
-            f"loss max ≥ 2·L0, then a loss < L0, on every run; h at fractions {CATAPULT_FRACTIONS} of the measured "
-            f"window (m_c, m*); on digits and mnist1d, seeds {SEEDS}",
+            "loss max ≥ 2·L0, then a loss < L0, on every run of the grid, on digits and mnist1d",
             fails_if="h = 0.5·2/S0, below the edge: the loss falls from the first step and never rises "
                      "(tests/test_nn_vacuity.py)",
             rival=Rival("No catapult: from the unbalanced start at h above 2/S0, GD diverges or keeps its loss below "
@@ -253,8 +190,7 @@ NN_CLAIMS: tuple[NNClaim, ...] = (
     NNClaim("nn.balancing-mse-relu", "MSE + ReLU balances the layers, more for larger h",
             "From the unbalanced start the gap |‖W1‖ − ‖W2‖| shrinks, and ends smaller for larger h.",
             "paper", UNBALANCED, per_grid(UNBALANCED, _balancing),
-            f"gap_final < gap_start for each h; gap_final non-increasing in h; h at fractions {CATAPULT_FRACTIONS} of "
-            f"(m_c, m*); on digits and mnist1d, seeds {SEEDS}",
+            "gap_final < gap_start for each h; gap_final non-increasing in h; on digits and mnist1d",
             fails_if="h = 0.3 and 0.6·2/S0, below the edge: the layer gap grows by about 6% (tests/test_nn_vacuity.py)",
             rival=Rival("GD behaves like gradient flow, which conserves ‖W2‖² − ‖W1‖² on this bias-free ReLU net: "
                         "on every run that does not diverge it changes by less than 5%.", UNBALANCED,
@@ -263,9 +199,9 @@ NN_CLAIMS: tuple[NNClaim, ...] = (
             "After the catapult, MSE + ReLU from the unbalanced start converges to a flatter point: the "
             "tail gap 1 − S·h/2 below the edge grows with h.", "paper", UNBALANCED,
             per_grid(UNBALANCED, _gap_trend),
-            f"tail gap 1 − median S·h/2 (last 25%) non-decreasing in h within {phenomena.WIDEN_TOLERANCE}, growing "
-            f"by more than {phenomena.WIDEN_TOLERANCE} over the grid; every run settles; h at fractions "
-            f"{CATAPULT_FRACTIONS} of (m_c, m*); on digits and mnist1d, seeds {SEEDS}",
+            "tail gap 1 − median S·h/2 (last 25%) non-decreasing in h within 0.01, growing by more than "
+            f"0.01 over the grid, largest h at tail median <= {phenomena.BELOW_EOS}; every run settles; "
+            "on digits and mnist1d",
             fails_if="h = 0.3, 0.5, 0.7·2/S0, below the edge: the sharpness stays near S0, so the gap "
                      "1 − S·h/2 shrinks as h grows (tests/test_nn_vacuity.py)",
             rival=Rival("The catapult does not flatten: a run from the unbalanced start that settles ends at least "
@@ -273,45 +209,38 @@ NN_CLAIMS: tuple[NNClaim, ...] = (
                         every_run(UNBALANCED, _no_flattening), NO_TRACE)),
     NNClaim("nn.no-eos-cubic", "relu³ without normalisation shows no EoS",
             "With a cubic activation (relu(z)³, bad regularity) from the unbalanced start and no "
-            "BatchNorm, the sharpness does not follow 2/h: it settles at a value independent of h, or GD "
-            "diverges.", "paper", CUBIC, per_grid(CUBIC, _slope),
-            f"slope of log(tail median S) on log h over the settled runs > {phenomena.SLOPE_SPLIT} (EoS gives −1, an "
-            f"h-independent sharpness 0); >= {phenomena.MIN_GRID_RUNS} settled runs spanning h by "
-            f">= {phenomena.MIN_H_SPAN}x, else inconclusive; h at fractions {CUBIC_FRACTIONS} of (1, m*); "
-            f"on digits and mnist1d, seeds {SEEDS}",
-            fails_if="tanh (bounded, good regularity) from PyTorch's default init at h = 0.7, 1, 1.4·2/S0: the "
-                     "sharpness follows 2/h (tests/test_nn_vacuity.py)",
+            "BatchNorm, the sharpness stays clearly below 2/h, or GD diverges.", "paper", CUBIC,
+            per_grid(CUBIC, lambda g: each(g, phenomena.no_edge_of_stability)),
+            f"every run not EoS (tail median <= {phenomena.BELOW_EOS}, or diverged) under the EoS test; "
+            "a run between is inconclusive",
+            fails_if="tanh (bounded, good regularity) from PyTorch's default init at h = 0.7·2/S0: the run "
+                     "reaches the edge of stability (tests/test_nn_vacuity.py)",
             rival=Rival("Bad regularity leaves no stable large step: relu³ from the unbalanced start diverges at every "
                         "h above 2/S0.", CUBIC, every_run(CUBIC, _diverges_above_edge), NO_TRACE)),
     NNClaim("nn.bn-restores-eos", "BatchNorm restores EoS for relu³",
             "BatchNorm1d(affine=False) before the cubic activation, from the unbalanced start, restores "
-            "the edge of stability.", "paper", CUBIC_BN + CUBIC_BN_SAME_H,
-            per_grid(CUBIC_BN + CUBIC_BN_SAME_H, _eos_in_own_window),
-            EOS_TEST + f"; with BatchNorm both at fractions {EOS_FRACTIONS} of its own (1, m*) and at the absolute h "
-            f"of the no-BN grid (fractions {CUBIC_FRACTIONS} of the no-BN (1, m*)), the latter counted where h lies "
-            "below the BatchNorm m*",
+            "the edge of stability.", "paper", CUBIC_BN,
+            per_grid(CUBIC_BN, lambda g: each(g, phenomena.edge_of_stability)), EOS_TEST,
             fails_if="h = 0.3·2/S0 over 300 steps: the sharpness stays far below 2/h (tests/test_nn_vacuity.py)",
             rival=Rival("BatchNorm changes nothing: with and without it, relu³ from the unbalanced start settles at "
-                        "the same tail S·h/2 (within 0.05) at each h.", CUBIC_BN_SAME_H + CUBIC,
-                        _same_tail_with_and_without(CUBIC_BN_SAME_H, CUBIC))),
+                        "the same tail S·h/2 (within 0.05) at each h.", CUBIC_BN + CUBIC,
+                        _same_tail_with_and_without(CUBIC_BN, CUBIC))),
 )
 
-NOT_DECIDED = ("not yet decided on the bracketed three-seed grids (issue 24): the full run takes about 6 h on a "
-               "shared 2-core CPU and did not fit the session; the earlier fixed-grid figures no longer apply")
-
 KNOWN_FINDINGS: dict[str, str] = {
-    "nn.limit-below-eos-mse-relu": "fails on 5 of 6 (dataset, seed), every h inside (m_c, m*): on digits (seeds "
-                                   "0-2) the tail gap 1 - S·h/2 stays at 0.007-0.015 without growth; on mnist1d "
-                                   "seeds 0, 1 it shrinks (0.037 -> 0.021, 0.039 -> 0.025), seed 2 widens (0.033 -> "
-                                   "0.052); the authors' MNIST runs do not widen either (docs/nn-bracketed-results.md)",
-    "nn.eos-bounded-loss": "inconclusive: digits seeds 0-2 at the edge (tails 1.007-1.010); on mnist1d the larger h "
-                           "(0.5 of (1, m*), m = 5.5-6.3) hovers just above 2/h (1.045, 1.051, 1.058), seeds 1 and 2 "
-                           "above the band [0.95, 1.05] (docs/nn-bracketed-results.md)",
-    "nn.eos-bounded-activation": NOT_DECIDED,
-    "nn.no-eos-cubic": NOT_DECIDED,
-    "nn.bn-restores-eos": NOT_DECIDED,
+    "nn.eos-bounded-loss": "passes on digits (tail S·h/2 0.9995, 1.0003); inconclusive on mnist1d, where the "
+                           "sharpness hovers above 2/h (tail 1.073, 1.132)",
+    "nn.eos-bounded-activation": "passes on digits (1.010, 1.024); inconclusive on mnist1d: at m = 0.5 the "
+                                 "sharpness is still climbing after 1,500 steps (tail 0.909)",
+    "nn.catapult-mse-relu": "passes on digits (loss max/start 6.5-20); on mnist1d every h of the grid "
+                            "(m = 1.8-2.2) diverges",
+    "nn.balancing-mse-relu": "passes on digits; inconclusive on mnist1d (every run diverges)",
+    "nn.limit-below-eos-mse-relu": "fails on digits: the tail gap stays at 0.008-0.011 with no growth in h "
+                                   "(the runs settle within 1% of 2/h); inconclusive on mnist1d (diverged)",
+    "nn.no-eos-cubic": "passes on mnist1d; inconclusive on digits: at m = 6 the run sits at tail 0.929, "
+                       "near the edge, drifting down",
+    "nn.bn-restores-eos": "fails on both datasets under the paper's protocol: tail S·h/2 0.26-0.56",
 }
-"""Claims not observed on the bracketed grids, with why; catapult and balancing hold on all 6 (dataset, seed)."""
 
 
 GROUP = nn_group(name="nn", title="Neural networks", claims=NN_CLAIMS, known_findings=KNOWN_FINDINGS)

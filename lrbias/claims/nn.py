@@ -23,54 +23,33 @@ from lrbias.verdict import Check, Verdict, fail, inconclusive, passed
 if TYPE_CHECKING:
     from lrbias.nn.trainer import Progress, RunResult
 
-__all__ = ["CONFIRM_OVERRIDES", "Grid", "NNClaim", "Results", "Rival", "bracket_key", "catalogue_claims",
-           "check_claims", "combine", "config_bracket", "confirm_rival", "deciding_text", "each", "every_run",
-           "get_claims", "grid_multiples", "grid_results", "in_own_window", "longer", "per_grid", "run_grids",
-           "train_grid", "trained_grid"]
+__all__ = ["CONFIRM_OVERRIDES", "Grid", "NNClaim", "Results", "Rival", "catalogue_claims", "check_claims", "combine",
+           "confirm_rival", "deciding_text", "each", "every_run", "get_claims", "grid_results", "longer", "per_grid",
+           "run_grids", "train_grid", "trained_grid"]
 
 Results = Mapping[str, Sequence["RunResult"]]
 
 
 @dataclass(frozen=True)
 class Grid:
-    """A base configuration trained from one saved initial state at learning rates h = m · 2/S0.
-
-    S0 is the sharpness at that initial state (the paper's protocol: S0·h/2 = m).  The multiples
-    are either fixed (``multiples``) or placed from the configuration's measured bracket
-    (:mod:`lrbias.nn.bracket`): ``window`` ``"catapult"`` = (m_c, m*) or ``"eos"`` = (1, m*), at
-    ``fractions`` of it.  ``lr_from``: another configuration (same data, seed, init) whose S0 and
-    bracket set the absolute h (BatchNorm runs at the h of the matching no-BN grid); the grid's
-    own bracket is measured and recorded too.
-    """
+    """A base configuration trained from one saved initial state at learning rates h = m · 2/S0,
+    for each multiple m of ``multiples``; S0 is the sharpness measured at that initial state
+    (the paper's protocol: the grid is stated relative to the initial sharpness, so S0·h/2 = m)."""
 
     name: str
     base: RunConfig
-    multiples: tuple[float, ...] = ()
-    window: str | None = None
-    fractions: tuple[float, ...] = ()
-    lr_from: RunConfig | None = None
+    multiples: tuple[float, ...]
 
     @property
     def dataset(self) -> str:
         return self.base.dataset
 
-    @property
-    def seed(self) -> int:
-        return self.base.seed
-
     def describe(self) -> str:
-        """One line: data, seed, model, init, where h sits (fixed multiples or bracket fractions), steps."""
+        """One line: data, model, init, h as multiples of 2/S0, steps."""
         b = self.base
         init = f"init norms {b.init_norms[0]:g}/{b.init_norms[1]:g}" if b.init_norms else "default init"
-        if self.window is not None:
-            win = {"catapult": "(m_c, m*)", "eos": "(1, m*)"}.get(self.window, self.window)
-            where = f"h at fractions ({', '.join(f'{f:g}' for f in self.fractions)}) of {win}"
-            if self.lr_from is not None:
-                where += " of the matching no-BN configuration (same absolute h)"
-        else:
-            where = f"h = ({', '.join(f'{m:g}' for m in self.multiples)})·2/S0"
-        return (f"{b.dataset} n={b.n} seed {b.seed}, {b.activation}/{b.loss}/norm {b.norm}, width {b.width}, {init}, "
-                f"{where}, {b.steps} steps")
+        return (f"{b.dataset} n={b.n}, {b.activation}/{b.loss}/norm {b.norm}, width {b.width}, {init}, "
+                f"h = ({', '.join(f'{m:g}' for m in self.multiples)})·2/S0, {b.steps} steps")
 
 
 @dataclass(frozen=True)
@@ -125,10 +104,7 @@ def combine(checks: Iterable[Check], **detail: object) -> Check:
 def each(grid: str, detector: Callable[[RunResult], Check]) -> Callable[[Results], Check]:
     """A claim check: ``detector`` holds on every run of ``grid`` (:func:`combine` of the runs)."""
     def check(results: Results) -> Check:
-        runs = results[grid]
-        if not runs:
-            return inconclusive(f"grid {grid} has no runs: its bracket window is empty (no catapult before m*)")
-        return combine(detector(r) for r in runs)
+        return combine(detector(r) for r in results[grid])
     return check
 
 
@@ -146,7 +122,6 @@ def per_grid(grids: Sequence[Grid],
         runs = [dict(run, grid=name) for name, c in parts.items() for run in c.detail.get("runs", [c.detail])]
         merged = combine(parts.values())
         detail = {"runs": runs, "grids": {name: {"verdict": str(c.verdict), "margin": c.margin,
-                                                  **_bracket_of(results.get(name, ())),
                                                   **{k: v for k, v in c.detail.items() if k != "runs"}}
                                            for name, c in parts.items()},
                   "budget_limited": sum(r.outcome != "diverged" for g in grids for r in results[g.name])}
@@ -154,17 +129,6 @@ def per_grid(grids: Sequence[Grid],
             detail["reason"] = merged.detail["reason"]
         return Check(merged.verdict, merged.margin, detail)
     return check
-
-
-def _bracket_of(runs: Sequence[RunResult]) -> dict[str, Any]:
-    """The bracket a grid's runs were placed in (and their own, and where each sits), for a check's detail."""
-    placed = [r for r in runs if r.meta.get("bracket") is not None]
-    if not placed:
-        return {}
-    first = placed[0].meta
-    return {"bracket": first["bracket"], "own_bracket": first.get("own_bracket"), "window": first.get("window"),
-            "placed": [{"lr": r.lr, "lr_multiple": r.meta.get("lr_multiple"), "fraction": r.meta.get("fraction"),
-                        "own_multiple": r.meta.get("own_multiple"), "seed": r.config.seed} for r in placed]}
 
 
 def every_run(grids: Sequence[Grid], predicate: Callable[[RunResult], Check]) -> Callable[[Results], Check]:
@@ -208,7 +172,7 @@ def confirm_rival(rival: Rival, results: Results) -> Check:
     grids = {g.name: g for g in rival.grids}
     wide: dict[str, list[RunResult]] = {}
     for name, m in deciding:
-        grid = replace(grids[name], multiples=(m,), window=None, fractions=())
+        grid = replace(grids[name], multiples=(m,))
         wide.setdefault(name, []).extend(train_grid(grid, {**CONFIRM_OVERRIDES, **rival.confirm_overrides}))
     again = rival.check(wide)
     dtypes = sorted({str(r.meta.get(k)) for runs in wide.values() for r in runs for k in ("dtype", "hvp_dtype")})
@@ -239,57 +203,13 @@ def get_claims(selector: str, claims: Sequence[NNClaim] | None = None) -> list[N
     return [by_id[w] for w in wanted]
 
 
-_BRACKETS: dict[str, Any] = {}
-
-
-def bracket_key(config: RunConfig) -> str:
-    """What a bracket depends on: the config without the fields a bracket ignores (lr, steps, cadence)."""
-    fields = config.as_dict()
-    for name in ("lr", "steps", "sharpness_every", "device", "eig_tol", "data_root", "download"):
-        fields.pop(name, None)
-    return repr(sorted(fields.items()))
-
-
-def config_bracket(config: RunConfig, prep: Any = None) -> Any:
-    """The :class:`lrbias.nn.bracket.Bracket` of ``config`` (measured once per process; a pure function
-    of :func:`bracket_key` and the probe settings, so an on-disk cache may key it the same way)."""
-    from lrbias.nn.bracket import measure_bracket
-    from lrbias.nn.trainer import prepare
-
-    key = bracket_key(config)
-    if key not in _BRACKETS:
-        _BRACKETS[key] = measure_bracket(prepare(config) if prep is None else prep)
-    return _BRACKETS[key]
-
-
-def grid_multiples(grid: Grid, overrides: Mapping[str, Any] | None = None) -> tuple[tuple[float, ...], Any, float]:
-    """(multiples, bracket that placed them or None, S0 they refer to) of ``grid`` under ``overrides``.
-
-    Fixed multiples need no bracket; a windowed grid places ``fractions`` in its window of the
-    bracket of ``lr_from`` (or of its own base); an empty window gives no multiples.
-    """
-    source = replace(grid.lr_from if grid.lr_from is not None else grid.base, **(overrides or {}))
-    if grid.window is None:
-        if grid.lr_from is None:
-            return grid.multiples, None, math.nan
-        from lrbias.nn.trainer import initial_sharpness, prepare
-
-        return grid.multiples, None, initial_sharpness(prepare(source))
-    bracket = config_bracket(source)
-    placed = bracket.place(grid.window, grid.fractions)
-    return (placed or ()), bracket, bracket.s0
-
-
 def train_grid(grid: Grid, overrides: Mapping[str, Any] | None = None,
                progress: Progress | None = None) -> list[RunResult]:
-    """Train ``grid`` from one prepared initial state at h = m·2/S0 for each of its multiples.
+    """Train ``grid`` from one prepared initial state at h = m·2/S0 for each multiple m.
 
     S0 is measured once at the prepared state (:func:`lrbias.nn.trainer.initial_sharpness`) and
-    recorded in every run's meta with its multiple; a windowed grid also records the bracket its
-    multiples were placed in (``bracket``, with ``window`` and ``fraction``) and its own bracket
-    (``own_bracket``; the same unless ``lr_from`` is set), so every run says where it sits.  Read from
-    the disk cache when this code trained the same grid with the same overrides before
-    (:mod:`lrbias.claims.caching`).
+    recorded in every run's meta with its multiple.  Read from the disk cache when this code trained
+    the same grid with the same overrides before (:mod:`lrbias.claims.caching`).
     """
     from lrbias.claims.caching import disk_cached_grid
 
@@ -305,31 +225,15 @@ def _train_grid(grid: Grid, overrides: Mapping[str, Any] | None = None,
     s0 = initial_sharpness(prep)
     if not (math.isfinite(s0) and s0 > 0):
         raise NNConfigError(f"grid {grid.name}: initial sharpness S0 = {s0!r} is not a positive number")
-    multiples, bracket, s0_from = grid_multiples(grid, overrides)
-    own = None
-    if grid.window is not None:
-        own = bracket if grid.lr_from is None else config_bracket(base, prep)
-        if progress is not None:
-            progress(f"[{grid.name}] bracket {bracket.describe()}; {grid.window} window multiples "
-                     f"{', '.join(f'{m:.4g}' for m in multiples) or 'none (empty window)'}")
     runs = []
-    for i, m in enumerate(multiples):
-        h = m * 2 / (s0_from if math.isfinite(s0_from) else s0)
+    for m in grid.multiples:
+        h = m * 2 / s0
         if progress is not None:
-            progress(f"[{grid.name}] h={h:.4g} = {m:.4g}·2/S0 (S0={s0:.4g}), {base.steps} steps")
+            progress(f"[{grid.name}] h={m:g}·2/S0={h:.4g} (S0={s0:.4g}), {base.steps} steps")
         run = train(prep, lr=h, progress=progress)
         run.meta["lr_multiple"] = m
-        if bracket is not None:
-            run.meta.update(bracket=bracket.as_dict(), own_bracket=(own or bracket).as_dict(), window=grid.window,
-                            fraction=grid.fractions[i], own_multiple=h * s0 / 2)
         runs.append(run)
     return runs
-
-
-def in_own_window(run: RunResult) -> bool:
-    """The run's h lies below its own configuration's divergence threshold m* (true without a bracket)."""
-    own = run.meta.get("own_bracket")
-    return own is None or run.meta.get("own_multiple", 0.0) < own["m_star"][0]
 
 
 def run_grids(claims: Sequence[NNClaim], overrides: Mapping[str, Any] | None = None,

@@ -242,19 +242,12 @@ def _cmd_nn_grid(args: argparse.Namespace) -> int:
                                 "gap_final_over_start") if k in run and run[k] is not None]
             if run.get("outcome") == "diverged":
                 keys.append("outcome")
-            grid_name = str(run.get("grid", ""))
-            where = grid_name.rpartition("#")[2] if "#" in grid_name else grid_name.rpartition("@")[2]
+            where = str(run.get("grid", "")).rpartition("@")[2]
             label = f"{where + ' ' if where else ''}h={run['lr']:g}:" if "lr" in run else ""
             figs.append(label + ",".join(f"{k}={_fmt(run[k])}" for k in keys)
                         if "lr" in run else ",".join(f"{k}={_fmt(v)}" for k, v in run.items()
                                                      if k not in ("verdict", "margin")))
         for name, part in check.detail.get("grids", {}).items():
-            if part.get("bracket"):
-                from lrbias.nn.bracket import Bracket
-
-                placed = ", ".join(f"{p['lr_multiple']:.4g}" for p in part.get("placed", []))
-                figs.append(f"{name}: {Bracket.from_dict(part['bracket']).describe()}, {part.get('window')} window, "
-                            f"h at m = {placed}")
             if "series" in part:
                 figs.append(f"{name}: tail gap by h " + ", ".join(
                     f"{x['s0_lr_over_2']:.3g}->{x['gap']:.4f}" for x in part["series"]) + f" ({part['verdict']})")

@@ -212,14 +212,13 @@ def balancing_figure(phase: dict) -> tuple[str, str]:
 
 
 def nn_figure(nn: dict) -> tuple[str, str]:
-    """One row per grid of seed 0 (a configuration on one dataset, named ``config#s0@dataset``; the other seeds
-    are in the NN table): S·h/2 over steps for
+    """One row per grid (a configuration on one dataset, named ``config@dataset``): S·h/2 over steps for
     each learning rate (1 = edge of stability, the grey band the EoS band [0.95, 1.05]), and the loss.
 
     The S·h/2 axis (log scale when every value is positive) runs to the largest value measured (never
     cut at 2); runs that diverge end early.
     """
-    grids = [(name, runs) for name, runs in nn["grids"].items() if "#s" not in name or "#s0@" in name]
+    grids = list(nn["grids"].items())
     titles = nn.get("titles") or {}
     fig = plt.figure(figsize=(10.5, 3.0 * len(grids) + 0.6), layout="constrained")
     rows = list(np.ravel(np.asarray(fig.subfigures(len(grids), 1), dtype=object)))

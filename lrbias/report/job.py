@@ -119,8 +119,7 @@ def nn_extras(entry_ids: Iterable[str]) -> dict | None:
     grids = {name: [{"lr": r.lr, "lr_multiple": r.meta.get("lr_multiple"), "summary": r.summary(),
                      "tail_ratio": tail_ratio(r), "sharpness_steps": r.sharpness_steps,
                      "top_sharpness": r.top_sharpness, "lanczos_residual": r.meta.get("lanczos_residual"),
-                     "loss": r.history["loss"], "bracket": r.meta.get("bracket"), "window": r.meta.get("window"),
-                     "fraction": r.meta.get("fraction"), "seed": r.config.seed} for r in grid_results(name)]
+                     "loss": r.history["loss"]} for r in grid_results(name)]
              for name in names}
     datasets = sorted({name.rpartition("@")[2] for name in names if "@" in name})
     configs = {g.name: g.base for c in catalogue_claims() for g in c.grids if g.name in grids}

@@ -90,20 +90,6 @@ def family_rows(specs: list[str]) -> list[dict]:
     return rows
 
 
-def bracket_text(bracket: dict | None, window: str | None, fraction: float | None) -> str:
-    """Where a run's h sits: its grid's measured bracket (S0, m_c, m*) and the window fraction ('–' without one)."""
-    if not bracket:
-        return "–"
-    mc = bracket.get("m_c")
-    ms = bracket.get("m_star") or [None, None]
-    text = (f"S0 {format_number(bracket.get('s0'))}, m_c ∈ "
-            + (f"({format_number(mc[0])}, {format_number(mc[1])})" if mc else "none")
-            + f", m* ∈ ({format_number(ms[0])}, {format_number(ms[1])})")
-    if window is not None and fraction is not None:
-        text += f"; at {format_number(fraction)} of " + ("(m_c, m*)" if window == "catapult" else "(1, m*)")
-    return text
-
-
 def nn_rows(nn: dict | None) -> list[dict]:
     """Rows of the neural-network table (one per grid and learning rate) from the report's NN extras."""
     rows = []
@@ -121,8 +107,7 @@ def nn_rows(nn: dict | None) -> list[dict]:
                          "sharpness": num("sharpness_final"), "two_over_lr": num("two_over_lr"),
                          "ratio": format_number(run.get("tail_ratio", s.get("ratio_final")), none="–"),
                          "catapult": num("loss_max_over_start"),
-                         "gap": f"{num('norm_gap_start')} → {num('norm_gap_final')}",
-                         "bracket": bracket_text(run.get("bracket"), run.get("window"), run.get("fraction"))})
+                         "gap": f"{num('norm_gap_start')} → {num('norm_gap_final')}"})
     return rows
 
 
