@@ -34,8 +34,12 @@ __all__ = ["BOX", "CAP", "CONFIRM_RUNS", "GROWTH", "SETTINGS", "STEPS", "Case", 
 
 STEPS = 5000
 """The first rung of the budget ladder."""
-CAP = 1_000_000
-"""The last rung: no run is followed beyond this many steps; the runs still open there are counted both ways."""
+CAP = 100_000
+"""The last rung: no run is followed beyond this many steps; the runs still open there are counted both ways.
+
+10⁵ (rungs 5,000, 20,000, 80,000, 100,000): the long runs that decided the issue-23 findings (logcosh's
+convergence gap closed, the dor ordering failing from unbalanced starts) all settled by 80,000 steps, and
+a cap of 10⁶ made chaotic box orbits, which never decide, cost over 13 min of CPU for one smoke entry."""
 STALL_RUNGS = 2
 """The climb stops when this many rungs in a row decided none of the open runs (one is not enough: runs
 leaving an unstable minimiser at multiplier 1.001 stay open from 5,000 to 20,000 steps, then converge)."""
