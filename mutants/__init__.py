@@ -38,7 +38,8 @@ MODULES = ("losses", "gd", "nn", "claims", "report", "cli", "serial")
 catalogue in theorems/ counts as claims)."""
 IGNORE = shutil.ignore_patterns(".git", ".hypothesis", ".pytest_cache", ".ruff_cache", ".mypy_cache", ".tox",
                                 ".venv", "venv", "__pycache__", "*.egg-info", "build", "dist", "reports")
-PYTEST = ("-x", "-q", "-p", "no:cacheprovider", "-n", "0", "--runslow", "--hypothesis-seed=0")  # one process: -x then exits 1
+# one process (-n 0), so -x exits 1; the slow tier too (--runslow): a mutant's tests may be slow ones
+PYTEST = ("-x", "-q", "-p", "no:cacheprovider", "-n", "0", "--runslow", "--hypothesis-seed=0")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -52,7 +52,8 @@ def prepare(module: str, tests: list[str], fresh: bool) -> Path:
                 'also_copy = ["theorems"]\n'
                 f'only_mutate = ["{module}"]\n'
                 f"pytest_add_cli_args_test_selection = [{quoted}]\n"
-                'pytest_add_cli_args = ["-p", "no:cacheprovider", "-n", "0", "-x", "-q", "-m", "not nn and not browser"]\n'
+                'pytest_add_cli_args = ["-p", "no:cacheprovider", "-n", "0", "-x", "-q", '
+                '"-m", "not nn and not browser"]\n'
                 "mutate_only_covered_lines = true\n"
                 'process_isolation = "fork"\n')
     (work / "pyproject.toml").write_text(project, encoding="utf-8")

@@ -131,7 +131,17 @@ def test_the_budget_record_check_catches_a_wrong_record(result, ok):
             check_budget_record(result)
 
 
-MUTANTS = [pytest.param(e, m, id=f"{e.id}/{m.name}", marks=_marks(e)) for e in ENTRIES for m in e.mutants]
+def _search_marks(entry):
+    """Marks of a mutant's or rival's search: an entry with a known finding outside the NN group is a claim
+    the search does not decide (or finds false), so its mutant and rival need not be refuted: not strict."""
+    marks = _marks(entry)
+    if entry.known_finding and entry.group != "nn":
+        marks.append(pytest.mark.xfail(reason=f"known finding: {entry.known_finding}", strict=False,
+                                       raises=AssertionError))
+    return marks
+
+
+MUTANTS = [pytest.param(e, m, id=f"{e.id}/{m.name}", marks=_search_marks(e)) for e in ENTRIES for m in e.mutants]
 
 
 @pytest.mark.parametrize(("entry", "mutant"), MUTANTS)
@@ -142,7 +152,7 @@ def test_mutant_is_refuted_within_ci(entry, mutant):
     assert result.counterexample is not None
 
 
-RIVALS = [pytest.param(e, id=e.id, marks=_marks(e)) for e in ENTRIES if e.rival is not None]
+RIVALS = [pytest.param(e, id=e.id, marks=_search_marks(e)) for e in ENTRIES if e.rival is not None]
 
 
 @pytest.mark.parametrize("entry", RIVALS)

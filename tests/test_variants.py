@@ -196,8 +196,10 @@ def test_report_with_variants(tmp_path, monkeypatch):
     monkeypatch.setattr("lrbias.claims.phasemap.compute_start_phase_map", lambda *a, **k: {})
     monkeypatch.setattr("lrbias.report.certified.certified_samples", lambda: [])
     out = tmp_path / "rep"
-    assert main(["report", "variant", "--variants", str(EXAMPLES / "huber_like_eos.py"), "--out", str(out),
-                 "--profile", "smoke", "--no-nn"]) == 0
+    # the too-strong claim at ci: under smoke its one case keeps open runs that, counted both ways, leave it
+    # inconclusive (decided at convergence, issue 23); ci draws the cases that refute it
+    assert main(["report", "variant.soft-huber-eos-too-strong", "--variants", str(EXAMPLES / "huber_like_eos.py"),
+                 "--out", str(out), "--profile", "ci", "--no-nn"]) == 0
     page = (out / "index.html").read_text(encoding="utf-8")
     assert 'id="claim-variant-soft-huber-eos-too-strong"' in page and "Minimal counterexample" in page
     assert "--variants" in page
