@@ -11,10 +11,12 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -172,6 +174,19 @@ def test_tutorial_code_runs_as_written_in_a_fresh_process(tmp_path):
     assert proc.returncode == 0, proc.stderr[-4000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert "variant.soft-huber-eos" in result["ids"] and result["family"]
+
+
+def test_tutorial_replay_runs_as_written_in_a_fresh_process():
+    """The replay line the tutorial shows (what `lrbias check` prints for the variant's counterexample)
+    rebuilds the variant family's sweep in a new process from the repository root: the variant file
+    is loaded first, so the family it registers exists there."""
+    text = (DOCS / "variants.md").read_text(encoding="utf-8")
+    replay = next(line.split("replay: ", 1)[1] for line in text.splitlines() if "replay: python -c" in line)
+    proc = subprocess.run(shlex.split(replay), cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    shares = ast.literal_eval(proc.stdout.strip().splitlines()[-1])
+    assert abs(sum(shares.values()) - 1) < 1e-9 and "converged" in shares
 
 
 # --- timing figures -------------------------------------------------------------------------------
