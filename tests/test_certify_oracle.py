@@ -147,8 +147,29 @@ def check(cert, spec):
         check_converged(cert, spec)
     elif cert.outcome == "certified periodic":
         check_periodic(cert, spec)
+    elif cert.outcome == "certified diverged":
+        check_diverged(cert, spec)
     else:
         assert not cert.certified and cert.reason, cert
+
+
+def check_diverged(cert, spec):
+    """An escape certificate: the 60-digit run is at the entry step with |s| at least the region's σ, and
+    from there |s| grows by at least the proven rate Λ at every step until the run leaves every box."""
+    esc = cert.as_dict()["escape"]
+    sigma, rate, entry = mpmath.mpf(esc["sigma"]), mpmath.mpf(esc["rate"]), int(cert.step)
+    with mpmath.workdps(DPS):
+        x, y, hh = mpmath.mpf(cert.x0), mpmath.mpf(cert.y0), mpmath.mpf(cert.h)
+        for _ in range(entry):
+            x, y = step(spec, x, y, hh)
+        s = abs(x * y)
+        assert s >= sigma, f"not in the escape region at its entry step: |s| = {s} < σ = {sigma}: {cert}"
+        for _ in range(12):
+            x, y = step(spec, x, y, hh)
+            if not mpmath.isfinite(x * y) or abs(x * y) > mpmath.mpf(10) ** 300:
+                break
+            assert abs(x * y) >= rate * s * (1 - mpmath.mpf(10) ** -40), f"|s| grew slower than Λ: {cert}"
+            s = abs(x * y)
 
 
 def start_and_step(spec, x0, ratio, kappa):
