@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lrbias.errors import InvalidArgument, short
+from lrbias.outputs import file_kind
 
 __all__ = ["MAX_INPUT_BYTES", "MAX_INT_DIGITS", "check_database", "read_json", "read_text"]
 
@@ -24,18 +25,6 @@ MAX_INPUT_BYTES = 32 << 20
 
 MAX_INT_DIGITS = 300
 """The longest integer literal accepted in a JSON input (every number lrbias writes is far shorter)."""
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a regular file"
 
 
 def read_text(path: str | Path, what: str, limit: int | None = None) -> str:
@@ -53,7 +42,7 @@ def read_text(path: str | Path, what: str, limit: int | None = None) -> str:
     except OSError as exc:
         raise InvalidArgument(f"{shown}: cannot read it ({exc.strerror or exc})") from None
     if not stat.S_ISREG(st.st_mode):
-        raise InvalidArgument(f"{shown} is {_kind(st.st_mode)}; accepted: a regular file")
+        raise InvalidArgument(f"{shown} is {file_kind(st.st_mode)}; accepted: a regular file")
     if st.st_size > limit:
         raise InvalidArgument(f"{shown} is {st.st_size / 2**20:.1f} MiB; accepted: at most {limit / 2**20:g} MiB")
     try:
@@ -111,7 +100,7 @@ def check_database(path: str | Path | None, flag: str = "--database") -> Path | 
         except OSError:
             raise InvalidArgument(f"{shown} is a broken symbolic link; accepted: a folder") from None
         if not stat.S_ISDIR(mode):
-            kind = "a file" if stat.S_ISREG(mode) else _kind(mode)
+            kind = "a file" if stat.S_ISREG(mode) else file_kind(mode)
             raise InvalidArgument(f"{shown} is {kind}; accepted: a folder (new or holding a Hypothesis database)")
         if not os.access(target, os.W_OK | os.X_OK):
             raise InvalidArgument(f"{shown} is not writable")

@@ -68,7 +68,8 @@ def _show(path: object) -> str:
     return short(str(path), 240)
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
+    """What a stat mode names, for messages ('a file', 'a folder', 'a FIFO', ...)."""
     if stat.S_ISREG(mode):
         return "a file"
     if stat.S_ISDIR(mode):
@@ -140,7 +141,7 @@ def check_file_target(path: str | Path | None, flag: str) -> Path | None:
     if target.exists():
         mode = target.stat().st_mode
         if not stat.S_ISREG(mode):
-            raise InvalidArgument(f"{flag} {shown} is {_kind(mode)}; accepted: a regular file, or - for stdout")
+            raise InvalidArgument(f"{flag} {shown} is {file_kind(mode)}; accepted: a regular file, or - for stdout")
         if not os.access(target, os.W_OK):
             raise InvalidArgument(f"{flag} {shown} is not writable")
     _writable_folder(target.parent, flag, shown, create=False)
@@ -295,7 +296,7 @@ def check_report_folder(out: str | Path, flag: str = "--out") -> Path:
     if out.exists():
         mode = out.stat().st_mode
         if not stat.S_ISDIR(mode):
-            raise InvalidArgument(f"{flag} {shown} is {_kind(mode)}, not a folder; accepted: a new, empty or "
+            raise InvalidArgument(f"{flag} {shown} is {file_kind(mode)}, not a folder; accepted: a new, empty or "
                               "report folder")
         names = sorted(os.listdir(out))
         if names and MARKER not in names:
