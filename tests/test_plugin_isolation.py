@@ -1,25 +1,30 @@
 """Installing lrbias changes nothing in other projects' test runs (the plugin costs nothing until asked).
 
 An unrelated project in a temporary folder runs its own tests with the lrbias plugin loaded (it is
-an installed ``pytest11`` entry point): Hypothesis's own default profile stays active, no
-``lrbias-`` profile is registered, and the plugin loads three small modules and nothing else of
-lrbias.  Timing is not asserted here (no timing thresholds in tests): the import cost is recorded
+an installed ``pytest11`` entry point): the Hypothesis profile and settings it sees are exactly those
+it sees with the plugin disabled (``-p no:lrbias``; Hypothesis itself picks ``ci`` under a CI
+environment and ``default`` elsewhere), no ``lrbias-`` profile is registered, and the plugin loads
+three small modules and nothing else of lrbias.  Timing is not asserted here (no timing thresholds in tests): the import cost is recorded
 by ``benchmarks/bench_plugin_import.py``; what makes it small, the modules loaded, is asserted.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
 UNRELATED_TEST = textwrap.dedent('''
+    import json
+    import os
     import sys
 
     import pytest
@@ -27,16 +32,17 @@ UNRELATED_TEST = textwrap.dedent('''
     from hypothesis.errors import InvalidArgument
 
 
-    def test_hypothesis_defaults_are_untouched():
-        assert settings.get_current_profile_name() == "default"
-        assert settings().deadline is not None
-        assert settings().suppress_health_check == ()
+    def test_record_hypothesis_settings():
+        seen = {"profile": settings.get_current_profile_name(), "settings": repr(settings(database=None))}  # the database names the folder
+        with open(os.environ["LRBIAS_ISOLATION_OUT"], "w", encoding="utf-8") as handle:
+            json.dump(seen, handle)
         with pytest.raises(InvalidArgument):
             settings.get_profile("lrbias-ci")
 
 
     def test_the_plugin_loaded_nothing_heavy():
-        assert "lrbias.pytest_plugin" in sys.modules, "the lrbias plugin is not installed"
+        if "lrbias.pytest_plugin" not in sys.modules:
+            pytest.skip("plugin disabled (the baseline run)")
         loaded = sorted(m for m in sys.modules if m == "lrbias" or m.startswith("lrbias."))
         assert loaded == ["lrbias", "lrbias._version", "lrbias.pytest_plugin"], loaded
 ''')
@@ -50,25 +56,43 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _run_unrelated(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    (tmp_path / "test_unrelated.py").write_text(UNRELATED_TEST, encoding="utf-8")
-    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           "--rootdir", str(tmp_path), str(tmp_path), *extra],
-                          cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=120)
+class Unrelated(NamedTuple):
+    """One run of the unrelated project: pytest's result and the Hypothesis settings its test saw."""
+
+    run: subprocess.CompletedProcess[str]
+    seen: dict[str, str]
+
+
+def _run_unrelated(folder: Path, *extra: str) -> Unrelated:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "test_unrelated.py").write_text(UNRELATED_TEST, encoding="utf-8")
+    (folder / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    out_file = folder / "seen.json"
+    env = _env() | {"LRBIAS_ISOLATION_OUT": str(out_file)}
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          "--rootdir", str(folder), str(folder), *extra],
+                         cwd=folder, env=env, capture_output=True, text=True, timeout=120)
+    seen = json.loads(out_file.read_text(encoding="utf-8")) if out_file.exists() else {}
+    return Unrelated(run, seen)
 
 
 def test_an_unrelated_project_keeps_hypothesis_defaults_and_loads_nothing_heavy(tmp_path):
-    out = _run_unrelated(tmp_path)
-    assert out.returncode == 0, out.stdout + out.stderr
-    assert "2 passed" in out.stdout
+    baseline = _run_unrelated(tmp_path / "baseline", "-p", "no:lrbias")
+    assert baseline.run.returncode == 0, baseline.run.stdout + baseline.run.stderr
+    with_plugin = _run_unrelated(tmp_path / "plugin")
+    assert with_plugin.run.returncode == 0, with_plugin.run.stdout + with_plugin.run.stderr
+    assert "2 passed" in with_plugin.run.stdout
+    assert with_plugin.seen == baseline.seen
+    assert not baseline.seen["profile"].startswith("lrbias-")
 
 
 def test_the_isolation_check_can_fail(tmp_path):
-    """Asking for an lrbias profile does register them: the unrelated test then sees them (fails)."""
-    out = _run_unrelated(tmp_path, "--hypothesis-profile=lrbias-ci")
-    assert out.returncode == 1
-    assert "2 failed" in out.stdout, out.stdout
+    """Asking for an lrbias profile does register and load it: the unrelated project then sees it."""
+    baseline = _run_unrelated(tmp_path / "baseline", "-p", "no:lrbias")
+    asked = _run_unrelated(tmp_path / "asked", "--hypothesis-profile=lrbias-ci")
+    assert asked.run.returncode == 1  # the lrbias-ci profile now exists
+    assert asked.seen["profile"] == "lrbias-ci" != baseline.seen["profile"]
+    assert asked.seen["settings"] != baseline.seen["settings"]
 
 
 def test_lrbias_profiles_are_registered_on_request():
