@@ -4,8 +4,9 @@ An unrelated project in a temporary folder runs its own tests with the lrbias pl
 an installed ``pytest11`` entry point): the Hypothesis profile and settings it sees are exactly those
 it sees with the plugin disabled (``-p no:lrbias``; Hypothesis itself picks ``ci`` under a CI
 environment and ``default`` elsewhere), no ``lrbias-`` profile is registered, and the plugin loads
-three small modules and nothing else of lrbias.  Timing is not asserted here (no timing thresholds in tests): the import cost is recorded
-by ``benchmarks/bench_plugin_import.py``; what makes it small, the modules loaded, is asserted.
+three small modules and nothing else of lrbias.  Timing is not asserted here (no timing thresholds
+in tests): the import cost is recorded by ``benchmarks/bench_plugin_import.py``; what makes it
+small, the modules loaded, is asserted.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ UNRELATED_TEST = textwrap.dedent('''
 
 
     def test_record_hypothesis_settings():
-        seen = {"profile": settings.get_current_profile_name(), "settings": repr(settings(database=None))}  # the database names the folder
+        # the database is left out: its repr names the project's folder
+        seen = {"profile": settings.get_current_profile_name(), "settings": repr(settings(database=None))}
         with open(os.environ["LRBIAS_ISOLATION_OUT"], "w", encoding="utf-8") as handle:
             json.dump(seen, handle)
         with pytest.raises(InvalidArgument):
