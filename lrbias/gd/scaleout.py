@@ -202,11 +202,16 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
         yield client
 
 
+WORKER_SETUP = "lrbias.gd.dask_worker"
+
+
 @contextmanager
 def local_cluster(workers: int) -> Iterator[Any]:
     """A LocalCluster of ``workers`` single-threaded processes, without Dask's MALLOC_TRIM_THRESHOLD_.
 
     Closed within CLOSE_TIMEOUT_S on the way out, whatever ended the run (an error, Ctrl-C).
+
+    Each worker runs WORKER_SETUP first (Dask's preload hook): Ctrl-C is this process's to handle.
 
     Dask sets MALLOC_TRIM_THRESHOLD_=65536 in its workers, which fixes glibc's mmap threshold, so
     every large numpy temporary of the GD loop is mmap'ed and unmapped again: twice slower here.
@@ -216,7 +221,8 @@ def local_cluster(workers: int) -> Iterator[Any]:
     distributed = _import_distributed()
     environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
     environ.pop("MALLOC_TRIM_THRESHOLD_", None)
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ,
+                          "distributed.worker.preload": [WORKER_SETUP]}):
         cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                            dashboard_address=None)
     try:
