@@ -35,6 +35,11 @@ from lrbias.claims.catapult import (
     rise_check,
     rise_confirm,
 )
+from lrbias.claims.certified_statistics import (
+    edge_share_certificate,
+    share_spread_certificate,
+    stronger_balancing_certificate,
+)
 from lrbias.claims.entry import Entry, Mutant
 from lrbias.claims.group import Group
 from lrbias.claims.statistical import (
@@ -360,7 +365,8 @@ STRONGER_BALANCING_ENTRY = compared_claim(
     fails_if="a loss of bad regularity at small κ: e.g. quartic from κ = 0.5 to 1 (box starts), where "
              "the median rises from 0.973 to 0.988",
     rival=Rival("Doubling κ at least halves the median final/initial imbalance.",
-                functools.partial(stronger_balancing, strict=0.5)),
+                functools.partial(stronger_balancing, strict=0.5),
+                certify=stronger_balancing_certificate(STRONGER_BALANCING, strict=0.5)),
     near=0.1,
     figures=("balancing", "trajectories-good", START_MAPS),
 )
@@ -454,7 +460,8 @@ GOOD_ORDERING_ENTRY = compared_claim(
              "(and, past dor 2, the square loss then power b = 3 at κ = 3 from unbalanced starts: none, then 10.5% "
              "at the edge: ordering.eos-share-falls-with-dor)",
     rival=Rival("The share at the edge does not depend on a: the three shares lie within 0.1 of each other.",
-                functools.partial(ordering_check, families=GOOD_ORDER, of_converged=True, rival=True)),
+                functools.partial(ordering_check, families=GOOD_ORDER, of_converged=True, rival=True),
+                certify=share_spread_certificate(GOOD_ORDERING, spread=0.1)),
     figures=("phase",),
 )
 """The ordering that holds: among the good-regularity softplus pairs (unbalanced starts)."""
@@ -547,7 +554,7 @@ ENTRIES: list[Entry] = [
         frontier=(1.0, 32.0), frontier_families=FRONTIER_FAMILIES, frontier_starts=ALL_STARTS,
         rival=Rival("Edge of stability also for dor = 2: at least half of the square loss's converged runs end "
                     f"with S∞·h/2 ≥ {EDGE_BAND} for κ in [2.5, 3].", edge_statistic(0.5), families=["square"],
-                    kappa=(2.5, 3.0)),
+                    kappa=(2.5, 3.0), certify=edge_share_certificate(0.5)),
         fails_if="box starts (the converged runs' median S∞·h/2 is 0.45 to 0.73 for a = 1/4 at κ = 2.2 to 4), "
                  "or a = 1 at κ = 8 from unbalanced starts (26% at the edge)",
         figures=("eos", "phase", START_MAPS)),

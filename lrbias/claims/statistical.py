@@ -210,14 +210,15 @@ def share_converged_certificate(threshold: float) -> Callable[[str], Callable[[C
     return for_starts
 
 
-def certify_sample(batch: BatchResult) -> tuple[list, int]:
+def certify_sample(batch: BatchResult, width: float = 1e-6) -> tuple[list, int]:
     """The certificates of the runs of ``batch`` that are proven (converged, periodic or diverged), and
-    how many are not; the statistics below bound their answer over every outcome of the unproven runs."""
+    how many are not; the statistics below bound their answer over every outcome of the unproven runs.
+    ``width``: the relative width the limit enclosures are narrowed to."""
     from lrbias.gd.certificate import NOT_CERTIFIED, certify
 
     certs, unproven = [], 0
     for i in range(len(batch)):
-        cert = certify(batch.family, float(batch.x0[i]), float(batch.y0[i]), float(batch.h[i]), width=1e-6,
+        cert = certify(batch.family, float(batch.x0[i]), float(batch.y0[i]), float(batch.h[i]), width=width,
                        max_steps=4 * STEPS)
         if cert.outcome == NOT_CERTIFIED:
             unproven += 1
