@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from lrbias.claims.sweeps import converged, sweep
+from lrbias.claims.sweeps import converged, open_runs, sweep
 
 flint = pytest.importorskip("flint")
 cs = pytest.importorskip("lrbias.claims.certified_statistics")
@@ -112,10 +112,15 @@ def test_the_doubled_kappa_rival_is_proven_false_and_the_claim_is_not():
                                                ("softplus-pair:a=1/2", 2.2, "box")])
 def test_the_proven_share_brackets_the_float_share(spec, kappa, starts):
     b = sweep(spec, kappa, 0, 40, starts)
-    conv = int(converged(b).sum())
     lo, hi = cs.edge_share_bounds(cs.Certified.of(b))
-    assert lo <= int(edge_runs(b).sum()) / conv <= hi
+    _agrees_with_float(b, edge_runs(b), lo, hi)
     assert hi - lo <= 0.1       # almost every run is decided
+
+
+def _agrees_with_float(b, mask, lo: float, hi: float) -> None:
+    """The proven share of converged runs meets the float64 one, whose open runs are counted out and in."""
+    k, conv, left = int(mask.sum()), int(converged(b).sum()), int(open_runs(b).sum())
+    assert max(lo, k / (conv + left)) <= min(hi, (k + left) / (conv + left)), (lo, hi, k, conv, left)
 
 
 @pytest.mark.slow
@@ -130,3 +135,21 @@ def test_the_ordering_hook_refuses_a_spread_it_cannot_prove():
     refused = certify((3.0, 0, 20))
     assert refused["tier"] == "float64" and "not more than 0.99 apart" in refused["reason"]
     assert np.isfinite(refused["high_share_at_least"])
+
+
+@pytest.mark.parametrize("spec", ["softplus-pair:a=1/4", "square"])
+def test_the_proven_catapult_share_brackets_the_float_share(spec):
+    """A run that never rises above its start is proven so (the start itself is not a rise), one that does too."""
+    from lrbias.claims.statistics import catapulted
+
+    b = sweep(spec, 3.0, 0, 40, "unbalanced")
+    lo, hi = cs.share_bounds_of(cs.Certified.of(b), cs.CATAPULT.flags)
+    _agrees_with_float(b, catapulted(b), lo, hi)
+    assert hi - lo <= 0.05
+
+
+def test_the_catapult_rival_is_proven_false_on_a_small_case():
+    certify = _rival_certify("catapult.more-for-worse-regularity")
+    proof = certify((3.0, 0, 40))
+    assert proof["tier"] == "certified" and proof["families"] == ["square", "softplus-pair:a=1/4"]
+    assert proof["high_share_at_least"] - proof["low_share_at_most"] > 0.1

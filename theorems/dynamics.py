@@ -36,6 +36,7 @@ from lrbias.claims.catapult import (
     rise_confirm,
 )
 from lrbias.claims.certified_statistics import (
+    CATAPULT,
     edge_share_certificate,
     share_spread_certificate,
     stronger_balancing_certificate,
@@ -60,6 +61,7 @@ from lrbias.claims.statistical import (
 from lrbias.claims.statistics import (
     EDGE_BAND,
     MIN_CONVERGED,
+    catapulted,
     edge_runs,
     edge_statistic,
     median_bounds,
@@ -381,17 +383,19 @@ def eos_share(b: BatchResult) -> float:
 
 
 def ordering_check(batches: Sequence[BatchResult], tolerance: float = 0.05, reverse: bool = False,
-                   rival: bool = False, families: Sequence[str] = ORDERED, of_converged: bool = False) -> Check:
-    """One sweep per family of ``families``: the share at the edge does not rise (beyond ``tolerance``) along it.
+                   rival: bool = False, families: Sequence[str] = ORDERED, of_converged: bool = False,
+                   runs: Callable[[BatchResult], np.ndarray] = edge_runs, name: str = "edge") -> Check:
+    """One sweep per family of ``families``: the share of ``runs`` (default: at the edge) does not rise (beyond
+    ``tolerance``) along it.
 
     The share is of all starts, or (``of_converged``) of the converged runs; open runs are counted both
-    ways (at the edge or not).  ``reverse``: along the reversed order.  ``rival``: all shares lie within
-    0.1 of each other (the share does not depend on the regularity).
+    ways (in ``runs`` or not).  ``reverse``: along the reversed order.  ``rival``: all shares lie within
+    0.1 of each other (the share does not depend on the regularity).  ``name`` names the figures.
     """
-    bounds = [_edge_share_bounds(b, of_converged) for b in batches]
+    bounds = [_share_bounds(b, runs(b), of_converged) for b in batches]
     lows = [lo for lo, _ in bounds]
-    named = {"edge_shares": dict(zip(families, lows, strict=True)),
-             "edge_shares_high": dict(zip(families, [hi for _, hi in bounds], strict=True))}
+    named = {f"{name}_shares": dict(zip(families, lows, strict=True)),
+             f"{name}_shares_high": dict(zip(families, [hi for _, hi in bounds], strict=True))}
     left = undecided_of(*batches)
     if rival:
         far = max(hi for _, hi in bounds) - min(lows)
@@ -404,20 +408,20 @@ def ordering_check(batches: Sequence[BatchResult], tolerance: float = 0.05, reve
                     left, **named)
 
 
-def _edge_share_bounds(b: BatchResult, of_converged: bool) -> tuple[float, float]:
-    """The share at the edge (of all starts or of the converged runs), open runs counted out and in."""
+def _share_bounds(b: BatchResult, mask: np.ndarray, of_converged: bool) -> tuple[float, float]:
+    """The share of the runs in ``mask`` (of all starts or of the converged runs), open runs counted out and in."""
     if not of_converged:
-        return share_bounds(b, edge_runs(b))
-    k, conv, left = int(edge_runs(b).sum()), int(converged(b).sum()), int(open_runs(b).sum())
+        return share_bounds(b, mask)
+    k, conv, left = int(mask.sum()), int(converged(b).sum()), int(open_runs(b).sum())
     if conv + left == 0:
         return 0.0, 0.0
     return k / (conv + left), (k + left) / (conv + left)
 
 
-def extreme_families(batches: Sequence[BatchResult]) -> set[int]:
-    """The sweeps of the highest and lowest EoS share: the spread between them decides the rival (confirming
-    all six would cost three times as much)."""
-    shares = [eos_share(b) for b in batches]
+def extreme_families(batches: Sequence[BatchResult], share: Callable[[BatchResult], float] = eos_share) -> set[int]:
+    """The sweeps of the highest and lowest ``share`` (default: at the edge): the spread between them decides the
+    rival (confirming all six would cost three times as much)."""
+    shares = [share(b) for b in batches]
     return {int(np.argmax(shares)), int(np.argmin(shares))}
 
 
@@ -465,6 +469,61 @@ GOOD_ORDERING_ENTRY = compared_claim(
     figures=("phase",),
 )
 """The ordering that holds: among the good-regularity softplus pairs (unbalanced starts)."""
+
+
+# --- catapults and regularity -----------------------------------------------------------------
+
+CATAPULT_ORDER = ("softplus-pair:a=1/4", "softplus-pair:a=1/2", "softplus-pair:a=1", "square")
+"""Families by degree of regularity (dor 1/4, 1/2, 1, 2) whose runs converge from unbalanced starts at κ ≤ 4."""
+
+
+def catapulted_or_open(b: BatchResult) -> np.ndarray:
+    """The runs that catapulted, then the open ones (those deciding a catapult share)."""
+    return np.flatnonzero(catapulted(b) | open_runs(b))
+
+
+def catapult_ordering(batches: Sequence[BatchResult], **kwargs: object) -> Check:
+    """One sweep per family of :data:`CATAPULT_ORDER`: the share of converged runs that catapult does not fall
+    along it (rise along the reversed order) by more than 0.05; open runs counted both ways."""
+    options: dict = {"families": CATAPULT_ORDER, "of_converged": True, "runs": catapulted, "name": "catapult",
+                     "reverse": True, **kwargs}
+    return ordering_check(batches, **options)
+
+
+def catapult_share(b: BatchResult) -> float:
+    """The share of the converged runs of ``b`` that catapult (0 when none converged)."""
+    conv = int(converged(b).sum())
+    return int(catapulted(b).sum()) / conv if conv else 0.0
+
+
+CATAPULT_ORDERING = across_families(catapult_ordering, CATAPULT_ORDER, rows=catapulted_or_open)
+CATAPULT_ORDERING_RIVAL = dataclasses.replace(
+    CATAPULT_ORDERING.with_check(functools.partial(catapult_ordering, rival=True)),
+    confirmed=functools.partial(extreme_families, share=catapult_share))
+
+CATAPULT_ORDERING_ENTRY = compared_claim(
+    id="catapult.more-for-worse-regularity",
+    title="Worse regularity, more catapults",
+    statement="At fixed κ in [2.5, 4], the share of converged runs whose loss first rises above its start (a "
+              "catapult) does not fall (beyond 0.05) along softplus-pair a = 1/4, 1/2, 1 and the square loss "
+              "(dor 1/4, 1/2, 1, 2): the worse the regularity, the more of the runs that converge get there through "
+              "a catapult (good regularity reaches its minimisers more often without one).",
+    latex=(r"\mathrm{dor}(\ell_1) < \mathrm{dor}(\ell_2) \Rightarrow p_{\mathrm{cat}\mid\mathrm{conv}}(\ell_2) "
+           r"\ge p_{\mathrm{cat}\mid\mathrm{conv}}(\ell_1) - 0.05"),
+    provenance="reconstructed",
+    hypotheses=sized(st.tuples(kappas(2.5, 4.0), st.integers(0, 2**16))),
+    compared=CATAPULT_ORDERING,
+    mutants=(Mutant("falls", "the share falls with dor", statistic=lambda b: catapult_ordering(b, reverse=False)),),
+    assumptions="softplus-pair a = 1/4, 1/2, 1 and the square loss",
+    starts="unbalanced",
+    fails_if="κ past the square loss's convergence: from unbalanced starts at κ = 4.5 no square-loss run "
+             "converges (with dor 2 GD diverges instead of catapulting), so its share is 0 after a = 1's 0.75",
+    rival=Rival("A catapult does not depend on the regularity: the four shares lie within 0.1 of each other.",
+                CATAPULT_ORDERING_RIVAL,
+                certify=share_spread_certificate(CATAPULT_ORDERING, spread=0.1, counted=CATAPULT)),
+    figures=("phase",),
+)
+"""Catapults are more frequent for worse regularity, among converged runs (unbalanced starts)."""
 
 
 ORDERING_ENTRY = compared_claim(
@@ -601,6 +660,7 @@ ENTRIES: list[Entry] = [
     ),
     ORDERING_ENTRY,
     GOOD_ORDERING_ENTRY,
+    CATAPULT_ORDERING_ENTRY,
 ]
 
 KNOWN_FINDINGS: dict[str, str] = {}

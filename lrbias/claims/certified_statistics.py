@@ -12,15 +12,16 @@ whatever the unproven runs do.  Each hook is ``certify(starts)(case) -> dict`` (
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from lrbias.claims.statistical import Compared, Sweep, certify_sample
-from lrbias.claims.statistics import EDGE_BAND, MIN_CONVERGED, edge_runs
+from lrbias.claims.statistics import EDGE_BAND, MIN_CONVERGED, catapulted, edge_runs
 from lrbias.claims.sweeps import STEPS, converged
 from lrbias.gd import BatchResult
 from lrbias.losses.families import get_family
@@ -46,7 +47,7 @@ class Certified:
         return cls(tuple(c for c in certs if c.outcome == CONVERGED), unproven)
 
 
-def _at_edge(cert: Any, band: float) -> tuple[bool, bool]:
+def _at_edge(cert: Any, band: float = EDGE_BAND) -> tuple[bool, bool]:
     """(proven at the edge, possibly at the edge) for a certified converged run: κ > 2 and S∞h/2 ≥ ``band``,
     with κ = hℓ″(1)(x0² + y0²) evaluated in arb from the exact binary start."""
     import flint
@@ -58,16 +59,42 @@ def _at_edge(cert: Any, band: float) -> tuple[bool, bool]:
     return proven, possible
 
 
-def edge_share_bounds(sample: Certified, band: float = EDGE_BAND) -> tuple[float, float]:
-    """The share of the converged runs at the edge (κ > 2 and S∞h/2 ≥ ``band``), proven (low, high): the
-    unproven runs counted converged and off the edge (low) or at it (high)."""
-    flags = [_at_edge(c, band) for c in sample.converged]
-    total = len(flags) + sample.unproven
+def _catapulted(cert: Any) -> tuple[bool, bool]:
+    """(proven to catapult, possibly catapults) for a certified converged run: the loss rises above its start
+    (ℓ(s_t) > ℓ(s_0) for the whole ball at some step), or is proven never to (the largest rise's upper bound,
+    over the steps followed and the tail box after them, is at most 1)."""
+    never = cert.max_rise_upper is not None and cert.max_rise_upper <= 1
+    return cert.catapult is not None, not never
+
+
+class Counted(NamedTuple):
+    """What a share of converged runs counts: ``runs`` the float64 mask of a sweep, ``flags(certificate)`` whether
+    a certified converged run is proven in the set and whether it may be."""
+
+    name: str
+    runs: Callable[[BatchResult], np.ndarray]
+    flags: Callable[[Any], tuple[bool, bool]]
+
+
+EDGE = Counted("at the edge (S∞h/2 >= 0.95, κ > 2)", edge_runs, _at_edge)
+CATAPULT = Counted("that catapult (the loss rises above its start)", catapulted, _catapulted)
+
+
+def share_bounds_of(sample: Certified, flags: Callable[[Any], tuple[bool, bool]]) -> tuple[float, float]:
+    """The share of the converged runs ``flags`` counts, proven (low, high): the unproven runs counted converged
+    and out of the set (low) or in it (high)."""
+    seen = [flags(c) for c in sample.converged]
+    total = len(seen) + sample.unproven
     if total == 0:
         return 0.0, 0.0
-    proven = sum(p for p, _ in flags)
-    possible = sum(q for _, q in flags)
+    proven = sum(p for p, _ in seen)
+    possible = sum(q for _, q in seen)
     return proven / total, (possible + sample.unproven) / total
+
+
+def edge_share_bounds(sample: Certified, band: float = EDGE_BAND) -> tuple[float, float]:
+    """The share of the converged runs at the edge (κ > 2 and S∞h/2 ≥ ``band``), proven (low, high)."""
+    return share_bounds_of(sample, functools.partial(_at_edge, band=band))
 
 
 def imbalance_ratio_median_bounds(sample: Certified) -> tuple[float, float]:
@@ -146,22 +173,22 @@ def stronger_balancing_certificate(compared: Compared, strict: float) -> Callabl
 
 
 def share_spread_certificate(compared: Compared, spread: float = 0.1,
-                             band: float = EDGE_BAND) -> Callable[[str], Callable[[Any], dict]]:
-    """A failure of "the shares of converged runs at the edge lie within ``spread`` of each other" on a case of
+                             counted: Counted = EDGE) -> Callable[[str], Callable[[Any], dict]]:
+    """A failure of "the shares of converged runs ``counted`` lie within ``spread`` of each other" on a case of
     ``compared`` (one sweep per family), proven on the two sweeps whose float64 shares are farthest apart:
     the proven low share of one exceeds the proven high share of the other by more than ``spread``."""
     def for_starts(starts: str) -> Callable[[Any], dict]:
         def certify_case(case: Any) -> dict:
             sweeps = list(compared.sweeps(case))
             batches = [s.run(starts, STEPS) for s in sweeps]
-            shares = [_float_share(b) for b in batches]
+            shares = [_float_share(b, counted) for b in batches]
             top, bottom = int(np.argmax(shares)), int(np.argmin(shares))
             samples = [Certified.of(batches[i]) for i in (top, bottom)]
-            (lo_top, _), (_, hi_bottom) = (edge_share_bounds(s, band) for s in samples)
+            (lo_top, _), (_, hi_bottom) = (share_bounds_of(s, counted.flags) for s in samples)
             shown = {"families": [sweeps[top].spec, sweeps[bottom].spec], "high_share_at_least": lo_top,
                      "low_share_at_most": hi_bottom}
             if lo_top - hi_bottom > spread:
-                return _proven(f"{sweeps[top].spec}: at least {lo_top:.4g} of the converged runs at the edge; "
+                return _proven(f"{sweeps[top].spec}: at least {lo_top:.4g} of the converged runs {counted.name}; "
                                f"{sweeps[bottom].spec}: at most {hi_bottom:.4g}; apart by more than {spread:g}",
                                samples, **shown)
             return _not_proven(f"the proven shares ({lo_top:.4g} and {hi_bottom:.4g}) are not more than {spread:g} "
@@ -170,7 +197,7 @@ def share_spread_certificate(compared: Compared, spread: float = 0.1,
     return for_starts
 
 
-def _float_share(b: BatchResult) -> float:
-    """The float64 share of the converged runs at the edge (which sweeps to certify first)."""
+def _float_share(b: BatchResult, counted: Counted) -> float:
+    """The float64 share of the converged runs ``counted`` (which sweeps to certify first)."""
     conv = int(converged(b).sum())
-    return int(edge_runs(b).sum()) / conv if conv else 0.0
+    return int(counted.runs(b).sum()) / conv if conv else 0.0

@@ -25,10 +25,10 @@ from lrbias.gd import BatchResult, Outcome
 from lrbias.losses.families import get_family
 from lrbias.verdict import Check, holds, inconclusive
 
-__all__ = ["EDGE_BAND", "MIN_CONVERGED", "ON_MINIMISERS", "STATISTICS", "both_ways", "edge_runs", "edge_statistic",
-           "eos_runs", "eos_share_at_most", "final_gap_at_most_initial", "imbalance_bound", "imbalance_shrinks",
-           "kappa_of", "median_bounds", "median_ratio_at_least", "minimiser_bound", "on_minimisers", "share_bounds",
-           "share_converged"]
+__all__ = ["EDGE_BAND", "MIN_CONVERGED", "ON_MINIMISERS", "STATISTICS", "both_ways", "catapulted", "edge_runs",
+           "edge_statistic", "eos_runs", "eos_share_at_most", "final_gap_at_most_initial", "imbalance_bound",
+           "imbalance_shrinks", "kappa_of", "median_bounds", "median_ratio_at_least", "minimiser_bound",
+           "on_minimisers", "share_bounds", "share_converged"]
 
 EDGE_BAND = 0.95
 """A converged run is *at the edge of stability* when S∞·h/2 ≥ this (and κ > 2); DESIGN.md gives the
@@ -103,6 +103,12 @@ def edge_runs(b: BatchResult, band: float = EDGE_BAND) -> np.ndarray:
     """
     with np.errstate(invalid="ignore"):
         return converged(b) & (b.ratio >= band) & (kappa_of(b) > 2)
+
+
+def catapulted(b: BatchResult) -> np.ndarray:
+    """Mask of the converged runs whose loss rose above its start at some step (f_max > f0): a catapult."""
+    with np.errstate(invalid="ignore"):
+        return converged(b) & (b.fmax_ratio > 1)
 
 
 def share_bounds(b: BatchResult, mask: np.ndarray) -> tuple[float, float]:

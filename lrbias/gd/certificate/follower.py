@@ -182,7 +182,7 @@ class _Rise:
         self.rise_upper: float | None = 1.0 if self.f0 > 0 else None   # an upper bound of the largest rise so far
 
     def watch(self, t: int, s: Any) -> None:
-        if self.rise is None:
+        if self.rise is None or t == 0:   # step 0 is the start: its rise is 1 exactly (the initial bounds)
             return
         f = self.loss(s) - self.l1
         if self.rise_upper is not None:
