@@ -114,6 +114,7 @@ def test_edge_share_hook_boundaries(samples):
     proof = hook(CASE)
     assert proof["tier"] == "certified" and proof["certified_converged"] == MIN_CONVERGED and proof["unproven"] == 0
     assert "at most 0.45 < 0.5" in proof["how"] and "every run of this sweep certified" in proof["how"]
+    assert "counted in the worst case for the proof" in proof["how"] and proof["edge_share_bounds"] == [0.45, 0.45]
     samples["square"] = [_sample(0, MIN_CONVERGED - 1)]
     assert "only 19 runs are certified converged" in hook(CASE)["reason"]
     samples["square"] = [_sample(0, MIN_CONVERGED, unproven=3)]
@@ -167,4 +168,14 @@ def test_spread_hook_boundaries(samples):
     proof = hook(case)
     assert proof["tier"] == "certified" and proof["certified_converged"] == 8 and proof["unproven"] == 1
     assert "square: at least 0.75 of the converged runs that catapult" in proof["how"]
-    assert "these 2 sweeps" in proof["how"]
+    assert "these 2 sweeps" in proof["how"] and proof["families"] == ["square", "softplus-pair:a=1/4"]
+
+
+def test_spread_hook_certifies_the_extremes_wherever_they_lie(samples):
+    """The lowest float share is the last family here (a = 1 at κ = 3): the pair certified is the first and last,
+    apart by 1 > the default spread 0.1."""
+    case = (3.0, 0, 20)
+    samples.update({"softplus-pair:a=0.25": [_sample(4, 0)], "softplus-pair:a=1": [_sample(0, 4)]})
+    proof = cs.share_spread_certificate(dynamics.GOOD_ORDERING)("unbalanced")(case)
+    assert proof["tier"] == "certified" and proof["families"] == ["softplus-pair:a=1/4", "softplus-pair:a=1"]
+
