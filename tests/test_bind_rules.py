@@ -243,3 +243,30 @@ def test_reason_every_wording():
         "enclosure relative radius 0.123 passed 0.01 at step 7: no verdict"
     assert rules.reason(Outcome.PRECISION_LOST, 7, None, 10, enclosure=0.12345, limit=0.01, bits=128) == \
         "enclosure relative radius 0.123 passed 0.01 at step 7 (128 bits): no verdict"
+
+
+def test_array_ops_built_afresh_for_numpy():
+    """Binds array_ops itself (the module's NUMPY is built at import, before a mutant is chosen): each field."""
+    import array_api_compat.numpy as xp
+
+    ops = rules.array_ops(xp, "numpy-again")
+    assert ops.name == "numpy-again"
+    assert ops.abs(A([-2.0, 3.0])).tolist() == [2.0, 3.0]
+    assert ops.isfinite(A([1.0, np.inf, np.nan])).tolist() == [True, False, False]
+    assert ops.and_(A([True, True, False]), A([True, False, False])).tolist() == [True, False, False]
+    assert ops.or_(A([True, False, False]), A([False, True, False])).tolist() == [True, True, False]
+    assert ops.not_(A([True, False])).tolist() == [False, True]
+    assert ops.beyond(A([0.5, 1.0, 2.0, np.nan]), 1.0).tolist() == [False, False, True, True]
+    assert ops.less(A([0.5, 1.0, 2.0, np.nan]), 1.0).tolist() == [True, False, False, False]
+    assert ops.within(A([0.5, 1.0, 2.0, np.nan]), 1.0).tolist() == [True, True, False, False]
+    assert ops.any(A([False, True])) is True and ops.any(A([False, False])) is False
+
+
+def test_decide_passes_the_point_and_the_snapshot_to_the_stall_rule():
+    """Binds decide's call of rule 3 with x, y and the snapshot: a run near the saddle whose |x| (or |y|) grew
+    since the snapshot is leaving it, not stalled; one that shrank in both is stalled."""
+    snap = (A([0.01, 0.01, 0.01]), A([0.01, 0.01, 0.01]), 0)
+    st = _state(x=A([0.02, 0.005, 0.005]), y=A([0.005, 0.02, 0.005]), s=A([1e-4, 1e-4, 2.5e-5]),
+                q=A([4.25e-4, 4.25e-4, 5e-5]), snap=snap)
+    out = rules.decide(NUMPY, LIM, 128, True, False, st)
+    assert [(o, m.tolist(), p) for o, m, p in out] == [(Outcome.UNDECIDED, [False, False, True], 0)]
