@@ -73,3 +73,19 @@ def test_check_name_length_each_boundary(tmp_path: Path, monkeypatch) -> None:
         outputs.check_name_length(Path(str(tmp_path / ("a" * 96)) + "/.."), "--out", "x", 5)
     outputs.check_name_length(Path("/"), "--out", "x", 100)
     outputs.check_name_length(Path(".."), "--out", "x", 100)
+
+
+def test_check_name_length_quotes_the_name_shortened_to_40(tmp_path: Path, monkeypatch) -> None:
+    """Binds check_name_length's message: the flag, the shown path, the name cut to 40 characters and its bytes."""
+    import os
+
+    import pytest
+
+    from lrbias.errors import LrbiasError, short
+
+    monkeypatch.setattr(os, "pathconf", lambda p, name: 50)
+    name = "0123456789" * 5 + "abcdef"
+    with pytest.raises(LrbiasError) as err:
+        outputs.check_name_length(tmp_path / name, "--out", "shown", 0)
+    assert f"--out shown: the name {short(name, 40)!r} is 56 bytes; accepted: at most 50 bytes" in str(err.value)
+    assert short(name, 40) != short(name, 41) and short(name, 40) != short(name)
