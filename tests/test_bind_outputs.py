@@ -42,3 +42,50 @@ def test_pid_alive_says_no_for_a_zombie() -> None:
     finally:
         a.wait()
     assert not outputs._pid_alive(a.pid)
+
+
+def test_check_name_length_each_boundary(tmp_path: Path, monkeypatch) -> None:
+    """Binds check_name_length: the limit of the nearest existing folder (PC_NAME_MAX), `extra` spared on the last
+    component only, a name of exactly the room accepted and one byte more refused, '/', '.' and '..' not names."""
+    import os
+
+    import pytest
+
+    from lrbias.errors import LrbiasError
+
+    asked = []
+
+    def pathconf(p, name):
+        if name != "PC_NAME_MAX":
+            raise ValueError(name)
+        asked.append(Path(p))
+        return 100
+
+    monkeypatch.setattr(os, "pathconf", pathconf)
+    outputs.check_name_length(tmp_path / "new" / "deeper" / ("a" * 95), "--out", "x", 5)
+    assert asked == [tmp_path]
+    with pytest.raises(LrbiasError, match=r"at most 95 bytes \(the file system allows 100"):
+        outputs.check_name_length(tmp_path / ("a" * 96), "--out", "x", 5)
+    outputs.check_name_length(tmp_path / ("b" * 100) / "c", "--out", "x", 5)   # not last: the whole 100
+    with pytest.raises(LrbiasError, match="at most 100 bytes"):
+        outputs.check_name_length(tmp_path / ("b" * 101) / "c", "--out", "x", 5)
+    with pytest.raises(LrbiasError, match="at most 95 bytes"):
+        outputs.check_name_length(Path(str(tmp_path / ("a" * 96)) + "/.."), "--out", "x", 5)
+    outputs.check_name_length(Path("/"), "--out", "x", 100)
+    outputs.check_name_length(Path(".."), "--out", "x", 100)
+
+
+def test_check_name_length_quotes_the_name_shortened_to_40(tmp_path: Path, monkeypatch) -> None:
+    """Binds check_name_length's message: the flag, the shown path, the name cut to 40 characters and its bytes."""
+    import os
+
+    import pytest
+
+    from lrbias.errors import LrbiasError, short
+
+    monkeypatch.setattr(os, "pathconf", lambda p, name: 50)
+    name = "0123456789" * 5 + "abcdef"
+    with pytest.raises(LrbiasError) as err:
+        outputs.check_name_length(tmp_path / name, "--out", "shown", 0)
+    assert f"--out shown: the name {short(name, 40)!r} is 56 bytes; accepted: at most 50 bytes" in str(err.value)
+    assert short(name, 40) != short(name, 41) and short(name, 40) != short(name)
