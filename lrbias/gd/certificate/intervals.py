@@ -24,26 +24,38 @@ def flint_module() -> Any:
 
 # -- exact float bounds of balls -------------------------------------------------------------
 
+def _outward(v: float, proven: Any, direction: float) -> float:
+    """The first float reached from ``v`` towards ``direction`` (±inf) where ``proven(arb(v))`` holds.
+
+    The step starts at one ulp and doubles, so the search ends within a few thousand tries from
+    any start: an end beyond the float range gives ±inf or the largest float, never a hang
+    (a start of 0 against an end at -1e-30, or a nan from inf - inf, once looped for ever).
+    """
+    arb = flint_module().arb
+    if math.isnan(v):
+        return direction
+    step = 0.0
+    while not proven(arb(v)):
+        if v == direction:
+            return v
+        nxt = math.nextafter(v, direction)
+        step = max(2.0 * step, abs(nxt - v)) if math.isfinite(v) else 0.0
+        v = nxt if step == 0.0 else v + math.copysign(step, direction)
+    return v
+
+
 def upper(b: Any) -> float:
     """A Python float u with u ≥ every point of the ball b (proven by an arb comparison)."""
-    arb = flint_module().arb
     if not b.is_finite():
         return math.inf
-    u = float(b.mid()) + float(b.rad())
-    while not arb(u) >= b:
-        u = math.nextafter(u, math.inf) + abs(u) * 2.0 ** -50
-    return u
+    return _outward(float(b.upper()), lambda a: a >= b, math.inf)
 
 
 def lower(b: Any) -> float:
     """A Python float v with v ≤ every point of the ball b (proven by an arb comparison)."""
-    arb = flint_module().arb
     if not b.is_finite():
         return -math.inf
-    v = float(b.mid()) - float(b.rad())
-    while not arb(v) <= b:
-        v = math.nextafter(v, -math.inf) - abs(v) * 2.0 ** -50
-    return v
+    return _outward(float(b.lower()), lambda a: a <= b, -math.inf)
 
 
 @dataclass(frozen=True)
