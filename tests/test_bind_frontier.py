@@ -277,10 +277,28 @@ def test_point_counts_carry_the_population_figures_of_points_that_report_runs():
 
 
 def test_merge_ranges_three_significant_digits():
-    """merge_ranges: '.3g' ends, ' ∪ ' between ranges, 'nowhere' for none."""
-    assert fr.merge_ranges([[1.23456, 2.0]]) == "[1.23, 2]"
+    """merge_ranges: three significant digits, ' ∪ ' between ranges, 'nowhere' for none."""
     assert fr.merge_ranges([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]) == "[1, 2] ∪ [3, 4] ∪ [5, 6]"
+    assert fr.merge_ranges([[0.5, 4.36]]) == "[0.5, 4.36]"
     assert fr.merge_ranges([]) == "nowhere"
+
+
+def test_merge_ranges_never_widens_a_range():
+    """lo rounds up and hi down: [2.004, 10.71] must not print as '[2, 10.7]' (a claim at κ = 2)
+    nor hi as 10.8; float noise is not a widening (15.999999999999998 prints as 16)."""
+    assert fr.merge_ranges([[2.004, 10.71]]) == "[2.01, 10.7]"
+    assert fr.merge_ranges([[1.23456, 2.0]]) == "[1.24, 2]"
+    assert fr.merge_ranges([[0.5, 15.999999999999998]]) == "[0.5, 16]"
+    assert fr.merge_ranges([[2.0000000000004, 3.0]]) == "[2, 3]"
+    assert fr.merge_ranges([[9.9991, 12.0]]) == "[10, 12]"
+
+
+def test_merge_ranges_keeps_the_ends_apart():
+    """Rounded inwards, a narrow range's ends could cross or meet: more digits until they do not."""
+    assert fr.merge_ranges([[3.0101, 3.0149]]) == "[3.011, 3.014]"
+    assert fr.merge_ranges([[3.01, 3.0149]]) == "[3.01, 3.014]"
+    assert fr.merge_ranges([[3.01000001, 3.01000002]]) == "[3.01000001, 3.01000002]"
+    assert fr.merge_ranges([[2.5, 2.5]]) == "[2.5, 2.5]"
 
 
 # --- Frontier.compute and family_frontier ---------------------------------------------------------

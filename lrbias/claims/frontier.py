@@ -15,6 +15,7 @@ import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 from lrbias.claims.profiles import Profile
@@ -151,6 +152,29 @@ COUNTS = ("runs", "undecided", "undecided_share", "steps", "budget_cap", "stoppe
 """The population figures a frontier point carries from its check (batch predicates report them)."""
 
 
-def merge_ranges(ranges: Sequence[Sequence[float]]) -> str:
-    """Human-readable list of ranges, e.g. '[2, 3.5] ∪ [5, 8]'."""
-    return " ∪ ".join(f"[{lo:.3g}, {hi:.3g}]" for lo, hi in ranges) or "nowhere"
+def _directed(value: float, digits: int, rounding: str) -> str:
+    """``value`` rounded to ``digits`` significant digits in the direction ``rounding`` (a decimal
+    mode), after float noise is rounded off at 12 digits (15.999999999999998 floors to 16)."""
+    if value == 0 or not math.isfinite(value):
+        return f"{value:g}"
+    x = Decimal(f"{value:.12g}")
+    r = x.quantize(Decimal(1).scaleb(x.adjusted() - digits + 1), rounding=rounding)
+    return f"{float(r):.{digits + 1}g}"
+
+
+def _ends(lo: float, hi: float, digits: int) -> tuple[str, str]:
+    """lo rounded up and hi rounded down, with the fewest significant digits (at least ``digits``)
+    that keep them apart: a printed range never claims more than the range (2.004 prints as
+    '2.01', never '2', which would claim κ = 2)."""
+    for d in range(digits, 13):
+        a, b = _directed(lo, d, ROUND_CEILING), _directed(hi, d, ROUND_FLOOR)
+        if float(a) < float(b) or (lo == hi and a == b):
+            return a, b
+    return repr(lo), repr(hi)
+
+
+def merge_ranges(ranges: Sequence[Sequence[float]], digits: int = 3) -> str:
+    """'[2.004, 3.5] ∪ [5, 8]': each range's ends rounded inwards and kept apart (see
+    :func:`_ends`; '3.01, 3.015', never '3.01, 3.01'), or 'nowhere'."""
+    parts = ["[{}, {}]".format(*_ends(lo, hi, digits)) for lo, hi in ranges]
+    return " ∪ ".join(parts) or "nowhere"

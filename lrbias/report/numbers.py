@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from lrbias.claims.frontier import merge_ranges
 
 
 def round_sig(value: float, digits: int = 4) -> float:
@@ -24,6 +24,5 @@ def format_span(lo: float, hi: float, digits: int = 3, sep: str = "–") -> str:
     return f"{lo!r}{sep}{hi!r}"
 
 
-def format_ranges(ranges: Sequence[Sequence[float]], digits: int = 3) -> str:
-    """'[2, 3.5] ∪ [5, 8]' with each range's ends kept apart (see :func:`format_span`), or 'nowhere'."""
-    return " ∪ ".join(f"[{format_span(lo, hi, digits, ', ')}]" for lo, hi in ranges) or "nowhere"
+format_ranges = merge_ranges
+"""'[2.004, 3.5] ∪ [5, 8]' or 'nowhere': the frontier's own rule (:func:`lrbias.claims.frontier.merge_ranges`)."""
