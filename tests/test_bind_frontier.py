@@ -299,6 +299,13 @@ def test_merge_ranges_keeps_the_ends_apart():
     assert fr.merge_ranges([[3.01, 3.0149]]) == "[3.01, 3.014]"
     assert fr.merge_ranges([[3.01000001, 3.01000002]]) == "[3.01000001, 3.01000002]"
     assert fr.merge_ranges([[2.5, 2.5]]) == "[2.5, 2.5]"
+    assert fr.merge_ranges([[1.23456, 1.23456]]) == "[1.23456, 1.23456]"   # a point: digits until the ends meet
+
+
+def test_merge_ranges_zero_and_infinite_ends():
+    """0 and ±inf print as themselves (Decimal cannot quantize an infinity)."""
+    assert fr.merge_ranges([[0.0, math.inf]]) == "[0, inf]"
+    assert fr.merge_ranges([[-math.inf, 0.0]]) == "[-inf, 0]"
 
 
 # --- Frontier.compute and family_frontier ---------------------------------------------------------

@@ -155,7 +155,7 @@ COUNTS = ("runs", "undecided", "undecided_share", "steps", "budget_cap", "stoppe
 def _directed(value: float, digits: int, rounding: str) -> str:
     """``value`` rounded to ``digits`` significant digits in the direction ``rounding`` (a decimal
     mode), after float noise is rounded off at 12 digits (15.999999999999998 floors to 16)."""
-    if value == 0 or not math.isfinite(value):
+    if not math.isfinite(value):
         return f"{value:g}"
     x = Decimal(f"{value:.12g}")
     r = x.quantize(Decimal(1).scaleb(x.adjusted() - digits + 1), rounding=rounding)
