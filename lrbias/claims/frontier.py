@@ -174,7 +174,7 @@ def _ends(lo: float, hi: float, digits: int) -> tuple[str, str]:
 
 
 def merge_ranges(ranges: Sequence[Sequence[float]], digits: int = 3) -> str:
-    """'[2.004, 3.5] ∪ [5, 8]': each range's ends rounded inwards and kept apart (see
-    :func:`_ends`; '3.01, 3.015', never '3.01, 3.01'), or 'nowhere'."""
+    """'[2.01, 3.5] ∪ [5, 8]': each range's ends rounded inwards and kept apart (see :func:`_ends`;
+    [2.004, 3.5] prints as '[2.01, 3.5]', [3.0101, 3.0149] as '[3.011, 3.014]'), or 'nowhere'."""
     parts = ["[{}, {}]".format(*_ends(lo, hi, digits)) for lo, hi in ranges]
     return " ∪ ".join(parts) or "nowhere"
