@@ -25,4 +25,4 @@ def format_span(lo: float, hi: float, digits: int = 3, sep: str = "–") -> str:
 
 
 format_ranges = merge_ranges
-"""'[2.004, 3.5] ∪ [5, 8]' or 'nowhere': the frontier's own rule (:func:`lrbias.claims.frontier.merge_ranges`)."""
+"""'[2.01, 3.5] ∪ [5, 8]' or 'nowhere': the frontier's own rule (:func:`lrbias.claims.frontier.merge_ranges`)."""
