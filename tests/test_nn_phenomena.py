@@ -41,18 +41,19 @@ def test_edge_of_stability_band_and_signs() -> None:
     below = fake(sharp=(10, 16, 17, 17, 17), loss=(1, 0.8, 0.5, 0.45, 0.4))
     assert phenomena.edge_of_stability(below).verdict == Verdict.FAIL
     assert phenomena.no_edge_of_stability(below).verdict == Verdict.PASS
-    # in the band, but never below it first (came down from above): inconclusive
+    # the rules the authors' runs removed (tests/test_nn_authors_runs.py): a run that came down from
+    # above 2/h, one whose loss rises over the last window, and one that settled just under 2/h are EoS
     from_above = fake(sharp=(40, 30, 21, 20.2, 20.0), loss=(1, 0.8, 0.5, 0.45, 0.4))
-    assert phenomena.classify_eos(from_above)[0] == "inconclusive"
-    # in the band, but the loss rises over the last window: inconclusive
+    assert phenomena.classify_eos(from_above)[0] == "eos"
     stalled = fake(sharp=(10, 16, 19.8, 20.2, 20.0), loss=(1, 0.8, 0.5, 0.6, 0.7))
-    assert phenomena.classify_eos(stalled)[0] == "inconclusive"
-    # a catapult dip sampled at 0.951 (inside the band), then up through 2/h: reached from below
-    dip = fake(sharp=(28, 19.02, 20.24, 20.0, 19.98), loss=(1, 0.8, 0.5, 0.45, 0.4))
-    assert phenomena.classify_eos(dip)[0] == "eos"
-    # settled just under 2/h after coming down, never crossing it upwards (relu + MSE at 0.99)
+    assert phenomena.classify_eos(stalled)[0] == "eos"
     settled_under = fake(sharp=(36, 19.9, 19.8, 19.8, 19.8), loss=(1, 0.8, 0.5, 0.45, 0.4))
-    assert phenomena.classify_eos(settled_under)[0] == "inconclusive"
+    assert phenomena.classify_eos(settled_under)[0] == "eos"
+    # the band's edges and the below line, on both sides (S·h/2 = S/20)
+    for tail, kind in ((19.0, "eos"), (18.96, "inconclusive"), (21.0, "eos"), (21.04, "inconclusive"),
+                       (18.0, "not-eos"), (18.04, "inconclusive")):
+        run = fake(sharp=(10, tail, tail, tail, tail))
+        assert phenomena.classify_eos(run)[0] == kind, (tail, phenomena.classify_eos(run)[1]["why"])
     above = fake(sharp=(10, 16, 22, 22, 22), loss=(1, 0.8, 0.5, 0.45, 0.4))
     assert phenomena.classify_eos(above)[0] == "inconclusive"
     diverged = fake(outcome="diverged")
@@ -97,12 +98,41 @@ def test_gap_widens_with_lr_trend() -> None:
     dip = [_settled(0.1, 0.95), _settled(0.2, 0.85), _settled(0.3, 0.855)]
     assert phenomena.gap_widens_with_lr(dip).verdict == Verdict.PASS
     assert phenomena.gap_widens_with_lr(dip, tolerance=0.001).verdict == Verdict.FAIL
-    # widening but the largest h still near the edge (0.93 > 0.9): not a limit below EoS
+    # widening, the largest h still near the edge (0.93 > 0.9), as the authors' CIFAR-10 grid: a pass
     near = [_settled(0.1, 0.99), _settled(0.2, 0.96), _settled(0.3, 0.93)]
-    assert phenomena.gap_widens_with_lr(near).verdict == Verdict.FAIL
+    assert phenomena.gap_widens_with_lr(near).verdict == Verdict.PASS
+    # widening, but one run at or above the edge: not a limit below it
+    at_edge = [_settled(0.1, 1.0), _settled(0.2, 0.96), _settled(0.3, 0.93)]
+    assert phenomena.gap_widens_with_lr(at_edge).verdict == Verdict.FAIL
     with_divergence = [*widening[:2], fake(lr=0.4, outcome="diverged")]
     assert phenomena.gap_widens_with_lr(with_divergence).verdict == Verdict.INCONCLUSIVE
     assert phenomena.gap_widens_with_lr(widening[:2]).verdict == Verdict.INCONCLUSIVE
+
+
+def _flat(lr: float, sharpness: float) -> RunResult:
+    return fake(lr=lr, sharp=(sharpness,) * 4, loss=(1, 0.5, 0.3, 0.2))
+
+
+def test_sharpness_independent_of_lr() -> None:
+    # relu³: S_tail 10 whatever h (slope 0), all below the edge: no EoS
+    flat = [_flat(0.01, 10), _flat(0.04, 10.5), _flat(0.1, 11)]
+    check = phenomena.sharpness_independent_of_lr(flat)
+    assert check.verdict == Verdict.PASS and abs(check.detail["slope"]) < 0.1, check.detail
+    # S = 1.8/h (tail 0.9 each, below the edge, never EoS) follows 2/h: slope -1, a fail
+    following = [_flat(0.01, 180), _flat(0.04, 45), _flat(0.1, 18)]
+    check = phenomena.sharpness_independent_of_lr(following)
+    assert check.verdict == Verdict.FAIL and abs(check.detail["slope"] + 1) < 1e-9, check.detail
+    # the slope threshold on both sides: S ∝ h^-0.5 exactly at the line passes, just steeper fails
+    at_line = [_flat(0.01, 1.0), _flat(0.04, 0.5)]
+    assert phenomena.sharpness_independent_of_lr(at_line).verdict == Verdict.PASS
+    assert phenomena.sharpness_independent_of_lr(at_line, slope_at_least=-0.49).verdict == Verdict.FAIL
+    # one EoS run fails the grid whatever the slope
+    with_eos = [_flat(0.01, 10), _flat(0.1, 20)]
+    assert phenomena.sharpness_independent_of_lr(with_eos).verdict == Verdict.FAIL
+    # diverged runs are not EoS but carry no sharpness: one settled run is too few
+    one = [_flat(0.01, 10), fake(lr=0.1, outcome="diverged")]
+    assert phenomena.sharpness_independent_of_lr(one).verdict == Verdict.INCONCLUSIVE
+    assert phenomena.sharpness_independent_of_lr([_flat(0.1, 20)]).verdict == Verdict.FAIL
 
 
 def test_divergence() -> None:

@@ -21,9 +21,11 @@ if TYPE_CHECKING:
 
 
 EOS_BAND = (0.95, 1.05)
-"""Tail median of S·h/2 inside this band (with 2/h reached from below, loss falling): EoS."""
+"""Tail median of S·h/2 inside this band: EoS.  The authors' EoS runs lie in [0.965, 1.016]."""
 BELOW_EOS = 0.9
-"""Tail median of S·h/2 at or below this (or a divergence): not EoS.  Between: inconclusive."""
+"""Tail median of S·h/2 at or below this (or a divergence): not EoS.  Between: inconclusive.
+
+The authors' runs that plateau below the edge lie at 0.40-0.897."""
 TAIL = 0.25
 """The last window: this fraction of the run's steps."""
 
@@ -46,44 +48,16 @@ def tail_ratio(run: RunResult, tail: float = TAIL) -> float:
     return statistics.median(ratios) if ratios else math.nan
 
 
-def _reached_from_below(run: RunResult) -> bool:
-    """The trace crosses 2/h upwards: a measurement with S·h/2 < 1, then a later one with S·h/2 >= 1.
-
-    (A first version asked for a value under the band's lower edge first; sampled every 75
-    steps it missed the catapult dip of Huber + ReLU, 1.4 → 0.951 → 1.012, so it judged a
-    sampling artefact.  The crossing of 2/h itself is what "reached from below" says.)
-    """
-    seen_below = False
-    for s in run.top_sharpness:
-        if not math.isfinite(s):
-            continue
-        r = s * run.lr / 2
-        if r < 1:
-            seen_below = True
-        elif seen_below:
-            return True
-    return False
-
-
-def _loss_falling(run: RunResult, tail: float) -> tuple[bool, float, float]:
-    """Mean loss over the last window below the mean over the window before it (EoS: non-monotone,
-    falling on average); returns (falling, mean before, mean last)."""
-    loss = [v for v in run.history["loss"] if math.isfinite(v)]
-    w = max(1, int(len(loss) * tail))
-    last, before = loss[-w:], loss[-2 * w:-w] or loss[:1]
-    m_last, m_before = statistics.fmean(last), statistics.fmean(before)
-    return m_last < m_before, m_before, m_last
-
-
 def classify_eos(run: RunResult, band: tuple[float, float] = EOS_BAND, below: float = BELOW_EOS,
                  tail: float = TAIL) -> tuple[str, dict]:
     """``'eos'``, ``'not-eos'`` or ``'inconclusive'`` for one run, with the figures behind it.
 
-    eos: the tail median of S·h/2 lies in ``band``, the trace reached 2/h from below (a measurement
-    with S·h/2 < 1 followed by one at or above 1), and the loss still falls on average (mean
-    over the last window below the window before).  not-eos: the run diverged, or the tail median
-    is at most ``below``.  Everything else (a tail median in (below, band[0]) or above band[1],
-    or in the band without the other two signs) is inconclusive: never a pass for either claim.
+    eos: the median of S·h/2 over the last ``tail`` of the run lies in ``band``.  not-eos: the
+    run diverged, or that median is at most ``below``.  Between the two, or above the band:
+    inconclusive, never a pass for either claim.  Calibrated on the authors' stored runs
+    (DESIGN.md, "the NN detector"): the two signs an earlier version also asked for, an upward
+    crossing of 2/h and a loss falling over the last window, rejected 9 of their 46 EoS runs (runs
+    that start above 2/h, and runs whose loss has converged), so they are figures, not rules.
     """
     lo, hi = band
     figures: dict = {"lr": run.lr, "two_over_lr": 2 / run.lr, "s0": run.meta.get("s0", math.nan),
@@ -95,20 +69,16 @@ def classify_eos(run: RunResult, band: tuple[float, float] = EOS_BAND, below: fl
     if not ratios:
         return "inconclusive", {**figures, "why": "no finite sharpness measurement in the tail"}
     med = statistics.median(ratios)
-    from_below = _reached_from_below(run)
-    falling, m_before, m_last = _loss_falling(run, tail)
     figures.update(ratio_median=med, ratio_min=min(ratios), ratio_max=max(ratios),
-                   reached_from_below=from_below, loss_falling=falling, loss_mean_before=m_before,
-                   loss_mean_last=m_last, sharpness_final=run.top_sharpness[-1],
+                   sharpness_final=run.top_sharpness[-1],
                    lanczos_residual_max=max((r for r in run.meta.get("lanczos_residual", [])
                                              if math.isfinite(r)), default=math.nan))
     if med <= below:
         return "not-eos", {**figures, "why": f"tail median {med:.4g} <= {below}"}
-    if lo <= med <= hi and from_below and falling:
-        return "eos", {**figures, "why": f"tail median {med:.4g} in [{lo}, {hi}], reached from below, loss falling"}
-    missing = [w for w, ok in (("tail median in the band", lo <= med <= hi), ("reached from below", from_below),
-                               ("loss falling", falling)) if not ok]
-    return "inconclusive", {**figures, "why": f"tail median {med:.4g}: not " + ", not ".join(missing)}
+    if lo <= med <= hi:
+        return "eos", {**figures, "why": f"tail median {med:.4g} in [{lo}, {hi}]"}
+    where = "above the band" if med > hi else f"between {below} and the band"
+    return "inconclusive", {**figures, "why": f"tail median {med:.4g}: {where}"}
 
 
 def edge_of_stability(run: RunResult, band: tuple[float, float] = EOS_BAND, below: float = BELOW_EOS,
@@ -195,20 +165,22 @@ def balancing_grows_with_lr(runs: Sequence[RunResult], min_runs: int = 2) -> Che
 
 def gap_widens_with_lr(runs: Sequence[RunResult], tolerance: float = 0.01, min_runs: int = 3,
                        tail: float = TAIL) -> Check:
-    """Limit below EoS as a trend: the tail gap 1 − (tail median of S·h/2) grows with h.
+    """Limit below EoS as a trend: every run settles below 2/h, and the tail gap 1 − S·h/2 grows with h.
 
-    Over the runs sorted by h: every run settles (not diverged, loss below its start), the gap
-    never shrinks by more than ``tolerance`` from one h to the next (monotone within the
-    tolerance), and it grows by more than ``tolerance`` from the smallest to the largest h, and
-    the largest-h run ends below EoS (tail median <= :data:`BELOW_EOS`).  A diverged run or fewer
-    than ``min_runs`` settled runs is inconclusive; a single ratio under 1 proves nothing here.
+    Over the runs sorted by h: every run settles (not diverged, loss below its start) with its tail
+    median of S·h/2 below 1, the gap never shrinks by more than ``tolerance`` from one h to the
+    next (monotone within the tolerance), and it grows by more than ``tolerance`` from the
+    smallest to the largest h.  A diverged run or fewer than ``min_runs`` settled runs is
+    inconclusive.  (An earlier clause, "the largest h ends at or below BELOW_EOS", failed the
+    authors' own CIFAR-10 grid, 0.990 → 0.933: widening, every run below the edge, the last above
+    0.9; it is gone.)
     """
     ordered = sorted(runs, key=lambda r: r.lr)
     series: list[dict[str, Any]] = [
         {"lr": r.lr, "s0_lr_over_2": _s0_ratio(r), "outcome": r.outcome, "ratio_median": tail_ratio(r, tail),
          "gap": 1 - tail_ratio(r, tail), "loss_start": r.history["loss"][0], "loss_final": r.history["loss"][-1]}
         for r in ordered]
-    figures = {"tolerance": tolerance, "tail": tail, "below": BELOW_EOS, "series": series}
+    figures = {"tolerance": tolerance, "tail": tail, "series": series}
     settled = [x for x in series if x["outcome"] != "diverged" and math.isfinite(x["gap"])
                and x["loss_final"] < x["loss_start"]]
     if len(settled) < len(series) or len(settled) < min_runs:
@@ -217,10 +189,56 @@ def gap_widens_with_lr(runs: Sequence[RunResult], tolerance: float = 0.01, min_r
     gaps = [x["gap"] for x in settled]
     worst_drop = max((a - b for a, b in itertools.pairwise(gaps)), default=0.0)
     growth = gaps[-1] - gaps[0]
-    end_below = settled[-1]["ratio_median"] <= BELOW_EOS
-    margin = min(tolerance - worst_drop, growth - tolerance, BELOW_EOS - settled[-1]["ratio_median"])
-    return holds(worst_drop <= tolerance and growth > tolerance and end_below, margin, **figures,
-                 worst_drop=worst_drop, growth=growth, largest_h_below=end_below)
+    smallest_gap = min(gaps)
+    margin = min(tolerance - worst_drop, growth - tolerance, smallest_gap)
+    return holds(worst_drop <= tolerance and growth > tolerance and smallest_gap > 0, margin, **figures,
+                 worst_drop=worst_drop, growth=growth, smallest_gap=smallest_gap)
+
+
+SLOPE_AT_LEAST = -0.5
+"""No EoS across a grid: the final sharpness S_tail scales as h^slope with slope >= this.
+
+At the edge S = 2/h (slope −1); a sharpness that does not depend on h has slope 0; the rule sits
+halfway.  The authors' relu³ + MSE runs on CIFAR-10 have slope +0.22 over h = 2e-5 … 1.4e-4,
+their tanh and Huber EoS grids −1.0, their ReLU + MSE grid below the edge −1.2."""
+
+
+def tail_sharpness(run: RunResult, tail: float = TAIL) -> float:
+    """Median of the top sharpness over the last ``tail`` of the run (NaN without a finite measurement)."""
+    first = run.steps_run * (1 - tail)
+    values = [s for t, s in zip(run.sharpness_steps, run.top_sharpness, strict=True) if t >= first and math.isfinite(s)]
+    return statistics.median(values) if values else math.nan
+
+
+def sharpness_independent_of_lr(runs: Sequence[RunResult], slope_at_least: float = SLOPE_AT_LEAST,
+                                min_runs: int = 2, tail: float = TAIL) -> Check:
+    """No EoS over a grid: no settled run is EoS, and the tail sharpness barely depends on h.
+
+    Settled runs: not diverged, with a finite tail sharpness (diverged runs are not EoS and carry no
+    sharpness).  Pass when no settled run is called ``eos`` by :func:`classify_eos` and the
+    least-squares slope of log S_tail on log h is at least ``slope_at_least``; fail when a run is
+    EoS or the slope is steeper (S tracking 2/h); inconclusive with fewer than ``min_runs`` settled
+    runs at distinct h.  Margin: ``slope - slope_at_least`` (negative for an EoS run).
+    """
+    series: list[dict[str, Any]] = []
+    for r in sorted(runs, key=lambda r: r.lr):
+        kind = classify_eos(r, tail=tail)[0]
+        series.append({"lr": r.lr, "s0_lr_over_2": _s0_ratio(r), "outcome": r.outcome, "call": kind,
+                       "ratio_median": tail_ratio(r, tail), "sharpness_tail": tail_sharpness(r, tail)})
+    figures: dict[str, Any] = {"slope_at_least": slope_at_least, "tail": tail, "series": series}
+    settled = [x for x in series if x["outcome"] != "diverged" and math.isfinite(x["sharpness_tail"])
+               and x["sharpness_tail"] > 0]
+    eos = [x["lr"] for x in settled if x["call"] == "eos"]
+    if len({x["lr"] for x in settled}) < min_runs:
+        if eos:
+            return fail(-1.0, **figures, eos_lrs=eos)
+        return inconclusive(f"{len(settled)} settled run(s) at distinct h; need {min_runs}", **figures)
+    xs = [math.log(x["lr"]) for x in settled]
+    ys = [math.log(x["sharpness_tail"]) for x in settled]
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    slope = sum((a - mx) * (b - my) for a, b in zip(xs, ys, strict=True)) / sum((a - mx) ** 2 for a in xs)
+    margin = min(slope - slope_at_least, -1.0 if eos else math.inf)
+    return holds(slope >= slope_at_least and not eos, margin, **figures, slope=slope, eos_lrs=eos)
 
 
 def divergence(run: RunResult) -> Check:
