@@ -3,12 +3,16 @@
 ``NN_CLAIMS`` declares each claim with the configuration grids it needs (lrbias.claims.nn.Grid:
 a base RunConfig and learning rates as multiples m of 2/S0, S0 the sharpness at the grid's
 shared initial state) on *both* embedded datasets: scikit-learn's ``digits`` and the generated
-``mnist1d``; a claim passes only when it passes on both.  The grids were fixed from the paper's
-protocol before any verdict was looked at (no retuning until a claim passes); their multiples,
-steps and the EoS band are justified in DESIGN.md ("NN claims: grids and the EoS detector").
-Grids testing the paper's unbalanced setting start from ‖W1‖_F = 6, ‖W2‖_F = 20 (output layer
-larger, as in the paper); ``DEFAULT_INIT`` names the same grids from PyTorch's default init
-(``lrbias nn-grid --init default``).  Each entry's single case is its claim's grid names; the
+``mnist1d``; a claim passes only when it passes on both.  No grid fixes its multiples in advance:
+each is placed at stated fractions of a window bracketed by bisection for its dataset, seed and
+initial state (lrbias.nn.bracket: (1, m*) for EoS and relu³ grids, (m_c, m*) for the catapult,
+balancing and limit grids), or, for BatchNorm, also at the absolute h of the grid without it; the
+bracket is recorded with every run.  Every grid starts from the authors' ‖W1‖_F = 6, ‖W2‖_F = 20;
+``DEFAULT_INIT`` names the same grids from PyTorch's default init (``lrbias nn-grid --init
+default``).  The full protocol (``lrbias nn-grid``) trains each grid on the seeds ``SEEDS`` at its
+``protocol_steps``; the catalogue entries train seed 0 at ``steps``.  The detector and its
+thresholds are calibrated on the authors' stored runs (tests/test_nn_authors_runs.py) and frozen.
+Each entry's single case is its claim's grid names; the
 grids are trained once per process (lrbias.claims.nn.trained_grid) and shared by the claims that
 use them.  The entries run only when torch is installed (the ``nn`` extra); the adapter that makes
 them entries (mutant "the loss vanishes", rival confirmation, budget check) is
@@ -28,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from lrbias.claims.nn import Grid, NNClaim, Results, Rival, combine, each, every_run, per_grid
+from lrbias.claims.nn import Grid, NNClaim, Results, Rival, combine, each, every_run, grid_keys, per_grid
 from lrbias.claims.nn_entries import nn_group
 from lrbias.nn import phenomena
 from lrbias.nn.config import OFFLINE_DATASETS, RunConfig
@@ -40,27 +44,50 @@ if TYPE_CHECKING:
 PAPER_INIT = (6.0, 20.0)
 """The paper's unbalanced start: ‖W1‖_F = 6, ‖W2‖_F = 20 (the output layer is the larger)."""
 
-BASE = RunConfig(n=1000, width=200, seed=0, sharpness_every=50)
+BASE = RunConfig(n=1000, width=200, seed=0, sharpness_every=50, init_norms=PAPER_INIT)
+"""Every grid starts from the authors' ‖W1‖_F = 6, ‖W2‖_F = 20 (their CIFAR-10 protocol, Huber and tanh included)."""
+
+SEEDS = (0, 1, 2)
+"""The seeds of the full protocol (``lrbias nn-grid``): a claim holds when it holds on every dataset and seed.
+The catalogue entries (the report, CI) train seed 0 at the grids' ``steps``."""
+
+EOS_FRACTIONS = (0.2, 0.5)
+"""EoS grids: at these fractions of the bracketed window (1, m*), above 2/S0 and below divergence."""
+CATAPULT_FRACTIONS = (0.2, 0.5, 0.8)
+"""Catapult, balancing and limit grids: at these fractions of the bracketed window (m_c, m*)."""
+CUBIC_FRACTIONS = (0.2, 0.5, 0.8)
+"""relu³ grids: at these fractions of (1, m*), so h-(in)dependence is read over most of the stable range."""
 
 
-def _grids(name: str, multiples: tuple[float, ...], **fields: object) -> tuple[Grid, ...]:
-    """The grid ``name`` on each offline dataset (named ``name@dataset``)."""
-    return tuple(Grid(f"{name}@{ds}", replace(BASE, dataset=ds, **fields), multiples)  # type: ignore[arg-type]
+def _grids(name: str, window: str, fractions: tuple[float, ...], protocol_steps: int, **fields: object
+           ) -> tuple[Grid, ...]:
+    """The grid ``name`` on each offline dataset (named ``name@dataset``), placed in its bracketed ``window``."""
+    return tuple(Grid(f"{name}@{ds}", replace(BASE, dataset=ds, **fields), window=window,  # type: ignore[arg-type]
+                      fractions=fractions, protocol_steps=protocol_steps)
                  for ds in OFFLINE_DATASETS)
 
 
-TANH = _grids("tanh-mse", (0.5, 0.7), activation="tanh", loss="mse", steps=1500, sharpness_every=75)
-HUBER = _grids("relu-huber", (1.4, 2.0), activation="relu", loss="huber", steps=1500, sharpness_every=75)
-UNBALANCED = _grids("relu-mse-unbalanced", (1.8, 2.0, 2.2), activation="relu", loss="mse", steps=1000,
-                    init_norms=PAPER_INIT)
-CUBIC = _grids("cubic-mse-unbalanced", (0.8, 2.0, 6.0), activation="cubic", loss="mse", steps=1500,
-               sharpness_every=75, init_norms=PAPER_INIT)
-CUBIC_BN = _grids("cubic-bn-mse-unbalanced", (0.8, 2.0), activation="cubic", norm="bn", loss="mse",
-                  steps=2000, sharpness_every=100, init_norms=PAPER_INIT)
-UNBALANCED_GRIDS = (*UNBALANCED, *CUBIC, *CUBIC_BN)
-DEFAULT_INIT = tuple(Grid(g.name.replace("-unbalanced", "-default-init"), replace(g.base, init_norms=None),
-                          g.multiples) for g in UNBALANCED_GRIDS)
-"""The unbalanced grids from PyTorch's default init (where ‖W1‖_F > ‖W2‖_F): a named variant."""
+TANH = _grids("tanh-mse", "edge", EOS_FRACTIONS, 6000, activation="tanh", loss="mse", steps=1500,
+              sharpness_every=75)
+HUBER = _grids("relu-huber", "edge", EOS_FRACTIONS, 6000, activation="relu", loss="huber", steps=1500,
+               sharpness_every=75)
+UNBALANCED = _grids("relu-mse-unbalanced", "catapult", CATAPULT_FRACTIONS, 3000, activation="relu", loss="mse",
+                    steps=1000)
+CUBIC = _grids("cubic-mse-unbalanced", "edge", CUBIC_FRACTIONS, 8000, activation="cubic", loss="mse", steps=1500,
+               sharpness_every=75)
+CUBIC_BN = _grids("cubic-bn-mse-unbalanced", "edge", EOS_FRACTIONS, 10000, activation="cubic", norm="bn",
+                  loss="mse", steps=2000, sharpness_every=100)
+CUBIC_BN_SAME_H = tuple(Grid(g.name.replace("cubic-bn", "cubic-bn-same-h"), g.base, same_h_as=plain,
+                             protocol_steps=g.protocol_steps) for g, plain in zip(CUBIC_BN, CUBIC, strict=True))
+"""BatchNorm at the absolute h of the relu³ grid without it (the authors' protocol: one h with and without BN)."""
+ALL_GRIDS = (*TANH, *HUBER, *UNBALANCED, *CUBIC, *CUBIC_BN, *CUBIC_BN_SAME_H)
+DEFAULT_INIT = tuple(replace(g, name=f"{g.name.replace('-unbalanced', '')}-default-init",
+                             base=replace(g.base, init_norms=None),
+                             same_h_as=None if g.same_h_as is None else replace(
+                                 g.same_h_as, name=f"{g.same_h_as.name.replace('-unbalanced', '')}-default-init",
+                                 base=replace(g.same_h_as.base, init_norms=None)))
+                     for g in ALL_GRIDS)
+"""Every grid from PyTorch's default init (where ‖W1‖_F > ‖W2‖_F): a named variant (``nn-grid --init default``)."""
 
 lo, hi = phenomena.EOS_BAND
 EOS_TEST = (f"EoS: median of S·h/2 over the last {phenomena.TAIL:.0%} of steps in [{lo}, {hi}]; not EoS: tail "
@@ -135,22 +162,24 @@ def _diverges_above_edge(run: RunResult) -> Check:
 
 def _same_tail_with_and_without(bn: tuple[Grid, ...], plain: tuple[Grid, ...], within: float = 0.05
                                 ) -> Callable[[Results], Check]:
-    """BatchNorm changes nothing: at each dataset and multiple in both grids, the tail S·h/2 with
-    BatchNorm is within ``within`` of the tail without it."""
+    """BatchNorm changes nothing: at each dataset, seed and h in both grids (the same absolute h), the tail
+    S·h/2 with BatchNorm is within ``within`` of the tail without it."""
     def check(results: Results) -> Check:
         pairs, rows = [], []
         for g_bn, g_plain in zip(bn, plain, strict=True):
-            plain_runs = {r.meta.get("lr_multiple"): r for r in results.get(g_plain.name, ())}
-            for r in results.get(g_bn.name, ()):
-                m = r.meta.get("lr_multiple")
-                other = plain_runs.get(m)
-                if other is None:
-                    continue
-                a, b = phenomena.tail_ratio(r), phenomena.tail_ratio(other)
-                margin = within - abs(a - b) if math.isfinite(a) and math.isfinite(b) else math.nan
-                rows.append({"lr_multiple": m, "dataset": g_bn.dataset, "tail_with_bn": a, "tail_without": b,
-                             "margin": margin})
-                pairs.append((margin, [[g_bn.name, m], [g_plain.name, m]]))
+            for key in grid_keys(results, g_bn.name):
+                other_key = g_plain.name + key[len(g_bn.name):]
+                for r in results[key]:
+                    other = next((o for o in results.get(other_key, ()) if math.isclose(o.lr, r.lr, rel_tol=1e-9)),
+                                 None)
+                    if other is None:
+                        continue
+                    a, b = phenomena.tail_ratio(r), phenomena.tail_ratio(other)
+                    margin = within - abs(a - b) if math.isfinite(a) and math.isfinite(b) else math.nan
+                    rows.append({"lr": r.lr, "grid": key, "dataset": g_bn.dataset, "tail_with_bn": a,
+                                 "tail_without": b, "margin": margin})
+                    pairs.append((margin, [[key, r.meta.get("lr_multiple")],
+                                           [other_key, other.meta.get("lr_multiple")]]))
         decided = [p for p in pairs if math.isfinite(p[0])]
         if decided and min(decided)[0] < 0:
             margin, deciding = min(decided, key=lambda p: p[0])
@@ -220,12 +249,13 @@ NN_CLAIMS: tuple[NNClaim, ...] = (
                         "h above 2/S0.", CUBIC, every_run(CUBIC, _diverges_above_edge), NO_TRACE)),
     NNClaim("nn.bn-restores-eos", "BatchNorm restores EoS for relu³",
             "BatchNorm1d(affine=False) before the cubic activation, from the unbalanced start, restores "
-            "the edge of stability.", "paper", CUBIC_BN,
-            per_grid(CUBIC_BN, lambda g: each(g, phenomena.edge_of_stability)), EOS_TEST,
+            "the edge of stability, both in its own bracketed window and at the absolute h of the grid without "
+            "BatchNorm (the authors' protocol).", "paper", CUBIC_BN + CUBIC_BN_SAME_H,
+            per_grid(CUBIC_BN + CUBIC_BN_SAME_H, lambda g: each(g, phenomena.edge_of_stability)), EOS_TEST,
             fails_if="h = 0.3·2/S0 over 300 steps: the sharpness stays far below 2/h (tests/test_nn_vacuity.py)",
             rival=Rival("BatchNorm changes nothing: with and without it, relu³ from the unbalanced start settles at "
-                        "the same tail S·h/2 (within 0.05) at each h.", CUBIC_BN + CUBIC,
-                        _same_tail_with_and_without(CUBIC_BN, CUBIC))),
+                        "the same tail S·h/2 (within 0.05) at each h.", CUBIC_BN_SAME_H + CUBIC,
+                        _same_tail_with_and_without(CUBIC_BN_SAME_H, CUBIC))),
 )
 
 KNOWN_FINDINGS: dict[str, str] = {

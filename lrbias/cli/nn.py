@@ -24,6 +24,10 @@ MAX_WIDTH = 65_536
 MAX_SEED = 2**32 - 1
 MAX_STEPS = 10_000_000
 MAX_THREADS = 256
+DEFAULT_SEEDS = (0, 1, 2)
+"""Seeds of ``nn-grid``'s full protocol (theorems/nn.py's SEEDS): a claim holds when it holds on each."""
+MAX_SEEDS = 32
+PROTOCOLS = ("full", "catalogue")
 
 
 def _require_torch() -> None:
@@ -156,7 +160,8 @@ def _saved_runs(path: str, claims: list, doc: Any = None) -> dict:
     if not isinstance(saved, dict):
         raise InvalidArgument(f"{shown}: not an nn-grid JSON output ('runs' must be an object of grids, "
                           f"not {type(saved).__name__})")
-    missing = sorted({g.name for c in claims for g in c.grids} - set(saved))
+    missing = sorted({g.name for c in claims for g in c.grids
+                      if not any(k == g.name or k.startswith(g.name + "#seed") for k in saved)})
     if missing:
         raise InvalidArgument(f"{shown} lacks the grid(s) {', '.join(missing)}")
     out: dict[str, list] = {}
@@ -195,6 +200,39 @@ def _check_saved_run(run: Any, where: str) -> None:
         raise InvalidArgument(f"{where}: sharpness_steps must be integers")
 
 
+def _parse_seeds(text: str) -> tuple[int, ...]:
+    """'0,1,2' as distinct seeds in 0..MAX_SEED, at most MAX_SEEDS of them; else a one-line error."""
+    try:
+        seeds = tuple(int(p) for p in text.split(","))
+    except ValueError:
+        raise InvalidArgument(f"bad --seeds {short(text)!r}: expected comma-separated integers, e.g. 0,1,2") from None
+    if not seeds or len(seeds) > MAX_SEEDS or len(set(seeds)) != len(seeds) or \
+            not all(0 <= s <= MAX_SEED for s in seeds):
+        raise InvalidArgument(f"bad --seeds {short(text)!r}: accepted: 1 to {MAX_SEEDS} distinct integers in "
+                              f"0..{MAX_SEED}")
+    return seeds
+
+
+def _bracket_lines(results: dict) -> list[tuple[str, str, str, str]]:
+    """One row per trained grid with a bracket: S0, m_c and m* as bisected, and the multiples its runs sit at."""
+    rows = []
+    for name, runs in results.items():
+        meta = runs[0].meta if runs else {}
+        b = meta.get("bracket")
+        if not b:
+            continue
+        cat = b["catapult"]
+        w = meta.get("window")
+        where = f"window {w['kind']} ({w['ends'][0]:.4g}, {w['ends'][1]:.4g})" if w else f"h of {meta.get('same_h_as')}"
+        if meta.get("outside_window"):
+            where += " (not run, beyond m*: m = " + ", ".join(f"{m:.4g}" for m in meta["outside_window"]) + ")"
+        onset = f"m_c in ({cat[0]:.4g}, {cat[1]:.4g}]" if cat else "no catapult below m*"
+        rows.append(("bracket", "", name,
+                     f"S0={b['s0']:.4g}; {onset}; m* in ({b['divergence'][0]:.4g}, {b['divergence'][1]:.4g}]; "
+                     f"{where}; runs at m = " + ", ".join(f"{r.meta.get('lr_multiple', math.nan):.4g}" for r in runs)))
+    return rows
+
+
 def _cmd_nn_grid(args: argparse.Namespace) -> int:
     from lrbias.claims.nn import check_claims, get_claims, run_grids
 
@@ -207,6 +245,9 @@ def _cmd_nn_grid(args: argparse.Namespace) -> int:
     if args.steps is not None:
         _bounded("--steps", args.steps, 1, MAX_STEPS)
         overrides["steps"] = args.steps
+    if args.protocol not in PROTOCOLS:
+        raise InvalidArgument(f"--protocol must be one of {', '.join(PROTOCOLS)}, got {short(args.protocol)!r}")
+    seeds = _parse_seeds(args.seeds) if args.protocol == "full" else None
     _check_threads(args.threads)
     RunConfig(**overrides)  # validates device/dtype before torch is imported
     json_out = _json_target(args.json)
@@ -222,7 +263,7 @@ def _cmd_nn_grid(args: argparse.Namespace) -> int:
     if args.from_json is not None:
         results = _saved_runs(args.from_json, claims, saved)
     else:
-        results = run_grids(claims, overrides, progress=_progress(args))
+        results = run_grids(claims, overrides, progress=_progress(args), seeds=seeds, full=args.steps is None)
     try:
         verdicts = check_claims(claims, results)
     except (KeyError, TypeError, ValueError, IndexError, AttributeError, ZeroDivisionError) as exc:
@@ -252,6 +293,7 @@ def _cmd_nn_grid(args: argparse.Namespace) -> int:
                 figs.append(f"{name}: tail gap by h " + ", ".join(
                     f"{x['s0_lr_over_2']:.3g}->{x['gap']:.4f}" for x in part["series"]) + f" ({part['verdict']})")
         rows.append((claim.id, str(check.verdict), "+".join(g.name for g in claim.grids), "; ".join(figs)))
+    rows += _bracket_lines(results)
     print_table(header, rows, sys.stderr if args.json == "-" else None, free_last=True)
     if args.json is not None:
         payload = {"claims": [{"id": c.id, "title": c.title, "statement": c.statement,
@@ -259,6 +301,7 @@ def _cmd_nn_grid(args: argparse.Namespace) -> int:
                                "thresholds": c.thresholds, "verdict": str(verdicts[c.id].verdict),
                                "margin": verdicts[c.id].margin, "detail": verdicts[c.id].detail,
                                "grids": [g.name for g in c.grids]} for c in claims],
+                   "protocol": args.protocol, "seeds": list(seeds) if seeds is not None else [0],
                    "runs": {name: [r.as_dict() for r in runs] for name, runs in results.items()}}
         _emit_json(args.json, json_out, payload, "results")
     return 0
@@ -321,7 +364,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                    f"at most {MAX_STEPS})")
     p.add_argument("--from-json", metavar="FILE", help="re-check the claims on the runs saved in an earlier "
                    "--json output instead of training (same verdicts unless the checks changed)")
-    p.add_argument("--init", default="paper", help="'paper' (default: the unbalanced grids start from "
-                   "|W1|_F = 6, |W2|_F = 20) or 'default' (PyTorch's default init, the named variant)")
+    p.add_argument("--init", default="paper", help="'paper' (default: every grid starts from "
+                   "|W1|_F = 6, |W2|_F = 20, the authors' protocol) or 'default' (PyTorch's default init, the "
+                   "named variant)")
+    p.add_argument("--protocol", default="full", help="'full' (default: every grid on each --seeds seed at its "
+                   "protocol step budget, at least 6,000 steps for the EoS claims) or 'catalogue' (seed 0 at the "
+                   "budgets the catalogue entries and the report train)")
+    p.add_argument("--seeds", default=",".join(map(str, DEFAULT_SEEDS)), metavar="S,S,...",
+                   help=f"seeds of the full protocol (default {','.join(map(str, DEFAULT_SEEDS))}; each "
+                   f"in 0..{MAX_SEED}, at most {MAX_SEEDS})")
     _common(p)
     p.set_defaults(func=_cmd_nn_grid)

@@ -164,8 +164,11 @@ def initial_sharpness(prep: Prepared, tol: float = 1e-6) -> float:
 
 
 def train(prep: Prepared, lr: float | None = None, steps: int | None = None,
-          progress: Progress | None = None) -> RunResult:
-    """Run full-batch GD from the prepared initial state (``lr``/``steps`` override the config)."""
+          progress: Progress | None = None, *, sharpness_log: bool = True) -> RunResult:
+    """Run full-batch GD from the prepared initial state (``lr``/``steps`` override the config).
+
+    ``sharpness_log=False`` measures no sharpness at all (a bisection probe reads only the loss).
+    """
     config = prep.config if lr is None else prep.config.with_lr(lr)
     steps = config.steps if steps is None else steps
     model = prep.fresh_model()
@@ -214,7 +217,7 @@ def train(prep: Prepared, lr: float | None = None, steps: int | None = None,
             reason = (f"loss {value:.4g} at step {t} is not finite" if not math.isfinite(value)
                       else f"loss {value:.4g} at step {t} exceeds the bound {bound:.4g}")
             break
-        if t == steps or (every and t % every == 0) or t == 0:
+        if sharpness_log and (t == steps or (every and t % every == 0) or t == 0):
             measure(t)
         if t == steps:
             break
