@@ -1,11 +1,12 @@
-"""The README's NN verdict table from an ``lrbias nn-grid --json`` output (markdown on stdout).
+"""The NN verdict table of docs/nn.md from an ``lrbias nn-grid --json`` output (markdown on stdout).
 
     lrbias nn-grid --claims all --device cpu --json nn-claims.json
     python benchmarks/nn_table.py nn-claims.json
 
-One row per claim and dataset: verdict on that dataset, the grid (h as multiples of 2/S0, steps,
-init), S0, and per run S0·h/2 → the claim's figure (tail median of S·h/2, loss max/start, norm
-gap, or the tail gap 1 − S·h/2), with the EoS call where the claim uses the detector.
+One row per claim, dataset and seed: verdict there, the grid (model, init, steps), its bracket
+(S0, catapult onset m_c, divergence threshold m*, as bisected) and window, and per run
+S0·h/2 → the claim's figure (tail median of S·h/2, loss max/start, norm gap, or the tail gap
+1 − S·h/2), with the EoS call where the claim uses the detector.
 """
 
 from __future__ import annotations
@@ -39,25 +40,49 @@ def _run_figure(claim_id: str, run: dict) -> str:
     return f"{m:.3g}: tail {_tail(run):.4f}"
 
 
+def _bracket(runs: list[dict]) -> str:
+    meta = runs[0]["meta"] if runs else {}
+    b = meta.get("bracket")
+    if not b:
+        return "(fixed multiples)"
+    cat = f"m_c {b['catapult'][1]:.3g}" if b["catapult"] else "no catapult"
+    window = meta.get("window")
+    where = f"{window['kind']} ({window['ends'][0]:.3g}, {window['ends'][1]:.3g})" if window else \
+        f"h of {meta.get('same_h_as', '?').split('@')[0]}"
+    out = meta.get("outside_window")
+    if out:
+        where += f"; beyond m*, not run: m = {', '.join(f'{m:.3g}' for m in out)}"
+    return f"S0 {b['s0']:.4g}; {cat}; m* {b['divergence'][0]:.4g}; {where}"
+
+
 def main(path: str) -> None:
     with open(path) as fh:
         data = json.load(fh)
-    print("| claim | data | verdict | grid (h = m·2/S0) | S0 | m: figure per run |")
-    print("|---|---|---|---|---|---|")
+    print("| claim | data | seed | verdict | grid | bracket and window | m: figure per run |")
+    print("|---|---|---|---|---|---|---|")
     for claim in data["claims"]:
         for grid in claim["grids"]:
-            runs = data["runs"][grid]
-            part = claim["detail"].get("grids", {}).get(grid, {})
-            cfg = runs[0]["config"]
-            init = f"init {cfg['init_norms'][0]:g}/{cfg['init_norms'][1]:g}" if cfg["init_norms"] else "default init"
-            calls = [r.get("call") for r in claim["detail"].get("runs", []) if r.get("grid") == grid and r.get("call")]
-            figures = "; ".join(_run_figure(claim["id"], r) for r in runs)
-            if calls:
-                figures += f" (calls: {', '.join(calls)})"
-            mult = ", ".join(f"{r['summary']['s0_lr_over_2']:.3g}" for r in runs)
-            print(f"| `{claim['id']}` | {cfg['dataset']} | {part.get('verdict', claim['verdict'])} | "
-                  f"{cfg['activation']}/{cfg['loss']}/norm {cfg['norm']}, {init}, m = {mult}, {cfg['steps']} steps "
-                  f"| {runs[0]['summary']['s0']:.4g} | {figures} |")
+            keys = sorted((k for k in data["runs"] if k == grid or k.startswith(grid + "#seed")),
+                          key=lambda k: (len(k), k))
+            for key in keys:
+                runs = data["runs"][key]
+                part = claim["detail"].get("grids", {}).get(key, {})
+                calls = [r.get("call") for r in claim["detail"].get("runs", [])
+                         if r.get("grid") == key and r.get("call")]
+                figures = "; ".join(_run_figure(claim["id"], r) for r in runs) or "no run"
+                if calls:
+                    figures += f" (calls: {', '.join(calls)})"
+                if runs:
+                    cfg = runs[0]["config"]
+                    norms = cfg["init_norms"]
+                    init = f"init {norms[0]:g}/{norms[1]:g}" if norms else "default init"
+                    model = f"{cfg['activation']}/{cfg['loss']}/norm {cfg['norm']}, {init}, {cfg['steps']} steps"
+                    seed = cfg["seed"]
+                else:
+                    model, seed = grid.split("@")[0], key.rpartition("#seed")[2] or 0
+                verdict = part.get("verdict", "inconclusive (no run)" if not runs else claim["verdict"])
+                print(f"| `{claim['id']}` | {grid.split('@')[1]} | {seed} | {verdict} | {model} | {_bracket(runs)} "
+                      f"| {figures} |")
 
 
 if __name__ == "__main__":
