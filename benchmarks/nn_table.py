@@ -41,18 +41,9 @@ def _run_figure(claim_id: str, run: dict) -> str:
 
 
 def _bracket(runs: list[dict]) -> str:
-    meta = runs[0]["meta"] if runs else {}
-    b = meta.get("bracket")
-    if not b:
-        return "(fixed multiples)"
-    cat = f"m_c {b['catapult'][1]:.3g}" if b["catapult"] else "no catapult"
-    window = meta.get("window")
-    where = f"{window['kind']} ({window['ends'][0]:.3g}, {window['ends'][1]:.3g})" if window else \
-        f"h of {meta.get('same_h_as', '?').split('@')[0]}"
-    out = meta.get("outside_window")
-    if out:
-        where += f"; beyond m*, not run: m = {', '.join(f'{m:.3g}' for m in out)}"
-    return f"S0 {b['s0']:.4g}; {cat}; m* {b['divergence'][0]:.4g}; {where}"
+    from lrbias.nn.bracket import placement_text
+
+    return (placement_text(runs[0]["meta"]) if runs else "") or "(fixed multiples)"
 
 
 def main(path: str) -> None:

@@ -175,3 +175,16 @@ def test_the_catalogue_grids_follow_the_protocol() -> None:
     assert grids[1].base.steps // grids[1].base.sharpness_every == per_run
     same = seeded(CUBIC_BN_SAME_H[0], 2)
     assert same.same_h_as is not None and same.same_h_as.base.seed == 2
+
+
+def test_placement_text_reads_a_live_or_a_json_record() -> None:
+    b = B.Bracket(127.5, (2.444, math.inf), (1.52, 1.53), ())
+    meta = {"bracket": b.as_dict(), "window": {"kind": "catapult", "ends": [1.53, 2.444], "fractions": [0.5]}}
+    text = B.placement_text(meta)
+    assert text == "S0 127.5; m_c in (1.52, 1.53]; m* in (2.444, inf]; window catapult (1.53, 2.444)"
+    as_json = {**meta, "bracket": {**meta["bracket"], "divergence": [2.444, "inf"]}}  # JSON writes inf as "inf"
+    assert B.placement_text(as_json) == text
+    same = {"bracket": {**b.as_dict(), "catapult": None}, "same_h_as": "cubic@digits", "outside_window": [700.0]}
+    assert B.placement_text(same).endswith("no catapult below m*; m* in (2.444, inf]; h of cubic@digits "
+                                           "(beyond m*, not run: m = 700)")
+    assert B.placement_text({}) == ""

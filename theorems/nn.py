@@ -204,8 +204,8 @@ NN_CLAIMS: tuple[NNClaim, ...] = (
             "paper", TANH, per_grid(TANH, lambda g: each(g, phenomena.edge_of_stability)), EOS_TEST,
             fails_if="relu³ in place of tanh (unbounded, bad regularity) at h = 0.7·2/S0: the sharpness falls far "
                      "below 2/h (tests/test_nn_vacuity.py)",
-            rival=Rival("No progressive sharpening to the edge: started below it (h < 2/S0), the sharpness stays "
-                        "clearly below 2/h (tail median S·h/2 <= 0.9).", TANH, every_run(TANH, _below_edge))),
+            rival=Rival("Classical stability for tanh: at h above 2/S0, GD diverges or settles where the sharpness "
+                        "is clearly below 2/h (tail median S·h/2 <= 0.9).", TANH, every_run(TANH, _below_edge))),
     NNClaim("nn.catapult-mse-relu", "MSE + ReLU from an unbalanced start catapults",
             "From the unbalanced start (‖W1‖ = 6, ‖W2‖ = 20) at h above 2/S0, the MSE loss first rises "
             "well above its start, then falls below it.", "paper", UNBALANCED,

@@ -215,21 +215,14 @@ def _parse_seeds(text: str) -> tuple[int, ...]:
 
 def _bracket_lines(results: dict) -> list[tuple[str, str, str, str]]:
     """One row per trained grid with a bracket: S0, m_c and m* as bisected, and the multiples its runs sit at."""
+    from lrbias.nn.bracket import placement_text
+
     rows = []
     for name, runs in results.items():
-        meta = runs[0].meta if runs else {}
-        b = meta.get("bracket")
-        if not b:
-            continue
-        cat = b["catapult"]
-        w = meta.get("window")
-        where = f"window {w['kind']} ({w['ends'][0]:.4g}, {w['ends'][1]:.4g})" if w else f"h of {meta.get('same_h_as')}"
-        if meta.get("outside_window"):
-            where += " (not run, beyond m*: m = " + ", ".join(f"{m:.4g}" for m in meta["outside_window"]) + ")"
-        onset = f"m_c in ({cat[0]:.4g}, {cat[1]:.4g}]" if cat else "no catapult below m*"
-        rows.append(("bracket", "", name,
-                     f"S0={b['s0']:.4g}; {onset}; m* in ({b['divergence'][0]:.4g}, {b['divergence'][1]:.4g}]; "
-                     f"{where}; runs at m = " + ", ".join(f"{r.meta.get('lr_multiple', math.nan):.4g}" for r in runs)))
+        text = placement_text(runs[0].meta) if runs else ""
+        if text:
+            rows.append(("bracket", "", name, text + "; runs at m = "
+                         + ", ".join(f"{r.meta.get('lr_multiple', math.nan):.4g}" for r in runs)))
     return rows
 
 

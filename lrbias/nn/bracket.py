@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from lrbias.nn.trainer import Prepared
 
 __all__ = ["CATAPULT_FACTOR", "MAX_MULTIPLE", "MAX_PROBE_STEPS", "PROBE_STEPS", "REL_TOL", "WINDOWS", "Bracket",
-           "Probe", "find_bracket", "probe"]
+           "Probe", "find_bracket", "placement_text", "probe"]
 
 CATAPULT_FACTOR = 2.0
 """A catapult: the loss rises to at least this multiple of its start (as :func:`lrbias.nn.phenomena.catapult`)."""
@@ -166,3 +166,24 @@ def find_bracket(prep: Prepared, s0: float, *, rel_tol: float = REL_TOL, steps: 
     elif at(c_lo).catapults:
         catapult = (0.0, 1.0)
     return Bracket(s0, divergence, catapult, tuple(order), rel_tol)
+
+
+def placement_text(meta: dict[str, Any]) -> str:
+    """Where a run's grid sits, from its meta: "S0 …; m_c in (…]; m* in (…]; window …" ('' without a bracket).
+
+    One wording for ``lrbias nn-grid``, the report's NN table and docs/nn.md's table.
+    """
+    b = meta.get("bracket")
+    if not b:
+        return ""
+    div = [float(v) for v in b["divergence"]]  # a JSON record writes inf as "inf"
+    cat = [float(v) for v in b["catapult"]] if b["catapult"] else None
+    onset = f"m_c in ({cat[0]:.4g}, {cat[1]:.4g}]" if cat else "no catapult below m*"
+    window = meta.get("window")
+    if window:
+        where = f"window {window['kind']} ({window['ends'][0]:.4g}, {window['ends'][1]:.4g})"
+    else:
+        where = f"h of {meta.get('same_h_as')}"
+    if meta.get("outside_window"):
+        where += " (beyond m*, not run: m = " + ", ".join(f"{m:.4g}" for m in meta["outside_window"]) + ")"
+    return f"S0 {float(b['s0']):.4g}; {onset}; m* in ({div[0]:.4g}, {div[1]:.4g}]; {where}"

@@ -114,9 +114,11 @@ def nn_extras(entry_ids: Iterable[str]) -> dict | None:
     names = sorted({g.name for c in catalogue_claims() if c.id in ran for g in c.grids})
     if not names:
         return None
+    from lrbias.nn.bracket import placement_text
     from lrbias.nn.phenomena import tail_ratio
 
     grids = {name: [{"lr": r.lr, "lr_multiple": r.meta.get("lr_multiple"), "summary": r.summary(),
+                     "placement": placement_text(r.meta),
                      "tail_ratio": tail_ratio(r), "sharpness_steps": r.sharpness_steps,
                      "top_sharpness": r.top_sharpness, "lanczos_residual": r.meta.get("lanczos_residual"),
                      "loss": r.history["loss"]} for r in grid_results(name)]

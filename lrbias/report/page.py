@@ -102,7 +102,7 @@ def nn_rows(nn: dict | None) -> list[dict]:
 
             m = run.get("lr_multiple")
             lr = format_number(run.get("lr"), none="–") + (f" ({format_number(m)}·2/S0)" if m is not None else "")
-            rows.append({"grid": grid, "lr": lr,
+            rows.append({"grid": grid, "lr": lr, "placement": run.get("placement") or "fixed multiple",
                          "outcome": s.get("outcome", "–"), "steps": s.get("steps_run", "–"),
                          "sharpness": num("sharpness_final"), "two_over_lr": num("two_over_lr"),
                          "ratio": format_number(run.get("tail_ratio", s.get("ratio_final")), none="–"),
