@@ -282,9 +282,14 @@ def _cmd_nn_grid(args: argparse.Namespace) -> int:
                         if "lr" in run else ",".join(f"{k}={_fmt(v)}" for k, v in run.items()
                                                      if k not in ("verdict", "margin")))
         for name, part in check.detail.get("grids", {}).items():
-            if "series" in part:
+            if "series" in part and "slope" in part:  # relu³: the tail sharpness against h
+                figs.append(f"{name}: tail S by h " + ", ".join(
+                    f"{x['s0_lr_over_2']:.3g}->{x['sharpness_tail']:.4g}" for x in part["series"])
+                    + f", slope {part['slope']:.3g} ({part['verdict']})")
+            elif "series" in part:
                 figs.append(f"{name}: tail gap by h " + ", ".join(
-                    f"{x['s0_lr_over_2']:.3g}->{x['gap']:.4f}" for x in part["series"]) + f" ({part['verdict']})")
+                    f"{x['s0_lr_over_2']:.3g}->{x.get('gap', math.nan):.4f}" for x in part["series"])
+                    + f" ({part['verdict']})")
         rows.append((claim.id, str(check.verdict), "+".join(g.name for g in claim.grids), "; ".join(figs)))
     rows += _bracket_lines(results)
     print_table(header, rows, sys.stderr if args.json == "-" else None, free_last=True)
