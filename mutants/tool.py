@@ -24,10 +24,21 @@ TARGETS = ROOT / "mutants" / "targets.toml"
 SCRATCH = ROOT / ".mutation"
 
 
+DEFAULT_MARKERS = "not nn and not browser"
+"""The tests a target runs unless it names its own ``markers`` (the NN targets need torch's ``nn`` tests)."""
+
+
 def targets() -> dict[str, list[str]]:
     """Module path → its test files (mutants/targets.toml)."""
     data = tomllib.loads(TARGETS.read_text(encoding="utf-8"))
     return {t["module"]: list(t["tests"]) for t in data["target"]}
+
+
+def markers(module: str) -> str:
+    """The pytest marker expression of ``module``'s target (its ``markers``, else DEFAULT_MARKERS)."""
+    data = tomllib.loads(TARGETS.read_text(encoding="utf-8"))
+    return next((t.get("markers", DEFAULT_MARKERS) for t in data["target"] if t["module"] == module),
+                DEFAULT_MARKERS)
 
 
 def slug(module: str) -> str:
@@ -53,7 +64,7 @@ def prepare(module: str, tests: list[str], fresh: bool) -> Path:
                 f'only_mutate = ["{module}"]\n'
                 f"pytest_add_cli_args_test_selection = [{quoted}]\n"
                 'pytest_add_cli_args = ["-p", "no:cacheprovider", "-n", "0", "-x", "-q", '
-                '"-m", "not nn and not browser"]\n'
+                f'"-m", "{markers(module)}"]\n'
                 "mutate_only_covered_lines = true\n"
                 'process_isolation = "fork"\n')
     (work / "pyproject.toml").write_text(project, encoding="utf-8")

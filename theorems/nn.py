@@ -170,7 +170,8 @@ def _same_tail_with_and_without(bn: tuple[Grid, ...], plain: tuple[Grid, ...], w
             for key in grid_keys(results, g_bn.name):
                 other_key = g_plain.name + key[len(g_bn.name):]
                 for r in results[key]:
-                    other = next((o for o in results.get(other_key, ()) if math.isclose(o.lr, r.lr, rel_tol=1e-9)),
+                    # the same h up to S0's precision: a float64 re-training re-measures both S0s (~1e-6 apart)
+                    other = next((o for o in results.get(other_key, ()) if math.isclose(o.lr, r.lr, rel_tol=1e-4)),
                                  None)
                     if other is None:
                         continue
@@ -259,19 +260,24 @@ NN_CLAIMS: tuple[NNClaim, ...] = (
 )
 
 KNOWN_FINDINGS: dict[str, str] = {
-    "nn.eos-bounded-loss": "passes on digits (tail S·h/2 0.9995, 1.0003); inconclusive on mnist1d, where the "
-                           "sharpness hovers above 2/h (tail 1.073, 1.132)",
-    "nn.eos-bounded-activation": "passes on digits (1.010, 1.024); inconclusive on mnist1d: at m = 0.5 the "
-                                 "sharpness is still climbing after 1,500 steps (tail 0.909)",
-    "nn.catapult-mse-relu": "passes on digits (loss max/start 6.5-20); on mnist1d every h of the grid "
-                            "(m = 1.8-2.2) diverges",
-    "nn.balancing-mse-relu": "passes on digits; inconclusive on mnist1d (every run diverges)",
-    "nn.limit-below-eos-mse-relu": "fails on digits: the tail gap stays at 0.008-0.011 with no growth in h "
-                                   "(the runs settle within 1% of 2/h); inconclusive on mnist1d (diverged)",
-    "nn.no-eos-cubic": "passes on mnist1d; inconclusive on digits: at m = 6 the run sits at tail 0.929, "
-                       "near the edge, drifting down",
-    "nn.bn-restores-eos": "fails on both datasets under the paper's protocol: tail S·h/2 0.26-0.56",
+    "nn.limit-below-eos-mse-relu": "fails: after the catapult the runs settle just under 2/h and the gap does not "
+                                   "widen with h. Catalogue (seed 0): digits tails 0.995, 0.993, 0.995 at m = 1.71, "
+                                   "1.99, 2.26 of (m_c, m*) = (1.53, 2.44); mnist1d 0.960, 0.986, 0.982 (the gap "
+                                   "shrinks). Full protocol (seeds 0-2, 3,000 steps): the same on all six grids "
+                                   "(digits gaps 0.007-0.013, growth <= 0.004; mnist1d gaps 0.024-0.06, not "
+                                   "growing). The authors' MNIST grid does not widen either; their CIFAR-10 one does",
+    "nn.bn-restores-eos": "fails in BatchNorm's own bracketed window: at 0.2 of (1, m*) on mnist1d the tail stays at "
+                          "0.59-0.72 of 2/h after 10,000 steps (seeds 0-2; 0.61 at seed 0 in the catalogue's 2,000), "
+                          "and on digits the runs hover above 2/h (1.04-1.13, inconclusive). At the absolute h of the "
+                          "relu³ grid without BatchNorm (the authors' protocol) it is at the edge on 5 of 6 "
+                          "dataset-seeds (0.953-1.020; digits seed 2: 1.20); the larger no-BN h lie beyond the "
+                          "BatchNorm net's own m* and are not run",
 }
+"""Claims not observed in the catalogue run (seed 0 at the grids' steps), with the full protocol's figures
+(``lrbias nn-grid --claims all``: docs/nn.md).  Under the full protocol two more are not observed on every
+seed: ``nn.no-eos-cubic`` (digits seeds 1, 2: no run at the edge, tails 0.37-0.86, but the tail sharpness
+falls with h, slope -0.84 and -0.55) and ``nn.eos-bounded-loss`` (mnist1d seed 2 at m = 5.44: tail 1.051,
+just above the band)."""
 
 
 GROUP = nn_group(name="nn", title="Neural networks", claims=NN_CLAIMS, known_findings=KNOWN_FINDINGS)
