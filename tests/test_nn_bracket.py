@@ -16,10 +16,10 @@ import pytest
 
 pytest.importorskip("torch")
 
-from lrbias.claims.nn import Grid, protocol_grids, seeded, train_grid  # noqa: E402
-from lrbias.nn import bracket as B  # noqa: E402
-from lrbias.nn.config import NNConfigError, RunConfig  # noqa: E402
-from theorems.nn import ALL_GRIDS, CUBIC_BN_SAME_H, HUBER, NN_CLAIMS, PAPER_INIT, SEEDS, TANH  # noqa: E402
+from lrbias.claims.nn import Grid, protocol_grids, seeded, train_grid
+from lrbias.nn import bracket as B
+from lrbias.nn.config import NNConfigError, RunConfig
+from theorems.nn import ALL_GRIDS, CUBIC_BN_SAME_H, HUBER, NN_CLAIMS, PAPER_INIT, SEEDS, TANH
 
 pytestmark = pytest.mark.nn
 
