@@ -243,3 +243,20 @@ def test_item19_broken_third_party_group_is_skipped(monkeypatch, capsys) -> None
     entries = catalogue.load_entries(include_nn=False)
     assert entries and any(e.id.startswith("exact.") for e in entries)
     assert "no_such_module_lrbias_test" in capsys.readouterr().err
+
+
+def test_from_json_reads_the_full_protocols_output_but_not_more(tmp_path: Path, capsys) -> None:
+    """nn-grid --from-json takes up to MAX_GRID_JSON (the 3-seed protocol writes ~55 MB), not the
+    default 32 MiB of other inputs; one byte more is a one-line error (sparse files: nothing written)."""
+    from lrbias.cli.nn import MAX_GRID_JSON
+
+    big = tmp_path / "big.json"
+    with big.open("wb") as fh:
+        fh.truncate(MAX_GRID_JSON + 1)
+    code, _, err = _run(["nn-grid", "--claims", "nn.no-eos-cubic", "--from-json", str(big)], capsys)
+    assert code == 2 and "accepted: at most 256 MiB" in err and len(err.strip().splitlines()) == 1, err
+    mid = tmp_path / "mid.json"
+    with mid.open("wb") as fh:  # above 32 MiB: read, then refused as JSON, not for its size
+        fh.truncate(40 * 2**20)
+    code, _, err = _run(["nn-grid", "--claims", "nn.no-eos-cubic", "--from-json", str(mid)], capsys)
+    assert code == 2 and "MiB" not in err, err

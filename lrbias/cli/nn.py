@@ -24,6 +24,8 @@ MAX_WIDTH = 65_536
 MAX_SEED = 2**32 - 1
 MAX_STEPS = 10_000_000
 MAX_THREADS = 256
+MAX_GRID_JSON = 256 * 2**20
+"""--from-json reads at most this much: the full protocol's output (3 seeds, every step's loss) is about 55 MB."""
 DEFAULT_SEEDS = (0, 1, 2)
 """Seeds of ``nn-grid``'s full protocol (theorems/nn.py's SEEDS): a claim holds when it holds on each."""
 MAX_SEEDS = 32
@@ -155,7 +157,7 @@ def _saved_runs(path: str, claims: list, doc: Any = None) -> dict:
 
     shown = f"--from-json {short(path, 240)}"
     if doc is None:
-        doc = read_json(path, "--from-json")  # a regular file of bounded size (a FIFO would block), strict JSON
+        doc = read_json(path, "--from-json", MAX_GRID_JSON)  # a regular file of bounded size, strict JSON
     saved = doc.get("runs") if isinstance(doc, dict) else None
     if not isinstance(saved, dict):
         raise InvalidArgument(f"{shown}: not an nn-grid JSON output ('runs' must be an object of grids, "
@@ -248,7 +250,7 @@ def _cmd_nn_grid(args: argparse.Namespace) -> int:
     if args.from_json is not None:  # checked and read before torch is imported (a FIFO would block)
         from lrbias.inputs import read_json
 
-        saved = read_json(args.from_json, "--from-json")
+        saved = read_json(args.from_json, "--from-json", MAX_GRID_JSON)
     _require_torch()
     from lrbias.nn.device import configure_threads
 
