@@ -391,10 +391,13 @@ def test_ctrl_c_tears_a_local_cluster_down(tmp_path: Path) -> None:
                              "--no-artefact-check", "--progress"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONPATH": str(root)}, start_new_session=True)
-    line = ""
+    seen = ""
     deadline = time.time() + 240
-    while time.time() < deadline and "sweep [" not in line:  # the cluster is up and chunks are running
-        line = proc.stderr.read(64) if proc.stderr else ""
+    while time.time() < deadline and "sweep [" not in seen:  # the cluster is up and chunks are running
+        chunk = proc.stderr.read(64) if proc.stderr else ""
+        if not chunk:  # the process ended before its progress line: fail below, not spin
+            break
+        seen = seen[-64:] + chunk  # the marker may straddle two reads (it did once, on a loaded machine)
     os.killpg(proc.pid, signal.SIGINT)
     started = time.perf_counter()
     try:
