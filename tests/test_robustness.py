@@ -386,7 +386,11 @@ def test_ctrl_c_tears_a_local_cluster_down(tmp_path: Path) -> None:
     import sys
 
     root = Path(__file__).resolve().parents[1]
-    proc = subprocess.Popen([sys.executable, "-m", "lrbias.cli", "sweep", "--loss", "square", "--C", "1:3",
+    # as from a terminal: a process started under a background job (`cmd &`, as a CI runner may start the
+    # tests) inherits SIGINT ignored, and Python then never raises KeyboardInterrupt; the child restores it
+    terminal = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+                "from lrbias.cli import main; sys.exit(main(sys.argv[1:]))")
+    proc = subprocess.Popen([sys.executable, "-c", terminal, "sweep", "--loss", "square", "--C", "1:3",
                              "--n", "2000000", "--chunk-size", "20000", "--steps", "20000", "--workers", "2",
                              "--no-artefact-check", "--progress"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
