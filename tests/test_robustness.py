@@ -401,7 +401,7 @@ def test_ctrl_c_tears_a_local_cluster_down(tmp_path: Path) -> None:
         chunk = proc.stderr.read(64) if proc.stderr else ""
         if not chunk:  # the process ended before its progress line: fail below, not spin
             break
-        seen = seen[-64:] + chunk  # the marker may straddle two reads (it did once, on a loaded machine)
+        seen = seen[-64:] + chunk  # the marker may straddle two reads
     os.killpg(proc.pid, signal.SIGINT)
     started = time.perf_counter()
     try:
