@@ -47,15 +47,15 @@ def _bracket(runs: list[dict]) -> str:
 
 
 def main(path: str) -> None:
+    from lrbias.claims.nn import grid_keys
+
     with open(path) as fh:
         data = json.load(fh)
     print("| claim | data | seed | verdict | grid | bracket and window | m: figure per run |")
     print("|---|---|---|---|---|---|---|")
     for claim in data["claims"]:
         for grid in claim["grids"]:
-            keys = sorted((k for k in data["runs"] if k == grid or k.startswith(grid + "#seed")),
-                          key=lambda k: (len(k), k))
-            for key in keys:
+            for key in grid_keys(data["runs"], grid):
                 runs = data["runs"][key]
                 part = claim["detail"].get("grids", {}).get(key, {})
                 calls = [r.get("call") for r in claim["detail"].get("runs", [])

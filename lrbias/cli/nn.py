@@ -162,8 +162,9 @@ def _saved_runs(path: str, claims: list, doc: Any = None) -> dict:
     if not isinstance(saved, dict):
         raise InvalidArgument(f"{shown}: not an nn-grid JSON output ('runs' must be an object of grids, "
                           f"not {type(saved).__name__})")
-    missing = sorted({g.name for c in claims for g in c.grids
-                      if not any(k == g.name or k.startswith(g.name + "#seed") for k in saved)})
+    from lrbias.claims.nn import grid_keys
+
+    missing = sorted({g.name for c in claims for g in c.grids if not grid_keys(saved, g.name)})
     if missing:
         raise InvalidArgument(f"{shown} lacks the grid(s) {', '.join(missing)}")
     out: dict[str, list] = {}

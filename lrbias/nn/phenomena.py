@@ -35,11 +35,15 @@ def _s0_ratio(run: RunResult) -> float:
     return run.meta.get("s0", math.nan) * run.lr / 2
 
 
+def _tail_values(run: RunResult, tail: float) -> list[float]:
+    """The finite top sharpness measurements in the last ``tail`` fraction of the run."""
+    first = run.steps_run * (1 - tail)
+    return [s for t, s in zip(run.sharpness_steps, run.top_sharpness, strict=True) if t >= first and math.isfinite(s)]
+
+
 def _tail_ratios(run: RunResult, tail: float) -> list[float]:
     """S·h/2 at the sharpness measurements in the last ``tail`` fraction of the run (finite only)."""
-    first = run.steps_run * (1 - tail)
-    return [s * run.lr / 2 for t, s in zip(run.sharpness_steps, run.top_sharpness, strict=True)
-            if t >= first and math.isfinite(s)]
+    return [s * run.lr / 2 for s in _tail_values(run, tail)]
 
 
 def tail_ratio(run: RunResult, tail: float = TAIL) -> float:
@@ -205,8 +209,7 @@ their tanh and Huber EoS grids −1.0, their ReLU + MSE grid below the edge −1
 
 def tail_sharpness(run: RunResult, tail: float = TAIL) -> float:
     """Median of the top sharpness over the last ``tail`` of the run (NaN without a finite measurement)."""
-    first = run.steps_run * (1 - tail)
-    values = [s for t, s in zip(run.sharpness_steps, run.top_sharpness, strict=True) if t >= first and math.isfinite(s)]
+    values = _tail_values(run, tail)
     return statistics.median(values) if values else math.nan
 
 
