@@ -86,6 +86,15 @@ def test_median_ratio_is_a_median_not_a_mean():
     assert median_ratio_at_least(0.15)(batch)[0].verdict == "pass"
 
 
+def test_median_ratio_rows_start_nearest_the_median_not_the_mean():
+    """Deciding rows are ordered by distance to the median: with a cluster at 0.6 nearer the mean (0.475)
+    than the median bulk (0.2) is, the first row is still one at 0.2."""
+    ratio = np.array([0.2] * 21 + [0.6] * 2 + [0.8] * 17)
+    assert abs(0.6 - ratio.mean()) < abs(0.2 - ratio.mean())
+    _, rows = median_ratio_at_least(0.5)(FakeBatch(np.ones(ratio.size, bool), ratio))
+    assert ratio[rows[0]] == 0.2 and list(ratio[rows[:21]]) == [0.2] * 21
+
+
 def test_median_ratio_counts_only_converged_runs_and_needs_enough_of_them():
     batch = skewed()
     batch.converged[5:] = False  # only the five runs at 5.0 converged
