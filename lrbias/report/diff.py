@@ -142,9 +142,11 @@ def diff_documents(old: dict, new: dict, rel_noise: float = 0.1, abs_noise: floa
 
 
 def _same_ranges(a: list, b: list, tol: float) -> bool:
+    """Whether two lists of ranges match end for end within ``tol`` of the larger end (equal ends, ∞ included,
+    always match: ∞ − ∞ is NaN, which no tolerance admits)."""
     if len(a) != len(b):
         return False
-    return all(abs(x - y) <= tol * max(abs(x), abs(y), 1e-12) for ra, rb in zip(a, b, strict=True)
+    return all(x == y or abs(x - y) <= tol * max(abs(x), abs(y), 1e-12) for ra, rb in zip(a, b, strict=True)
                for x, y in zip(ra, rb, strict=True))
 
 
