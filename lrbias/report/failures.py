@@ -43,6 +43,8 @@ def trace_svg(runs: list[dict], width: int = 460, height: int = 170) -> str:
     """
     series = []
     for run in runs:
+        if run.get("lr") is None:   # no h, no S·h/2 (the run's row still says "–")
+            continue
         lr = float(run["lr"])
         steps = run.get("sharpness_steps") or []
         vals = [None if v is None else float(v) * lr / 2 for v in run.get("top_sharpness") or []]
