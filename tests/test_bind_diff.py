@@ -304,3 +304,61 @@ def test_as_dict_lists_the_regressions():
     assert out["regressions"] == d.regressions and len(out["regressions"]) == 2
     assert set(out) == {"flips", "margins", "frontiers", "added", "removed", "warnings", "frontier_tol",
                         "regressions"}
+
+
+# ---- the survivors of the first mutation run, each killed where it binds ---------------------------------
+
+@pytest.mark.parametrize("bad", [[[None, 1.0]], [[1.0, None]]])
+def test_a_missing_end_is_named_not_a_type_error(bad):
+    with pytest.raises(ValueError, match=r"frontier range \[.*None.*\] is invalid"):
+        _one(_entry("a", families={"f": bad}), _entry("a"))
+
+
+def test_the_named_range_is_cut_at_sixty_characters():
+    bad = [1.0, 0.5, "x" * 80]
+    with pytest.raises(ValueError) as info:
+        _one(_entry("a", families={"f": [bad]}), _entry("a"))
+    assert str(info.value) == (f"entry 'a', family 'f': frontier range {str(bad)[:60]} is invalid; "
+                               "accepted: [lo, hi], numbers with lo <= hi")
+
+
+def test_a_small_growth_reads_grew():
+    grew = _one(_entry("a", families={"f": [[1.0, 5.0]]}), _entry("a", families={"f": [[1.0, 5.5]]}))
+    assert format_text(grew).splitlines()[0] == \
+        "frontier: a [f] holds on [1, 5] -> [1, 5.5] (grew: size 4 -> 4.5 in κ, +0.5)"
+
+
+def test_the_matching_tolerance_is_relative_to_the_larger_end_on_either_side():
+    same = _one(_entry("a", families={"f": [[1.0, 32.0]]}), _entry("a", families={"f": [[1.0, 31.0]]}),
+                frontier_tol=0.0625)
+    assert same.frontiers == []          # |32 − 31| = 1 == 32/32, the old end the larger
+
+
+def test_ends_near_zero_match_within_the_floor():
+    """Below 1e-12 the tolerance is taken of the floor: 0 and 1e-14 match (1e-14 <= 0.05 × 1e-12)."""
+    assert _one(_entry("a", families={"f": [[0.0, 1.0]]}), _entry("a", families={"f": [[1e-14, 1.0]]})).frontiers \
+        == []
+
+
+def test_a_matching_family_does_not_end_the_comparison():
+    d = _one(_entry("a", families={"f": [[1.0, 5.0]], "g": [[1.0, 5.0]]}),
+             _entry("a", families={"f": [[1.0, 5.0]], "g": [[1.0, 2.0]]}))
+    assert [f["family"] for f in d.frontiers] == ["g"]
+
+
+def test_a_frontier_smaller_than_one_can_vanish_and_shrink():
+    gone = _one(_entry("a", families={"f": [[1.0, 1.5]]}), _entry("a", families={"f": []}))
+    assert gone.frontiers[0]["vanished"] is True and gone.frontiers[0]["regression"] is True
+    assert shrank(0.5, 0.25, 0.1)
+
+
+def test_only_added_or_only_removed_entries_are_changes():
+    assert format_text(Diff(added=["x"])) == "added: x\n0 regression(s) (a frontier losing more than 10% of its " \
+                                             "size counts as one)"
+    assert format_text(Diff(removed=["y"])).splitlines()[0] == "removed: y"
+
+
+def test_every_warning_is_its_own_paragraph():
+    fragment = format_fragment(Diff(warnings=["w1", "w2"]), "o", "n")
+    assert fragment.startswith('<p class="warning" role="alert"><strong>Not like for like:</strong> w1</p>'
+                               '<p class="warning" role="alert"><strong>Not like for like:</strong> w2</p><p>')
