@@ -155,3 +155,36 @@ def test_nn_runs_need_the_grids():
     assert _nn_runs(entry, None) == [] and _nn_runs(entry, {"grids": {}}) == []
     assert _nn_runs({}, {"grids": {"g": []}}) == []
     assert _nn_runs(entry, {"grids": {"g": []}}) == [{"grid": "g", "rows": [], "svg": ""}]
+
+
+# ---- the survivors of the first mutation run, each killed where it binds ---------------------------------
+
+def test_every_common_column_is_said_once():
+    _, tables = detail_tables({"runs": [{"a": 1, "b": "g", "c": 0.5}, {"a": 2, "b": "g", "c": 0.5}]})
+    assert tables[0]["common"] == "b g, c 0.5" and tables[0]["columns"] == ["a"]
+
+
+def test_trace_svg_whole_when_clipped():
+    svg = trace_svg([_run(2.0, [0, 100], [3.0, 1.0])], width=224, height=138)
+    assert ('<text x="36" y="19" text-anchor="end" font-size="11">1.5</text>'
+            '<text x="46" y="22" font-size="11">early values up to 3 drawn at the top edge</text>'
+            '<text x="40" y="130" font-size="11">0</text>') in svg
+
+
+def test_a_value_equal_to_the_frame_is_not_clipped():
+    """full = 1.5 = ymax (the floor): drawn inside the frame, no note."""
+    assert "early values" not in trace_svg([_run(2.0, [0, 100], [1.5, 1.0])])
+
+
+def test_the_step_axis_of_a_plot_at_step_zero_ends_at_one():
+    assert '<text x="376" y="162" text-anchor="end" font-size="11">1</text>' in trace_svg([_run(2.0, [0], [1.0])])
+
+
+def test_a_run_without_a_rate_does_not_hide_the_runs_after_it():
+    svg = trace_svg([{"lr": None}, _run(2.0, [0, 10], [1.0, 1.0])])
+    assert svg.count("<polyline") == 1 and ">h = 2</text>" in svg
+
+
+def test_steps_and_values_of_different_lengths_plot_their_common_part():
+    svg = trace_svg([_run(2.0, [0, 10, 20], [1.0, 1.0])])
+    assert 'points="40.0,54.0 376.0,54.0"' in svg
