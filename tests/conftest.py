@@ -85,17 +85,37 @@ def shared_tmp(tmp_path_factory) -> Path:
     return base.parent if "PYTEST_XDIST_WORKER" in os.environ else base
 
 
-@pytest.fixture(scope="session")
-def smoke_report(tmp_path_factory) -> Path:
-    """`lrbias report --profile smoke --no-nn`, built once per test session (once for all xdist workers);
-    tests read it and never modify it (copy it first)."""
+def _session_report(tmp_path_factory, name: str, ids: list[str]) -> Path:
+    """`lrbias report --profile smoke --no-nn [IDS]`, built once per test session (once for all xdist
+    workers) into a folder called ``name``; tests read it and never modify it (copy it first)."""
     from lrbias.cache import locked
     from lrbias.cli import main
 
-    root = shared_tmp(tmp_path_factory) / "smoke-report"
+    root = shared_tmp(tmp_path_factory) / name
     out = root / "latest"
     with locked(root / ".lock"):
         if not (out / "index.html").exists():
-            assert main(["report", "--out", str(out), "--profile", "smoke", "--no-nn"]) == 0
+            assert main(["report", "--out", str(out), "--profile", "smoke", "--no-nn", *ids]) == 0
     return out
+
+
+@pytest.fixture(scope="session")
+def smoke_report(tmp_path_factory) -> Path:
+    """The whole catalogue but the NN entries (``lrbias report --profile smoke --no-nn``): a slow-tier
+    fixture, since its validity-frontier scans cost most of its ~6 CPU-minutes."""
+    return _session_report(tmp_path_factory, "smoke-report", [])
+
+
+@pytest.fixture(scope="session")
+def page_report(tmp_path_factory) -> Path:
+    """The fast tier's report: the non-NN entries without a validity frontier (the two frontier entries scan
+    15 frontiers each, ~70 % of the whole report's time), and without the dor-ordering finding (its open
+    runs, followed to 10⁵ steps, cost ~25 s): a page with passes, an inconclusive claim, a known finding,
+    certificates and figures, for the page, schema and diff tests.  Measured: 91 s against ~6 min for the
+    whole catalogue (2 cores, beside a niced mutation run)."""
+    from lrbias.claims.catalogue import load_entries
+
+    costly = {"ordering.eos-share-falls-with-dor"}
+    ids = [e.id for e in load_entries() if e.group != "nn" and e.frontier is None and e.id not in costly]
+    return _session_report(tmp_path_factory, "page-report", ids)
 # ---- end of the test tiers block -----------------------------------------------------------------------

@@ -124,6 +124,7 @@ def test_fail_on_is_checked_by_the_parser(variant_file, capsys):
     assert "invalid choice: 'sometimes'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_the_built_in_catalogue_with_its_known_findings_exits_0(smoke_report):
     """The session's smoke report (the whole catalogue but the NN entries): every failing claim is a
     recorded known finding and no finding passes, so a regression run of the catalogue exits 0."""

@@ -67,9 +67,9 @@ class PageParser(HTMLParser):
 
 
 @pytest.fixture
-def report_dir(smoke_report):
-    """The session's smoke report (tests/conftest.py: built once per test session, read-only)."""
-    return smoke_report
+def report_dir(page_report):
+    """The session's page report (tests/conftest.py: built once per test session, read-only)."""
+    return page_report
 
 
 def test_page_is_well_formed_and_links_resolve(report_dir):
