@@ -198,3 +198,115 @@ def test_flip_entry_whole():
 
 def test_outcome_code():
     assert [tiers.outcome_code(_rec(o)) for o in ("converged", "diverged", "periodic", "undecided")] == [0, 1, 2, 3]
+
+
+# ---- the survivors of the first mutation run, each killed where it binds ---------------------------------
+
+def test_below_quad_resolution_exactly_at_its_threshold():
+    """x = 1 + 2⁻¹⁰⁸, y = −(1 − 2⁻¹⁰⁸): |x + y| = 2⁻¹⁰⁷ = 16·2⁻¹¹²·(|x| + |y|) exactly: not below (strict)."""
+    with mpmath.workdps(200):
+        x, y = 1 + mpmath.mpf(2) ** -108, -(1 - mpmath.mpf(2) ** -108)
+    assert not tiers.below_quad_resolution(x, y)
+
+
+def test_coverage_rounds_both_timings_to_milliseconds():
+    d = tiers.Coverage(1, quad_s=2.34567, mpmath_s=1.23456).as_dict()
+    assert (d["quad_s"], d["mpmath_s"]) == (2.346, 1.235)
+
+
+def test_confirm_default_budget():
+    import inspect
+
+    assert inspect.signature(tiers.confirm).parameters["budget_s"].default == 30.0
+
+
+class Clock:
+    """time.perf_counter stand-in: each call is one second later."""
+
+    def __init__(self):
+        self.t = 100.0
+
+    def __call__(self):
+        self.t += 1.0
+        return self.t
+
+
+def test_tier_timings_accumulate(monkeypatch):
+    """One second a call: each quad chunk and each mpmath run costs exactly 1 s between its two readings."""
+    monkeypatch.setattr(tiers, "QUAD_CHUNK", 1)
+    monkeypatch.setattr(tiers.time, "perf_counter", Clock())
+    quad = {i: _rec("diverged", precision="quad") for i in range(3)}
+    auto = {i: _rec(precision="mpmath") for i in range(3)}
+    Scripted(monkeypatch, quad, auto)
+    cov, _ = tiers.confirm(FAM, *_starts(3), [_rec() for _ in range(3)], ST, budget_s=None)
+    assert (cov.quad_s, cov.mpmath_s) == (3.0, 3.0)
+
+
+def test_no_time_left_at_exactly_the_budget(monkeypatch):
+    """A frozen clock: elapsed 0 against a budget of 0 is not time left (strict)."""
+    monkeypatch.setattr(tiers.time, "perf_counter", lambda: 5.0)
+    s = Scripted(monkeypatch, {0: _rec(precision="quad")}, {})
+    fast = [_rec()]
+    _, results = tiers.confirm(FAM, *_starts(1), fast, ST, budget_s=0.0)
+    assert s.quad_calls == [] and results[0].tier == "skipped" and results[0].float64 is fast[0]
+
+
+def test_a_quad_tier_returning_fewer_records_is_an_error(monkeypatch):
+    monkeypatch.setattr(tiers, "run_quad", lambda family, x0, y0, h, st: [_rec(precision="quad")])
+    with pytest.raises(ValueError, match="zip"):
+        tiers.confirm(FAM, *_starts(2), [_rec(), _rec()], ST, budget_s=None)
+
+
+def test_counters_count_more_than_one(monkeypatch):
+    quad = {i: _rec("diverged", precision="quad") for i in range(4)}
+    auto = {0: _rec("undecided", precision="mpmath", precision_disagreement=True),
+            1: _rec("undecided", precision="mpmath", precision_disagreement=True),
+            2: _rec(precision="mpmath"), 3: _rec(precision="mpmath")}
+    Scripted(monkeypatch, quad, auto)
+    cov, _ = tiers.confirm(FAM, *_starts(4), [_rec() for _ in range(4)], ST, budget_s=None)
+    assert (cov.inconclusive, cov.quad_wrong, cov.confirmed_mpmath) == (2, 2, 2)
+
+
+def test_float64_and_mpmath_points_are_compared_at_the_float64_tolerance(monkeypatch):
+    """1e-7 × (1 + |x| + |y|) apart: within 2⁻²⁰ (no flip), beyond agree's own default 1e-8."""
+    quad = {0: _rec("diverged", precision="quad")}
+    auto = {0: _rec(x=1.0 + 3e-7, precision="mpmath")}
+    Scripted(monkeypatch, quad, auto)
+    cov, _ = tiers.confirm(FAM, *_starts(1), [_rec()], ST, budget_s=None)
+    assert cov.confirmed_mpmath == 1 and cov.flips == []
+
+
+LOGCOSH_SHORT = Settings(max_steps=16, check_every=8)
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_run_quad_records(exact):
+    """Both paths (float starts: one quad batch; exact starts: the quad loop on binary128 starts) honour the
+    settings' budget, skip the loss maximum, enclose the sharpness and say 'quad'."""
+    def given(v):
+        return mpmath.mpf(v) if exact else v
+
+    converged = tiers.run_quad(FAM, [given(0.5)], [given(3.0)], [given(0.02)], Settings(max_steps=5000))[0]
+    assert converged.outcome == "converged" and converged.steps == 120 and converged.precision == "quad"
+    assert converged.fmax_ratio is None                      # track_max=False: no loss maximum
+    assert converged.sharpness == pytest.approx(FAM.curvature * (converged.x ** 2 + converged.y ** 2), rel=1e-9)
+    short = tiers.run_quad(FAM, [given(0.5)], [given(3.0)], [given(0.02)], LOGCOSH_SHORT)[0]
+    assert short.outcome == "undecided" and short.steps == 16
+
+
+def test_run_quad_on_exact_starts_runs_in_binary128():
+    """One float64 ulp off y = −x given exactly: binary128 keeps the offset and converges (float64 would
+    round onto the line and stall at the saddle, see tests/test_tiers.py)."""
+    with mpmath.workdps(200):
+        x0, y0, h = mpmath.mpf(1), -(1 - mpmath.mpf(2) ** -53), mpmath.mpf("0.2")
+    rec = tiers.run_quad(FAM, [x0], [y0], [h], Settings(max_steps=5000))[0]
+    assert rec.outcome == "converged"
+
+
+def test_run_quad_on_a_diverging_exact_start_warns_nothing():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rec = tiers.run_quad(FAM, [mpmath.mpf(30)], [mpmath.mpf(20)], [mpmath.mpf(5)], Settings(max_steps=64))[0]
+    assert rec.outcome == "diverged" and rec.sharpness is None
