@@ -1,0 +1,279 @@
+"""Binding tests of ``lrbias.gd.certificate.escape`` (issue 27): the divergence certificate pinned whole on fixed
+balls (both sides, a quintic ℓ′), every reason it gives for refusing, the exact helpers (Taylor shift, mirroring,
+the dyadic σ, the growth bound) at their branches, the trial values of ρ̄ and the float pre-check at their
+boundaries.  The pinned escapes are checked by an independent 60-digit mpmath run from the balls' centres:
+each step multiplies |s| by at least the proven rate and the state stays in the region E."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import mpmath
+import pytest
+
+flint = pytest.importorskip("flint")
+arb = flint.arb
+
+from lrbias.gd.certificate.escape import (  # noqa: E402
+    SIGMA_BITS,
+    SIGMA_MAX,
+    TRY_ABOVE,
+    TRY_SLOPE,
+    Escape,
+    GrowthBound,
+    _dyadic_below,
+    _mirrored,
+    _rho_candidates,
+    escape_certificate,
+    growth_bound,
+    no_escape_reason,
+    slope_polynomial,
+    taylor_shift,
+    worth_trying,
+)
+from lrbias.losses.families import get_family  # noqa: E402
+
+SQUARE, POWER3 = get_family("square"), get_family("power:b=3")
+CASES = {
+    "square+": (SQUARE, 0.5, 10.0, 10.1),
+    "square-": (SQUARE, 0.5, 10.0, -10.1),
+    "power3+": (POWER3, 0.01, 2.0, 2.0),
+}
+
+
+def _balls(x, y, rad=2.0**-40):
+    bx, by = arb(x, rad), arb(y, rad)
+    return bx * by, bx * bx + by * by
+
+
+PINNED = {
+    "square+": Escape(
+        step=4,
+        side=1,
+        sigma=100.99999237060547,
+        rho_bar=2.8353209148700614e-05,
+        c=0.0002386395115086233,
+        rate=2400.9939553574986,
+        slope=49.999996185302734,
+        K=2.103290303848645,
+        s_entry=(100.99999999998168, 101.00000000001829),
+        W_entry=2.7114630199493432e-05,
+        growth="l'(s) >= 13107199/131072 + 1*(s - 13238271/131072) for s >= 13238271/131072 (exact Taylor coefficients of l' at the point: those of degree >= 2 are >= 0)",  # noqa: E501
+    ),
+    "square-": Escape(
+        step=4,
+        side=-1,
+        sigma=100.99999237060547,
+        rho_bar=2.8300637810721976e-05,
+        c=0.00023333587168441802,
+        rate=2499.993845037212,
+        slope=50.999996185302734,
+        K=2.060400004638673,
+        s_entry=(100.99999999998168, 101.00000000001829),
+        W_entry=2.706211891410525e-05,
+        growth="-l'(s) >= 13369343/131072 + 1*(-s - 13238271/131072) for -s >= 13238271/131072 (exact Taylor coefficients of l' at the point: those of degree >= 2 are >= 0)",  # noqa: E501
+    ),
+    "power3+": Escape(
+        step=4,
+        side=1,
+        sigma=3.999999761581421,
+        rho_bar=2.0251059912813263e-12,
+        c=5.540647060709405e-13,
+        rate=3537.8682353913314,
+        slope=60.479981803896194,
+        K=0.06838013648330259,
+        s_entry=(3.9999999999963616, 4.000000000003639),
+        W_entry=1.0480108969253883e-12,
+        growth="l'(s) >= 3925375244057673658541385926918012925/649037107316853453566312041152512 + 1180994514579011000590978252815/154742504910672534362390528*(s - 16777215/4194304) for s >= 16777215/4194304 (exact Taylor coefficients of l' at the point: those of degree >= 2 are >= 0)",  # noqa: E501
+    ),
+}
+
+
+def test_constants():
+    assert (TRY_ABOVE, TRY_SLOPE, SIGMA_BITS, SIGMA_MAX) == (2.0, 2.0, 24, 2.0**60)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_escape_pinned(name):
+    fam, h, x, y = CASES[name]
+    assert escape_certificate(fam, arb(h), *_balls(x, y), 4) == (PINNED[name], "")
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_the_pinned_escape_holds_along_the_run(name):
+    """GD from the centre at 60 digits: s̃ ≥ σ, W = r + c/s̃ ≤ ρ̄ at every step, and s̃ grows by ≥ rate."""
+    fam, h, x, y = CASES[name]
+    e = PINNED[name]
+    with mpmath.workdps(60):
+        x, y, h = mpmath.mpf(x), mpmath.mpf(y), mpmath.mpf(h)
+        for _ in range(4):
+            s, q = x * y, x * x + y * y
+            st = e.side * s
+            dominant, other = ((q + 2 * s) / 2, (q - 2 * s) / 2) if e.side > 0 else ((q - 2 * s) / 2, (q + 2 * s) / 2)
+            assert st >= e.sigma and other / dominant + mpmath.mpf(e.c) / st <= e.rho_bar
+            g = s - 1 if fam is SQUARE else 6 * s**5 - 6 * s**2
+            x, y = x - h * g * y, y - h * g * x
+            assert e.side * x * y >= e.rate * st
+
+
+def test_escape_region_and_dict():
+    e = PINNED["square+"]
+    assert e.region() == (
+        "s >= 100.99999237060547 and (q - 2s)/(q + 2s) + 0.0002386395115086233/s <= 2.8353209148700614e-05"
+    )
+    assert PINNED["square-"].region() == (
+        "s <= -100.99999237060547 and (q + 2s)/(q - 2s) + 0.00023333587168441802/|s| <= 2.8300637810721976e-05"
+    )
+    d = e.as_dict()
+    assert d == {
+        "step": 4,
+        "side": "s -> +inf",
+        "region": e.region(),
+        "sigma": e.sigma,
+        "rho_bar": e.rho_bar,
+        "c": e.c,
+        "rate": e.rate,
+        "slope": e.slope,
+        "K": e.K,
+        "s_entry": {"lo": e.s_entry[0], "hi": e.s_entry[1]},
+        "W_entry": e.W_entry,
+        "growth": e.growth,
+    }
+    assert PINNED["square-"].as_dict()["side"] == "s -> -inf"
+
+
+@pytest.mark.parametrize(
+    ("fam", "h", "s", "q", "why"),
+    [
+        (SQUARE, 0.5, arb("inf"), arb(3), "s or q is not finite"),
+        (SQUARE, 0.5, arb(5), arb("nan"), "s or q is not finite"),
+        (SQUARE, 0.5, arb(0, 1), arb(3), "the sign of s is not decided"),
+        (SQUARE, 0.5, arb(5), arb(3, 20), "the dominant component is not proven positive"),
+        (SQUARE, 0.01, *_balls(10.0, 10.1), "the slope bound h*l' at sigma is not above 2 (V <= 1)"),
+        (SQUARE, 0.5, *_balls(1.0, 30.0), "lambda is not proven increasing in v for rho_bar = 0.9"),
+        (SQUARE, 0.05, *_balls(10.0, 12.0), "W = r + c/|s| <= 0.266694 is not below rho_bar = 0.25"),
+        (
+            get_family("logcosh"),
+            0.5,
+            *_balls(10.0, 10.1),
+            "l' of logcosh is not a polynomial in s: no escape region "
+            "is proven (DESIGN.md, 'Divergence certificates', bounded l')",
+        ),
+    ],
+)
+def test_every_refusal_says_why(fam, h, s, q, why):
+    assert escape_certificate(fam, arb(h), s, q, 0) == (None, why)
+
+
+def test_a_negative_side_needs_the_dominant_of_its_own_side():
+    """s < 0 swaps the roles: B = (q − 2s)/2 dominates; with q's ball reaching below 2|s| it is not proven."""
+    assert escape_certificate(SQUARE, arb(0.5), arb(-5), arb(3, 20), 0) == (
+        None,
+        "the dominant component is not proven positive",
+    )
+
+
+def test_taylor_shift_and_mirror():
+    assert taylor_shift([Fraction(1), Fraction(2), Fraction(3)], Fraction(2)) == [17, 14, 3]
+    assert taylor_shift([Fraction(5)], Fraction(3)) == [5]
+    assert taylor_shift([Fraction(0), Fraction(0), Fraction(0), Fraction(1)], Fraction(1, 2)) == [
+        Fraction(1, 8),
+        Fraction(3, 4),
+        Fraction(3, 2),
+        1,
+    ]
+    poly = slope_polynomial(POWER3)  # 6s⁵ − 6s²
+    assert _mirrored(poly, 1) == [0, 0, -6, 0, 0, 6]
+    assert _mirrored(poly, -1) == [0, 0, 6, 0, 0, 6]  # −ℓ′(−t) = 6t⁵ + 6t²
+
+
+def test_growth_bound_at_each_branch():
+    assert growth_bound(SQUARE, -1, Fraction(2)) == (GrowthBound(-1, Fraction(2), Fraction(3), Fraction(1)), "")
+    assert growth_bound(SQUARE, 1, Fraction(2)) == (GrowthBound(1, Fraction(2), Fraction(1), Fraction(1)), "")
+    assert growth_bound(POWER3, 1, Fraction(1, 2)) == (None, "l'' is not positive at side*sigma = 0.5")
+    assert growth_bound(POWER3, 1, Fraction(1, 4)) == (
+        None,
+        "side*l'(side*(sigma + t)) has a negative Taylor coefficient at sigma = 0.25",
+    )
+    assert growth_bound(SQUARE, 1, Fraction(1))[0] == GrowthBound(1, Fraction(1), Fraction(0), Fraction(1))
+
+
+def test_growth_bound_text():
+    assert (
+        GrowthBound(1, Fraction(2), Fraction(3), Fraction(1, 2)).text()
+        == "l'(s) >= 3 + 1/2*(s - 2) for s >= 2 (exact Taylor coefficients of l' at the point: those of degree >= 2 are >= 0)"  # noqa: E501
+    )
+    assert (
+        GrowthBound(-1, Fraction(2), Fraction(3), Fraction(1)).text().startswith("-l'(s) >= 3 + 1*(-s - 2) for -s >= 2")
+    )
+
+
+def _stand_in(spec, slope):
+    """What slope_polynomial reads of a family (its spec, ℓ′ and symbol): the registry refuses a loss whose
+    ℓ′ falls to −∞ (its minimiser is not global), so that reason is reached by a stand-in."""
+    import types
+
+    import sympy as sp
+
+    s = sp.Symbol("s")
+    return types.SimpleNamespace(spec=spec, symbol=s, derivative=lambda k: slope(s))
+
+
+@pytest.mark.parametrize(
+    ("fam", "why"),
+    [
+        (
+            get_family("expr:(s-1)**2*sqrt(2)/2"),
+            "l' of expr:(s-1)**2*sqrt(2)/2 has coefficients outside Q (EX): no escape region is proven",
+        ),
+        (_stand_in("falls", lambda s: 1 - s**3), "l' of falls does not grow to +inf as s -> +inf: no escape region"),
+        (_stand_in("flat", lambda s: 2 + 0 * s), "l' of flat does not grow to +inf as s -> +inf: no escape region"),
+    ],
+)
+def test_slope_polynomial_reasons(fam, why):
+    assert slope_polynomial(fam) == why and no_escape_reason(fam) == why
+    assert no_escape_reason(SQUARE) == ""
+
+
+def test_dyadic_below():
+    d = _dyadic_below(1 / 3)
+    assert d == Fraction(5592405, 16777216) and d <= 1 / 3
+    assert _dyadic_below(1.0) == 1 and _dyadic_below(2.0**-30) == Fraction(1, 2**30)
+    assert _dyadic_below(3.0) == 3
+    assert _dyadic_below(1 + 2.0**-30) == 1  # 24 significant bits
+
+
+def test_rho_candidates():
+    assert _rho_candidates(0.1, 1.0, 100.0, 50.0) == [
+        0.10937879945908874,
+        0.1562554287972696,
+        0.3125118555945392,
+        0.25,
+        0.5,
+        0.75,
+        0.9,
+        0.99,
+    ]
+    assert _rho_candidates(0.1, 100.0, 1.0, 3.0) == [0.25, 0.5, 0.75, 0.9, 0.99]  # kappa >= 1: only the fixed ones
+    assert _rho_candidates(0.8, 0.0, 1.0, 3.0) == [0.8400000000010001, 0.9, 0.99]  # only those above r, below 1
+    assert _rho_candidates(0.99, 0.0, 1.0, 3.0) == []
+    assert _rho_candidates(0.5, 0.0, 1.0, 3.0)[:1] == [0.5 * 1.05 + 1e-12]
+    assert _rho_candidates(0.25, 0.0, 1.0, 3.0) == [
+        0.25 * 1.05 + 1e-12,
+        0.25 * 1.5 + 1e-9,
+        0.25 * 3 + 1e-6,
+        0.5,
+        0.75,
+        0.9,
+        0.99,
+    ]
+
+
+def test_worth_trying_boundaries():
+    assert not worth_trying(SQUARE, 10.0, 1.999)
+    assert worth_trying(SQUARE, 2.0, 2.0)  # |s| = 2 = TRY_ABOVE and h·ℓ′(2) = 2 = TRY_SLOPE
+    assert not worth_trying(SQUARE, 1.99, 2.0)
+    assert worth_trying(SQUARE, 1.0, -1.0e3) and not worth_trying(SQUARE, 0.001, -100.0)
+    assert not worth_trying(SQUARE, 1.0, float("inf")) and not worth_trying(SQUARE, 1.0, float("nan"))
+    assert not worth_trying(get_family("logcosh"), 100.0, 50.0)
+    assert worth_trying(POWER3, 1e-300, 1e200)  # ℓ′ overflows to inf: worth a try
