@@ -103,8 +103,14 @@ def search(strategy: st.SearchStrategy, conclusion: Conclusion, max_examples: in
     phases = tuple(Phase) if shrink else tuple(p for p in Phase if p != Phase.shrink)
     test = settings(max_examples=max_examples, deadline=None, database=db, print_blob=False,
                     phases=phases, suppress_health_check=list(HealthCheck))(given(strategy)(prop))
+    if db is None:
+        test = hypothesis_seed(seed)(test)
+    else:
+        # hypothesis.seed also sets database=None (a seeded run neither replays nor saves examples), which
+        # made `--database DIR` a no-op; the same seeding without that override keeps the database.
+        test._hypothesis_internal_use_seed = seed  # type: ignore[attr-defined]
     try:
-        hypothesis_seed(seed)(test)()
+        test()
     except _Found as exc:
         seen.failure = (exc.case, exc.check)
     except Flaky as exc:
