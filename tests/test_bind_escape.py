@@ -277,3 +277,47 @@ def test_worth_trying_boundaries():
     assert not worth_trying(SQUARE, 1.0, float("inf")) and not worth_trying(SQUARE, 1.0, float("nan"))
     assert not worth_trying(get_family("logcosh"), 100.0, 50.0)
     assert worth_trying(POWER3, 1e-300, 1e200)  # ℓ′ overflows to inf: worth a try
+
+
+# ---- the survivors of the first mutation run, each killed where it binds ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("s", "q", "why"),
+    [
+        (arb(0), arb(3), "the sign of s is not decided"),  # a ball touching 0 is neither > 0 nor < 0
+        (arb(0, 0.5), arb(3), "the sign of s is not decided"),
+        (arb(0.5), arb(3), "the slope bound h*l' at sigma is not above 2 (V <= -2.5)"),  # 0 < s <= 1 has a side
+        (arb(5), arb(-10), "the dominant component is not proven positive"),  # dominant exactly 0
+        (arb(2) ** -2000, arb(3), "side*s is not proven positive"),  # s > 0, but below every positive float
+    ],
+)
+def test_the_sign_and_positivity_checks_at_their_boundaries(s, q, why):
+    assert escape_certificate(SQUARE, arb(5), s, q, 0) == (None, why)
+
+
+def test_a_dominant_component_below_one_is_enough():
+    assert escape_certificate(SQUARE, arb(50), arb(0.25), arb(1), 0) == (
+        None,
+        "the slope bound h*l' at sigma is not above 2 (V <= -37.5)",
+    )
+
+
+def test_mirrored_keeps_rational_coefficients():
+    poly = slope_polynomial(get_family("expr:(s-1)**2/3"))  # l' = 2s/3 - 2/3
+    assert _mirrored(poly, 1) == [Fraction(-2, 3), Fraction(2, 3)]
+    assert _mirrored(poly, -1) == [Fraction(2, 3), Fraction(2, 3)]
+
+
+def test_rho_candidates_where_their_constants_bind():
+    # |s| below 1 is not floored at 1
+    assert _rho_candidates(0.1, 0.01, 0.5, 50.0)[:3] == [0.11413870915221527, 0.1630552997874504, 0.32611159757490077]
+    # (V − 1)²/2 floored at 1 + 1e-9 (V = 2) and not floored (V = 3)
+    assert _rho_candidates(0.1, 0.01, 1.0, 2.0) == [0.25, 0.5, 0.75, 0.9, 0.99]
+    assert _rho_candidates(0.1, 0.01, 1.0, 3.0)[:3] == [0.11413043478360871, 0.16304347926086957, 0.3260879565217391]
+    # kappa exactly 1 (4 · 1/8 / 1 / (1 − 1/2)) and 1.5 with r = 0: only the fixed candidates
+    assert _rho_candidates(0.1, 0.125, 1.0, 3.0) == [0.25, 0.5, 0.75, 0.9, 0.99]
+    assert _rho_candidates(0.0, 0.1875, 1.0, 3.0) == [0.25, 0.5, 0.75, 0.9, 0.99]
+    # a candidate exactly 1 is not in (r, 1)
+    r = (1 - 1e-6) / 3
+    assert r * 3 + 1e-6 == 1.0 and 1.0 not in _rho_candidates(r, 0.0, 1.0, 3.0)
