@@ -1,0 +1,181 @@
+"""Binding tests of the verdict steps of ``lrbias.claims.runner`` (issue 27), each on scripted inputs: the
+counterexample and its tier (certify absent, failing, refusing, proving), the failure and search verdicts at
+their limits (the inconclusive share exactly at the limit), the near-boundary re-check for each verdict, the
+coverage recording, the budget check's skip rules at their boundaries, its note, and the evidence record."""
+
+from __future__ import annotations
+
+import math
+import types
+
+import pytest
+
+from lrbias.claims.runner import (
+    BUDGET_FACTOR,
+    MARGIN_SLACK,
+    NEAR_BOUNDARY,
+    UNDECIDED_BOUND,
+    Counterexample,
+    _budget_note,
+    _figures,
+    _recording,
+    budget_check,
+    certificate_of,
+    confirm_failure,
+    decide_failure,
+    decide_search,
+    evidence,
+    recheck_near_boundary,
+)
+from lrbias.claims.search import Search
+from lrbias.verdict import Check, Verdict
+
+P, F, I = Verdict.PASS, Verdict.FAIL, Verdict.INCONCLUSIVE
+
+
+def test_constants():
+    assert (NEAR_BOUNDARY, MARGIN_SLACK, BUDGET_FACTOR, UNDECIDED_BOUND) == (1e-6, 1e-9, 4, 0.0)
+
+
+def test_confirm_failure_without_and_with_a_confirmation():
+    check = Check(F, -0.5, {"runs": 3})
+    ce = confirm_failure("c", check, None)
+    assert ce == Counterexample("c", -0.5, {"runs": 3}, None, None, None,
+                                {"tier": "float64", "reason": "no single-run certificate is built for this entry's "
+                                                              "cases: the tier stays float64"})
+    ce = confirm_failure("c", check, lambda case: Check(F, -0.25, {"k": 1}), replay=lambda case: f"replay {case}",
+                         engine="float64 batch")
+    assert (ce.confirmed, ce.confirmation, ce.replay) == (True, {"verdict": "fail", "margin": -0.25, "k": 1},
+                                                          "replay c")
+    assert ce.certificate == {"tier": "mpmath", "reason": "a population statistic over the case's runs: the tier "
+                                                          "stays mpmath"}
+    assert ce.detail is not check.detail
+    assert confirm_failure("c", check, lambda case: Check(P, 1.0, {})).confirmed is False
+
+
+def test_certificate_of_each_outcome():
+    assert certificate_of("c", True, lambda case: {"tier": "certified", "how": "arb"}) == \
+        {"tier": "certified", "how": "arb"}
+    assert certificate_of("c", True, lambda case: {"tier": "float64", "reason": "r"}) == \
+        {"tier": "mpmath", "reason": "r"}
+    assert certificate_of("c", None, lambda case: {"tier": "quad"}) == {"tier": "float64", "reason": "not certified"}
+
+    def broken(case):
+        raise ValueError("no ball")
+
+    assert certificate_of("c", False, broken) == {"tier": "float64",
+                                                  "reason": "certification failed: ValueError: no ball"}
+
+
+@pytest.mark.parametrize(("confirmation", "verdict", "notes"), [
+    (None, F, []),
+    ({"verdict": "fail"}, F, []),
+    ({"verdict": "pass"}, I, ["float64 counterexample not confirmed at high precision (float artefact)"]),
+    ({"verdict": "inconclusive"}, I, ["high-precision confirmation was undecided"]),
+])
+def test_decide_failure(confirmation, verdict, notes):
+    assert decide_failure(Counterexample("c", -1.0, {}, None, confirmation, None)) == (verdict, notes)
+
+
+def _seen(**kw):
+    s = Search()
+    for k, v in kw.items():
+        setattr(s, k, v)
+    return s
+
+
+def test_decide_search_at_its_limits():
+    assert decide_search(_seen(examples=4, inconclusive=1), 0.25) == (P, [])          # 1/4 == the limit
+    assert decide_search(_seen(examples=4, inconclusive=2), 0.25) == (I, ["2 of 4 cases undecided (limit 25%)"])
+    assert decide_search(_seen(examples=0), 0.25) == (I, ["no example was generated"])
+    assert decide_search(_seen(examples=4, notes=["flaky"]), 0.25) == (I, [])
+    assert decide_search(_seen(examples=4, inconclusive=4), 1.0) == (P, [])
+
+
+@pytest.mark.parametrize(("verdict", "expected"), [(F, F), (I, I), (P, P)])
+def test_recheck_near_boundary(verdict, expected):
+    seen = _seen(worst=5e-7, worst_case="w")
+    detail = {"confirmation": "quad 3/3"} if verdict == P else {}
+    got, notes, ce = recheck_near_boundary(seen, lambda case: Check(verdict, 2.5e-7, detail),
+                                           replay=lambda case: f"r {case}",
+                                           certify=lambda case: {"tier": "certified", "how": "h"})
+    assert got == expected
+    tiers = "; quad 3/3" if verdict == P else ""
+    assert notes == [f"worst case (margin 5e-07) re-checked at high precision: {verdict}, margin 2.5e-07{tiers}"]
+    if verdict == F:
+        assert ce == Counterexample("w", 5e-7, {}, True, {"verdict": "fail", "margin": 2.5e-7}, "r w",
+                                    {"tier": "certified", "how": "h"})
+    else:
+        assert ce is None
+
+
+def test_recording_keeps_each_coverage_line():
+    assert _recording(None, []) is None
+    lines = []
+    rec = _recording(lambda case: Check(P, 1.0, {"confirmation": f"line {case}"} if case else {}), lines)
+    assert rec(1).margin == 1.0 and rec(0).verdict == P and rec(2) is not None
+    assert lines == ["line 1", "line 2"]
+
+
+def test_figures():
+    assert _figures(Check(P, 0.5, {"runs": 3, "undecided": 1, "steps": 20, "other": 9})) == \
+        {"verdict": "pass", "margin": 0.5, "runs": 3, "undecided": 1, "steps": 20}
+
+
+def _entry(table, wide=None, rebudget=True):
+    calls = []
+
+    def conclusion(case):
+        return table[case]
+
+    def again(case, factor):
+        calls.append((case, factor))
+        return (wide or table)[case]
+
+    return types.SimpleNamespace(conclusion=conclusion, rebudget=again if rebudget else None, calls=calls)
+
+
+def test_budget_check_skips_what_cannot_change():
+    table = {"none_open": Check(P, 1.0, {"runs": 10, "undecided": 0}),
+             "settled": Check(P, 1.0, {"runs": 10, "undecided": 5, "undecided_can_flip": False}),
+             "open": Check(P, 1.0, {"runs": 10, "undecided": 1}),
+             "no_runs": Check(P, 1.0, {}),
+             "limited": Check(P, 1.0, {"runs": 10, "undecided": 0, "budget_limited": 10})}
+    entry = _entry(table)
+    out = budget_check(entry, list(table))
+    assert entry.calls == [("open", 4), ("no_runs", 4), ("limited", 4)]
+    assert out["factor"] == 4 and out["stable"] is True
+    assert [row["at_larger"] is None for row in out["cases"]] == [True, True, False, False, False]
+    assert out["cases"][0] == {"case": "none_open", "at_budget": {"verdict": "pass", "margin": 1.0, "runs": 10,
+                                                                  "undecided": 0}, "at_larger": None}
+    assert budget_check(_entry(table, rebudget=False), ["open"]) is None
+
+
+def test_budget_check_reports_a_changed_verdict_and_its_note():
+    table = {"a": Check(P, 0.5, {"runs": 4, "undecided": 2}), "b": Check(P, 0.25, {"runs": 4, "undecided": 1})}
+    wide = {"a": Check(F, -0.125, {"runs": 4, "undecided": 0}), "b": Check(P, 0.25, {"runs": 4})}
+    out = budget_check(_entry(table, wide), ["a", "b"], factor=3)
+    assert out["stable"] is False and out["factor"] == 3
+    assert _budget_note(out) == ("inconclusive: budget-sensitive: case 'a': pass (margin 0.5, 2 undecided) at the "
+                                 "budget, fail (margin -0.125, 0 undecided) at 3x")
+    only_b_changes = budget_check(_entry(table, {"a": table["a"], "b": Check(I, math.nan, {})}), ["a", "b"])
+    assert only_b_changes["stable"] is False
+    assert _budget_note(only_b_changes).endswith("case 'b': pass (margin 0.25, 1 undecided) at the budget, "
+                                                 "inconclusive (margin inf, ? undecided) at 4x")
+
+
+def test_evidence_record():
+    entry = types.SimpleNamespace(near=0.5, starts="box")
+    seen = _seen(worst=0.25, runs=40, undecided_runs=4,
+                 worst_detail={"runs": 20, "budget_cap": 100, "steps": 50, "stopped": "decided", "x": 1})
+    assert evidence(entry, seen, {"stable": True}) == {
+        "closest_margin": 0.25, "near": 0.5, "weakly_tested": False, "runs_per_case": 20, "runs": 40,
+        "undecided_share": 0.1, "starts": "box", "budget_stable": True, "budget_cap": 100, "steps": 50,
+        "stopped": "decided"}
+    at_near = evidence(entry, _seen(worst=0.5), None)
+    assert at_near["weakly_tested"] is True and at_near["budget_stable"] is None      # worst >= near
+    assert at_near["runs_per_case"] is None and at_near["undecided_share"] is None
+    nothing = evidence(entry, _seen(), {"stable": False})
+    assert nothing["closest_margin"] is None and nothing["weakly_tested"] is True and nothing["budget_stable"] is False
+    no_near = evidence(types.SimpleNamespace(near=None, starts=None), _seen(worst=0.25), None)
+    assert no_near["weakly_tested"] is None
