@@ -321,3 +321,99 @@ def test_rho_candidates_where_their_constants_bind():
     # a candidate exactly 1 is not in (r, 1)
     r = (1 - 1e-6) / 3
     assert r * 3 + 1e-6 == 1.0 and 1.0 not in _rho_candidates(r, 0.0, 1.0, 3.0)
+
+
+# ---- the checks inside the ρ̄ loop at their boundaries: a grid of exact (s, q) balls, square loss, h = 1/2 ----
+# s = 7 gives V = 3 exactly (2(V − 1) = 4 = 4ρ̄/(1 − ρ̄) at ρ̄ = 1/2: not proven increasing), s = 7.5 gives V = 3.25
+# (just increasing, then λ < 1); s = 20 escapes with a first, a computed and a later candidate.  Each entry is the
+# refusal's reason or the escape's (rho_bar, rate, c, K, slope, W_entry).
+
+GRID = {
+    (7.0, 16.0): "the growth factor is not above 1 for rho_bar = 0.25",
+    (7.0, 30.0): "lambda is not proven increasing in v for rho_bar = 0.5",
+    (7.0, 40.0): "lambda is not proven increasing in v for rho_bar = 0.5",
+    (7.0, 60.0): "lambda is not proven increasing in v for rho_bar = 0.75",
+    (7.0, 100.0): "lambda is not proven increasing in v for rho_bar = 0.9",
+    (7.5, 17.0): "the growth factor is not above 1 for rho_bar = 0.25",
+    (7.5, 30.0): "the growth factor is not above 1 for rho_bar = 0.5",
+    (7.5, 40.0): "the growth factor is not above 1 for rho_bar = 0.5",
+    (7.5, 60.0): "lambda is not proven increasing in v for rho_bar = 0.75",
+    (7.5, 100.0): "lambda is not proven increasing in v for rho_bar = 0.75",
+    (8.0, 18.0): "W = r + c/|s| <= 1.57882 is not below rho_bar = 0.25",
+    (8.0, 30.0): "the growth factor is not above 1 for rho_bar = 0.5",
+    (8.0, 40.0): "the growth factor is not above 1 for rho_bar = 0.5",
+    (8.0, 60.0): "lambda is not proven increasing in v for rho_bar = 0.75",
+    (8.0, 100.0): "lambda is not proven increasing in v for rho_bar = 0.75",
+    (9.0, 20.0): "W = r + c/|s| <= 0.663743 is not below rho_bar = 0.25",
+    (9.0, 30.0): "the growth factor is not above 1 for rho_bar = 0.5",
+    (9.0, 40.0): "the growth factor is not above 1 for rho_bar = 0.5",
+    (9.0, 60.0): "lambda is not proven increasing in v for rho_bar = 0.75",
+    (9.0, 100.0): "lambda is not proven increasing in v for rho_bar = 0.75",
+    (12.0, 26.0): "W = r + c/|s| <= 0.334397 is not below rho_bar = 0.25",
+    (12.0, 30.0): "W = r + c/|s| <= 0.405508 is not below rho_bar = 0.25",
+    (12.0, 40.0): "the growth factor is not above 1 for rho_bar = 0.5",
+    (12.0, 60.0): "the growth factor is not above 1 for rho_bar = 0.5",
+    (12.0, 100.0): "lambda is not proven increasing in v for rho_bar = 0.75",
+    (13.0, 28.0): "W = r + c/|s| <= 0.292037 is not below rho_bar = 0.25",
+    (13.0, 30.0): "W = r + c/|s| <= 0.326429 is not below rho_bar = 0.25",
+    (13.0, 40.0): "W = r + c/|s| <= 0.467121 is not below rho_bar = 0.25",
+    (13.0, 60.0): "the growth factor is not above 1 for rho_bar = 0.5",
+    (13.0, 100.0): "lambda is not proven increasing in v for rho_bar = 0.75",
+    (20.0, 42.0): (
+        0.05578559274064835,
+        70.00490343311145,
+        0.5953142813503997,
+        2.629757785467129,
+        9.5,
+        0.054155957969959014,
+    ),
+    (20.0, 40.0): (1e-12, 72.24999999996196, 1.0666666666666751e-11, 2.629757785467129, 9.5, 5.333333333333376e-13),
+    (20.0, 60.0): (
+        0.45744186046611646,
+        40.211423060308086,
+        4.934560568452322,
+        2.629757785467129,
+        9.5,
+        0.44672802842261616,
+    ),
+    (20.0, 100.0): "lambda is not proven increasing in v for rho_bar = 0.980233",
+}
+
+
+@pytest.mark.parametrize(("s", "q"), list(GRID))
+def test_the_rho_bar_loop_on_a_grid(s, q):
+    e, why = escape_certificate(SQUARE, arb(0.5), arb(s), arb(q), 1)
+    got = (e.rho_bar, e.rate, e.c, e.K, e.slope, e.W_entry) if e is not None else why
+    assert got == GRID[s, q]
+
+
+def test_the_slope_bound_at_two_and_the_ratio_at_one():
+    assert escape_certificate(SQUARE, arb(0.5), arb(5), arb(30), 1) == (
+        None,
+        "the slope bound h*l' at sigma is not above 2 (V <= 2)",
+    )  # V = 2 exactly
+    assert escape_certificate(SQUARE, arb(0.625), arb(5), arb(30), 1) == (
+        None,
+        "lambda is not proven increasing in v for rho_bar = 0.75",
+    )  # V = 2.5 passes
+    assert escape_certificate(SQUARE, arb(5), arb(5), arb(10, 10), 1) == (
+        None,
+        "the ratio of the components is not below 1 (r <= 1)",
+    )
+    assert escape_certificate(SQUARE, arb(5), arb(5), arb(10, 15), 1) == (
+        None,
+        "the ratio of the components is not below 1 (r <= 3)",
+    )
+
+
+def test_the_second_bound_of_k_binds_on_the_negative_side_with_a_large_step():
+    """Side −1 of the square loss: c0 = σ + 1, c1 = 1; with h = 2 the term (1/γ)·V/(V − 1) exceeds
+    σ/(V − 1)·V/(V − 1), so K = V/(2(V − 1))."""
+    e, _ = escape_certificate(SQUARE, arb(2), *_balls(10.0, -10.1), 1)
+    assert e.K == 0.5024630543723312 and e.slope == 203.99998474121094
+    assert e.K >= e.slope / (2 * (e.slope - 1))
+
+
+def test_the_unsound_shortcut_drops_the_drift():
+    e, _ = escape_certificate(SQUARE, arb(0.5), *_balls(10.0, 10.1), 4, unsound_no_drift=True)
+    assert (e.c, e.rho_bar, e.rate) == (0.0, 2.5989456896754237e-05, 2400.9944281336047)
