@@ -310,3 +310,19 @@ def test_run_quad_on_a_diverging_exact_start_warns_nothing():
         warnings.simplefilter("error")
         rec = tiers.run_quad(FAM, [mpmath.mpf(30)], [mpmath.mpf(20)], [mpmath.mpf(5)], Settings(max_steps=64))[0]
     assert rec.outcome == "diverged" and rec.sharpness is None
+
+
+def test_the_default_budget_is_thirty_seconds(monkeypatch):
+    """A clock that moves 30.5 s between readings: past the default 30 s budget before the first quad chunk."""
+    class Slow(Clock):
+        def __call__(self):
+            self.t += 30.5
+            return self.t
+
+    monkeypatch.setattr(tiers.time, "perf_counter", Slow())
+    s = Scripted(monkeypatch, {0: _rec(precision="quad")}, {})
+    cov, _ = tiers.confirm(FAM, *_starts(1), [_rec()], ST)
+    assert s.quad_calls == [] and cov.skipped == 1
+    monkeypatch.setattr(tiers.time, "perf_counter", Clock())     # 1 s a reading: within the default budget
+    cov, _ = tiers.confirm(FAM, *_starts(1), [_rec()], ST)
+    assert cov.confirmed_quad == 1
