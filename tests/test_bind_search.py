@@ -136,3 +136,81 @@ def test_max_examples_bounds_the_search(shrink):
     conclusion = _scripted(table)
     out = search(st.integers(0, 999), conclusion, max_examples=7, seed=0, label=f"max{shrink}", shrink=shrink)
     assert out.examples == len(conclusion.seen) <= 7
+
+
+# ---- the survivors of the first mutation run, each killed where it binds ---------------------------------
+
+def test_a_reason_is_counted_once_per_case():
+    table = {k: Check(I, math.nan, {"reason": "budget"}) for k in range(10)}
+    out, seen = _run(table, list(range(10)))
+    assert out.reasons == {"budget": len(seen)} and len(seen) > 1
+
+
+def test_without_a_database_nothing_is_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    table = {k: Check(F if k == 3 else P, 1.0, {}) for k in range(10)}
+    search(st.integers(0, 9), _scripted(table), max_examples=50, seed=0, label="nodb")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_database_is_the_folder_given(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "db"
+    table = {k: Check(F if k == 3 else P, 1.0, {}) for k in range(10)}
+    search(st.integers(0, 9), _scripted(table), max_examples=50, seed=0, label="given", database=db)
+    assert any(p.is_file() for p in db.rglob("*")) and sorted(p.name for p in tmp_path.iterdir()) == ["db"]
+
+
+def test_a_slow_conclusion_has_no_deadline():
+    import time
+
+    def slow(case):
+        time.sleep(0.25)
+        return Check(P, 1.0, {})
+
+    out = search(st.integers(0, 9), slow, max_examples=2, seed=0, label="slow")
+    assert out.examples >= 1 and out.notes == [] and out.failure is None
+
+
+def test_health_checks_are_suppressed():
+    """A strategy that filters almost everything: hypothesis' filter_too_much health check would fail it."""
+    conclusion = _scripted({k: Check(P, 1.0, {}) for k in range(0, 10**6, 997)})
+    out = search(st.integers(0, 10**6 - 1).filter(lambda k: k % 997 == 0), conclusion, max_examples=3, seed=0,
+                 label="health")
+    assert out.failure is None and out.notes == []
+
+
+def test_no_reproduce_blob_is_printed(capsys):
+    table = {k: Check(F if k >= 5 else P, 1.0, {}) for k in range(10)}
+    search(st.integers(0, 9), _scripted(table), max_examples=50, seed=0, label="blob")
+    captured = capsys.readouterr()
+    assert "reproduce_failure" not in captured.out + captured.err
+
+
+@pytest.mark.parametrize("with_db", [False, True])
+def test_the_seed_makes_the_search_reproducible(tmp_path, with_db):
+    table = {k: Check(P, 1.0, {}) for k in range(10**6)}
+    runs = []
+    for i in range(2):
+        conclusion = _scripted(table)
+        search(st.integers(0, 10**6 - 1), conclusion, max_examples=10, seed=5, label=f"seeded{with_db}{i}",
+               database=(tmp_path / f"db{i}") if with_db else None)
+        runs.append(conclusion.seen)
+    assert runs[0] == runs[1] and len(set(runs[0])) > 3
+
+
+def test_the_flaky_note_names_the_exception():
+    calls = {"n": 0}
+
+    def conclusion(case):
+        calls["n"] += 1
+        return Check(F if calls["n"] == 1 else P, -1.0 if calls["n"] == 1 else 1.0, {})
+
+    out = search(st.integers(0, 3), conclusion, max_examples=20, seed=0, label="flaky2")
+    assert out.notes == ["flaky: a failure did not reproduce on replay (FlakyFailure)"]
+
+
+def test_without_shrinking_examples_are_still_generated():
+    conclusion = _scripted({k: Check(P, 1.0, {}) for k in range(100)})
+    out = search(st.integers(0, 99), conclusion, max_examples=20, seed=0, label="gen", shrink=False)
+    assert out.examples == 20
