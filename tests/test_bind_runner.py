@@ -179,3 +179,101 @@ def test_evidence_record():
     assert nothing["closest_margin"] is None and nothing["weakly_tested"] is True and nothing["budget_stable"] is False
     no_near = evidence(types.SimpleNamespace(near=None, starts=None), _seen(worst=0.25), None)
     assert no_near["weakly_tested"] is None
+
+
+# ---- run_entry's record, whole, on toy entries (the fields and branches the integration tests leave open) -----
+
+from hypothesis import strategies as st  # noqa: E402
+
+from lrbias.claims.entry import Entry, Mutant  # noqa: E402
+from lrbias.claims.profiles import PROFILES  # noqa: E402
+from lrbias.claims.runner import run_entry, run_rival  # noqa: E402
+
+SMOKE = PROFILES["smoke"]
+
+
+def _toy(conclusion, **kw):
+    kw.setdefault("hypotheses", st.integers(0, 999))
+    return Entry(id="toy.entry", title="Toy", statement="a toy claim", latex="", provenance="paper",
+                 conclusion=conclusion, **kw)
+
+
+def test_a_confirmed_failure_record_whole():
+    certified = []
+
+    def certify(case):
+        certified.append(case)
+        return {"tier": "certified", "how": "by hand"}
+
+    entry = _toy(lambda k: Check(F if k >= 500 else P, 500.0 - k, {}),
+                 confirm=lambda k: Check(F, -1.0, {"confirmation": "mpmath 1/1"}),
+                 replay=lambda k: f"replay {k}", certify=certify, engine="toy engine")
+    r = run_entry(entry, SMOKE, seed=3)
+    assert (r.id, r.title, r.provenance, r.verdict, r.seed, r.mutant) == ("toy.entry", "Toy", "paper", F, 3, None)
+    ce = r.counterexample
+    assert (ce.case, ce.margin, ce.confirmed, ce.replay, ce.certificate) == \
+        (500, 0.0, True, "replay 500", {"tier": "certified", "how": "by hand"})
+    assert certified == [500] and r.worst_case >= 500 and r.worst_margin == 500.0 - r.worst_case
+    assert r.coverage == ["mpmath 1/1"] and r.inconclusive_reasons == {}
+    assert r.examples >= 1 and isinstance(r.elapsed_s, float) and r.elapsed_s == round(r.elapsed_s, 3)
+    assert 0 <= r.elapsed_s < 60
+    assert r.evidence["closest_margin"] == r.worst_margin and r.evidence["budget_stable"] is None
+
+
+def test_a_mutant_is_searched_with_its_own_cases_and_reported_as_found():
+    entry = _toy(lambda k: Check(P, 1.0, {}), confirm=lambda k: Check(P, 1.0, {}), certify=lambda k: {"tier": "x"})
+    mutant = Mutant("wrong", "a wrong bound", conclusion=lambda k: Check(F if k == 7 else P, 1.0, {}),
+                    hypotheses=st.just(7), confirm=lambda k: Check(F, -2.0, {}),
+                    certify=lambda k: {"tier": "certified", "how": "mutant's"})
+    r = run_entry(entry, SMOKE, seed=0, mutant=mutant)
+    assert (r.verdict, r.mutant, r.counterexample.case, r.evidence, r.budget) == (F, "wrong", 7, {}, None)
+    assert r.counterexample.certificate == {"tier": "certified", "how": "mutant's"}
+    assert r.counterexample.confirmation == {"verdict": "fail", "margin": -2.0}
+    assert r.coverage == []              # a mutant's confirmation is not the entry's coverage
+
+
+def test_the_margin_slack_and_the_near_boundary_at_their_ends():
+    def at(margin):
+        return run_entry(_toy(lambda k: Check(P, margin, {}), confirm=lambda k: Check(F, -1.0, {}),
+                              replay=lambda k: f"r {k}", certify=lambda k: {"tier": "certified", "how": "h"},
+                              engine="e"), SMOKE)
+
+    assert at(-MARGIN_SLACK).verdict == F                 # −1e-9 is within the slack: re-checked, and it fails
+    worse = at(-2 * MARGIN_SLACK)
+    assert worse.verdict == I and worse.notes[-1].startswith("every case passed but the worst margin is -2e-09")
+    assert at(NEAR_BOUNDARY).verdict == P                 # 1e-6 is not near: no re-check
+    near = at(NEAR_BOUNDARY / 2)
+    assert near.verdict == F and near.counterexample.replay == f"r {near.counterexample.case}"
+    assert near.counterexample.certificate == {"tier": "certified", "how": "h"}
+
+
+def test_the_budget_check_runs_on_the_deciding_and_most_undecided_cases():
+    seen = []
+
+    def again(case, factor):
+        seen.append((case, factor))
+        return Check(I, math.nan, {})
+
+    entry = _toy(lambda k: Check(P, 1.0 + k, {"runs": 10, "undecided": 1 if k else 5}),
+                 hypotheses=st.sampled_from([0, 1]), rebudget=again)
+    r = run_entry(entry, SMOKE)
+    assert r.verdict == I and r.budget["stable"] is False
+    assert sorted(seen) == [(0, 4)]                       # worst case 0 is also the most undecided: once
+    assert r.notes[-1].startswith("inconclusive: budget-sensitive: case 0: pass (margin 1, 5 undecided)")
+    assert r.evidence["budget_stable"] is False
+
+
+def test_an_inconclusive_search_has_no_budget_check_and_keeps_its_reasons():
+    entry = _toy(lambda k: Check(I, math.nan, {"reason": "open"}), rebudget=lambda c, f: Check(P, 1.0, {}))
+    r = run_entry(entry, SMOKE)
+    assert r.verdict == I and r.budget is None and r.inconclusive_reasons == {"open": r.examples}
+    assert r.worst_margin is None and r.worst_case is None
+
+
+def test_run_rival_searches_the_rival():
+    entry = _toy(lambda k: Check(P, 1.0, {}),
+                 rival=Mutant("rival", "a rival", conclusion=lambda k: Check(F if k == 3 else P, 1.0, {}),
+                              hypotheses=st.just(3), confirm=lambda k: Check(F, -1.0, {})))
+    out = run_rival(entry, SMOKE)
+    assert out["refuted"] is True and out["counterexample"]["case"] == 3
+    assert run_rival(_toy(lambda k: Check(P, 1.0, {})), SMOKE) is None
