@@ -417,3 +417,53 @@ def test_the_second_bound_of_k_binds_on_the_negative_side_with_a_large_step():
 def test_the_unsound_shortcut_drops_the_drift():
     e, _ = escape_certificate(SQUARE, arb(0.5), *_balls(10.0, 10.1), 4, unsound_no_drift=True)
     assert (e.c, e.rho_bar, e.rate) == (0.0, 2.5989456896754237e-05, 2400.9944281336047)
+
+
+# ---- the survivors of the second run -------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _fresh_slope_memo():
+    """slope_polynomial memoises per spec: clear it so each test computes (a memo filled by an earlier test
+    would hide a wrong computation)."""
+    from lrbias.gd.certificate import escape
+
+    escape._SLOPES.clear()
+    yield
+    escape._SLOPES.clear()
+
+
+def test_slope_polynomials_computed_afresh():
+    assert str(slope_polynomial(SQUARE)) == "Poly(s - 1, s, domain='ZZ')"
+    assert str(slope_polynomial(POWER3)) == "Poly(6*s**5 - 6*s**2, s, domain='ZZ')"
+    assert slope_polynomial(get_family("logcosh")).startswith("l' of logcosh is not a polynomial in s")
+    assert slope_polynomial(SQUARE) is slope_polynomial(SQUARE)  # then memoised
+
+
+def test_growth_bound_accepts_zero_and_small_higher_coefficients():
+    """quartic: l' = (s − 1) + (s − 1)³; at σ = 1 the t² coefficient is 0, at σ = 5/4 it is 3/4: both ≥ 0."""
+    quartic = get_family("quartic")
+    assert growth_bound(quartic, 1, Fraction(1)) == (GrowthBound(1, Fraction(1), Fraction(0), Fraction(1)), "")
+    assert growth_bound(quartic, 1, Fraction(5, 4)) == (
+        GrowthBound(1, Fraction(5, 4), Fraction(17, 64), Fraction(19, 16)),
+        "",
+    )
+
+
+def test_growth_bound_refuses_a_zero_slope():
+    """l' = s³ − 3s: l'' = 3s² − 3 is 0 at σ = 1 (the t² and t³ coefficients 3 and 1 are fine)."""
+    assert growth_bound(_stand_in("cubic", lambda s: s**3 - 3 * s), 1, Fraction(1)) == (
+        None,
+        "l'' is not positive at side*sigma = 1",
+    )
+
+
+def test_a_later_rho_bar_candidate_can_succeed():
+    """s = 16, q = 96, h = 1: the first candidate (0.760...) fails, the fixed 0.75 succeeds."""
+    e, why = escape_certificate(SQUARE, arb(1.0), arb(16.0), arb(96.0), 1)
+    assert why == "" and e.rho_bar == 0.75
+
+
+def test_rho_candidates_floor_of_the_growth_term():
+    """V = 2, r = 0: the floor 1 + 1e-9 makes kappa huge (no computed candidate); below 1 it would be negative."""
+    assert _rho_candidates(0.0, 0.01, 1.0, 2.0) == [0.25, 0.5, 0.75, 0.9, 0.99]
