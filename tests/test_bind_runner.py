@@ -277,3 +277,36 @@ def test_run_rival_searches_the_rival():
     out = run_rival(entry, SMOKE)
     assert out["refuted"] is True and out["counterexample"]["case"] == 3
     assert run_rival(_toy(lambda k: Check(P, 1.0, {})), SMOKE) is None
+
+
+def test_run_rival_record_whole(tmp_path):
+    """The record of a refuted rival, whole; an unconfirmed counterexample does not refute; the seed and the
+    example database reach the rival's search."""
+    def entry(confirm_verdict):
+        return _toy(lambda k: Check(P, 1.0, {}),
+                    rival=Mutant("rival", "a rival statement", conclusion=lambda k: Check(F if k % 2 else P, 1.0, {}),
+                                 hypotheses=st.integers(0, 10**6), confirm=lambda k: Check(confirm_verdict, -1.0, {})))
+
+    out = run_rival(entry(F), SMOKE, seed=4)
+    assert set(out) == {"statement", "verdict", "refuted", "examples", "elapsed_s", "counterexample"}
+    assert (out["statement"], out["verdict"], out["refuted"]) == ("a rival statement", "fail", True)
+    assert out["examples"] >= 1 and out["counterexample"]["case"] % 2 == 1 and out["counterexample"]["confirmed"]
+    assert run_rival(entry(P), SMOKE)["refuted"] is False            # found but not confirmed
+    passing = _toy(lambda k: Check(P, 1.0, {}), rival=Mutant("rival", "true after all",
+                                                             conclusion=lambda k: Check(P, 1.0, {}),
+                                                             hypotheses=st.just(2)))
+    none = run_rival(passing, SMOKE)
+    assert (none["refuted"], none["counterexample"], none["verdict"]) == (False, None, "pass")
+    # the seed reaches the search: two seeds draw different first cases, one seed the same
+    firsts = []
+    for seed in (4, 4, 5):
+        seen = []
+        record = _toy(lambda k: Check(P, 1.0, {}),
+                      rival=Mutant("rival", "r", conclusion=lambda k, seen=seen: (seen.append(k), Check(P, 1.0, {}))[1],
+                                   hypotheses=st.integers(0, 10**6)))
+        run_rival(record, SMOKE, seed=seed)
+        firsts.append(seen[:5])
+    assert firsts[0] == firsts[1] != firsts[2]
+    # the database reaches the search: a failure is saved in the folder given
+    run_rival(entry(F), SMOKE, database=tmp_path / "db")
+    assert any(p.is_file() for p in (tmp_path / "db").rglob("*"))
