@@ -310,3 +310,145 @@ def test_run_rival_record_whole(tmp_path):
     # the database reaches the search: a failure is saved in the folder given
     run_rival(entry(F), SMOKE, database=tmp_path / "db")
     assert any(p.is_file() for p in (tmp_path / "db").rglob("*"))
+
+
+def test_recheck_near_boundary_passes_the_worst_case_and_its_tier_on():
+    """The worst case itself is re-checked and certified; without a proof a confirmed failure stays mpmath, and
+    the engine names why there is no proof."""
+    seen = _seen(worst=5e-7, worst_case="w")
+    asked = []
+
+    def confirm(case):
+        asked.append(case)
+        return Check(F, -1.0, {})
+
+    _, _, ce = recheck_near_boundary(seen, confirm, certify=lambda case: {"tier": "float64", "of": case})
+    assert asked == ["w"] and ce.certificate == {"tier": "mpmath", "of": "w", "reason": "not certified"}
+    _, _, ce = recheck_near_boundary(seen, confirm, engine="float64 batch")
+    assert ce.certificate == {"tier": "mpmath", "reason": "a population statistic over the case's runs: the tier "
+                                                          "stays mpmath"}
+    assert ce.replay is None
+
+
+def test_budget_note_joins_each_changed_case_and_marks_a_missing_count():
+    record = {"factor": 4, "cases": [
+        {"case": "a", "at_budget": {"verdict": "pass", "margin": 0.5}, "at_larger": {"verdict": "fail", "margin": -1.0,
+                                                                                       "undecided": 0}},
+        {"case": "s", "at_budget": {"verdict": "pass", "margin": 0.5}, "at_larger": {"verdict": "pass", "margin": 1.0}},
+        {"case": "n", "at_budget": {"verdict": "pass", "margin": 0.5}, "at_larger": None},
+        {"case": "b", "at_budget": {"verdict": "fail", "margin": -2.0, "undecided": 3},
+         "at_larger": {"verdict": "pass", "margin": 0.125}}]}
+    assert _budget_note(record) == (
+        "inconclusive: budget-sensitive: case 'a': pass (margin 0.5, ? undecided) at the budget, fail (margin -1, "
+        "0 undecided) at 4x; case 'b': fail (margin -2, 3 undecided) at the budget, pass (margin 0.125, ? undecided) "
+        "at 4x")
+
+
+def _drawn(fails=lambda k: False, **kw):
+    """A toy entry that records every case its conclusion is asked about."""
+    cases: list = []
+
+    def conclusion(k):
+        cases.append(k)
+        return Check(F if fails(k) else P, 1.0, {})
+
+    return _toy(conclusion, **kw), cases
+
+
+def test_run_entry_seeds_with_0_by_default():
+    entry, default = _drawn(hypotheses=st.integers(0, 10**9))
+    r = run_entry(entry, SMOKE)
+    entry0, zero = _drawn(hypotheses=st.integers(0, 10**9))
+    run_entry(entry0, SMOKE, seed=0)
+    entry1, one = _drawn(hypotheses=st.integers(0, 10**9))
+    run_entry(entry1, SMOKE, seed=1)
+    assert r.seed == 0 and default == zero != one
+    rival, by_default = _drawn(hypotheses=st.integers(0, 10**9))
+    run_rival(_toy(lambda k: Check(P, 1.0, {}), rival=Mutant("r", "r", conclusion=rival.conclusion,
+                                                             hypotheses=st.integers(0, 10**9))), SMOKE)
+    assert by_default == zero
+
+
+def test_run_entry_examples_scale_and_at_least_one():
+    for scale, expected in [(0.5, round(SMOKE.max_examples * 0.5)), (1e-9, 1)]:
+        entry, cases = _drawn(hypotheses=st.integers(0, 10**9), examples_scale=scale)
+        assert run_entry(entry, SMOKE).examples == expected == len(cases)
+    assert SMOKE.max_examples * 0.5 >= 2
+
+
+def test_run_entry_resolves_a_profile_strategy_with_its_profile():
+    asked = []
+
+    def hypotheses(profile):
+        asked.append(profile)
+        return st.just(1)
+
+    run_entry(_toy(lambda k: Check(P, 1.0, {}), hypotheses=hypotheses), SMOKE)
+    assert asked == [SMOKE]
+
+
+def test_run_entry_without_shrinking_reports_the_first_failure_found():
+    entry, cases = _drawn(fails=lambda k: k >= 10**5, hypotheses=st.integers(0, 10**9), shrink=False)
+    r = run_entry(entry, SMOKE)
+    first = next(k for k in cases if k >= 10**5)
+    assert r.counterexample.case == first != 10**5
+    shrunk, _ = _drawn(fails=lambda k: k >= 10**5, hypotheses=st.integers(0, 10**9))
+    assert run_entry(shrunk, SMOKE).counterexample.case == 10**5
+
+
+def test_a_batch_engine_names_why_there_is_no_proof_on_both_paths():
+    reason = {"tier": "mpmath", "reason": "a population statistic over the case's runs: the tier stays mpmath"}
+    found = run_entry(_toy(lambda k: Check(F, -1.0, {}), confirm=lambda k: Check(F, -1.0, {}),
+                           engine="float64 batch"), SMOKE)
+    assert found.counterexample.certificate == reason
+    near = run_entry(_toy(lambda k: Check(P, 1e-7, {}), confirm=lambda k: Check(F, -1.0, {}),
+                          engine="float64 batch"), SMOKE)
+    assert near.verdict == F and near.counterexample.certificate == reason
+
+
+def test_a_mutant_near_its_boundary_is_certified_by_its_own_certify():
+    entry = _toy(lambda k: Check(P, 1.0, {}), certify=lambda k: {"tier": "certified", "how": "entry's"})
+    mutant = Mutant("m", "m", conclusion=lambda k: Check(P, 1e-7, {}), hypotheses=st.just(3),
+                    confirm=lambda k: Check(F, -1.0, {}), certify=lambda k: {"tier": "certified", "how": "mutant's"})
+    r = run_entry(entry, SMOKE, mutant=mutant)
+    assert r.verdict == F and r.counterexample.certificate == {"tier": "certified", "how": "mutant's"}
+
+
+def test_a_flaky_search_keeps_its_note():
+    seen = set()
+
+    def conclusion(k):
+        first = k not in seen
+        seen.add(k)
+        return Check(F if first and k >= 10 else P, 1.0, {})
+
+    r = run_entry(_toy(conclusion, hypotheses=st.integers(0, 10**6)), SMOKE)
+    assert r.verdict == I and r.notes and r.notes[0].startswith("flaky: a failure did not reproduce on replay")
+
+
+def test_the_budget_check_reads_the_counterexample_not_the_worst_margin():
+    asked = []
+
+    def again(case, factor):
+        asked.append(case)
+        return Check(F, -1.0, {"runs": 2, "undecided": 0})
+
+    entry = _toy(lambda k: Check(F, -1.0, {"runs": 2, "undecided": 1}) if k == 1 else Check(P, -5.0, {}),
+                 hypotheses=st.sampled_from([0, 1]), rebudget=again)
+    r = run_entry(entry, SMOKE)
+    assert r.worst_case == 0 and r.counterexample.case == 1 and asked == [1]
+
+
+def test_a_mutant_and_its_entry_keep_apart_in_the_database(tmp_path):
+    entry, cases = _drawn(fails=lambda k: k == 10**5, hypotheses=st.integers(0, 10**9))
+    mutant = Mutant("m", "m", conclusion=lambda k: Check(F if k >= 10**5 else P, 1.0, {}))
+    assert run_entry(entry, SMOKE, mutant=mutant, database=tmp_path).counterexample.case == 10**5
+    assert any(tmp_path.iterdir())
+    run_entry(entry, SMOKE, database=tmp_path)
+    assert cases and cases[0] != 10**5          # the mutant's failure is not replayed for the entry
+
+
+def test_a_rival_found_but_never_confirmed_is_not_refuted():
+    rival = Mutant("r", "r", conclusion=lambda k: Check(F, -1.0, {}), hypotheses=st.just(1))
+    out = run_rival(_toy(lambda k: Check(P, 1.0, {}), rival=rival), SMOKE)
+    assert out["verdict"] == "fail" and out["counterexample"]["confirmed"] is None and out["refuted"] is False
