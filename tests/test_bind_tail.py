@@ -223,3 +223,24 @@ def test_no_enclosure_when_the_imbalance_bound_is_one():
         "x",
         "y",
     }
+
+
+def test_rho_exactly_one_is_refused_as_rho_not_as_drift():
+    """ρ = 1 exactly (ℓ″ ≡ 0 on the box gives |1 − 0| = 1): the certificate fails on ρ < 1 at once, naming ρ,
+    not after six boxes on an infinite R."""
+    from flint import arb
+
+    assert tail_certificate(lambda J: arb(0), arb(1), arb(1) + arb("1e-6"), arb(1, 1e-6), 10) == \
+        (None, "rho >= 1 on the box (rho <= 1)")
+
+
+def test_a_failed_box_grows_to_twice_the_drift_not_to_a_multiple_of_itself():
+    """q_T's radius r and the drift bound R with R/r in (1, 2): the first box (radius 2r) misses q_T ± R, and
+    the next is 2(r + R), not 3 × 2r (which would exceed it here: R < 2r)."""
+    from flint import arb
+
+    r = 3e-6
+    tail, why = tail_certificate(lambda J: arb(1), arb(1), arb(1) + arb("1e-6"), arb(1, r), 10)
+    R = tail.K * tail.e / (1 - tail.rho)
+    assert why == "" and 1 < R / r < 1.5
+    assert r + R <= tail.delta <= 2 * (r + R) * (1 + 1e-4)
