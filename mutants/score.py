@@ -1,7 +1,8 @@
 """``python -m mutants.score``: the mutation score per module from mutmut's results in ``.mutation/``.
 
 Reads each module's ``mutants/<module>.meta`` (mutmut's exit code per mutant: 1 or 3 killed, 0
-survived, 36/24/... timeout, 33 no tests), drops the mutants listed as equivalent in
+survived, 36/24/... timeout, 33 no tests; a mutant re-run in a fresh interpreter by ``python -m mutants.tool
+recheck`` has that run's code instead, kept in ``.mutation/<module>/recheck.json``), drops the mutants listed as equivalent in
 :file:`mutants/equivalent.toml` (each with a one-line reason), and prints one row per module:
 mutants, killed, timeouts, survivors, no tests, equivalent, and the score = (killed + timeout) /
 (all − equivalent).  Exit 1 when a module is below ``--min`` (default 0: report only).
@@ -16,7 +17,7 @@ import tomllib
 from collections import Counter
 from pathlib import Path
 
-from mutants.tool import SCRATCH, slug, targets
+from mutants.tool import RECHECK, SCRATCH, slug, targets
 
 ROOT = Path(__file__).resolve().parents[1]
 EQUIVALENT = ROOT / "mutants" / "equivalent.toml"
@@ -37,6 +38,9 @@ def module_results(module: str) -> dict[str, str] | None:
     if not meta.exists():
         return None
     codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+    rechecked = SCRATCH / slug(module) / RECHECK
+    if rechecked.exists():
+        codes.update(json.loads(rechecked.read_text(encoding="utf-8")))
     return {name: STATUS.get(code, "suspicious") if code is not None else "not checked"
             for name, code in codes.items()}
 

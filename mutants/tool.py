@@ -83,6 +83,45 @@ def run(module: str, jobs: int, fresh: bool) -> int:
     return rc
 
 
+RECHECK = "recheck.json"
+"""Per module: the exit code of each re-checked mutant's tests in a fresh interpreter (``recheck``)."""
+
+
+def recheck(module: str, timeout_s: float) -> int:
+    """Re-run each *suspicious* mutant of ``module`` (an exit code mutmut does not know: -15 when a forked
+    child hung, as numba's parallel threads do after a fork) in a fresh interpreter, not a fork.
+
+    Its target's test files run with ``MUTANT_UNDER_TEST`` set, in mutmut's tree; a run past ``timeout_s``
+    counts as a timeout (36).  The codes go to ``.mutation/<slug>/recheck.json``, which
+    :mod:`mutants.score` reads over mutmut's own.
+    """
+    import json
+
+    from mutants.score import module_results
+
+    work = SCRATCH / slug(module)
+    results = module_results(module)
+    if results is None:
+        print(f"mutants.tool: error: {module} has not been run; run it first", file=sys.stderr)
+        return 2
+    store = work / RECHECK
+    codes: dict[str, int] = json.loads(store.read_text(encoding="utf-8")) if store.exists() else {}
+    tests = [t for t in targets()[module] if (ROOT / t).exists()]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    for name in sorted(n for n, status in results.items() if status == "suspicious"):
+        command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "0", "-x", "-q",
+                   "-m", markers(module), *tests]
+        try:
+            codes[name] = subprocess.call(["nice", "-n", "10", *command], cwd=work / "mutants",
+                                          env={**env, "MUTANT_UNDER_TEST": name}, timeout=timeout_s,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            codes[name] = 36
+        print(f"{name}: exit {codes[name]}")
+        store.write_text(json.dumps(codes, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m mutants.tool", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -90,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("modules", nargs="*")
     r.add_argument("--jobs", type=int, default=1, help="mutmut --max-children (default 1)")
     r.add_argument("--fresh", action="store_true", help="discard earlier results of these modules")
+    c = sub.add_parser("recheck", help="re-run the suspicious mutants of modules in a fresh interpreter")
+    c.add_argument("modules", nargs="+")
+    c.add_argument("--timeout", type=float, default=600.0, help="seconds per mutant before it counts as a timeout")
     args = p.parse_args(argv)
     known = targets()
     modules = args.modules or list(known)
@@ -97,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"mutants.tool: error: {unknown} not in {TARGETS.name}; accepted: {sorted(known)}", file=sys.stderr)
         return 2
+    if args.command == "recheck":
+        return max(recheck(m, args.timeout) for m in modules)
     return max(run(m, args.jobs, args.fresh) for m in modules)
 
 

@@ -94,6 +94,7 @@ def test_check_name_length_quotes_the_name_shortened_to_40(tmp_path: Path, monke
 # --- messages, kinds and boundaries, each pinned whole (issue 27) -------------------------------
 
 import errno  # noqa: E402
+import shutil  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import socket  # noqa: E402
@@ -161,6 +162,7 @@ def test_file_target_spares_the_atomic_suffix(tmp_path: Path, monkeypatch) -> No
 
 
 def test_writable_folder_walks_up_to_the_nearest_existing_folder(tmp_path: Path, monkeypatch) -> None:
+    real = os.access
     outputs._writable_folder(tmp_path / "a" / "b", "--out", "s", create=True)
     (tmp_path / "file").write_text("")
     assert _message(outputs._writable_folder, tmp_path / "file" / "b", "--out", "s", create=True) == \
@@ -171,7 +173,6 @@ def test_writable_folder_walks_up_to_the_nearest_existing_folder(tmp_path: Path,
     _no_write(monkeypatch, tmp_path)
     assert _message(outputs._writable_folder, tmp_path / "a" / "b", "--out", "s", create=True) == \
         f"--out s: folder {tmp_path} is not writable"
-    real = os.access
     for refused in (os.W_OK, os.X_OK):  # both permissions are asked for
         monkeypatch.setattr(os, "access", lambda p, mode, r=refused: not (mode & r) and real(p, mode))
         with pytest.raises(LrbiasError, match="is not writable"):
@@ -242,9 +243,9 @@ def test_read_manifest_each_shape(tmp_path: Path, body, expected) -> None:
 
 def test_read_manifest_size_limit_and_kind(tmp_path: Path) -> None:
     marker = tmp_path / outputs.MARKER
-    head = '{"format": "lrbias-report-manifest/1", "paths": {}}'
+    head = '{"format": "lrbias-report-manifest/1", "paths": {"a": 1}}'
     marker.write_text(head + " " * (outputs.MANIFEST_MAX_BYTES - len(head)))
-    assert outputs._read_manifest(tmp_path) == {}          # exactly the limit: read
+    assert outputs._read_manifest(tmp_path) == {"a": 1}    # exactly the limit: read
     marker.write_text(head + " " * (outputs.MANIFEST_MAX_BYTES - len(head) + 1))
     assert outputs._read_manifest(tmp_path) == {}          # one byte over: not read, trusted for nothing
     marker.write_text('{"format": "lrbias-report-manifest/1", "paths": {"a": 1}}' + " " * outputs.MANIFEST_MAX_BYTES)
@@ -541,3 +542,133 @@ def test_swap_folder_checks_the_target_again_with_its_flag(tmp_path: Path) -> No
         f"--to {target} is a folder that does not hold an lrbias report (it has user.txt); refusing to replace "
         "it: choose a new or empty folder")
     assert (target / "user.txt").exists()
+
+
+def test_report_folder_checks_for_writing_and_entering(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "rep").mkdir()
+    real = os.access
+    for refused in (os.W_OK, os.X_OK):
+        monkeypatch.setattr(os, "access", lambda p, mode, r=refused: not (mode & r) and real(p, mode))
+        with pytest.raises(LrbiasError, match="is not writable"):
+            outputs.check_report_folder(tmp_path / "rep")
+
+
+def test_messages_name_the_flag_and_the_path_as_given(tmp_path: Path, monkeypatch) -> None:
+    """The flag and the path as given reach the name-length and parent-folder messages of both checks."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(os, "pathconf", lambda p, name: 30)
+    long = "n" * 30
+    assert _message(outputs.check_file_target, long, "--json").startswith(f"--json {long}: the name ")
+    assert _message(outputs.check_report_folder, long, "--to").startswith(f"--to {long}: the name ")
+    monkeypatch.setattr(os, "pathconf", lambda p, name: 255)
+    (tmp_path / "file").write_text("")
+    assert _message(outputs.check_report_folder, "file/sub", "--to") == \
+        f"--to file/sub: {tmp_path / 'file'} is not a folder"
+    assert outputs.check_report_folder("a/b/c") == Path("a/b/c")            # missing parents: created later
+    assert not (tmp_path / "a").exists()
+
+
+def test_show_keeps_240_characters_whole() -> None:
+    assert outputs._show("p" * 240) == "p" * 240
+    assert outputs._show("p" * 241) != "p" * 241 and len(outputs._show("p" * 241)) == 240
+
+
+def test_exchange_reads_each_calls_errno_and_works_on_relative_paths(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("a").mkdir()
+    Path("b").write_text("b")
+    assert outputs._exchange(Path("a"), Path("b"))               # relative: resolved against the current folder
+    assert Path("a").read_text() == "b" and Path("b").is_dir()
+    with pytest.raises(OSError) as missing:
+        outputs._exchange(Path("b"), Path("missing"))
+    with pytest.raises(OSError) as under_a_file:
+        outputs._exchange(Path("b"), Path("a") / "x")
+    assert (missing.value.errno, under_a_file.value.errno) == (errno.ENOENT, errno.ENOTDIR)
+    assert missing.value.strerror == os.strerror(errno.ENOENT) and missing.value.filename == "missing"
+
+
+def test_owner_pid_of_a_name_with_dashes() -> None:
+    assert outputs._owner_pid(".my-out.tmp-123-0a1b2c3d") == 123
+
+
+def _proc_stat(monkeypatch, text: str) -> None:
+    real = Path.read_text
+    monkeypatch.setattr(os, "kill", lambda pid, sig: None)
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: text if str(self) == "/proc/77/stat"
+                        else real(self, *a, **k))
+
+
+@pytest.mark.parametrize("text, alive", [("77 (sh) R 1 2", True), ("77 (sh) Z 1 2", False), ("77 (sh) X 1 2", False),
+                                         ("77 (sh) x 1 2", True), ("77 (a) Z ) R 1 2", True)])
+def test_pid_alive_reads_the_state_after_the_last_parenthesis(monkeypatch, text: str, alive: bool) -> None:
+    _proc_stat(monkeypatch, text)
+    assert outputs._pid_alive(77) is alive
+
+
+def test_pid_alive_sends_no_signal() -> None:
+    a = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert outputs._pid_alive(a.pid)
+        time.sleep(0.2)
+        assert a.poll() is None, "the probe must not signal the process"
+    finally:
+        a.kill()
+        a.wait()
+
+
+def _raced_rmtree(monkeypatch) -> list[Path]:
+    """shutil.rmtree as seen when another run removes the folder first (the cleanup must not crash)."""
+    real = shutil.rmtree
+    raced: list[Path] = []
+
+    def rmtree(path, *args, **kwargs):
+        raced.append(Path(path))
+        real(path)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(shutil, "rmtree", rmtree)
+    return raced
+
+
+def test_cleanup_and_swap_survive_a_folder_removed_meanwhile(tmp_path: Path, monkeypatch) -> None:
+    target = tmp_path / "out"
+    outputs.swap_folder(_staged(tmp_path, "1"), target)
+    (tmp_path / ".out.tmp-999999999-0000000a").mkdir()
+    staging = _staged(tmp_path, "2")
+    raced = _raced_rmtree(monkeypatch)
+    outputs.swap_folder(staging, target)                               # dead staging removed, then exchanged
+    assert raced == [tmp_path / ".out.tmp-999999999-0000000a", staging]
+    monkeypatch.setattr(outputs, "_exchange", lambda a, b: False)
+    outputs.swap_folder(_staged(tmp_path, "3"), target)                # two renames: the old one removed
+    assert (target / "index.html").read_text() == "3" and sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_the_old_report_beside_is_named_as_cleanup_expects(tmp_path: Path, monkeypatch) -> None:
+    target = tmp_path / "out"
+    outputs.swap_folder(_staged(tmp_path, "1"), target)
+    monkeypatch.setattr(outputs, "_exchange", lambda a, b: False)
+    names = []
+    real = Path.rename
+
+    def rename(self, dest):
+        names.append(Path(dest).name)
+        return real(self, dest)
+
+    monkeypatch.setattr(Path, "rename", rename)
+    outputs.swap_folder(_staged(tmp_path, "2"), target)
+    assert outputs._leftover(names[0], "out", "old") and outputs._owner_pid(names[0]) == os.getpid()
+
+
+def test_swap_folder_names_out_by_default(tmp_path: Path) -> None:
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / "user.txt").write_text("")
+    assert _message(outputs.swap_folder, _staged(tmp_path, "1"), target).startswith(f"--out {target} is a folder")
+
+
+def test_foreign_paths_stops_at_fifty_by_default(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text("")
+    outputs.write_manifest(tmp_path)
+    for i in range(60):
+        (tmp_path / f"f{i:02}").write_text("")
+    assert outputs.foreign_paths(tmp_path) == [f"f{i:02}" for i in range(50)]
