@@ -94,9 +94,9 @@ def test_check_name_length_quotes_the_name_shortened_to_40(tmp_path: Path, monke
 # --- messages, kinds and boundaries, each pinned whole (issue 27) -------------------------------
 
 import errno  # noqa: E402
-import shutil  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
+import shutil  # noqa: E402
 import socket  # noqa: E402
 import stat  # noqa: E402
 
@@ -326,7 +326,8 @@ def test_report_folder_messages_whole(tmp_path: Path, monkeypatch) -> None:
     assert _message(outputs.check_report_folder, "-", "--to") == \
         "--to '-': a report is a folder; accepted: a new, empty or report folder"
     (tmp_path / "link").symlink_to(tmp_path)
-    assert _message(outputs.check_report_folder, "link") == "--out link is a symbolic link; give the folder it points to"
+    assert _message(outputs.check_report_folder, "link") == \
+        "--out link is a symbolic link; give the folder it points to"
     assert _message(outputs.check_report_folder, "/") == (
         "--out / is the current folder or holds it; accepted: a new, empty or report folder below it, "
         "e.g. reports/latest")
