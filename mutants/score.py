@@ -2,7 +2,8 @@
 
 Reads each module's ``mutants/<module>.meta`` (mutmut's exit code per mutant: 1 or 3 killed, 0
 survived, 36/24/... timeout, 33 no tests; a mutant re-run in a fresh interpreter by
-``python -m mutants.tool recheck`` has that run's code instead, kept in ``.mutation/<module>/recheck.json``), drops the mutants listed as equivalent in
+``python -m mutants.tool recheck`` has that run's code instead, kept in
+``.mutation/<module>/recheck.json``), drops the mutants listed as equivalent in
 :file:`mutants/equivalent.toml` (each with a one-line reason), and prints one row per module:
 mutants, killed, timeouts, survivors, no tests, equivalent, and the score = (killed + timeout) /
 (all − equivalent).  Exit 1 when a module is below ``--min`` (default 0: report only).
