@@ -31,6 +31,7 @@ from lrbias.gd.certificate.escape import (  # noqa: E402
     taylor_shift,
     worth_trying,
 )
+from lrbias.gd.certificate.intervals import upper  # noqa: E402
 from lrbias.losses.families import get_family  # noqa: E402
 
 SQUARE, POWER3 = get_family("square"), get_family("power:b=3")
@@ -467,3 +468,37 @@ def test_a_later_rho_bar_candidate_can_succeed():
 def test_rho_candidates_floor_of_the_growth_term():
     """V = 2, r = 0: the floor 1 + 1e-9 makes kappa huge (no computed candidate); below 1 it would be negative."""
     assert _rho_candidates(0.0, 0.01, 1.0, 2.0) == [0.25, 0.5, 0.75, 0.9, 0.99]
+
+
+def test_a_ratio_whose_upper_bound_rounds_to_one_is_refused_as_such():
+    """r = (q − 2s)/(q + 2s) = 1 − 40/2⁶⁵ (at 128 bits a ball below 1): its float upper bound is 1.0 exactly,
+    which is not below 1."""
+    from flint import arb, ctx
+
+    old = ctx.prec
+    ctx.prec = 128
+    try:
+        r = (arb(2.0 ** 65) - 20) / (arb(2.0 ** 65) + 20)
+        assert r < 1 and upper(r) == 1.0
+        assert escape_certificate(get_family("square"), arb(1), arb(10), arb(2.0 ** 65), 4) == \
+            (None, "the ratio of the components is not below 1 (r <= 1)")
+    finally:
+        ctx.prec = old
+
+
+@pytest.mark.parametrize(("spec", "h", "s", "s_rad", "q", "q_rad", "rho_bar"), [
+    # the first candidate ρ̄ fails "λ increasing in v"; a later, smaller one proves the escape
+    ("power:b=3", 0.5262234526227084, 3.438639991682811, 1.4576623345754636e-06, 262.1154226552121,
+     5.333278526833656e-09, 0.99),
+    # the first candidate fails "growth factor above 1"; a later one proves the escape (both sides of s)
+    ("power:b=3", 7.617363273781259, -1.6249588057677549, 1.9623719411679812e-10, 106.9024094825333,
+     1.5774747517264697e-08, 0.99),
+    ("power:b=5", 0.0015076578169613147, 2.439288174088894, 0.009123968994050989, 41.39825581953653,
+     2.9180475401134336e-08, 0.9),
+])
+def test_a_failed_candidate_does_not_end_the_search(spec, h, s, s_rad, q, q_rad, rho_bar):
+    """Found by sampling starts (the ρ̄ candidates are not in increasing order: the computed ones first)."""
+    from flint import arb
+
+    cert, why = escape_certificate(get_family(spec), arb(h), arb(s, s_rad), arb(q, q_rad), 5)
+    assert why == "" and cert.rho_bar == rho_bar and cert.side == (1 if s > 0 else -1)
