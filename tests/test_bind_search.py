@@ -180,6 +180,14 @@ def test_health_checks_are_suppressed(hypothesis_defaults):
     assert out.failure is None and out.notes == []
 
 
+def test_a_failed_health_check_does_not_stop_the_search(hypothesis_defaults):
+    """A strategy whose smallest example is large: Hypothesis' large_base_example health check fails it unless
+    search() suppresses the health checks (the filter above does not trip one in this Hypothesis version)."""
+    out = search(st.lists(st.integers(), min_size=5000, max_size=5000), lambda case: Check(P, 1.0, {}),
+                 max_examples=2, seed=0, label="large")
+    assert out.examples >= 1 and out.failure is None and out.notes == []
+
+
 def test_no_reproduce_blob_is_printed(capsys, hypothesis_defaults):
     table = {k: Check(F if k >= 5 else P, 1.0, {}) for k in range(10)}
     search(st.integers(0, 9), _scripted(table), max_examples=50, seed=0, label="blob")
