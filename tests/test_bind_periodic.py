@@ -1,0 +1,128 @@
+"""Binding tests of lrbias/gd/certificate/periodic.py (issue 27): the GD map and its Jacobian on exact balls,
+the Schur–Cohn stability test at each of its boundaries (an unstable or undecided cycle is never called
+stable), the Krawczyk proof's refusals (a fixed point handed in with a period, a 2-cycle handed in as a
+4-cycle, a singular candidate), attraction, and the period guess at its tolerance and its largest period."""
+
+from __future__ import annotations
+
+import pytest
+
+flint = pytest.importorskip("flint")
+arb = flint.arb
+
+from lrbias.gd.certificate.periodic import (  # noqa: E402
+    _inverse,
+    _jacobian,
+    _map_p,
+    _matmul,
+    _stability,
+    attracted,
+    certify_cycle,
+    gd_step,
+    period_guess,
+)
+from lrbias.gd.certificate.records import PERIOD_MAX, Cycle  # noqa: E402
+from lrbias.losses.families import get_family  # noqa: E402
+
+SQUARE = get_family("square")          # l'(s) = s - 1, l'' = 1: every figure below is exact
+LOGCOSH = get_family("logcosh")
+CYCLE_START = (1.0490339373411115, 1.0490339373660473, 3.3 / 3.25)   # a float run's 2-cycle (kappa = 3.3)
+
+
+def _m(rows):
+    return [[arb(v) for v in row] for row in rows]
+
+
+def _floats(m):
+    return [[float(v.mid()) for v in row] for row in m]
+
+
+def test_gd_step_and_jacobian_exact():
+    d1, d2 = SQUARE.arb.d1, SQUARE.arb.d2
+    x, y = gd_step(d1, arb("0.5"), arb(2), arb(3))          # s = 6, l' = 5, h l' = 2.5
+    assert (float(x.mid()), float(y.mid())) == (2 - 7.5, 3 - 5)
+    J = _jacobian(d1, d2, arb("0.5"), arb(2), arb(3))      # off = -h(l' + l'' s) = -5.5
+    assert _floats(J) == [[1 - 0.5 * 9, -5.5], [-5.5, 1 - 0.5 * 4]]
+
+
+def test_matmul_of_non_symmetric_matrices():
+    assert _floats(_matmul(_m([[1, 2], [3, 4]]), _m([[5, 6], [7, 8]]))) == [[19, 22], [43, 50]]
+
+
+def test_map_p_composes_the_map_and_the_chain_rule():
+    d1, d2, h = SQUARE.arb.d1, SQUARE.arb.d2, arb("0.1")
+    x1, y1 = gd_step(d1, h, arb(2), arb(3))
+    x2, y2 = gd_step(d1, h, x1, y1)
+    fx, fy, J = _map_p(d1, d2, h, arb(2), arb(3), 2, True)
+    assert (float(fx.mid()), float(fy.mid())) == (float(x2.mid()), float(y2.mid()))
+    expected = _matmul(_jacobian(d1, d2, h, x1, y1), _jacobian(d1, d2, h, arb(2), arb(3)))
+    assert _floats(J) == _floats(expected)
+    assert _floats(_map_p(d1, d2, h, arb(2), arb(3), 2, False)[2]) == [[1, 0], [0, 1]]
+
+
+def test_inverse():
+    assert _inverse([[2.0, 1.0], [1.0, 1.0]]) == [[1.0, -1.0], [-1.0, 2.0]]
+    assert _inverse([[1.0, 2.0], [2.0, 4.0]]) is None
+    assert _inverse([[1e300, 0.0], [0.0, 1e300]]) is None       # det overflows: no inverse trusted
+
+
+@pytest.mark.parametrize(("rows", "verdict", "why"), [
+    ([[0.5, 0.3], [-0.2, 0.1]], "stable", "trace 0.6, det 0.11: inside"),
+    ([[0, -1], [1, 0]], "undecided", "det = 1 exactly: on the circle (a rotation)"),
+    ([[0, -1.5], [1, 0]], "unstable", "det 1.5 > 1, trace 0"),
+    ([[0.5, 0], [0, 1]], "undecided", "trace = 1 + det exactly: a multiplier 1"),
+    ([[0.5, 0], [0, 1.25]], "unstable", "trace 1.75 > 1 + det = 1.625"),
+    ([[2.5, 0], [0, 0.2]], "unstable", "det 0.5 < 1 but trace 2.7 > 1.5"),
+    ([[-0.5, 0], [0, -1.25]], "unstable", "trace -1.75: |trace| > 1 + det"),
+    ([[-0.5, 0], [0, -0.25]], "stable", "trace -0.75, det 0.125"),
+])
+def test_schur_cohn_at_each_boundary(rows, verdict, why):
+    assert _stability(_m(rows))[0] == verdict, why
+
+
+def test_an_enclosure_across_the_boundary_is_undecided_and_the_text_is_whole():
+    J = [[arb("0.5", 1e-10), arb("0.3")], [arb("-0.2"), arb("0.1")]]
+    assert _stability(J) == ("stable", "trace [0.60000 +/- 4e-10], det [0.11000 +/- 1e-10]")
+    wide = [[arb(0, 0.01), arb(-1)], [arb(1), arb(0)]]         # det in [1 - 0.0001, 1 + 0.0001]
+    assert _stability(wide)[0] == "undecided"
+
+
+def test_a_two_cycle_is_proven_stable_and_its_refusals():
+    x, y, h = CYCLE_START
+    cycle, why = certify_cycle(LOGCOSH, x, y, h, 2)
+    assert why == "" and cycle.period == 2 and cycle.stability == "stable"
+    assert cycle.x.lo <= cycle.x.hi and cycle.x.hi - cycle.x.lo < 1e-14
+    assert cycle.multipliers.startswith("trace [1.8546") and ", det [0.85742" in cycle.multipliers
+    assert certify_cycle("logcosh", x, y, h, 2)[0] == cycle                      # a spec or a Family
+    assert certify_cycle(LOGCOSH, x, y, h, 4) == (None, "the box may hold a point of period 2")
+    assert certify_cycle(LOGCOSH, x, y, h, 1) == (None, "D(F^p) - I is singular on the box")
+    assert certify_cycle(LOGCOSH, 1.0, 1.0, 0.5, 2) == (None, "D(F^p) - I is singular at the candidate")
+
+
+def test_certify_cycle_restores_the_precision():
+    old = flint.ctx.prec
+    certify_cycle(LOGCOSH, *CYCLE_START, 2, bits=200)
+    assert flint.ctx.prec == old
+
+
+def test_attraction_near_and_far():
+    x, y, h = CYCLE_START
+    cycle, _ = certify_cycle(LOGCOSH, x, y, h, 2)
+    assert attracted(LOGCOSH, arb(h), arb(x, 1e-12), arb(y, 1e-12), cycle)
+    assert not attracted(LOGCOSH, arb(h), arb("1.3"), arb("0.6"), cycle)
+    wrong = Cycle(2, cycle.x, cycle.y, "stable", "")
+    assert not attracted(LOGCOSH, arb(h * 0.5), arb(x, 1e-12), arb(y, 1e-12), wrong)   # no cycle at this h
+
+
+def test_period_guess_at_its_tolerance_and_largest_period():
+    def orbit(p, n, wobble=0.0):
+        return [(1.0 + (k % p) + (wobble if k >= p else 0.0), 2.0) for k in range(n)]
+
+    n = 2 * PERIOD_MAX + 2
+    assert period_guess(orbit(1, n)) == 1
+    assert period_guess(orbit(3, n)) == 3
+    assert period_guess(orbit(PERIOD_MAX, n)) == PERIOD_MAX == 16
+    assert period_guess(orbit(PERIOD_MAX + 1, n)) is None
+    scale = 1 + 1.0 + 2.0
+    assert period_guess(orbit(3, n, wobble=0.9e-9 * scale)) == 3        # within 1e-9 of the scale
+    assert period_guess(orbit(3, n, wobble=1.1e-9 * scale)) is None
