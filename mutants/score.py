@@ -46,12 +46,45 @@ def module_results(module: str) -> dict[str, str] | None:
             for name, code in codes.items()}
 
 
+def show_equivalents(eq: dict[str, str]) -> int:
+    """Each listed equivalent mutant of a module that has results: its change (``mutmut show``) and its reason.
+
+    mutmut renumbers a function's mutants when a new test covers more of it, so after a rerun a name may
+    point at another mutant.  An entry whose mutant was *killed* cannot be equivalent and one whose name no
+    longer exists is stale: both are flagged, and the exit status is 1 when there is any.
+    """
+    import subprocess
+
+    stale = 0
+    for module in targets():
+        res = module_results(module)
+        if res is None:
+            continue
+        prefix = slug(module).removesuffix(".__init__") + "."
+        for name, reason in sorted(eq.items()):
+            if not name.startswith(prefix) or "." in name[len(prefix):]:
+                continue
+            status = res.get(name, "missing")
+            shown = subprocess.run([sys.executable, "-m", "mutmut", "show", name], cwd=SCRATCH / slug(module),
+                                   capture_output=True, text=True).stdout
+            change = [line[1:].strip() for line in shown.splitlines()
+                      if line.startswith("+") and not line.startswith("+++")]
+            flag = "" if status in ("survived", "suspicious") else f"  <-- {status.upper()}: re-check this entry"
+            stale += bool(flag)
+            print(f"{name}{flag}\n    change: {change[-1] if change else '?'}\n    reason: {reason}")
+    return 1 if stale else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m mutants.score", description=__doc__)
     p.add_argument("--min", type=float, default=0.0, help="fail below this score in percent (default 0)")
     p.add_argument("--survivors", action="store_true", help="list the surviving, non-equivalent mutants")
+    p.add_argument("--equivalents", action="store_true",
+                   help="show each listed equivalent mutant's change beside its reason (to re-check after a rerun)")
     args = p.parse_args(argv)
     eq = equivalent()
+    if args.equivalents:
+        return show_equivalents(eq)
     rows, low = [], []
     print(f"{'module':34} {'mutants':>7} {'killed':>6} {'timeout':>7} {'survived':>8} {'no tests':>8} "
           f"{'equiv':>5} {'score':>6}")
