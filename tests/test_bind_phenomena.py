@@ -235,3 +235,57 @@ def test_divergence() -> None:
     assert c.detail == {"lr": LR, "outcome": "diverged", "reason": "diverged at step 3", "steps_run": 100}
     c = P.divergence(run())
     assert c.verdict == Verdict.FAIL and c.margin == -1.0 and c.detail["outcome"] == "completed"
+
+
+def test_classify_eos_edges_and_its_why() -> None:
+    assert math.isnan(P.classify_eos(run(s0=None))[1]["s0"])            # no S0 measured: NaN, not None
+    kind, fig = P.classify_eos(run(sharp=(2.0, 3.0, 3.4, 3.4)))
+    assert (kind, fig["why"]) == ("not-eos", "tail median 0.85 <= 0.9")
+    kind, fig = P.classify_eos(run(sharp=(2.0, 3.0, 3.8, 3.8)))        # 3.8/4 is 0.95 exactly: the band's edge
+    assert fig["ratio_median"] == 0.95 and (kind, fig["why"]) == ("eos", "tail median 0.95 in [0.95, 1.05]")
+
+
+def test_edge_of_stability_reports_the_classification_whole() -> None:
+    near_top = run(sharp=(2.0, 3.0, 4.16, 4.16))                       # 1.04: 0.01 below the band's top
+    c = P.edge_of_stability(near_top)
+    assert c.verdict == Verdict.PASS and c.margin == pytest.approx(0.01)
+    assert c.detail == {**P.classify_eos(near_top)[1], "call": "eos"}
+    below = run(sharp=(2.0, 3.0, 3.4, 3.4))
+    assert P.edge_of_stability(below).detail == {**P.classify_eos(below)[1], "call": "not-eos"}
+    near = run(sharp=(2.0, 3.0, 3.7, 3.7))
+    assert P.edge_of_stability(near).detail["reason"] == "tail median 0.925: between 0.9 and the band"
+    # the tail reaches the classification: over the last half the median is 0.975 (EoS), over a quarter 0.7375
+    two_faced = run(sharp=(2.0, 3.9, 3.9, 2.0))
+    assert P.edge_of_stability(two_faced, tail=0.5).detail["call"] == "eos"
+    assert P.edge_of_stability(two_faced).detail["call"] == "not-eos"
+
+
+def test_balancing_names_a_divergence() -> None:
+    assert P.balancing(run(outcome="diverged")).detail["reason"] == "run diverged"
+
+
+def test_catapult_margin_with_a_start_below_one() -> None:
+    c = P.catapult(run(loss=(0.8, 16.0, 0.5, 0.6, 0.6)))               # the low 0.5 is below 1 but above 0
+    assert c.verdict == Verdict.PASS and c.margin == pytest.approx(math.log(0.8 / 0.5))
+
+
+def test_gap_widens_with_lr_at_its_tolerance() -> None:
+    tol = 0.0625
+    # gaps 1/8, 1/16, 1/4 by h: a drop of exactly the tolerance is allowed
+    runs = [_settled(0.25, 0.875), _settled(0.5, 0.9375), _settled(1.0, 0.75)]
+    assert P.gap_widens_with_lr(runs, tolerance=tol).verdict == Verdict.PASS
+    # growth of exactly the tolerance is not growth
+    flat = [_settled(0.25, 0.875), _settled(0.5, 0.8125)]
+    c = P.gap_widens_with_lr(flat, tolerance=tol, min_runs=2)
+    assert c.detail["growth"] == tol and c.verdict == Verdict.FAIL
+
+
+def test_the_tail_reaches_every_per_run_figure_of_the_grids() -> None:
+    r = run(lr=0.5, sharp=(2.0, 3.9, 3.9, 2.0))            # tail 0.5: median 3.9; tail 0.25: median 2.95
+    other = run(lr=0.25, sharp=(2.0, 3.9, 3.9, 2.0))
+    series = P.gap_widens_with_lr([r, other], min_runs=2, tail=0.5).detail["series"]
+    assert [x["ratio_median"] for x in series] == [3.9 * 0.25 / 2, 3.9 * 0.5 / 2]
+    assert [x["gap"] for x in series] == [1 - 3.9 * 0.25 / 2, 1 - 3.9 * 0.5 / 2]
+    series = P.sharpness_independent_of_lr([r, other], tail=0.5).detail["series"]
+    assert [(x["call"], x["ratio_median"], x["sharpness_tail"]) for x in series] == [
+        ("not-eos", 3.9 * 0.25 / 2, 3.9), ("eos", 3.9 * 0.5 / 2, 3.9)]
