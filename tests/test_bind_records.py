@@ -19,7 +19,7 @@ def test_declared_names_and_budgets():
 
 
 def _base(**kw):
-    return Certificate(outcome=kw.pop("outcome", records.CONVERGED), spec="square", x0=0.5, y0=2.0, h=0.25,
+    return Certificate(outcome=kw.pop("outcome", records.CONVERGED), spec="square", x0=0.5, y0=3.0, h=0.25,
                        reason=kw.pop("reason", ""), bits=128, seconds=0.5, steps_followed=40, **kw)
 
 
@@ -34,8 +34,8 @@ def test_a_converged_certificate_as_dict_whole():
     tail = Tail(step=7, eps=1e-3, q_centre=4.25, delta=1e-6, rho=0.5, K=2.0, e=1e-4, curvature_bound=1.5)
     cert = _base(step=7, tail=tail, catapult={"step": 1, "rise": 2.0}, max_rise_upper=3.5, **e)
     assert cert.as_dict() == {
-        "outcome": "certified converged", "spec": "square", "x0": 0.5, "y0": 2.0, "h": 0.25,
-        "C": 0.25 * (0.25 + 4.0), "reason": "", "bits": 128, "seconds": 0.5, "steps_followed": 40, "step": 7,
+        "outcome": "certified converged", "spec": "square", "x0": 0.5, "y0": 3.0, "h": 0.25,
+        "C": 0.25 * (0.25 + 9.0), "reason": "", "bits": 128, "seconds": 0.5, "steps_followed": 40, "step": 7,
         "ratio": {"lo": 0, "hi": 0.5, "ball": "[0 +/- 0.5]"}, "sharpness": {"lo": 1, "hi": 1.5, "ball": "[1 +/- 0.5]"},
         "imbalance": {"lo": 2, "hi": 2.5, "ball": "[2 +/- 0.5]"}, "x": {"lo": 3, "hi": 3.5, "ball": "[3 +/- 0.5]"},
         "y": {"lo": 4, "hi": 4.5, "ball": "[4 +/- 0.5]"}, "catapult": {"step": 1, "rise": 2.0},
