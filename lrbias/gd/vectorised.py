@@ -143,7 +143,7 @@ def run_batch(family: Family, x0: Any, y0: Any, h: Any = None, C: Any = None,
 
     Exactly one of ``h`` and ``C`` is given (scalars broadcast).  ``progress(done, total)`` is
     called after each chunk.  ``backend`` is 'numpy' (default), 'torch' (float64 tensors on
-    ``device``: 'auto' = CUDA when available, 'cpu', 'cuda'; see :mod:`.batched`) or 'quad'
+    ``device``: 'auto' = CUDA when available, 'cpu', 'cuda'; see :func:`lrbias.gd.device.resolve_device`) or 'quad'
     (binary128 arrays, the quad tier: the same loop and rules, ~10⁶ start-steps/s; the result's
     arrays are float64 and ``meta['precision']`` says 'quad') or 'numba' (float64, the fused
     kernel of :mod:`lrbias.gd.kernel` between rule steps; needs the ``fast`` extra).  ``track_max=False`` skips the
