@@ -126,3 +126,16 @@ def test_period_guess_at_its_tolerance_and_largest_period():
     scale = 1 + 1.0 + 2.0
     assert period_guess(orbit(3, n, wobble=0.9e-9 * scale)) == 3        # within 1e-9 of the scale
     assert period_guess(orbit(3, n, wobble=1.1e-9 * scale)) is None
+
+
+@pytest.mark.parametrize(("dx", "dy", "radius"), [(1, 1, 8.3398771129e-05), (1, -1, 8.3398771129e-05),
+                                                  (1, 0, 1.6679754226e-04)])
+def test_the_attraction_proof_reaches_as_far_as_its_norm_allows(dx, dy, radius):
+    """The farthest proven start from the cycle point along three directions (bisected with this code and
+    pinned): inside by 4 % it is proven attracted, outside by 4 % not.  A basis inverse taken with a wrong
+    determinant (Pinv = a·P⁻¹ with a < 1) shrinks every image and "proves" starts ~30x farther out."""
+    x, y, h = CYCLE_START
+    cycle, _ = certify_cycle(LOGCOSH, x, y, h, 2)
+    cx, cy = cycle.x.mid, cycle.y.mid
+    assert attracted(LOGCOSH, arb(h), arb(cx + 0.96 * radius * dx), arb(cy + 0.96 * radius * dy), cycle)
+    assert not attracted(LOGCOSH, arb(h), arb(cx + 1.04 * radius * dx), arb(cy + 1.04 * radius * dy), cycle)
