@@ -10,6 +10,7 @@ import pytest
 flint = pytest.importorskip("flint")
 arb = flint.arb
 
+from lrbias.gd.certificate.intervals import Enclosure  # noqa: E402
 from lrbias.gd.certificate.periodic import (  # noqa: E402
     _inverse,
     _jacobian,
@@ -139,3 +140,29 @@ def test_the_attraction_proof_reaches_as_far_as_its_norm_allows(dx, dy, radius):
     cx, cy = cycle.x.mid, cycle.y.mid
     assert attracted(LOGCOSH, arb(h), arb(cx + 0.96 * radius * dx), arb(cy + 0.96 * radius * dy), cycle)
     assert not attracted(LOGCOSH, arb(h), arb(cx + 1.04 * radius * dx), arb(cy + 1.04 * radius * dy), cycle)
+
+
+def test_an_unstable_two_cycle_off_the_diagonal_whole():
+    """Square loss, h = 1: (1, −1) ↔ (−1, 1) exactly (s = −1, hl'(s) = −2).  x and y differ, so a proof that
+    mixed up the coordinates (one box's component for the other's) cannot pass."""
+    cycle, why = certify_cycle("square", 1.0, -1.0, 1.0, 2)
+    assert why == "" and cycle == Cycle(
+        2, Enclosure(0.9999999999999999, 1.0000000000000002, "[1.00000000000000000 +/- 1.22e-18]"),
+        Enclosure(-1.0000000000000002, -0.9999999999999999, "[-1.00000000000000000 +/- 1.22e-18]"),
+        "unstable", "trace [18.000 +/- 5e-8], det [81.000 +/- 4e-7]")
+
+
+def test_the_saddle_is_a_fixed_point_never_a_two_cycle():
+    """(0, 0) is an isolated fixed point: handed in with period 2 the Krawczyk test passes on F² − id, and only
+    the check of the divisor d = 1 refuses it; with period 1 it is proven, and unstable."""
+    assert certify_cycle("square", 0.0, 0.0, 0.5, 2) == (None, "the box may hold a point of period 1")
+    cycle, why = certify_cycle("square", 0.0, 0.0, 0.5, 1)
+    assert why == "" and (cycle.period, cycle.stability) == (1, "unstable")
+    assert cycle.x.contains(0.0) and cycle.y.contains(0.0) and cycle.x.hi < 1e-29
+    assert cycle.multipliers == "trace [2.0000 +/- 1e-9], det [0.75000 +/- 1e-10]"
+
+
+def test_the_stable_cycles_enclosures_pinned():
+    cycle, _ = certify_cycle(LOGCOSH, *CYCLE_START, 2)
+    assert (cycle.x, cycle.y) == (Enclosure(1.0490339373535789, 1.0490339373535797, "[1.049033937353579 +/- 5.31e-16]"),
+                                  Enclosure(1.0490339373535789, 1.0490339373535797, "[1.049033937353579 +/- 5.31e-16]"))
