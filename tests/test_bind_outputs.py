@@ -608,7 +608,13 @@ def test_pid_alive_reads_the_state_after_the_last_parenthesis(monkeypatch, text:
 
 
 def test_pid_alive_sends_no_signal() -> None:
-    a = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    # every signal's default action restored in the child: under nohup SIGHUP is inherited as ignored
+    child = ("import signal, time\n"
+             "for s in signal.valid_signals():\n"
+             "    try: signal.signal(s, signal.SIG_DFL)\n"
+             "    except (OSError, ValueError): pass\n"
+             "time.sleep(60)")
+    a = subprocess.Popen([sys.executable, "-c", child])
     try:
         assert outputs._pid_alive(a.pid)
         with pytest.raises(subprocess.TimeoutExpired):   # still running: the probe sent it no signal
