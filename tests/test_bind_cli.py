@@ -223,6 +223,14 @@ def test_main_debug_adds_the_traceback(monkeypatch, capsys):
     assert code == 3 and err.startswith("Traceback") and "ValueError: v\n" in err
 
 
+@pytest.mark.parametrize(("exc", "code"), [(LrbiasError("l"), 2), (OSError(5, "I/O error"), 1),
+                                         (RecursionError("r"), 2), (MemoryError(), 1)])
+def test_main_debug_on_each_branch(monkeypatch, capsys, exc, code):
+    monkeypatch.delenv(DEBUG_ENV, raising=False)
+    got, out, err = _main_with(monkeypatch, capsys, _raising(exc), ["--debug", "families"])
+    assert (got, out) == (code, "") and err.startswith("Traceback (most recent call last):\n")
+
+
 def test_main_exit_code_of_the_command(monkeypatch, capsys):
     assert _main_with(monkeypatch, capsys, lambda args: None) == (0, "", "")
     assert _main_with(monkeypatch, capsys, lambda args: 5) == (5, "", "")
@@ -478,7 +486,8 @@ def test_print_results_whole(capsys):
         _r("f", "inconclusive", provenance="paper", examples=2, worst_margin=2.0, notes=["only a note"]),
     ]
     print_results(results)
-    assert capsys.readouterr() == (
+    first = capsys.readouterr()
+    assert first == (
         "id     provenance     verdict       examples  worst margin  frontier\n"
         "a.one  exact          pass          10        0.123         sq: kappa in [0,2]\n"
         "b      paper          FAIL          3         -1.5          -\n"
@@ -505,6 +514,12 @@ def test_print_results_whole(capsys):
         "  margin 0.5; detail None\n"
         "\nf: inconclusive\n"
         "  note: only a note\n", "")
+    import io
+
+    stream = io.StringIO()
+    print_results(results, stream)
+    assert capsys.readouterr() == ("", "")
+    assert stream.getvalue() == first.out
 
 
 def test_print_results_to_a_stream_and_without_coverage(capsys):

@@ -75,7 +75,8 @@ def stand_in_report(monkeypatch):
     monkeypatch.setattr(results, "load_document", load_document)
     monkeypatch.setattr(diff, "diff_documents", diff_documents)
     monkeypatch.setattr(diff, "format_text", lambda d: f"TEXT {len(d.regressions)} regressions")
-    monkeypatch.setattr(diff, "format_html", lambda d, old, new: f"<html>{old} -> {new}</html>")
+    monkeypatch.setattr(diff, "format_html",
+                        lambda d, old, new: f"<html>{old} -> {new}</html>" + "!" * len(d.regressions))
     state["inside"] = False
     return state
 
@@ -225,7 +226,7 @@ def test_diff_json_and_html(stand_in_report, two_docs, capsys, tmp_path):
     assert _run(capsys, ["diff", old, new, "--html", "-"]) == (0, f"<html>{old} -> {new}</html>",
                                                                "TEXT 0 regressions\n")
     stand_in_report["regressions"] = ["r"]
-    assert _run(capsys, ["diff", old, new, "--html", "-"]) == (1, f"<html>{old} -> {new}</html>",
+    assert _run(capsys, ["diff", old, new, "--html", "-"]) == (1, f"<html>{old} -> {new}</html>!",
                                                                "TEXT 1 regressions\n")
     assert _run(capsys, ["diff", old, new, "--html", str(html)]) == (
         1, "TEXT 1 regressions\n", f"HTML diff written to {html}\n")
@@ -322,7 +323,8 @@ def test_certify_text_minimal(stand_in_certify, capsys):
 def test_certify_text_whole(stand_in_certify, capsys):
     tail = types.SimpleNamespace(step=17, rho=0.123456789, e=1.23456e-5, K=2.5, eps=0.001234, q_centre=2.123456789012,
                                  delta=3.4567e-4)
-    stand_in_certify["cert"] = _cert(tail=tail, ratio=_enc(0.5, 0.75), sharpness=_enc(1.0, 1.0), imbalance=None,
+    stand_in_certify["cert"] = _cert(tail=tail, ratio=_enc(0.5, 0.75), sharpness=_enc(1.0, 1.0),
+                                     imbalance=_enc(-2.0, -1.5),
                                      x=_enc(-1.0, 2.0), y=_enc(0.25, 0.5), reason="spare reason")
     assert _run(capsys, [*START, "--max-bits", "128", "--max-steps", "1", "--width", "0.5"]) == (
         0, "certified converged  (square, x0 1.0, y0 0.5, h 1.0, C 1.25)\n"
@@ -330,7 +332,7 @@ def test_certify_text_whole(stand_in_certify, capsys):
            "0.00123, |q - 2.123456789| <= 0.000346\n"
            "  ratio S∞h/2        [0.5, 0.75]  (width 0.25)\n"
            "  sharpness S∞       [1.0, 1.0]  (width 0)\n"
-           "  imbalance x∞²-y∞²  -\n"
+           "  imbalance x∞²-y∞²  [-2.0, -1.5]  (width 0.5)\n"
            "  limit x∞           [-1.0, 2.0]  (width 3)\n"
            "  limit y∞           [0.25, 0.5]  (width 0.25)\n"
            "  why: spare reason\n"
@@ -346,12 +348,23 @@ def test_certify_text_escape_cycle_and_reason(stand_in_certify, capsys):
            "  escape region entered at step 9: |s| >= 3\n"
            "  |s_(t+1)| >= 1.23457 |s_t| from then on; doubly exponential\n"
            "  precision 128 bits, 42 steps followed, 0.012 s\n", "")
-    cycle = types.SimpleNamespace(period=2, x=_enc(1.0, 1.5), y=None, stability="stable", multipliers="[0.1]")
+    cycle = types.SimpleNamespace(period=2, x=_enc(1.0, 1.5), y=_enc(0.0, 0.25), stability="stable",
+                                  multipliers="[0.1]")
     stand_in_certify["cert"] = _cert(outcome="not certified", cycle=cycle, reason="rho >= 1", certified=False)
     assert _run(capsys, [*START, "--width", "0.999"]) == (
         0, "not certified  (square, x0 1.0, y0 0.5, h 1.0, C 1.25)\n"
-           "  2-cycle through x [1.0, 1.5]  (width 0.5), y -; stable ([0.1])\n"
+           "  2-cycle through x [1.0, 1.5]  (width 0.5), y [0.0, 0.25]  (width 0.25); stable ([0.1])\n"
            "  reason: rho >= 1\n"
+           "  precision 128 bits, 42 steps followed, 0.012 s\n", "")
+
+
+def test_certify_kappa_and_a_start_off_the_unit(stand_in_certify, capsys):
+    code, _, err = _run(capsys, ["certify", "--loss", "softplus-pair:a=0.5", "--x0", "2", "--y0", "1", "--kappa",
+                                 "1", "--json"])
+    h = 1 / (0.21233045007200477 * 5)
+    assert (code, err) == (0, "") and stand_in_certify["calls"][-1][:4] == ("softplus-pair:a=0.5", 2.0, 1.0, h)
+    assert _run(capsys, ["certify", "--loss", "square", "--x0", "2", "--y0", "0", "--h", "0.5"]) == (
+        0, "certified converged  (square, x0 2.0, y0 0.0, h 0.5, C 2)\n"
            "  precision 128 bits, 42 steps followed, 0.012 s\n", "")
 
 
@@ -377,6 +390,9 @@ def test_sweep_certified(monkeypatch):
     args = argparse.Namespace(certify=0, n=5, seed=3, chunk_size=2, scheduler="tcp://h:1", workers=None)
     assert certify_cli.sweep_certified("sq", args, "RANGES", "SETTINGS") == {"k": 0}
     assert calls == [(("sq", 5, "RANGES", 3, 2, "SETTINGS", 0), {"scheduler": "tcp://h:1", "workers": None})]
+    args.scheduler, args.workers = None, 3
+    certify_cli.sweep_certified("sq", args, "RANGES", "SETTINGS")
+    assert calls[-1][1] == {"scheduler": None, "workers": 3}
     args.certify = -1
     with pytest.raises(InvalidArgument) as exc:
         certify_cli.sweep_certified("sq", args, "RANGES", "SETTINGS")
@@ -516,6 +532,9 @@ def test_run_bad_input(stand_in_run, capsys):
     assert _run(capsys, [*RUN, "--steps", "10000000", "--record-every", "101", "--json"])[0] == 0
     assert _run(capsys, [*RUN, "--steps", "10000000", "--json"])[0] == 0
     assert _run(capsys, [*RUN, "--steps", "9999999", "--record-every", "100", "--json"])[0] == 0  # 99999 + 1 states
+    _bad(capsys, [*RUN, "--steps", "9999900", "--record-every", "99"],  # 9999900 = 100 × (MAX_RECORDED - 1)
+         "--record-every 99 with --steps 9999900 keeps 101010 states; accepted: at most 100000, "
+         "i.e. --record-every >= 100")
     assert [c[6:8] for c in stand_in_run["calls"]] == [(99_999, 1), (10_000_000, 101), (10_000_000, 0),
                                                        (9_999_999, 100)]
 
@@ -584,7 +603,8 @@ def stand_in_sweep(monkeypatch):
     monkeypatch.setattr(scaleout, "sweep_report", sweep_report)
     monkeypatch.setattr(engines, "_progress_bar", bar)
     monkeypatch.setattr(certify_cli, "sweep_certified",
-                        lambda spec, args, ranges, st: state["calls"].append(("certify", spec, args.certify, ranges))
+                        lambda spec, args, ranges, st: state["calls"].append(("certify", spec, args.certify, ranges,
+                                                                              st.max_steps, st.check_every))
                         or _certified_block(None))
     state["bars"] = bars
     return state
@@ -640,7 +660,7 @@ def test_sweep_every_option_json(stand_in_sweep, capsys):
         ("softplus-pair:a=0.5", 3, ranges, 5, 7, 1, {
             "chunk_size": 1, "scheduler": None, "workers": 2, "artefact_limit": None, "artefact_budget_s": 0.0,
             "progress": 0, "artefact_progress": 1}),
-        ("certify", "softplus-pair:a=0.5", 3, ranges)]
+        ("certify", "softplus-pair:a=0.5", 3, ranges, 7, 1)]
     assert stand_in_sweep["bars"] == [(True, "sweep"), (True, "artefact check")]
     stand_in_sweep["calls"].clear()
     assert _run(capsys, [*SWEEP, "--common-signs", "--certify", "2", "--n", "2", "--scheduler", "tcp://h:1",
@@ -754,6 +774,7 @@ def test_sweep_bad_input(stand_in_sweep, capsys):
     _bad(capsys, [*SWEEP, "--random-signs", "--common-signs"],
          "--random-signs and --common-signs together; accepted: at most one of them")
     _bad(capsys, [*SWEEP, "--workers", "0"], _workers_message())
+    _bad(capsys, [*SWEEP, "--scheduler", "nohost"], "--scheduler 'nohost' is malformed; accepted: tcp://HOST:PORT")
     _bad(capsys, [*SWEEP, "--chunk-size", "0"], "--chunk-size 0 is invalid; accepted: an integer >= 1")
     assert stand_in_sweep["calls"] == []
     for argv in (["--n", "1", "--certify", "1"], ["--n", "100000000", "--chunk-size", "100000000"],
