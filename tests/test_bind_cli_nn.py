@@ -14,20 +14,11 @@ import types
 
 import pytest
 
-from lrbias.cli import build_parser, main
+from lrbias.cli import build_parser
 from lrbias.cli import nn as nn_cli
 from lrbias.errors import LrbiasError, short
 from lrbias.nn.config import RunConfig
-
-
-def _run(capsys, argv):
-    code = main(argv)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def _bad(capsys, argv, message):
-    assert _run(capsys, argv) == (2, "", f"lrbias: error: {message}\n")
+from tests.test_bind_cli_commands import _bad, _run
 
 
 def _error(func, *args):
