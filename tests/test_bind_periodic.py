@@ -1,7 +1,9 @@
 """Binding tests of lrbias/gd/certificate/periodic.py (issue 27): the GD map and its Jacobian on exact balls,
 the Schur–Cohn stability test at each of its boundaries (an unstable or undecided cycle is never called
 stable), the Krawczyk proof's refusals (a fixed point handed in with a period, a 2-cycle handed in as a
-4-cycle, a singular candidate), attraction, and the period guess at its tolerance and its largest period."""
+4-cycle, a singular candidate), attraction, and the period guess at its tolerance and its largest period.
+The Krawczyk inclusion and the attraction proof's eigenbasis are tested on matrices and maps without the
+GD map's symmetry (every cycle of GD on l(xy) has x^2 = y^2, which hides a wrong coordinate or row there)."""
 
 from __future__ import annotations
 
@@ -12,8 +14,10 @@ arb = flint.arb
 
 from lrbias.gd.certificate.intervals import Enclosure  # noqa: E402
 from lrbias.gd.certificate.periodic import (  # noqa: E402
+    _eigenbasis,
     _inverse,
     _jacobian,
+    _krawczyk_inside,
     _map_p,
     _matmul,
     _stability,
@@ -166,3 +170,86 @@ def test_the_stable_cycles_enclosures_pinned():
     cycle, _ = certify_cycle(LOGCOSH, *CYCLE_START, 2)
     assert (cycle.x, cycle.y) == (Enclosure(1.0490339373535789, 1.0490339373535797, "[1.049033937353579 +/- 5.31e-16]"),
                                   Enclosure(1.0490339373535789, 1.0490339373535797, "[1.049033937353579 +/- 5.31e-16]"))
+
+
+S = 0.5 ** 0.5
+
+
+@pytest.mark.parametrize(("a", "P"), [
+    ([[3.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, -1.0]]),        # diagonal: one row of a - lambda*I vanishes
+    ([[1.0, 0.0], [0.0, 3.0]], [[0.0, -1.0], [1.0, 0.0]]),        # larger eigenvalue first
+    ([[1.0, 2.0], [2.0, 1.0]], [[S, S], [S, -S]]),                # a tie of the two rows: the first row's form
+    ([[2.0, 3.0], [0.0, 1.0]], [[1.0, 3 / 10 ** 0.5], [0.0, -1 / 10 ** 0.5]]),
+    ([[2.0, 0.0], [3.0, 1.0]], [[1 / 10 ** 0.5, 0.0], [3 / 10 ** 0.5, 1.0]]),   # the longer form, by 3 to 1
+    ([[1.0, 1.0], [2.0 ** -40, 1.0]],                             # discriminant 2^-40 > 0, exactly
+     [[1 / (1 + 2.0 ** -40) ** 0.5, 1 / (1 + 2.0 ** -40) ** 0.5],
+      [2.0 ** -20 / (1 + 2.0 ** -40) ** 0.5, -(2.0 ** -20) / (1 + 2.0 ** -40) ** 0.5]]),
+])
+def test_eigenbasis_whole(a, P):
+    got = _eigenbasis(a)
+    assert [v for row in got for v in row] == pytest.approx([v for row in P for v in row], abs=1e-15)
+
+
+@pytest.mark.parametrize("a", [
+    [[0.0, -1.0], [1.0, 0.0]],           # complex eigenvalues
+    [[1.0, 1.0], [0.0, 1.0]],            # a double eigenvalue, discriminant exactly 0
+    [[2.0, 0.0], [0.0, 2.0]],
+    [[float("nan"), 0.0], [0.0, 1.0]],   # a non-finite Jacobian
+])
+def test_eigenbasis_is_the_identity_without_two_real_eigenvalues(a):
+    assert _eigenbasis(a) == [[1.0, 0.0], [0.0, 1.0]]
+
+
+def test_eigenbasis_diagonalises_non_symmetric_matrices():
+    """A P = P diag(lambda1, lambda2) with unit columns and lambda1 > lambda2, on matrices of either row's
+    dominance (|a01| > |a10| and the reverse), checked against numpy's eigenvalues."""
+    import numpy as np
+    rng = np.random.default_rng(27)
+    seen = 0
+    for _ in range(400):
+        a = rng.normal(size=(2, 2)) * rng.choice([1.0, 1e-3, 1e3], size=(2, 2))
+        lam = np.linalg.eigvals(a)
+        if (np.iscomplexobj(lam) and np.any(lam.imag != 0)) or abs(lam[0] - lam[1]) < 1e-6 * np.abs(a).max():
+            continue
+        P = np.array(_eigenbasis(a.tolist()))
+        lam = np.sort(lam.real)[::-1]
+        assert np.allclose(np.linalg.norm(P, axis=0), 1.0, atol=1e-12)
+        assert np.allclose(a @ P, P * lam, atol=1e-9 * np.abs(a).max())
+        seen += 1
+    assert seen > 200
+
+
+def _linear_problem(M, zstar, c, r):
+    """G(z) = M (z - z*) on the box c +- r: G(c) and DG as balls."""
+    Z = (arb(c[0], r), arb(c[1], r))
+    G0 = tuple(sum(arb(M[i][j]) * (arb(c[j]) - zstar[j]) for j in range(2)) for i in range(2))
+    return Z, G0, _m(M)
+
+
+def test_krawczyk_needs_both_coordinates_inside():
+    """x's image inside and y's not (and the reverse): no proof.  An `or` would prove a zero of G in a box
+    from one coordinate only."""
+    c, r = (1.001, 0.999), 0.01
+    Z, G0, DG = _linear_problem([[1.0, 0.0], [0.0, 2.0]], (1, 1), c, r)
+    K = _krawczyk_inside(Z, c, G0, DG, [[1.0, 0.0], [0.0, 0.5]])   # C = DG^-1: K(Z) is the zero (1, 1)
+    assert K is not None and [(float(k.mid()), float(k.rad())) for k in K] == [(1.0, 0.0), (1.0, 0.0)]
+    assert _krawczyk_inside(Z, c, G0, DG, [[1.0, 0.0], [0.0, 1.0]]) is None   # K_y = 2 - c_y +- r: not inside
+    Z, G0, DG = _linear_problem([[2.0, 0.0], [0.0, 1.0]], (1, 1), c, r)
+    assert _krawczyk_inside(Z, c, G0, DG, [[1.0, 0.0], [0.0, 1.0]]) is None   # K_x not inside, K_y is
+
+
+def test_krawczyk_image_of_a_non_symmetric_map_against_floats():
+    """K(Z) = c - C G(c) + (I - C M)(Z - c) for G = M (z - z*), M and C non-symmetric: midpoints and radii
+    against the float formula (a row or column of C or M mixed up moves them)."""
+    import numpy as np
+    M = np.array([[2.0, 1.0], [0.5, 3.0]])
+    C = np.linalg.inv(M) + np.array([[0.01, -0.02], [0.03, 0.005]])
+    zstar, c, r = np.array([0.3, -0.7]), np.array([0.3004, -0.6993]), 1e-3
+    Z, G0, DG = _linear_problem(M.tolist(), zstar.tolist(), c.tolist(), r)
+    K = _krawczyk_inside(Z, (float(c[0]), float(c[1])), G0, DG, C.tolist())
+    assert K is not None
+    mid = c - C @ (M @ (c - zstar))
+    rad = np.abs(np.eye(2) - C @ M) @ np.array([r, r])
+    assert [float(k.mid()) for k in K] == pytest.approx(mid.tolist(), abs=1e-15)
+    assert [float(k.rad()) for k in K] == pytest.approx(rad.tolist(), rel=1e-9)
+    assert all(k.contains(float(z)) for k, z in zip(K, zstar, strict=True))

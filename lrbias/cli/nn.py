@@ -273,17 +273,18 @@ def _cmd_nn_grid(args: argparse.Namespace) -> int:
         check = verdicts[claim.id]
         figs = []
         for run in check.detail.get("runs", []):
-            if "lr" not in run and "series" in run:
-                continue  # a trend check: printed per grid below
+            if "series" in run:
+                continue  # a trend check's figures (no "lr"): printed per grid below
+            if "lr" not in run:  # a check's figures without a run: every one but the verdict
+                figs.append(",".join(f"{k}={_fmt(v)}" for k, v in run.items() if k not in ("verdict", "margin")))
+                continue
             keys = [k for k in ("s0_lr_over_2", "ratio_median", "call", "loss_max_over_start",
                                 "gap_final_over_start") if k in run and run[k] is not None]
             if run.get("outcome") == "diverged":
                 keys.append("outcome")
             where = str(run.get("grid", "")).rpartition("@")[2]
-            label = f"{where + ' ' if where else ''}h={run['lr']:g}:" if "lr" in run else ""
-            figs.append(label + ",".join(f"{k}={_fmt(run[k])}" for k in keys)
-                        if "lr" in run else ",".join(f"{k}={_fmt(v)}" for k, v in run.items()
-                                                     if k not in ("verdict", "margin")))
+            label = f"{where + ' ' if where else ''}h={run['lr']:g}:"
+            figs.append(label + ",".join(f"{k}={_fmt(run[k])}" for k in keys))
         for name, part in check.detail.get("grids", {}).items():
             if "series" in part and "slope" in part:  # relu³: the tail sharpness against h
                 figs.append(f"{name}: tail S by h " + ", ".join(

@@ -61,6 +61,30 @@ def _stability(J: list[list[Any]]) -> tuple[str, str]:
     return "undecided", text
 
 
+def _krawczyk_inside(Z: tuple[Any, Any], c: tuple[float, float], G0: tuple[Any, Any],
+                     DG: list[list[Any]], C: list[list[float]]) -> list[Any] | None:
+    """The Krawczyk image K(Z) = c − C·G(c) + (I − C·DG(Z))(Z − c) when it lies in the interior of the
+    box Z in both coordinates (then G has exactly one zero in Z), else None.
+
+    G0 encloses G(c), DG encloses DG over Z, and C is any float matrix (the inverse of DG's midpoint
+    makes K small).  Any map: this is where the proof's soundness rests, so it is tested on maps
+    without the GD map's symmetry.
+    """
+    arb = flint_module().arb
+    Cb = [[arb(v) for v in row] for row in C]
+    dz = (Z[0] - c[0], Z[1] - c[1])
+    K = []
+    for i in range(2):
+        k = arb(c[i]) - (Cb[i][0] * G0[0] + Cb[i][1] * G0[1])
+        for j in range(2):
+            row = (1 if i == j else 0) - (Cb[i][0] * DG[0][j] + Cb[i][1] * DG[1][j])
+            k = k + row * dz[j]
+        K.append(k)
+    if Z[0].contains_interior(K[0]) and Z[1].contains_interior(K[1]):
+        return K
+    return None
+
+
 def certify_cycle(family: Family | str, x: float, y: float, h: float, period: int,
                   radius: float = 1e-10, bits: int = START_BITS) -> tuple[Cycle | None, str]:
     """Prove a period-``period`` cycle of GD near (x, y) by the Krawczyk test on G = F^p − id.
@@ -102,17 +126,9 @@ def certify_cycle(family: Family | str, x: float, y: float, h: float, period: in
             C = _inverse(A)
             if C is None:
                 return None, "D(F^p) - I is singular on the box"
-            Cb = [[arb(v) for v in row] for row in C]
             DG = [[JZ[i][j] - (1 if i == j else 0) for j in range(2)] for i in range(2)]
-            dz = (Z[0] - cx, Z[1] - cy)
-            Kz = []
-            for i in range(2):
-                k = arb(cx if i == 0 else cy) - (Cb[i][0] * G0[0] + Cb[i][1] * G0[1])
-                for j in range(2):
-                    row = (1 if i == j else 0) - (Cb[i][0] * DG[0][j] + Cb[i][1] * DG[1][j])
-                    k = k + row * dz[j]
-                Kz.append(k)
-            if Z[0].contains_interior(Kz[0]) and Z[1].contains_interior(Kz[1]):
+            Kz = _krawczyk_inside(Z, (cx, cy), G0, DG, C)
+            if Kz is not None:
                 for d in range(1, period):
                     if period % d == 0:
                         fx, fy, _ = _map_p(d1, d2, hb, Z[0], Z[1], d, False)
@@ -125,6 +141,27 @@ def certify_cycle(family: Family | str, x: float, y: float, h: float, period: in
         return None, f"the Krawczyk test failed on every box tried (period {period})"
     finally:
         flint.ctx.prec = old
+
+
+def _eigenbasis(a: list[list[float]]) -> list[list[float]]:
+    """The unit eigenvectors of the real 2×2 matrix ``a`` as columns, larger eigenvalue first; the
+    identity when the eigenvalues are complex or equal.
+
+    Each eigenvector spans the kernel of a − λI, read off either row: (a01, λ − a00) or (λ − a11, a10).
+    The longer of the two is taken (one of them vanishes when a row of a − λI does, as for a diagonal a).
+    Any invertible basis keeps the attraction proof sound; an eigenbasis makes its contraction norm small.
+    """
+    tr, det = a[0][0] + a[1][1], a[0][0] * a[1][1] - a[0][1] * a[1][0]
+    disc = tr * tr / 4 - det
+    if not disc > 0:
+        return [[1.0, 0.0], [0.0, 1.0]]
+    cols = []
+    for lm in (tr / 2 + math.sqrt(disc), tr / 2 - math.sqrt(disc)):
+        u, w = (a[0][1], lm - a[0][0]), (lm - a[1][1], a[1][0])
+        v = u if math.hypot(*u) >= math.hypot(*w) else w
+        n = math.hypot(*v)
+        cols.append((v[0] / n, v[1] / n))
+    return [[cols[0][0], cols[1][0]], [cols[0][1], cols[1][1]]]
 
 
 def attracted(fam: Family, h: Any, x: Any, y: Any, cycle: Cycle) -> bool:
@@ -141,18 +178,7 @@ def attracted(fam: Family, h: Any, x: Any, y: Any, cycle: Cycle) -> bool:
     d1, d2, p = fam.arb.d1, fam.arb.d2, cycle.period
     cx, cy = cycle.x.mid, cycle.y.mid
     _, _, J0 = _map_p(d1, d2, h, arb(cx), arb(cy), p, True)
-    a = [[float(J0[i][j].mid()) for j in range(2)] for i in range(2)]
-    tr, det = a[0][0] + a[1][1], a[0][0] * a[1][1] - a[0][1] * a[1][0]
-    disc = tr * tr / 4 - det
-    P = [[1.0, 0.0], [0.0, 1.0]]
-    if disc > 0:
-        lam = [tr / 2 + math.sqrt(disc), tr / 2 - math.sqrt(disc)]
-        cols = []
-        for lm in lam:
-            v = (a[0][1], lm - a[0][0]) if abs(a[0][1]) > abs(a[1][0]) else (lm - a[1][1], a[1][0])
-            n = math.hypot(*v)
-            cols.append((v[0] / n, v[1] / n) if n > 0 else (1.0, 0.0))
-        P = [[cols[0][0], cols[1][0]], [cols[0][1], cols[1][1]]]
+    P = _eigenbasis([[float(J0[i][j].mid()) for j in range(2)] for i in range(2)])
     Pinv_f = _inverse(P)
     if Pinv_f is None:
         return False
