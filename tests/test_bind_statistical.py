@@ -414,14 +414,14 @@ def test_specs_checks_each_family():
 def test_statistic_mutants_keeps_conclusions_and_decides_statistics():
     kept = Mutant("kept", "a conclusion", conclusion=lambda case: Check(P, 1.0))
     wrong = Mutant("wrong", "a statistic", statistic=counting, hypotheses=st.just(1), confirm=lambda case: None)
-    got = S._statistic_mutants([kept, wrong], "shell", lambda s: functools.partial(s, "decided"), "g.e")
+    got = S._statistic_mutants([kept, wrong], lambda s: functools.partial(s, "decided"), "g.e")
     assert got[0] is kept
     assert (got[1].name, got[1].description, got[1].conclusion.func, got[1].conclusion.args, got[1].hypotheses,
             got[1].confirm, got[1].statistic, got[1].certify) == \
         ("wrong", "a statistic", counting, ("decided",), wrong.hypotheses, wrong.confirm, None, None)
-    assert S._statistic_mutants((), "box", None, "g.e") == ()
+    assert S._statistic_mutants((), None, "g.e") == ()
     with pytest.raises(InvalidArgument) as err:
-        S._statistic_mutants([kept, "oops"], "box", None, "g.e")
+        S._statistic_mutants([kept, "oops"], None, "g.e")
     assert str(err.value) == "entry g.e: a mutant must be an lrbias Mutant, not str"
 
 
@@ -748,14 +748,10 @@ def test_compared_claim_fixed_budget_rival_restart_and_defaults(both, tiers):
     with pytest.raises(InvalidArgument):
         S.compared_claim(id="g.cmp", title="T", statement="S.", latex="L", provenance="paper", hypotheses=hyp,
                          compared=fixed, assumptions="A", fails_if="fi", starts="no-such-starts")
-    token = S.VARIANT_SOURCE.set("loading.toml")
-    try:
-        kept = S.compared_claim(id="g.cmp", title="T", statement="S.", latex="L", provenance="paper", hypotheses=hyp,
-                                compared=fixed, assumptions="A", fails_if="fi", mutants=[
-                                    Mutant("m", "d", conclusion=lambda case: Check(P, 1.0))], known_finding="k",
-                                figures=["f"], source="own.toml")
-    finally:
-        S.VARIANT_SOURCE.reset(token)
+    kept = S.compared_claim(id="g.cmp", title="T", statement="S.", latex="L", provenance="paper", hypotheses=hyp,
+                            compared=fixed, assumptions="A", fails_if="fi", mutants=[
+                                Mutant("m", "d", conclusion=lambda case: Check(P, 1.0))], known_finding="k",
+                            figures=["f"])
     rebuilt = kept.restart("shell")
     assert (rebuilt.mutants[0].name, rebuilt.known_finding, rebuilt.figures, rebuilt.near, rebuilt.examples_scale,
             rebuilt.starts) == ("m", "k", ("f",), 0.05, 0.1, "shell")
@@ -771,3 +767,64 @@ def test_batch_claim_from_other_starts_decides_everything_there(sweeps, tiers):
     assert e.rival.confirm(case).detail["starts"] == "shell"
     assert e.mutants[0].conclusion(case).detail["starts"] == "shell"
     assert {c.split(", ")[4] for c in sweeps.calls} == {"'shell'"}
+
+
+def test_a_mutant_that_is_not_a_mutant_is_refused_naming_the_entry():
+    hyp = st.just(Case("logcosh", 2.0, 3, 4))
+    with pytest.raises(InvalidArgument, match=r"^entry g\.claim: a mutant must be an lrbias Mutant, not str$"):
+        S.batch_claim(id="g.claim", title="T", statement="S.", families=["logcosh"], kappa=(1.0, 4.0),
+                      statistic=counting, mutants=["wrong"])
+    with pytest.raises(InvalidArgument, match=r"^entry g\.cmp: a mutant must be an lrbias Mutant, not dict$"):
+        S.compared_claim(id="g.cmp", title="T", statement="S.", latex="L", provenance="paper", hypotheses=hyp,
+                         compared=S.one_sweep(sweeps_check), assumptions="A", fails_if="fi", mutants=[{}])
+
+
+def test_layouts_keep_their_check():
+    assert S.two_kappas(sweeps_check).check is sweeps_check
+    assert S.against_reference(sweeps_check, "logcosh").check is sweeps_check
+    assert S.across_families(sweeps_check, ["logcosh"]).check is sweeps_check
+
+
+def _by_starts(monkeypatch):
+    """Sweeps whose runs depend on the start distribution: from "shell" one run stays open until 20,000 steps
+    (so a case from "shell" is decided there, from "box" at 5,000)."""
+    calls = []
+
+    def fake(spec, kappa, seed, n, starts, steps):
+        calls.append((starts, steps))
+        return batch([C, U] if starts == "shell" and steps <= 5000 else [C, C], max_steps=steps, starts=starts,
+                     family=spec)
+    monkeypatch.setattr(S, "sweep", fake)
+    monkeypatch.setattr(S, "fixed_step_sweep", fake)
+    return calls
+
+
+def _seen_starts(batches):
+    return Check(P, 1.0, {"seen": [b.meta.get("starts") for b in batches], "undecided_can_flip":
+                          any(bool(np.any(b.outcome == U)) for b in batches)})
+
+
+def test_a_fixed_budget_case_is_checked_on_its_own_starts(monkeypatch):
+    _by_starts(monkeypatch)
+    f = S.at_fixed_step(_seen_starts, S._default_rows, 5, 300)
+    assert f.decided(Case("logcosh", 2.0, 3, 4), "shell").detail["seen"] == ["shell"]
+
+
+def test_confirmation_re_runs_at_the_budget_its_starts_were_decided_at(monkeypatch, tiers):
+    calls = _by_starts(monkeypatch)
+    c = S.one_sweep(_seen_starts)
+    case = Case("logcosh", 2.0, 3, 4)
+    assert c.decided(case, "shell").detail["steps"] == 20000
+    assert c.decided(case, "box").detail["steps"] == 5000
+    calls.clear()
+    got = c.confirm("shell")(case)
+    assert (got.detail["steps"], got.detail["seen"], calls[-1]) == (20000, ["shell"], ("shell", 20000))
+
+
+def test_a_whole_compared_rival_states_its_own_budget(both, tiers):
+    hyp = st.just(Case("logcosh", 2.0, 3, 4))
+    e = S.compared_claim(id="g.cmp", title="T", statement="S.", latex="L", provenance="paper", hypotheses=hyp,
+                         compared=S.one_sweep(sweeps_check), assumptions="A", fails_if="fi",
+                         rival=S.Rival("R.", S.at_fixed_step(sweeps_check, S._default_rows, 5, 300)))
+    assert e.statement == f"S. Starts: box ({BOX_STARTS}); {BOX}."
+    assert e.rival.description == f"R. Starts: box ({BOX_STARTS}); 300 steps."

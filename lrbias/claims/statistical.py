@@ -342,7 +342,7 @@ def _specs(families: Sequence[str] | st.SearchStrategy[str]) -> tuple[str, ...] 
     return specs
 
 
-def _statistic_mutants(mutants: Sequence[Mutant], starts: str, decided: Callable[[Any], Conclusion],
+def _statistic_mutants(mutants: Sequence[Mutant], decided: Callable[[Any], Conclusion],
                        owner: str) -> tuple[Mutant, ...]:
     """Builder mutants: a given conclusion is kept, a given statistic is decided on the claim's sweeps."""
     out = []
@@ -407,7 +407,7 @@ def batch_claim(*, id: str, title: str, statement: str, families: Sequence[str] 
                  provenance=provenance, hypotheses=cases(families, *kappa), conclusion=decide(statistic, starts),
                  confirm=confirm(statistic, starts), replay=functools.partial(replay, starts=starts, source=source),
                  engine="float64 batch", examples_scale=0.1,
-                 mutants=_statistic_mutants(mutants, starts, lambda wrong: decide(wrong, starts), id),
+                 mutants=_statistic_mutants(mutants, lambda wrong: decide(wrong, starts), id),
                  shrink=False, assumptions=f"{assumptions}; starts: {starts}; {budget_sentence()}", frontier=scan,
                  fails_if=fails_if, rival=rival_mutant, starts=starts,
                  restart=functools.partial(_rebuild, batch_claim, arguments),
@@ -582,21 +582,21 @@ def at_fixed_step(check: Callable[[Sequence[BatchResult]], Check], rows: Callabl
 def compared_claim(*, id: str, title: str, statement: str, latex: str, provenance: str, hypotheses: Hypotheses,
                    compared: Compared, mutants: Sequence[Mutant] = (), rival: Rival | None = None,
                    assumptions: str, fails_if: str, starts: str = "box", near: float | None = 0.05,
-                   examples_scale: float = 0.1, known_finding: str = "", figures: Sequence[str] = (),
-                   source: str | None = None) -> Entry:
+                   examples_scale: float = 0.1, known_finding: str = "", figures: Sequence[str] = ()) -> Entry:
     """A claim decided on several sweeps of each case (a :class:`Compared`), from the start distribution ``starts``.
 
     The statement and the assumptions get the start distribution and the step budget appended;
     ``mutants`` carry a wrong check over the same sweeps as their ``statistic`` (or a whole
     :class:`Compared`, or a conclusion); ``rival`` likewise, over ``rival.hypotheses`` (default: the
     claim's).  The entry re-runs deciding rows at high precision to confirm, re-decides at larger
-    budgets, and is rebuilt for another start distribution from these same arguments.
+    budgets, and is rebuilt for another start distribution from these same arguments.  A case is several
+    sweeps, which no one-sweep replay command reproduces: such an entry has no replay, and so (unlike
+    :func:`batch_claim`) no ``source`` for one to load.
     """
-    source = source if source is not None else variant_source()
     arguments = dict(id=id, title=title, statement=statement, latex=latex, provenance=provenance,
                      hypotheses=hypotheses, compared=compared, mutants=tuple(mutants), rival=rival,
                      assumptions=assumptions, fails_if=fails_if, near=near, examples_scale=examples_scale,
-                     known_finding=known_finding, figures=tuple(figures), source=source)
+                     known_finding=known_finding, figures=tuple(figures))
     get_starts(starts)
 
     def as_compared(statistic: Any) -> Compared:
@@ -611,7 +611,7 @@ def compared_claim(*, id: str, title: str, statement: str, latex: str, provenanc
     return Entry(id=id, title=title, statement=f"{statement} {starts_sentence(starts, compared.steps)}", latex=latex,
                  provenance=provenance, hypotheses=hypotheses, conclusion=compared.decide(starts),
                  confirm=compared.confirm(starts), engine="float64 batch", examples_scale=examples_scale,
-                 shrink=False, mutants=_statistic_mutants(mutants, starts, lambda w: as_compared(w).decide(starts), id),
+                 shrink=False, mutants=_statistic_mutants(mutants, lambda w: as_compared(w).decide(starts), id),
                  assumptions=f"{assumptions}; starts: {starts}; {budget_sentence(compared.steps)}", fails_if=fails_if,
                  rival=rival_mutant, starts=starts, restart=functools.partial(_rebuild, compared_claim, arguments),
                  rebudget=compared.rebudget(starts), near=near, known_finding=known_finding, figures=tuple(figures))
