@@ -219,9 +219,10 @@ def test_eigenbasis_diagonalises_non_symmetric_matrices():
     assert seen > 200
 
 
-def _linear_problem(M, zstar, c, r):
-    """G(z) = M (z - z*) on the box c +- r: G(c) and DG as balls."""
-    Z = (arb(c[0], r), arb(c[1], r))
+def _linear_problem(M, zstar, c, r, centre=None):
+    """G(z) = M (z - z*) on the box centre +- r (default: c +- r): G(c) and DG as balls."""
+    centre = c if centre is None else centre
+    Z = (arb(centre[0], r), arb(centre[1], r))
     G0 = tuple(sum(arb(M[i][j]) * (arb(c[j]) - zstar[j]) for j in range(2)) for i in range(2))
     return Z, G0, _m(M)
 
@@ -239,17 +240,31 @@ def test_krawczyk_needs_both_coordinates_inside():
 
 
 def test_krawczyk_image_of_a_non_symmetric_map_against_floats():
-    """K(Z) = c - C G(c) + (I - C M)(Z - c) for G = M (z - z*), M and C non-symmetric: midpoints and radii
-    against the float formula (a row or column of C or M mixed up moves them)."""
+    """K(Z) = c - C G(c) + (I - C M)(Z - c) for G = M (z - z*), M and C non-symmetric, c off the box's
+    centre: midpoints and radii against the float formula (a row or column of C or M mixed up, or Z - c
+    subtracted, moves them)."""
     import numpy as np
     M = np.array([[2.0, 1.0], [0.5, 3.0]])
     C = np.linalg.inv(M) + np.array([[0.01, -0.02], [0.03, 0.005]])
     zstar, c, r = np.array([0.3, -0.7]), np.array([0.3004, -0.6993]), 1e-3
-    Z, G0, DG = _linear_problem(M.tolist(), zstar.tolist(), c.tolist(), r)
+    centre = np.array([0.3002, -0.6996])
+    Z, G0, DG = _linear_problem(M.tolist(), zstar.tolist(), c.tolist(), r, centre.tolist())
     K = _krawczyk_inside(Z, (float(c[0]), float(c[1])), G0, DG, C.tolist())
     assert K is not None
-    mid = c - C @ (M @ (c - zstar))
+    mid = c - C @ (M @ (c - zstar)) + (np.eye(2) - C @ M) @ (centre - c)
     rad = np.abs(np.eye(2) - C @ M) @ np.array([r, r])
-    assert [float(k.mid()) for k in K] == pytest.approx(mid.tolist(), abs=1e-15)
+    assert [float(k.mid()) for k in K] == pytest.approx(mid.tolist(), abs=1e-14)
     assert [float(k.rad()) for k in K] == pytest.approx(rad.tolist(), rel=1e-9)
     assert all(k.contains(float(z)) for k, z in zip(K, zstar, strict=True))
+
+
+def test_the_box_grows_fourfold_eight_times():
+    """The Krawczyk boxes are radius * (1 + |x| + |y|) * 4^k for k < 8.  Newton leaves the float midpoint
+    about 1e-16 off the cycle, so a box must reach about that far: from radius 1.5e-21 only the eighth
+    box does (4^7 = 16384), from a quarter of it none does (a ninth box, a fivefold growth, or a radius
+    reset would prove it)."""
+    x, y, h = CYCLE_START
+    cycle, why = certify_cycle(LOGCOSH, x, y, h, 2, radius=1.52587890625e-21)
+    assert cycle is not None and why == ""
+    assert certify_cycle(LOGCOSH, x, y, h, 2, radius=1.52587890625e-21 / 4) == (
+        None, "the Krawczyk test failed on every box tried (period 2)")
