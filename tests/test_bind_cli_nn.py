@@ -391,10 +391,11 @@ DETAIL = {
         {"lr": 0.25, "grid": "relu@digits", "s0_lr_over_2": 0.5, "ratio_median": 0.987654321, "call": "EoS",
          "loss_max_over_start": None, "verdict": "pass"},
         {"lr": 0.125, "grid": "plain", "outcome": "diverged", "gap_final_over_start": 2},
+        {"verdict": "pass", "margin": 0.5, "trend": 0.123456789, "n": 3},   # figures without a run, then more runs
         {"lr": 1.5, "outcome": "completed", "loss_max_over_start": 3.5},
         {"lr": 2.0, "series": [1]},   # skipped: a record with series is a trend check's, printed per grid
         {"series": [1, 2]},
-        {"verdict": "pass", "margin": 0.5, "trend": 0.123456789, "n": 3},
+        {"lr": 3.0, "outcome": "completed"},
     ],
     "grids": {
         "g1": {"series": [{"s0_lr_over_2": 0.5, "sharpness_tail": 3.14159}, {"s0_lr_over_2": 1.25,
@@ -437,8 +438,8 @@ def stand_in_grid(monkeypatch):
 GRID_TABLE = (
     "claim    verdict       grid  figures\n"
     "c.one    pass          g+h   digits h=0.25:s0_lr_over_2=0.5,ratio_median=0.987654,call=EoS; "
-    "plain h=0.125:gap_final_over_start=2,outcome=diverged; h=1.5:loss_max_over_start=3.5; "
-    "trend=0.123457,n=3; "
+    "plain h=0.125:gap_final_over_start=2,outcome=diverged; trend=0.123457,n=3; h=1.5:loss_max_over_start=3.5; "
+    "h=3:; "
     "g1: tail S by h 0.5->3.142, 1.25->2.5, slope -0.123 (pass); g2: tail gap by h 0.5->0.1235, 1->nan (fail)\n"
     "c.two    inconclusive  g\n"
     "bracket                g     S0 2.5; m_c in (0.5, 0.75]; m* in (1.5, inf]; window eos (0.6, 1.2); "
