@@ -127,3 +127,68 @@ def test_records_row_whole():
                                                                                         math.inf)
     assert [r.precision for r in dataclasses.replace(b, meta={"precision": "quad"}).records([1])] == ["quad"]
     assert b.records(np.array([False, True])) == [second]
+
+
+def _quiet_run(*args, **kwargs):
+    """run_batch with every warning an error (a missing np.errstate shows as a RuntimeWarning)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return run_batch(*args, **kwargs)
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    (dict(x0=[1.0, 1e200], y0=[2.0, 1.0], h=0.1),
+     "start (1e+200, 1.0): x0² + y0² overflows float64; accepted: |x0|, |y0| < 1e154"),
+    (dict(x0=[1.0, 2.0], y0=1.0, h=[0.1, math.nan]), "h contains nan; accepted: finite real numbers"),
+    (dict(x0=[1.0], y0=1.0, C=[math.inf]), "C contains inf; accepted: finite real numbers"),
+    (dict(x0=[1.0, 2.0], y0=1.0, h=[0.5, 0.0]),
+     "step h = 0.0 is invalid; accepted: finite h > 0 (C > 0, start off (0, 0))"),
+    (dict(x0=[1.0, 2.0], y0=1.0, h=[2.0, -0.5]),
+     "step h = -0.5 is invalid; accepted: finite h > 0 (C > 0, start off (0, 0))"),
+    (dict(x0=[1.0, 0.0], y0=[1.0, 0.0], C=1.0),           # C / 0: divide by zero, quietly
+     "step h = inf is invalid; accepted: finite h > 0 (C > 0, start off (0, 0))"),
+    (dict(x0=[0.0], y0=[0.0], C=0.0),                      # 0 / 0: invalid, quietly
+     "step h = nan is invalid; accepted: finite h > 0 (C > 0, start off (0, 0))"),
+    (dict(x0=[1.0], y0=[1.0], h=0.1, chunk_size=0), "chunk_size = 0; accepted: >= 1"),
+])
+def test_each_refusal_names_the_first_bad_value_without_a_warning(kwargs, message):
+    with pytest.raises(InvalidArgument) as err:
+        _quiet_run(FAM, **kwargs)
+    assert str(err.value) == message
+
+
+def test_the_smallest_step_and_chunk_are_accepted():
+    b = _quiet_run(FAM, [0.5], [1.5], h=5e-324, chunk_size=1, settings=Settings(max_steps=3))
+    assert (b.h.tolist(), b.steps.tolist()) == ([5e-324], [3])
+
+
+def test_chunks_cover_every_start_in_order_with_progress():
+    """Five starts in chunks of two: three chunks, progress after each, and every array equal to one chunk's
+    (the trajectory joined along the runs axis)."""
+    x0, y0, h = [0.5, 3.0, 1.0, 2.5, 0.7], [1.5, 3.0, 0.2, 0.4, 0.9], [0.1, 0.25, 0.3, 0.05, 0.2]
+    st = Settings(max_steps=60, record_every=7)
+    whole = _quiet_run(FAM, x0, y0, h=h, settings=st)
+    seen = []
+    parts = _quiet_run(FAM, x0, y0, h=h, settings=st, chunk_size=2, progress=lambda done, n: seen.append((done, n)))
+    assert seen == [(2, 5), (4, 5), (5, 5)]
+    for field in ("outcome", "steps", "period", "x", "y", "sharpness", "fmax_ratio", "fmax_step", "fmax"):
+        assert np.array_equal(getattr(parts, field), getattr(whole, field), equal_nan=True), field
+    assert parts.trajectory.shape == whole.trajectory.shape == (whole.trajectory.shape[0], 5, 2)
+    assert np.array_equal(parts.trajectory, whole.trajectory, equal_nan=True)
+
+
+def test_track_max_false_reaches_the_step_loop():
+    b = _quiet_run(FAM, [0.5], [1.5], h=0.1, track_max=False)
+    assert math.isnan(b.fmax[0]) and math.isnan(b.fmax_ratio[0])
+    assert not math.isnan(_quiet_run(FAM, [0.5], [1.5], h=0.1).fmax[0])
+
+
+def test_the_sharpness_of_a_far_start_is_computed_quietly():
+    """x = 1e100, y = 1e-100 left undecided: its Hessian overflows, quietly, to no sharpness."""
+    b = _quiet_run(FAM, [1e100], [1e-100], h=1e-150, settings=Settings(max_steps=5))
+    assert math.isnan(b.sharpness[0])
+
+
+def test_the_numpy_backend_is_not_the_numba_kernel(monkeypatch):
+    monkeypatch.setattr(kernel, "numba_backend", lambda: (_ for _ in ()).throw(AssertionError("numba asked")))
+    assert run_batch(FAM, [0.5], [1.5], h=0.1, backend="numpy").outcome.tolist() == [int(Outcome.CONVERGED)]

@@ -135,6 +135,15 @@ def result_arrays(n: int) -> dict[str, np.ndarray]:
     return out
 
 
+def _join_trajectories(parts: list[np.ndarray]) -> np.ndarray:
+    """The chunks' trajectories (k_i, n_i, 2) side by side along the runs axis: a chunk whose runs all ended
+    sooner recorded fewer frames, and its runs are NaN in the frames it did not record (as a run that
+    ended is within its own chunk)."""
+    k = max(t.shape[0] for t in parts)
+    return np.concatenate([np.pad(t, ((0, k - t.shape[0]), (0, 0), (0, 0)), constant_values=np.nan)
+                           for t in parts], axis=1)
+
+
 def run_batch(family: Family, x0: Any, y0: Any, h: Any = None, C: Any = None,
               settings: Settings | None = None, chunk_size: int = 1 << 20, seed: int | None = None,
               progress: Callable[[int, int], None] | None = None, backend: str = "numpy",
@@ -200,7 +209,7 @@ def run_batch(family: Family, x0: Any, y0: Any, h: Any = None, C: Any = None,
     with np.errstate(all="ignore"):
         _, hi = objective.hessian_eigenvalues(family, out["x"], out["y"])
     out["sharpness"] = np.where(np.isfinite(hi), hi, np.nan)
-    trajectory = np.concatenate(trajectories, axis=1) if trajectories else None
+    trajectory = _join_trajectories(trajectories) if trajectories else None
     meta = {"precision": "quad"} if backend == "quad" else {}
     return BatchResult(family.spec, settings, x0, y0, h, C, out["outcome"], out["steps"], out["period"],
                        out["x"], out["y"], out["sharpness"], out["fmax_ratio"], out["fmax_step"],
