@@ -131,6 +131,9 @@ def test_period_guess_at_its_tolerance_and_largest_period():
     scale = 1 + 1.0 + 2.0
     assert period_guess(orbit(3, n, wobble=0.9e-9 * scale)) == 3        # within 1e-9 of the scale
     assert period_guess(orbit(3, n, wobble=1.1e-9 * scale)) is None
+    at_origin = [(0.0, 0.0), (1e-9, 0.0)] * (PERIOD_MAX + 1)   # scale 1: a distance of exactly 1e-9 is within
+    assert period_guess(at_origin) == 1
+    assert period_guess([(0.0, 0.0), (2e-9, 0.0)] * (PERIOD_MAX + 1)) == 2
 
 
 @pytest.mark.parametrize(("dx", "dy", "radius"), [(1, 1, 8.3398771129e-05), (1, -1, 8.3398771129e-05),
