@@ -640,13 +640,32 @@ def test_state_step_refuses_an_undecided_sign(x, y):
     assert State(x, y).step(SQUARE.arb.d1, SQUARE.arb.d2, arb(0.5)) is False
 
 
+@pytest.mark.parametrize(("x0", "y0"), [(0.0, 2.0), (2.0, 0.0), (0.0, -2.0), (-2.0, 0.0)])
+def test_a_start_on_an_axis_gets_its_limit_point(x0, y0):
+    """x0 = 0 exactly: x1 = −hℓ′(0)·y0 takes its sign from y0 and ℓ′(0), and the run's limit point (x∞, y∞) is
+    enclosed as for any start (it was left without one: the sign 0 was kept for the whole run)."""
+    cert = certify("square", x0, y0, 0.1)
+    assert (cert.outcome, cert.steps_followed) == ("certified converged", 50)
+    x, y = _mp_limit("square", x0, y0, 0.1)[-1]
+    assert _inside(cert.x, x) and _inside(cert.y, y)
+    assert min(abs(x), abs(y)) > 0.48 and max(abs(x), abs(y)) > 2.0   # off the axis: both coordinates moved
+
+
+def test_state_step_from_the_axis_and_at_the_saddle():
+    z = State(0.0, 2.0)
+    assert z.step(LOGCOSH.arb.d1, LOGCOSH.arb.d2, arb(0.5)) is True
+    assert (z.sx, z.sy) == (1, 1)      # x1 = −0.5·tanh(−1)·2 > 0
+    z = State(0.0, 0.0)
+    assert z.step(SQUARE.arb.d1, SQUARE.arb.d2, arb(0.5)) is True and (z.sx, z.sy) == (0, 0)
+
+
 def test_state_step_from_an_axis_flips_y_later():
     """x0 = 0 (its sign is 0): y's sign is still followed, and flips at the second step: (0, 2) → (2, 2) → (−4, −4)."""
     z = State(0.0, 2.0)
     for _ in range(2):
         assert z.step(SQUARE.arb.d1, SQUARE.arb.d2, arb(1.0)) is True
-    (s, q, d), (_, sy) = _exact_step(2.0, 2.0, 1.0)
-    assert z.sy == sy == -1
+    (s, q, d), exact_signs = _exact_step(2.0, 2.0, 1.0)
+    assert (z.sx, z.sy) == exact_signs == (-1, -1)
     assert [float(v.mid()) for v in (z.s, z.q, z.d)] == [float(s), float(q), float(d)]
 
 

@@ -133,10 +133,16 @@ class State:
         s, q, d = self.s, self.q, self.d
         g = d1(s)
         hg = h * g
-        # the signs: x⁺ = x(1 − 2hgs/(q + d)), y⁺ = y(1 − 2hgs/(q − d))
-        for name, den in (("sx", q + d), ("sy", q - d)):
+        # the signs: x⁺ = x(1 − 2hgs/(q + d)), y⁺ = y(1 − 2hgs/(q − d)); from x = 0 exactly, x⁺ = −hg·y
+        before = {"sx": self.sx, "sy": self.sy}
+        for name, other, den in (("sx", "sy", q + d), ("sy", "sx", q - d)):
             sign = getattr(self, name)
             if sign == 0:
+                if before[other] == 0 or hg.is_zero():   # at the saddle, or at a zero of l': it stays at 0
+                    continue
+                if not (hg > 0 or hg < 0):
+                    return False
+                setattr(self, name, -before[other] if hg > 0 else before[other])
                 continue
             f = 1 - 2 * hg * s / den
             if f > 0:
