@@ -517,11 +517,12 @@ def test_the_budget_reasons():
 
 
 def test_an_undecided_sign_asks_for_bits_up_to_the_maximum():
-    """(1, 2) at h = 0.5: x1 = 1 − 0.5 · 1 · 2 = 0 exactly, at any precision; 256 bits is the last doubling."""
+    """(1, 2) at h = 0.5: x1 = 1 − 0.5 · 1 · 2 = 0 exactly, at any precision; 256 bits is the last doubling.
+    The reason names the sign (the radius did not grow)."""
     cert = certify("square", 1.0, 2.0, 0.5, max_bits=256)
     assert cert == Certificate(NOT_CERTIFIED, "square", 1.0, 2.0, 0.5,
-                               "the enclosure's radius grew past 2^-64 (relative) at step 0 at the maximum of 256 bits",
-                               256, 0.25, 0)
+                               "the sign of x or y at step 1 is not decided (the ball holds 0) at the maximum of "
+                               "256 bits", 256, 0.25, 0)
     assert certify("square", 1.0, 2.0, 0.5, max_bits=255).bits == 128
 
 
@@ -543,8 +544,10 @@ CONVERGED_KEYS = ["first_tail_eps", "limits", "outcome", "reason", "step", "step
     (SQUARE, NEAR, 20, 1e-40, "done", CONVERGED_KEYS, 16, {"reason": "", "first_tail_eps": STEP_0_EPS}),
     (SQUARE, (3.0, 2.0, 0.001), 3, 1e-12, "done", ["reason", "steps"], 3,
      {"reason": "budget of 3 steps spent without a proof (last tail attempt: |s - 1| never fell below 0.5)"}),
-    (SQUARE, (1.3, 0.9, 1.1), 10**5, 1e-12, "more-bits", ["best", "steps"], 57, {"best": None}),
-    (SQUARE, (1.0, 2.0, 0.5), 10**5, 1e-12, "more-bits", ["best", "steps"], 0, {"best": None}),
+    (SQUARE, (1.3, 0.9, 1.1), 10**5, 1e-12, "more-bits", ["best", "steps", "why"], 57,
+     {"best": None, "why": "the enclosure's radius grew past 2^-64 (relative) at step 57"}),
+    (SQUARE, (1.0, 2.0, 0.5), 10**5, 1e-12, "more-bits", ["best", "steps", "why"], 0,
+     {"best": None, "why": "the sign of x or y at step 1 is not decided (the ball holds 0)"}),
 ])
 def test_one_attempt_says_done_or_more_bits(fam, start, max_steps, width, kind, keys, steps, fields):
     """_follow at 128 bits, without a rise record of the caller's (it keeps its own): "done" with the payload that

@@ -87,9 +87,7 @@ def certify(family: Family | str, x0: float, y0: float, h: float, *, max_bits: i
                 continue
             if kind == "more-bits":
                 payload = payload["best"] or {
-                    "steps": payload["steps"],
-                    "reason": (f"the enclosure's radius grew past 2^-{RADIUS_BITS} (relative) at "
-                               f"step {payload['steps']} at the maximum of {bits} bits")}
+                    "steps": payload["steps"], "reason": f"{payload['why']} at the maximum of {bits} bits"}
             first_eps = payload.get("first_tail_eps")
             payload = {**payload, "catapult": rise.result(),
                        "max_rise_upper": rise.upper_with_tail(first_eps) if first_eps is not None else None}
@@ -229,7 +227,8 @@ def _follow(fam: Family, x0: float, y0: float, h: float, bits: int, max_steps: i
     for t in range(max_steps + 1):
         s, q = z.s, z.q
         if not (s.is_finite() and q.is_finite()) or _too_wide(s, q, RADIUS_BITS):
-            return "more-bits", {"steps": t, "best": best}
+            return "more-bits", {"steps": t, "best": best, "why": (
+                f"the enclosure's radius grew past 2^-{RADIUS_BITS} (relative) at step {t}")}
         if best is None and can_escape and worth_trying(fam, h, float(s.mid())):
             esc, escape_why = escape_certificate(fam, hb, s, q, t)
             if esc is not None:
@@ -269,7 +268,8 @@ def _follow(fam: Family, x0: float, y0: float, h: float, bits: int, max_steps: i
         if t == max_steps:
             break
         if not z.step(d1, d2, hb):
-            return "more-bits", {"steps": t, "best": best}
+            return "more-bits", {"steps": t, "best": best, "why": (
+                f"the sign of x or y at step {t + 1} is not decided (the ball holds 0)")}
     if best is not None:
         return "done", best
     return "done", {"steps": t, "reason": f"budget of {max_steps} steps spent without a proof "
