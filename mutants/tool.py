@@ -87,9 +87,10 @@ RECHECK = "recheck.json"
 """Per module: the exit code of each re-checked mutant's tests in a fresh interpreter (``recheck``)."""
 
 
-def recheck(module: str, timeout_s: float) -> int:
+def recheck(module: str, timeout_s: float, names: list[str] | None = None) -> int:
     """Re-run each *suspicious* mutant of ``module`` (an exit code mutmut does not know: -15 when a forked
-    child hung, as numba's parallel threads do after a fork) in a fresh interpreter, not a fork.
+    child hung, as numba's parallel threads do after a fork) in a fresh interpreter, not a fork; or the
+    mutants ``names`` whatever mutmut recorded (a mutant that loops for ever can be recorded as survived).
 
     Its target's test files run with ``MUTANT_UNDER_TEST`` set, in mutmut's tree; a run past ``timeout_s``
     counts as a timeout (36).  The codes go to ``.mutation/<slug>/recheck.json``, which
@@ -108,7 +109,12 @@ def recheck(module: str, timeout_s: float) -> int:
     codes: dict[str, int] = json.loads(store.read_text(encoding="utf-8")) if store.exists() else {}
     tests = [t for t in targets()[module] if (ROOT / t).exists()]
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    for name in sorted(n for n, status in results.items() if status == "suspicious"):
+    missing = sorted(set(names or ()) - set(results))
+    if missing:
+        print(f"mutants.tool: error: {missing} are not mutants of {module}", file=sys.stderr)
+        return 2
+    chosen = names if names else [n for n, status in results.items() if status == "suspicious"]
+    for name in sorted(chosen):
         command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "0", "-x", "-q",
                    "-m", markers(module), *tests]
         try:
@@ -132,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     c = sub.add_parser("recheck", help="re-run the suspicious mutants of modules in a fresh interpreter")
     c.add_argument("modules", nargs="+")
     c.add_argument("--timeout", type=float, default=600.0, help="seconds per mutant before it counts as a timeout")
+    c.add_argument("--mutant", action="append", dest="names", metavar="NAME",
+                   help="re-run this mutant (repeatable) instead of the suspicious ones")
     args = p.parse_args(argv)
     known = targets()
     modules = args.modules or list(known)
@@ -140,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mutants.tool: error: {unknown} not in {TARGETS.name}; accepted: {sorted(known)}", file=sys.stderr)
         return 2
     if args.command == "recheck":
-        return max(recheck(m, args.timeout) for m in modules)
+        return max(recheck(m, args.timeout, args.names) for m in modules)
     return max(run(m, args.jobs, args.fresh) for m in modules)
 
 

@@ -662,6 +662,31 @@ def test_state_step_from_the_axis_and_at_the_saddle():
     assert z.step(SQUARE.arb.d1, SQUARE.arb.d2, arb(0.5)) is True and (z.sx, z.sy) == (0, 0)
 
 
+RISING_AT_0 = get_family("expr:((s-1)*(s+1/2))**2")   # l'(0) = 1/2 > 0 (the built-in losses fall at 0)
+FLAT_AT_0 = get_family("expr:(s**2-1)**2/4")           # l'(0) = 0: a start on an axis does not move
+
+
+@pytest.mark.parametrize(("fam", "start", "signs"), [
+    (RISING_AT_0, (0.0, 2.0), (-1, 1)),     # x1 = −h·(1/2)·2 < 0
+    (RISING_AT_0, (0.0, -2.0), (1, -1)),
+    (RISING_AT_0, (2.0, 0.0), (1, -1)),
+    (SQUARE, (0.0, 2.0), (1, 1)),           # l'(0) = −1: x1 = +h·2
+    (SQUARE, (-2.0, 0.0), (-1, -1)),
+    (FLAT_AT_0, (0.0, 2.0), (0, 1)),        # x stays exactly 0
+])
+def test_state_step_gives_an_axis_start_the_sign_of_minus_h_l1_0_y(fam, start, signs):
+    z = State(*start)
+    assert z.step(fam.arb.d1, fam.arb.d2, arb(0.1)) is True
+    assert (z.sx, z.sy) == signs
+
+
+@pytest.mark.parametrize("fam", [RISING_AT_0, SQUARE])
+def test_state_step_from_an_axis_with_an_undecided_sign_asks_for_bits(fam):
+    """h a ball [0, 1/8]: h·l'(0) touches 0 from one side (above for RISING_AT_0, below for the square), so the
+    sign of x1 is not decided."""
+    assert State(0.0, 2.0).step(fam.arb.d1, fam.arb.d2, arb(0.0625, 0.0625)) is False
+
+
 def test_state_step_from_an_axis_flips_y_later():
     """x0 = 0 (its sign is 0): y's sign is still followed, and flips at the second step: (0, 2) → (2, 2) → (−4, −4)."""
     z = State(0.0, 2.0)

@@ -46,6 +46,29 @@ def test_a_recheck_overrides_mutmuts_code(scratch):
         "not checked"
 
 
+def test_recheck_runs_the_suspicious_or_the_named_mutants(scratch, monkeypatch, capsys):
+    """Without names: the suspicious mutant (-15) only; with --mutant: those, whatever mutmut recorded (a mutant
+    that loops for ever can be recorded as survived), a run past the timeout recorded as 36; an unknown name: 2."""
+    ran = []
+
+    def call(command, cwd, env, timeout, stdout, stderr):
+        ran.append((env["MUTANT_UNDER_TEST"], timeout))
+        if env["MUTANT_UNDER_TEST"].endswith("_4"):
+            raise subprocess.TimeoutExpired(command, timeout)
+        return 1
+
+    monkeypatch.setattr(subprocess, "call", call)
+    monkeypatch.setattr(tool, "targets", lambda: {MODULE: []})
+    assert tool.main(["recheck", MODULE, "--timeout", "5"]) == 0
+    assert ran == [("lrbias.gd.outcome.x_f__mutmut_6", 5.0)]
+    ran.clear()
+    assert tool.main(["recheck", MODULE, "--mutant", "lrbias.gd.outcome.x_f__mutmut_4"]) == 0
+    assert ran == [("lrbias.gd.outcome.x_f__mutmut_4", 600.0)]
+    assert score.module_results(MODULE)["lrbias.gd.outcome.x_f__mutmut_4"] == "timeout"
+    assert tool.main(["recheck", MODULE, "--mutant", "lrbias.gd.outcome.x_f__mutmut_99"]) == 2
+    assert "x_f__mutmut_99'] are not mutants of lrbias/gd/outcome.py" in capsys.readouterr().err
+
+
 def test_an_equivalent_entry_that_was_killed_or_is_gone_is_flagged(scratch, monkeypatch, capsys):
     shown = types.SimpleNamespace(stdout="--- a\n+++ b\n-    x = 1\n+    x = 2\n")
     monkeypatch.setattr(subprocess, "run", lambda *a, **k: shown)
